@@ -1,0 +1,138 @@
+"""The article record and the reject record: one dataclass each, one explicit Arrow schema each.
+
+Never infer a schema from data: every writer and reader in the project uses these two.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pyarrow as pa
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ARTICLE_SCHEMA",
+    "REJECT_SCHEMA",
+    "Article",
+    "Reject",
+    "Removed",
+]
+
+SCHEMA_VERSION = 1
+
+_UTC_TS = pa.timestamp("us", tz="UTC")
+
+ARTICLE_SCHEMA = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("source_format", pa.string(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("image_alt", pa.string()),
+        pa.field("caption", pa.string()),
+        pa.field("caption_credit", pa.string()),
+        pa.field("publisher", pa.string()),
+        pa.field("bullets", pa.list_(pa.string()), nullable=False),
+        pa.field("paragraphs", pa.list_(pa.string()), nullable=False),
+        pa.field("body", pa.string(), nullable=False),
+        pa.field(
+            "boilerplate",
+            pa.list_(pa.struct([pa.field("rule", pa.string()), pa.field("text", pa.string())])),
+            nullable=False,
+        ),
+        pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("ingested_at", _UTC_TS, nullable=False),
+        pa.field("schema_version", pa.int16(), nullable=False),
+    ],
+    metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},
+)
+
+REJECT_SCHEMA = pa.schema(
+    [
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("rejected_at", _UTC_TS, nullable=False),
+        pa.field("schema_version", pa.int16(), nullable=False),
+    ],
+    metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Removed:
+    """A piece of text removed as boilerplate, and the name of the rule that removed it."""
+
+    rule: str
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Article:
+    """One article, split into its parts. Field meanings are documented in the README."""
+
+    article_id: str
+    source_uri: str
+    source_format: str
+    title: str | None
+    image_alt: str | None
+    caption: str | None
+    caption_credit: str | None
+    publisher: str | None
+    bullets: tuple[str, ...]
+    paragraphs: tuple[str, ...]
+    boilerplate: tuple[Removed, ...]
+    ingested_at: dt.datetime
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def word_count(self) -> int:
+        from transforms.normalize import count_words
+
+        return count_words(self.body)
+
+    def to_row(self) -> dict[str, Any]:
+        """The record as a dict matching ARTICLE_SCHEMA, field for field."""
+        return {
+            "article_id": self.article_id,
+            "source_uri": self.source_uri,
+            "source_format": self.source_format,
+            "title": self.title,
+            "image_alt": self.image_alt,
+            "caption": self.caption,
+            "caption_credit": self.caption_credit,
+            "publisher": self.publisher,
+            "bullets": list(self.bullets),
+            "paragraphs": list(self.paragraphs),
+            "body": self.body,
+            "boilerplate": [{"rule": r.rule, "text": r.text} for r in self.boilerplate],
+            "word_count": self.word_count,
+            "ingested_at": self.ingested_at,
+            "schema_version": SCHEMA_VERSION,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Reject:
+    """An input that did not become an article, with a stable reason code and a human detail."""
+
+    source_uri: str
+    reason: str
+    detail: str
+    size_bytes: int | None
+    rejected_at: dt.datetime
+
+    def to_row(self) -> dict[str, Any]:
+        return {
+            "source_uri": self.source_uri,
+            "reason": self.reason,
+            "detail": self.detail,
+            "size_bytes": self.size_bytes,
+            "rejected_at": self.rejected_at,
+            "schema_version": SCHEMA_VERSION,
+        }

@@ -1,0 +1,149 @@
+"""Photo credits: recognising them, and cutting one off the caption it is glued to."""
+from __future__ import annotations
+
+import re
+
+from transforms.rules import CreditVocabulary
+
+__all__ = ["is_credit", "split_credit"]
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
+# Inside a credit, '. ' may only follow an initial ('Robert F. Bukaty').
+_SENTENCE_BREAK = re.compile(r"(?<![\s(/.][A-Z])(?<!^[A-Z])[.!?] ")
+# 'an.Andreas': a sentence glued to the next, so this is a caption with a credit, not a credit.
+_DOUBLED_WORD = re.compile(r"(?<!\S)(\w{3,})\1(?=\s)")
+_GLUED_SENTENCE = re.compile(r"[a-z]{2}[.!?][A-Z]")
+# Characters after which a credit may be glued without a space: sentence end, quotes, brackets.
+_GLUE_AFTER = set(".!?…\"'”“’»«)]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_PAREN_CREDIT = re.compile(r"\s*\(([^()]{2,90})\)$")
+
+
+def _strong(text: str, vocab: CreditVocabulary) -> bool:
+    """Has a label ('Photo:'), an agency word, or the slash of 'Name/Agency'."""
+    return bool(vocab.label_re.match(text) or vocab.agency_re.search(text) or "/" in text)
+
+
+def _name_like(text: str, vocab: CreditVocabulary) -> bool:
+    """A short run of capitalised words: 'Miles Lilley', 'Montage', 'NPA'."""
+    words = text.split()
+    if not 1 <= len(words) <= vocab.max_name_words:
+        return False
+    capitalised = 0
+    for word in words:
+        core = word.strip("().,-'’")
+        if not core:
+            return False
+        if core[0].isupper() or core[0].isdigit() and len(words) > 1:
+            capitalised += 1
+        elif core.lower() not in vocab.name_particles:
+            return False
+    return capitalised >= 1 and words[0].strip("(")[:1].isupper()
+
+
+def is_credit(text: str, vocab: CreditVocabulary, *, weak_ok: bool) -> bool:
+    """Whether `text` reads as a photo credit.
+
+    Args:
+        weak_ok: also accept a bare name ('Miles Lilley') with no agency word or label;
+            callers pass True only where the position already suggests a credit.
+    """
+    text = text.strip()
+    if not text or len(text) > vocab.max_chars or len(text.split()) > vocab.max_words:
+        return False
+    if _CJK.search(text):
+        return bool(vocab.agency_re.search(text)) or (weak_ok and len(text) <= 12)
+    if not text[0].isalnum() and text[0] not in "(©@+":
+        return False
+    if text[0].islower() and not (vocab.label_re.match(text) or weak_ok and _strong(text, vocab)):
+        return False
+    if _GLUED_SENTENCE.search(text) or text.count("(") != text.count(")"):
+        return False
+    if _SENTENCE_BREAK.search(text):
+        return False
+    if _SENTENCE_END.search(text) and not re.search(r"(?:\b[A-Z]|\b(?:Inc|Ltd|Co|Jr|Sr))\.$", text):
+        return False
+    if _strong(text, vocab):
+        return True
+    return weak_ok and _name_like(text, vocab)
+
+
+def _glue_points(caption: str) -> list[tuple[int, bool]]:
+    """Positions where a credit may start without a space, and whether the glue is
+    after punctuation (strong evidence) rather than a lower/upper case change."""
+    points = []
+    for i in range(1, len(caption)):
+        prev, cur = caption[i - 1], caption[i]
+        if not (cur.isalnum() or cur in "(©"):
+            continue
+        if prev in _GLUE_AFTER:
+            # 'N.H.Robert': the suffix must not itself start with an initial ('H.Robert').
+            if cur.isupper() and i + 1 < len(caption) and caption[i + 1] == ".":
+                continue
+            if cur.isalpha() and not cur.isupper():
+                continue
+            if cur.isdigit() and i >= 2 and caption[i - 2].isdigit():
+                continue  # '6.12.2010', '4.5': a number, not a glue
+            points.append((i, True))
+        elif (prev.islower() or prev.isdigit()) and cur.isupper():
+            points.append((i, False))
+        elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and caption[i + 1:i + 2].islower():
+            points.append((i, False))  # an acronym ends and a name begins: 'EPVFlorion'
+
+        elif _CJK.match(prev) and _CJK.match(cur):
+            points.append((i, False))
+    # A credit that starts with the word the caption ends with: 'in eThekwinieThekwini Municipality'.
+    # It goes first: the case change inside the repeated word is no glue.
+    doubled = [(m.start() + len(m.group(1)), True) for m in _DOUBLED_WORD.finditer(caption)]
+    return doubled + points
+
+
+def split_credit(
+    caption: str, vocab: CreditVocabulary, *, alt: str | None = None
+) -> tuple[str, str | None]:
+    """Cut a photo credit off the end of a caption line. Returns (caption, credit or None).
+
+    Handles a credit glued on without a separator ('...in Kyiv.Jane Doe/AP'), after a
+    space when it carries a label or agency ('... in Kyiv. Photo: Jane Doe'), and in
+    parentheses ('... (AP Photo/Jane Doe)'). `alt`, the image's alt text, helps where the
+    caption repeats it: whatever is glued after the repeated part is the credit.
+    """
+    caption = caption.strip()
+    if alt:
+        hit = _split_after_alt(caption, alt, vocab)
+        if hit:
+            return hit
+    for i, after_punct in _glue_points(caption):
+        head, tail = caption[:i].rstrip(), caption[i:].strip()
+        if len(head) < 2:
+            continue
+        if is_credit(tail, vocab, weak_ok=after_punct) and (after_punct or _strong(tail, vocab)):
+            return head, tail
+    # 'caption text. Photo: Jane Doe' / '... Foto: dpa' after a space.
+    for m in re.finditer(r"(?<=\s)\S", caption):
+        tail = caption[m.start():]
+        if vocab.label_re.match(tail) and is_credit(tail, vocab, weak_ok=True):
+            return caption[: m.start()].rstrip(" |-–—,"), _strip_label_parens(tail)
+    m = _PAREN_CREDIT.search(caption)
+    if m and m.start() > 0 and _strong(m.group(1), vocab) and is_credit(m.group(1), vocab, weak_ok=False):
+        return caption[: m.start()].rstrip(), m.group(1).strip()
+    return caption, None
+
+
+def _strip_label_parens(text: str) -> str:
+    return text[1:-1].strip() if text.startswith("(") and text.endswith(")") else text
+
+
+def _split_after_alt(caption: str, alt: str, vocab: CreditVocabulary) -> tuple[str, str] | None:
+    """Caption = (text that also stands in the alt) + credit glued on."""
+    if caption == alt:
+        return None
+    best = None
+    for i, _ in _glue_points(caption):
+        head = caption[:i]
+        if len(head) < max(8, len(caption) // 2) or head not in alt:
+            continue
+        tail = caption[i:].strip()
+        if tail and is_credit(tail, vocab, weak_ok=True):
+            best = (head.rstrip(), tail)  # the longest repeated head wins
+    return best

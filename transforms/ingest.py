@@ -1,0 +1,64 @@
+"""One dump in, one article or one reject out: the pure core that the Beam transform wraps."""
+from __future__ import annotations
+
+import datetime as dt
+
+from schemas import reasons
+from schemas.record import Article, Reject
+from transforms.decode import DecodeError, decode_dump, sniff_content
+from transforms.ids import article_id
+from transforms.rules import RuleSet
+from transforms.split import split_dump
+
+__all__ = ["ingest_bytes", "ingest_text"]
+
+
+def ingest_text(
+    text: str, source_uri: str, rules: RuleSet, ingested_at: dt.datetime, markup: str = "auto"
+) -> Article | Reject:
+    """Split decoded text into an Article, or a Reject when no article text is left."""
+    parts = split_dump(text, rules, markup)
+    if not parts.paragraphs:
+        what = "only boilerplate" if parts.boilerplate else "no body paragraph"
+        if parts.bullets or parts.caption:
+            what = "a caption or bullets but no body paragraph"
+        return Reject(source_uri, reasons.NO_ARTICLE_TEXT, f"the dump holds {what}", None, ingested_at)
+    return Article(
+        article_id=article_id(parts.paragraphs),
+        source_uri=source_uri,
+        source_format=parts.markup,
+        title=parts.title,
+        image_alt=parts.image_alt,
+        caption=parts.caption,
+        caption_credit=parts.caption_credit,
+        publisher=parts.publisher,
+        bullets=parts.bullets,
+        paragraphs=parts.paragraphs,
+        boilerplate=parts.boilerplate,
+        ingested_at=ingested_at,
+    )
+
+
+def ingest_bytes(
+    data: bytes, source_uri: str, rules: RuleSet, ingested_at: dt.datetime, markup: str = "auto"
+) -> Article | Reject:
+    """Decode and split one dump file's bytes."""
+    size = len(data)
+    try:
+        text, _encoding = decode_dump(data)
+    except DecodeError as err:
+        return Reject(source_uri, err.reason, err.detail, size, ingested_at)
+    structured = sniff_content(text)
+    if structured and markup == "auto":
+        return Reject(
+            source_uri,
+            reasons.UNSUPPORTED_FORMAT,
+            f"the content looks like {structured.upper()}, not a text or markdown dump; "
+            "pass --format text to split it as plain text anyway",
+            size,
+            ingested_at,
+        )
+    outcome = ingest_text(text, source_uri, rules, ingested_at, markup)
+    if isinstance(outcome, Reject):
+        return Reject(outcome.source_uri, outcome.reason, outcome.detail, size, ingested_at)
+    return outcome

@@ -1,0 +1,105 @@
+"""Turns a dump's text into typed lines: the one view of a dump that the splitter reads.
+
+Plain text dumps (scraped or rendered feed items, `w3m -dump` output) and markdown dumps
+become the same sequence of `Line`s, so the splitter has one set of rules for both.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from transforms.normalize import normalize_line, normalize_newlines
+
+__all__ = ["Line", "to_lines", "sniff_markup", "TEXT", "MARKDOWN"]
+
+TEXT = "text"
+MARKDOWN = "markdown"
+
+TEXT_LINE, BULLET, IMAGE, HEADING = "text", "bullet", "image", "heading"
+
+# '•', '*', '-', '–', '1.', '2)' followed by a space. A bare '-' needs the space so that
+# '-5 degrees' stays text.
+_BULLET = re.compile(r"^(?:[•●▪‣◦·■□➤►▸*+\-–—]|\d{1,2}[.)])\s+(?=\S)")
+_MD_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)$")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(?P<text>.+?)\s*#*$")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_EM = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
+_MD_RULE = re.compile(r"^(?:[-*_]\s*){3,}$")
+_MD_SIGNS = re.compile(r"^(?:!\[[^\]]*\]\(|#{1,6} )|\]\([^)\s]+\)", re.MULTILINE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Line:
+    """One non-blank line of a dump.
+
+    kind: 'text', 'bullet' (marker removed), 'image' (markdown image; text is its alt),
+    or 'heading' (markdown heading). block: index of the blank-line separated block.
+    indent: leading spaces in the raw line (a wrapped bullet continues indented).
+    """
+
+    kind: str
+    text: str
+    block: int
+    indent: int
+    number: int  # 1-based line number in the dump, for `inspect`
+    marked: str = ""  # a bullet line's text with its marker, used when it is body text
+
+    @property
+    def body_text(self) -> str:
+        return self.marked or self.text
+
+
+def sniff_markup(text: str) -> str:
+    """'markdown' when the dump uses markdown images, headings or links; else 'text'."""
+    return MARKDOWN if _MD_SIGNS.search(text[:20000]) else TEXT
+
+
+def _markdown_inline(text: str) -> str:
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_STRONG.sub(r"\2", text)
+    text = _MD_EM.sub(r"\1", text)
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
+def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
+    """Typed, normalized, non-blank lines, and whether the dump starts with a blank line
+    (a text browser prints an image without alt text as an empty first line)."""
+    raw_lines = normalize_newlines(text).split("\n")
+    leading_blank = bool(raw_lines) and not normalize_line(raw_lines[0]) and len(raw_lines) > 1
+    lines: list[Line] = []
+    block = 0
+    in_block = False
+    for number, raw in enumerate(raw_lines, start=1):
+        stripped = raw.lstrip(" \t\u00a0")
+        indent = len(raw) - len(stripped)
+        kind = TEXT_LINE
+        marked = ""
+        if markup == MARKDOWN:
+            if m := _MD_IMAGE.match(stripped.strip()):
+                kind, stripped = IMAGE, m.group("alt")
+            elif m := _MD_HEADING.match(stripped):
+                kind, stripped = HEADING, m.group("text")
+            elif _MD_RULE.match(stripped.strip()):
+                stripped = ""
+        if kind == TEXT_LINE and (m := _BULLET.match(stripped)):
+            kind, marked, stripped = BULLET, stripped, stripped[m.end():]
+        if markup == MARKDOWN and kind != IMAGE:
+            stripped = _markdown_inline(stripped)
+            marked = _markdown_inline(marked) if marked else ""
+        text_ = normalize_line(stripped)
+        if not text_ and kind != IMAGE:
+            if in_block:
+                block += 1
+                in_block = False
+            continue
+        if not _has_text(text_) and kind != IMAGE:
+            continue  # a line of only punctuation or symbols, e.g. a lone NBSP paragraph
+        lines.append(Line(kind, text_, block, indent, number, normalize_line(marked) if marked else ""))
+        in_block = True
+    return lines, leading_blank
+
+
+def _has_text(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)

@@ -1,0 +1,47 @@
+"""Text normalization shared by every step: NFC, odd spaces, line endings, whitespace."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalize_newlines", "normalize_line", "count_words", "is_blank"]
+
+# Spaces that render as a space but are not U+0020 (NBSP, narrow NBSP, figure space, ...).
+_ODD_SPACES = dict.fromkeys(
+    map(ord, "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+             "\u200a\u202f\u205f\u3000\u0009\u000b\u000c"),
+    " ",
+)
+# Zero-width characters with no meaning in running text. ZWJ/ZWNJ (U+200C/D) are kept:
+# they change how Persian, Indic scripts and emoji render. Soft hyphens (U+00AD) are kept
+# too: they are the publisher's hyphenation hints, and invisible.
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None)
+_TABLE = {**_ODD_SPACES, **_ZERO_WIDTH}
+_SPACES = re.compile(r" {2,}")
+_WORD = re.compile(r"\w+")
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR to LF; drops a leading byte-order mark."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def normalize_line(line: str) -> str:
+    """One line as stored: NFC, odd and zero-width spaces normalized, inner whitespace collapsed."""
+    line = unicodedata.normalize("NFC", line.translate(_TABLE))
+    if "  " in line:
+        line = _SPACES.sub(" ", line)
+    return line.strip()
+
+
+def is_blank(line: str) -> bool:
+    return not line.strip() or not normalize_line(line)
+
+
+def count_words(text: str) -> int:
+    """Words as runs of letters/digits (so a CJK sentence without spaces counts as one)."""
+    return len(_WORD.findall(text))

@@ -1,0 +1,219 @@
+"""Splits one dump's text into the parts of an article.
+
+The anatomy of a dump (see the README): an optional image block (alt text line, caption
+line with the photo credit glued on), optional summary bullets, body paragraphs separated
+by blank lines, and syndication boilerplate at the end. Every line ends in exactly one
+part, is removed by a named boilerplate rule, or is dropped for holding no text.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from schemas.record import Removed
+from transforms.boilerplate import find_boilerplate
+from transforms.credit import is_credit, split_credit
+from transforms.lines import BULLET, HEADING, IMAGE, MARKDOWN, TEXT_LINE, Line, sniff_markup, to_lines
+from transforms.rules import RuleSet
+
+__all__ = ["Parts", "split_dump", "LABELS"]
+
+# How many lines before the first bullet can still be an image block (alt, caption, credit).
+_MAX_HEAD_LINES = 3
+# Captions and alt texts are short; a longer first line is the first paragraph.
+_MAX_HEAD_CHARS = 600
+# A multi-line block whose lines are at least this long and continue in lower case is a
+# hard-wrapped paragraph, not an image block.
+_WRAP_MIN = 55
+
+_ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+
+# Labels of `Parts.labels`, one per input line, for `article-ingest inspect`.
+LABELS = ("title", "alt", "caption", "credit", "bullet", "paragraph", "boilerplate")
+
+
+@dataclasses.dataclass(frozen=True)
+class Parts:
+    """What the splitter found in one dump. `labels` maps each kept line's number to its part."""
+
+    markup: str
+    title: str | None
+    image_alt: str | None
+    caption: str | None
+    caption_credit: str | None
+    publisher: str | None
+    bullets: tuple[str, ...]
+    paragraphs: tuple[str, ...]
+    boilerplate: tuple[Removed, ...]
+    labels: tuple[tuple[int, str], ...]
+
+
+def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
+    """Split a decoded dump into its parts. Never raises on any string."""
+    if markup == "auto":
+        markup = sniff_markup(text)
+    lines, leading_blank = to_lines(text, markup)
+    verdict = find_boilerplate(lines, rules)
+    labels: dict[int, str] = {}
+    removed = []
+    kept: list[Line] = []
+    for index, line in enumerate(lines):
+        if index in verdict.removed:
+            removed.append(Removed(rule=verdict.removed[index], text=line.text))
+            labels[line.number] = f"boilerplate:{verdict.removed[index]}"
+        else:
+            kept.append(line)
+
+    title = None
+    if kept and kept[0].kind == HEADING:
+        title = kept[0].text
+        labels[kept[0].number] = "title"
+        kept = kept[1:]
+
+    head, rest = _image_block(kept, markup, leading_blank, rules)
+    alt, caption, credit = _read_image_block(head, markup, rules)
+    for line in head:
+        labels[line.number] = "image"
+    bullets, rest = _summary_bullets(rest, labels)
+    paragraphs = _paragraphs(rest, labels)
+    return Parts(
+        markup=markup,
+        title=title or verdict.title,
+        image_alt=alt,
+        caption=caption,
+        caption_credit=credit,
+        publisher=verdict.publisher,
+        bullets=tuple(bullets),
+        paragraphs=tuple(paragraphs),
+        boilerplate=tuple(removed),
+        labels=tuple(sorted(labels.items())),
+    )
+
+
+def _first_bullet(lines: list[Line]) -> int | None:
+    for index, line in enumerate(lines[: _MAX_HEAD_LINES + 2]):
+        if line.kind == BULLET:
+            return index
+    return None
+
+
+def _is_wrapped(block: list[Line]) -> bool:
+    """A paragraph hard-wrapped over several lines rather than separate short lines."""
+    return all(len(line.text) >= _WRAP_MIN for line in block[:-1]) and all(
+        line.text[:1].islower() or not line.text[:1].isalpha() for line in block[1:]
+    )
+
+
+def _continues(prev: Line, line: Line) -> bool:
+    """Within one block of the body, whether `line` continues `prev` (a hard wrap)."""
+    if line.kind == BULLET or len(prev.text) < _WRAP_MIN:
+        return False
+    return line.text[:1].islower() or not _ENDS_SENTENCE.search(prev.text)
+
+
+def _image_block(
+    lines: list[Line], markup: str, leading_blank: bool, rules: RuleSet
+) -> tuple[list[Line], list[Line]]:
+    """The lines of the image block at the top of the dump (possibly none), and the rest."""
+    if not lines:
+        return [], lines
+    bullet = _first_bullet(lines)
+    if bullet is not None and bullet <= _MAX_HEAD_LINES:
+        head = lines[:bullet]
+        if all(line.kind in (TEXT_LINE, IMAGE) and len(line.text) <= _MAX_HEAD_CHARS for line in head):
+            if markup != MARKDOWN or not head or head[0].kind == IMAGE:
+                return head, lines[bullet:]
+    if markup == MARKDOWN:
+        if lines[0].kind != IMAGE:
+            return [], lines
+        end = 1
+        if len(lines) > 2 and lines[1].kind == TEXT_LINE and len(lines[1].text) <= _MAX_HEAD_CHARS:
+            end = 2
+            if lines[2].kind == TEXT_LINE and is_credit(lines[2].text, rules.credits, weak_ok=True):
+                end = 3
+        return lines[:end], lines[end:]
+    first = [line for line in lines if line.block == lines[0].block]
+    if any(line.kind != TEXT_LINE or len(line.text) > _MAX_HEAD_CHARS for line in first):
+        return [], lines
+    if len(first) == len(lines):
+        return [], lines  # the whole dump is one block: no body would be left
+    if 2 <= len(first) <= _MAX_HEAD_LINES and not _is_wrapped(first):
+        return first, lines[len(first):]
+    if len(first) == 1:
+        _, credit = split_credit(first[0].text, rules.credits)
+        if credit is not None or leading_blank:
+            return first, lines[1:]
+    return [], lines
+
+
+def _read_image_block(
+    head: list[Line], markup: str, rules: RuleSet
+) -> tuple[str | None, str | None, str | None]:
+    """(alt, caption, credit) from the image block's lines."""
+    vocab = rules.credits
+    alt = None
+    texts = [line.text for line in head]
+    if head and head[0].kind == IMAGE:
+        alt = head[0].text or None
+        texts = texts[1:]
+    elif len(texts) >= 2:
+        first, second = texts[0], texts[1]
+        caption_then_credit = (
+            len(texts) == 2
+            and second != first
+            and not second.startswith(first)
+            and is_credit(second, vocab, weak_ok=False)
+            and split_credit(second, vocab)[1] is None
+        )
+        if not caption_then_credit:
+            alt = first
+            texts = texts[1:]
+    if not texts:
+        return alt, None, None
+    if len(texts) >= 2 and is_credit(texts[1], vocab, weak_ok=True):
+        return alt, texts[0], texts[1]  # credit on a line of its own
+    caption, credit = split_credit(texts[0], vocab, alt=alt)
+    return alt, caption or None, credit
+
+
+def _summary_bullets(lines: list[Line], labels: dict[int, str]) -> tuple[list[str], list[Line]]:
+    """The run of bullet lines at the start of `lines` (wrapped bullet lines joined)."""
+    bullets: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.kind == BULLET:
+            bullets.append(line.text)
+        elif bullets and line.kind == TEXT_LINE and line.indent >= 2 and line.block == lines[index - 1].block:
+            bullets[-1] = f"{bullets[-1]} {line.text}"
+        else:
+            break
+        labels[line.number] = "bullet"
+        index += 1
+    return bullets, lines[index:]
+
+
+def _paragraphs(lines: list[Line], labels: dict[int, str]) -> list[str]:
+    """Body paragraphs: one per block, or one per line where a block holds separate lines."""
+    paragraphs: list[str] = []
+    block: list[Line] = []
+
+    def flush() -> None:
+        if not block:
+            return
+        paragraphs.append(block[0].body_text)
+        for prev, line in zip(block, block[1:]):
+            if _continues(prev, line):
+                paragraphs[-1] = f"{paragraphs[-1]} {line.body_text}"
+            else:
+                paragraphs.append(line.body_text)
+        for line in block:
+            labels[line.number] = "paragraph"
+        block.clear()
+
+    for line in lines:
+        if block and line.block != block[-1].block:
+            flush()
+        block.append(line)
+    flush()
+    return paragraphs
