@@ -1,0 +1,1 @@
+"""The article-ingest pipeline: options, graph and entry points."""
