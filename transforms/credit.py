@@ -20,8 +20,26 @@ _PAREN_CREDIT = re.compile(r"\s*\(([^()]{2,90})\)$")
 
 
 def _strong(text: str, vocab: CreditVocabulary) -> bool:
-    """Has a label ('Photo:'), an agency word, or the slash of 'Name/Agency'."""
-    return bool(vocab.label_re.match(text) or vocab.agency_re.search(text) or "/" in text)
+    """Has a label ('Photo:'), an agency word, a leading '©', or the slash of 'Name/Agency'."""
+    return bool(
+        vocab.label_re.match(text) or vocab.agency_re.search(text) or "/" in text
+        or text.startswith("©")
+    )
+
+
+def _credit_words(text: str, vocab: CreditVocabulary) -> bool:
+    """Every word could stand in a credit: holding a capital, a '/' or no cased letter, a
+    name particle or an agency word. A case change inside a word ('iPhone', 'YouTube') is no glue
+    when what follows it reads on as a sentence ('Phone shown at an AP event')."""
+    if vocab.label_re.match(text):
+        return True
+    for word in text.split():
+        core = word.strip("().,:;-'’")
+        if "/" in core or any(ch.isupper() for ch in core) or not any(ch.islower() for ch in core):
+            continue  # 'REUTERS/Jane', 'i-Images', '2021', '©', '代表'
+        if core.lower() not in vocab.name_particles and not vocab.agency_re.fullmatch(core):
+            return False
+    return True
 
 
 def _name_like(text: str, vocab: CreditVocabulary) -> bool:
@@ -117,7 +135,9 @@ def split_credit(
         head, tail = caption[:i].rstrip(), caption[i:].strip()
         if len(head) < 2:
             continue
-        if is_credit(tail, vocab, weak_ok=after_punct) and (after_punct or _strong(tail, vocab)):
+        # Glue by a case change needs a strong credit made of credit words ('iPhone' is no glue).
+        glued = after_punct or (_strong(tail, vocab) and _credit_words(tail, vocab))
+        if glued and is_credit(tail, vocab, weak_ok=after_punct):
             return head, tail
     # 'caption text. Photo: Jane Doe' / '... Foto: dpa' after a space.
     for m in re.finditer(r"(?<=\s)\S", caption):
@@ -139,11 +159,13 @@ def _split_after_alt(caption: str, alt: str, vocab: CreditVocabulary) -> tuple[s
     if caption == alt:
         return None
     best = None
-    for i, _ in _glue_points(caption):
+    for i, after_punct in _glue_points(caption):
         head = caption[:i]
         if len(head) < max(8, len(caption) // 2) or head not in alt:
             continue
         tail = caption[i:].strip()
+        if not (after_punct or _credit_words(tail, vocab)):
+            continue
         if tail and is_credit(tail, vocab, weak_ok=True):
             best = (head.rstrip(), tail)  # the longest repeated head wins
     return best

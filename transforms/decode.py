@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from schemas import reasons
 
@@ -15,6 +16,11 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _CONTROL_OK = set("\n\r\t\f\v")
+# An object with a key, or an array of objects or arrays: '{"title"', '[\n  {'.
+# Read from the start only, so a document longer than the sniffed head is still JSON.
+_JSON_START = re.compile(r'(?:\{\s*"|\[\s*[{\[])')
+# Comments before the first tag ('<!-- saved from url=... -->').
+_HTML_COMMENTS = re.compile(r"^(?:<!--.*?-->\s*)+", re.DOTALL)
 
 
 class DecodeError(ValueError):
@@ -72,11 +78,12 @@ def decode_dump(data: bytes) -> tuple[str, str]:
 def sniff_content(text: str) -> str | None:
     """Names a structured format (HTML, XML, JSON) that the text splitter must not read as prose."""
     head = text.lstrip("\ufeff \t\r\n")[:2048].lower()
+    head = _HTML_COMMENTS.sub("", head)
     if head.startswith(("<!doctype html", "<html", "<head", "<body", "<article", "<div", "<p>", "<p ")):
         return "html"
     if head.startswith(("<?xml", "<rss", "<feed", "<rdf:rdf")):
         return "xml"
-    if head.startswith("{") and head.rstrip().endswith(("}", '"', ",")) or head.startswith("[{"):
+    if _JSON_START.match(head):
         return "json"
     if head.startswith("warc/1."):
         return "warc"

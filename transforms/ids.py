@@ -11,8 +11,10 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 
 def _fingerprint(text: str) -> str:
-    # Case, punctuation and spacing differences between renderers must not change the id.
-    return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    # Case, punctuation, spacing and soft hyphens (which text browsers drop) differ between
+    # renderers of the same article; none of them may change the id.
+    text = unicodedata.normalize("NFKC", text.replace("\u00ad", "")).casefold()
+    return _NON_WORD.sub(" ", text).strip()
 
 
 def article_id(paragraphs: tuple[str, ...] | list[str]) -> str:

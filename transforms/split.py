@@ -71,9 +71,11 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         kept = kept[1:]
 
     head, rest = _image_block(kept, markup, leading_blank, rules)
-    alt, caption, credit = _read_image_block(head, markup, rules)
-    for line in head:
-        labels[line.number] = "image"
+    alt, caption, credit, head_labels = _read_image_block(head, markup, rules)
+    for line, label in zip(head, head_labels):
+        labels[line.number] = label
+    # Below the image block, a markdown image without alt text holds no text: dropped.
+    rest = [line for line in rest if line.text]
     bullets, rest = _summary_bullets(rest, labels)
     paragraphs = _paragraphs(rest, labels)
     return Parts(
@@ -148,14 +150,16 @@ def _image_block(
 
 def _read_image_block(
     head: list[Line], markup: str, rules: RuleSet
-) -> tuple[str | None, str | None, str | None]:
-    """(alt, caption, credit) from the image block's lines."""
+) -> tuple[str | None, str | None, str | None, list[str]]:
+    """(alt, caption, credit, one label a line) from the image block's lines."""
     vocab = rules.credits
     alt = None
     texts = [line.text for line in head]
+    head_labels: list[str] = []
     if head and head[0].kind == IMAGE:
         alt = head[0].text or None
         texts = texts[1:]
+        head_labels.append("alt")
     elif len(texts) >= 2:
         first, second = texts[0], texts[1]
         caption_then_credit = (
@@ -168,12 +172,18 @@ def _read_image_block(
         if not caption_then_credit:
             alt = first
             texts = texts[1:]
+            head_labels.append("alt")
     if not texts:
-        return alt, None, None
-    if len(texts) >= 2 and is_credit(texts[1], vocab, weak_ok=True):
-        return alt, texts[0], texts[1]  # credit on a line of its own
-    caption, credit = split_credit(texts[0], vocab, alt=alt)
-    return alt, caption or None, credit
+        return alt, None, None, head_labels
+    caption_lines = ["caption"] * (len(texts) - 1)
+    if len(texts) >= 2 and is_credit(texts[-1], vocab, weak_ok=True):
+        # The credit on a line of its own.
+        return alt, " ".join(texts[:-1]), texts[-1], [*head_labels, *caption_lines, "credit"]
+    # A caption over several lines is one caption, never lost; a line holding a caption and
+    # its glued credit is labelled by its caption.
+    caption, credit = split_credit(" ".join(texts), vocab, alt=alt)
+    last = "caption" if caption else "credit"
+    return alt, caption or None, credit, [*head_labels, *caption_lines, last]
 
 
 def _summary_bullets(lines: list[Line], labels: dict[int, str]) -> tuple[list[str], list[Line]]:

@@ -1,0 +1,268 @@
+"""Boilerplate rules: one before/after pair per default rule, and user rules layered on top."""
+
+import pytest
+import tomllib
+
+from schemas.record import Removed
+from transforms.boilerplate import find_boilerplate
+from transforms.lines import TEXT, to_lines
+from transforms.rules import DEFAULT_RULES_TEXT, RulesError, load_rules
+from transforms.split import split_dump
+
+RULES = load_rules()
+
+BODY = (
+    "The harbour board voted on Tuesday to widen the north pier before the storms.\n\n"
+    "Work crews start in March and the pier stays open during the day.\n\n"
+)
+BODY_PARAGRAPHS = (
+    "The harbour board voted on Tuesday to widen the north pier before the storms.",
+    "Work crews start in March and the pier stays open during the day.",
+)
+
+# (rule, footer line, publisher, title): one pair per rule in schemas/rules/default.toml.
+FOOTERS = [
+    ("read_original_on", "Read the original article on Pier Weekly", "Pier Weekly", None),
+    ("read_original_on", "Read the original article on Pier Weekly.", "Pier Weekly", None),
+    (
+        "originally_published_by",
+        "This article was originally published by Pier Weekly. Read the original article.",
+        "Pier Weekly",
+        None,
+    ),
+    (
+        "originally_published_by",
+        "This story was originally published on pierweekly.example.",
+        "pierweekly.example",
+        None,
+    ),
+    (
+        "post_appeared_first",
+        "The post Pier to be widened before winter appeared first on Pier Weekly.",
+        "Pier Weekly",
+        "Pier to be widened before winter",
+    ),
+    (
+        "post_appeared_first",
+        "The post “Pier to be widened” appeared first on Pier Weekly.",
+        "Pier Weekly",
+        "Pier to be widened",
+    ),
+    ("read_more_at", "Read more of this story at Pier Weekly.", "Pier Weekly", None),
+    ("read_more_at", "Read the full story at Pier Weekly", "Pier Weekly", None),
+    ("see_more_stories", "See more stories on Pier Weekly's harbour page.", None, None),
+    (
+        "newsletter_prompt",
+        "Sign up for our daily newsletter to get harbour news first.",
+        None,
+        None,
+    ),
+    ("newsletter_prompt", "Subscribe to the Pier Weekly newsletter for more.", None, None),
+    (
+        "newsletter_prompt_de",
+        "Abonnieren Sie unseren Newsletter für Nachrichten vom Hafen.",
+        None,
+        None,
+    ),
+    ("continue_reading", "Continue reading...", None, None),
+    ("continue_reading", "Weiterlesen", None, None),
+    ("follow_us", "Follow us on Instagram for more harbour pictures.", None, None),
+    ("follow_us", "Follow Pier Weekly on Facebook.", None, None),
+]
+
+
+def test_every_default_rule_has_a_pair():
+    default_names = {rule["name"] for rule in tomllib.loads(DEFAULT_RULES_TEXT)["boilerplate"]}
+    assert {rule for rule, *_ in FOOTERS} == default_names
+
+
+@pytest.mark.parametrize("rule, footer, publisher, title", FOOTERS)
+def test_default_rule_removes_its_footer(rule, footer, publisher, title):
+    parts = split_dump(BODY + footer, RULES)
+    assert parts.paragraphs == BODY_PARAGRAPHS
+    assert parts.boilerplate == (Removed(rule=rule, text=footer),)
+    assert parts.publisher == publisher
+    assert parts.title == title
+    assert dict(parts.labels)[5] == f"boilerplate:{rule}"
+
+
+@pytest.mark.parametrize("rule, footer, publisher, title", FOOTERS)
+def test_find_boilerplate_names_the_rule(rule, footer, publisher, title):
+    lines, _ = to_lines(BODY + footer, TEXT)
+    verdict = find_boilerplate(lines, RULES)
+    assert verdict.removed == {len(lines) - 1: rule}
+    assert (verdict.publisher, verdict.title) == (publisher, title)
+
+
+def test_several_footers_all_go_and_the_nearest_names_the_publisher():
+    text = BODY + (
+        "Read the original article on Pier Weekly\n\n"
+        "See more stories on Pier Weekly's harbour page.\n\n"
+        "Read more of this story at Coast Aggregator."
+    )
+    parts = split_dump(text, RULES)
+    assert parts.paragraphs == BODY_PARAGRAPHS
+    assert [r.rule for r in parts.boilerplate] == [
+        "read_original_on",
+        "see_more_stories",
+        "read_more_at",
+    ]
+    assert parts.publisher == "Pier Weekly"
+
+
+def test_markdown_link_in_footer_is_reduced_to_its_text():
+    parts = split_dump(
+        BODY + "Read the original article on [Pier Weekly](https://pier.example/a)", RULES
+    )
+    assert parts.publisher == "Pier Weekly"
+    assert parts.boilerplate == (
+        Removed("read_original_on", "Read the original article on Pier Weekly"),
+    )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Read the original article on Pier Weekly",
+        "Read more on the board's plans at the town hall.",
+        "Continue reading the report, the chair told members.",
+        "Follow us on Twitter, the protesters shouted at the crowd.",
+    ],
+)
+def test_tail_rule_keeps_a_footer_like_sentence_inside_the_body(sentence):
+    text = (
+        "The harbour board voted on Tuesday.\n\n"
+        f"{sentence}\n\n"
+        "Work crews start in March.\n\n"
+        "Read the original article on Pier Weekly"
+    )
+    parts = split_dump(text, RULES)
+    assert parts.paragraphs == (
+        "The harbour board voted on Tuesday.",
+        sentence,
+        "Work crews start in March.",
+    )
+    assert [r.rule for r in parts.boilerplate] == ["read_original_on"]
+
+
+def test_anywhere_rule_removes_a_prompt_inside_the_body():
+    text = (
+        "The harbour board voted on Tuesday.\n\n"
+        "Sign up for our weekly newsletter about the coast.\n\n"
+        "Work crews start in March."
+    )
+    parts = split_dump(text, RULES)
+    assert parts.paragraphs == ("The harbour board voted on Tuesday.", "Work crews start in March.")
+    assert parts.boilerplate == (
+        Removed("newsletter_prompt", "Sign up for our weekly newsletter about the coast."),
+    )
+    assert parts.publisher is None
+
+
+def test_a_dump_of_only_footers_leaves_no_paragraph():
+    parts = split_dump("Read the original article on Pier Weekly\n\nContinue reading...", RULES)
+    assert parts.paragraphs == ()
+    assert [r.rule for r in parts.boilerplate] == ["read_original_on", "continue_reading"]
+
+
+# User rules files ------------------------------------------------------------------------
+
+USER_RULES = """
+[[boilerplate]]
+name = "pier_weekly_promo"
+why = "Pier Weekly's own app promotion."
+where = "anywhere"
+pattern = '''get the pier weekly app.*'''
+
+[[boilerplate]]
+name = "read_original_on"
+enabled = false
+
+[credits]
+max_name_words = 2
+"""
+
+
+def _write(tmp_path, text, name="rules.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_user_rules_add_a_rule_and_disable_a_default(tmp_path):
+    rules = load_rules(_write(tmp_path, USER_RULES))
+    names = [rule.name for rule in rules.boilerplate]
+    assert "pier_weekly_promo" in names
+    assert "read_original_on" not in names
+    assert "post_appeared_first" in names  # untouched defaults stay
+
+    text = (
+        BODY
+        + "Get the Pier Weekly app for tide alerts.\n\nRead the original article on Pier Weekly"
+    )
+    parts = split_dump(text, rules)
+    assert parts.paragraphs == BODY_PARAGRAPHS + ("Read the original article on Pier Weekly",)
+    assert parts.boilerplate == (
+        Removed("pier_weekly_promo", "Get the Pier Weekly app for tide alerts."),
+    )
+    assert parts.publisher is None
+
+
+def test_user_credits_override_only_what_they_set(tmp_path):
+    rules = load_rules(_write(tmp_path, USER_RULES))
+    assert rules.credits.max_name_words == 2
+    assert rules.credits.agencies == RULES.credits.agencies
+    assert rules.credits.max_chars == RULES.credits.max_chars
+
+
+def test_user_rules_leave_the_defaults_untouched(tmp_path):
+    load_rules(_write(tmp_path, USER_RULES))
+    assert "read_original_on" in [rule.name for rule in load_rules().boilerplate]
+
+
+def test_user_rule_replaces_a_default_pattern(tmp_path):
+    path = _write(
+        tmp_path,
+        """
+[[boilerplate]]
+name = "read_original_on"
+pattern = '''read it all on (?P<publisher>.+)'''
+""",
+    )
+    parts = split_dump(BODY + "Read it all on Quay Times", load_rules(path))
+    assert parts.publisher == "Quay Times"
+    assert parts.boilerplate == (Removed("read_original_on", "Read it all on Quay Times"),)
+
+
+def test_bad_regex_names_the_rule_and_the_file(tmp_path):
+    path = _write(
+        tmp_path,
+        """
+[[boilerplate]]
+name = "broken_rule"
+pattern = '''read (more'''
+""",
+    )
+    with pytest.raises(RulesError) as err:
+        load_rules(path)
+    assert "broken_rule" in str(err.value)
+    assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[[boilerplate]]\nname = "no_pattern"\n', "no_pattern"),
+        ('[[boilerplate]]\nname = "odd_place"\nwhere = "middle"\npattern = "x"\n', "odd_place"),
+        ('[[boilerplate]]\nname = "Not Snake"\npattern = "x"\n', "Not Snake"),
+        ("[[boilerplate]\nname = 1", "not valid TOML"),
+    ],
+)
+def test_unusable_rules_file_raises(tmp_path, text, message):
+    with pytest.raises(RulesError, match=message):
+        load_rules(_write(tmp_path, text))
+
+
+def test_missing_rules_file_raises(tmp_path):
+    with pytest.raises(RulesError, match="cannot read"):
+        load_rules(tmp_path / "absent.toml")

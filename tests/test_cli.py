@@ -1,0 +1,159 @@
+"""End to end: the `article-ingest run` command on dumps written here, read back from Parquet."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pyarrow.dataset as ds
+import pytest
+
+from pipeline.cli import main
+
+FERRY = (
+    "A small red ferry at the pier\n"
+    "The ferry Mira waits at the north pier on a grey morning, May 4, 2024.Jo Berg/AP\n"
+    "  • A second ferry joins the island route in June.\n"
+    "  • Tickets stay at the same price.\n"
+    "\n"
+    "The island council confirmed on Friday that a second ferry will join the route in June.\u00a0\n"
+    "\n"
+    "\u00a0\n"
+    "Islanders had asked for more crossings for years, especially in the summer months.\n"
+    "\n"
+    "Read the original article on Island Post\n"
+)
+MARKDOWN = (
+    "![Two cyclists on a bridge](https://img.example/b.jpg)\n\n"
+    "Cyclists cross the new bridge on its opening day\n\n"
+    "Photo: Kim Lo\n\n"
+    "* The bridge took three years to build.\n\n"
+    "The new cycling bridge over the canal opened on Sunday with a ride for families.\n\n"
+    "It links two neighbourhoods that were a twenty-minute detour apart.\n\n"
+    "The post Canal bridge opens to cyclists appeared first on Canal Times.\n"
+)
+
+
+def _run(tmp_path, *extra: str) -> tuple[int, dict]:
+    out = tmp_path / "out"
+    code = main(["run", "--input", str(tmp_path / "in" / "*"), "--output", str(out), *extra])
+    summary = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
+    return code, summary
+
+
+def _rows(path):
+    return ds.dataset(str(path), partitioning="hive").to_table().to_pylist()
+
+
+@pytest.fixture
+def dumps(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "ferry.txt").write_text(FERRY, encoding="utf-8")
+    (d / "bridge").write_text(MARKDOWN, encoding="utf-8")  # no extension: sniffed as markdown
+    (d / "crlf-bom.txt").write_bytes(b"\xef\xbb\xbf" + FERRY.replace("\n", "\r\n").encode())
+    (d / "broken.txt").write_bytes(b"\xff\xfe\xfa not text \xc3\x28")
+    (d / "page.html").write_text("<!DOCTYPE html><html><body><p>Hi</p></body></html>")
+    return d
+
+
+def test_run_splits_every_field_and_rejects_bad_files(tmp_path, dumps):
+    code, summary = _run(tmp_path)
+    assert code == 0
+    articles = {r["source_uri"].rsplit("/", 1)[-1]: r for r in _rows(tmp_path / "out" / "articles")}
+    rejects = {r["source_uri"].rsplit("/", 1)[-1]: r for r in _rows(tmp_path / "out" / "rejects")}
+    assert set(articles) == {"ferry.txt", "bridge", "crlf-bom.txt"}
+    assert {k: r["reason"] for k, r in rejects.items()} == {
+        "broken.txt": "undecodable", "page.html": "unsupported_format"}
+
+    ferry = articles["ferry.txt"]
+    assert ferry["image_alt"] == "A small red ferry at the pier"
+    assert ferry["caption"] == "The ferry Mira waits at the north pier on a grey morning, May 4, 2024."
+    assert ferry["caption_credit"] == "Jo Berg/AP"
+    assert ferry["bullets"] == ["A second ferry joins the island route in June.", "Tickets stay at the same price."]
+    assert ferry["paragraphs"] == [
+        "The island council confirmed on Friday that a second ferry will join the route in June.",
+        "Islanders had asked for more crossings for years, especially in the summer months.",
+    ]
+    assert ferry["publisher"] == "Island Post"
+    assert ferry["title"] is None
+    assert ferry["boilerplate"] == [{"rule": "read_original_on", "text": "Read the original article on Island Post"}]
+    assert ferry["word_count"] == 29
+    assert ferry["source_format"] == "text"
+
+    # CRLF + BOM is the same article: same fields, same id.
+    same = articles["crlf-bom.txt"]
+    for field in ("article_id", "image_alt", "caption", "caption_credit", "bullets", "paragraphs", "publisher"):
+        assert same[field] == ferry[field], field
+
+    bridge = articles["bridge"]
+    assert bridge["source_format"] == "markdown"
+    assert (bridge["image_alt"], bridge["caption"], bridge["caption_credit"]) == (
+        "Two cyclists on a bridge", "Cyclists cross the new bridge on its opening day", "Photo: Kim Lo")
+    assert bridge["bullets"] == ["The bridge took three years to build."]
+    assert bridge["publisher"] == "Canal Times"
+    assert bridge["title"] == "Canal bridge opens to cyclists"
+
+    assert summary["files_matched"] == 5
+    assert summary["articles"] == 3
+    assert summary["rejects_by_reason"] == {"undecodable": 1, "unsupported_format": 1}
+    assert summary["boilerplate_by_rule"] == {"read_original_on": 2, "post_appeared_first": 1}
+    assert summary["reconciled"] is True
+    assert summary["duration_seconds"] > 0
+
+
+def test_rerun_gives_identical_records(tmp_path, dumps):
+    _run(tmp_path)
+    first = sorted(_rows(tmp_path / "out" / "articles"), key=lambda r: r["source_uri"])
+    _run(tmp_path)
+    second = sorted(_rows(tmp_path / "out" / "articles"), key=lambda r: r["source_uri"])
+    assert len(first) == len(second) == 3
+    for a, b in zip(first, second):
+        a.pop("ingested_at"), b.pop("ingested_at")
+        assert a == b
+
+
+def test_input_matching_nothing_is_a_usage_error(tmp_path, capsys):
+    code, _ = _run(tmp_path)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--input matched no files" in err and str(tmp_path / "in" / "*") in err
+
+
+def test_unknown_flag_is_refused(tmp_path, dumps, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--input", str(dumps / "*"), "--ouptut", str(tmp_path / "o")])
+    assert exc.value.code == 2
+    assert "--ouptut" in capsys.readouterr().err
+
+
+def test_bad_rules_file_names_the_rule(tmp_path, dumps, capsys):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[boilerplate]]\nname = "broken"\npattern = "(unclosed"\n')
+    code, _ = _run(tmp_path, "--rules", str(rules))
+    assert code == 2
+    assert "broken" in capsys.readouterr().err
+
+
+def test_user_rules_file_adds_a_rule(tmp_path, dumps):
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[boilerplate]]\nname = "island_tickets"\nwhy = "test"\nwhere = "anywhere"\n'
+        "pattern = '''Tickets stay at the same price\\.'''\n"
+    )
+    code, summary = _run(tmp_path, "--rules", str(rules))
+    assert code == 0
+    assert summary["boilerplate_by_rule"]["island_tickets"] == 2  # ferry.txt and its CRLF twin
+
+
+def test_python_dash_m_and_offline_default_runner(tmp_path, dumps):
+    """`python -m pipeline` runs the same job; the default runner needs no network."""
+    env = {**os.environ, "no_proxy": "*", "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", "--input", str(dumps / "*"), "--output", str(tmp_path / "o")],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "articles" in proc.stdout
+    assert json.loads((tmp_path / "o" / "run.json").read_text())["runner"].startswith("FnApiRunner")

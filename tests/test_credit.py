@@ -1,0 +1,313 @@
+"""Photo credits: cutting a credit off its caption, and telling credits from caption text.
+
+All captions are invented. Each case is a before/after pair: the caption line as it stands
+in a dump, and the (caption, credit) the splitter must return.
+"""
+
+import pytest
+
+from transforms.credit import is_credit, split_credit
+from transforms.rules import load_rules
+
+VOCAB = load_rules().credits
+
+
+@pytest.mark.parametrize(
+    "line, caption, credit",
+    [
+        # Glued after punctuation, every agency style.
+        (
+            "A crane lifts a beam over the pier on May 2, 2021.Jane Roe/Agency via Getty Images",
+            "A crane lifts a beam over the pier on May 2, 2021.",
+            "Jane Roe/Agency via Getty Images",
+        ),
+        ("Crowds gather on the square.AP", "Crowds gather on the square.", "AP"),
+        (
+            "Crowds gather on the square.AP Photo/Jane Roe",
+            "Crowds gather on the square.",
+            "AP Photo/Jane Roe",
+        ),
+        (
+            "Boats rest in the harbour.AFP via Getty Images",
+            "Boats rest in the harbour.",
+            "AFP via Getty Images",
+        ),
+        ("Rain falls over the valley.Reuters", "Rain falls over the valley.", "Reuters"),
+        ("Rain falls over the valley.REUTERS", "Rain falls over the valley.", "REUTERS"),
+        (
+            "The mayor talks to reporters.Jane Roe/Reuters",
+            "The mayor talks to reporters.",
+            "Jane Roe/Reuters",
+        ),
+        (
+            "The mayor talks to reporters.SN/APA/MAX MUSTERMANN",
+            "The mayor talks to reporters.",
+            "SN/APA/MAX MUSTERMANN",
+        ),
+        (
+            "Der Saal im Rathaus von Graz.APA/EXPA/ANNA BERGER",
+            "Der Saal im Rathaus von Graz.",
+            "APA/EXPA/ANNA BERGER",
+        ),
+        ("Tänzer auf der Bühne.APA/dpa/Max Muster", "Tänzer auf der Bühne.", "APA/dpa/Max Muster"),
+        ("Snow covers the pass.EPA-EFE/MAX MUSTER", "Snow covers the pass.", "EPA-EFE/MAX MUSTER"),
+        ("Il sindaco parla ai giornalisti.ANSA", "Il sindaco parla ai giornalisti.", "ANSA"),
+        ("O prefeito fala com jornalistas.Lusa", "O prefeito fala com jornalistas.", "Lusa"),
+        ("A dog rests by the stove.Supplied", "A dog rests by the stove.", "Supplied"),
+        (
+            "The logo on a screen.Jane Roe/NurPhoto via Getty Images",
+            "The logo on a screen.",
+            "Jane Roe/NurPhoto via Getty Images",
+        ),
+        ("The logo on a screen.Jane Roe / Reuters", "The logo on a screen.", "Jane Roe / Reuters"),
+        ("Rain falls.Jane Roe (Reuters)", "Rain falls.", "Jane Roe (Reuters)"),
+        (
+            "The river at dawn.Photo by Jane Roe on Unsplash",
+            "The river at dawn.",
+            "Photo by Jane Roe on Unsplash",
+        ),
+        ("The river at dawn.© Jane Roe", "The river at dawn.", "© Jane Roe"),
+        # A bare name or all-caps name after punctuation: the glue itself is the evidence.
+        ("The mayor talks to reporters.Jane Roe", "The mayor talks to reporters.", "Jane Roe"),
+        ("Regen über der Stadt.MAX MUSTERMANN", "Regen über der Stadt.", "MAX MUSTERMANN"),
+        # Glued after closing quotes and brackets.
+        ("He said “no.”Jane Roe/AP", "He said “no.”", "Jane Roe/AP"),
+        (
+            "Kids at the fair (file image).Jane Roe/AP",
+            "Kids at the fair (file image).",
+            "Jane Roe/AP",
+        ),
+        # Labels, glued or after a space.
+        (
+            "Boats rest in the harbour. Photo: Jane Roe",
+            "Boats rest in the harbour.",
+            "Photo: Jane Roe",
+        ),
+        (
+            "Boats rest in the harbour Photograph: Jane Roe/The Daily Courier",
+            "Boats rest in the harbour",
+            "Photograph: Jane Roe/The Daily Courier",
+        ),
+        (
+            "Boats rest in the harbour. Credit: Jane Roe",
+            "Boats rest in the harbour.",
+            "Credit: Jane Roe",
+        ),
+        ("Kids play outside. Photo: privat", "Kids play outside.", "Photo: privat"),
+        ("Die Boote im Hafen. Foto: dpa", "Die Boote im Hafen.", "Foto: dpa"),
+        ("Die Boote im Hafen.Foto: Max Muster", "Die Boote im Hafen.", "Foto: Max Muster"),
+        (
+            "Die Boote im Hafen.Bild: SN/APA/MAX MUSTER",
+            "Die Boote im Hafen.",
+            "Bild: SN/APA/MAX MUSTER",
+        ),
+        # Glue by a case change, for a caption that ends without punctuation.
+        (
+            "Firefighters at work in BerlinREUTERS/Jane Roe",
+            "Firefighters at work in Berlin",
+            "REUTERS/Jane Roe",
+        ),
+        (
+            "Die Boote im HafenBild: SN/APA/MAX MUSTER",
+            "Die Boote im Hafen",
+            "Bild: SN/APA/MAX MUSTER",
+        ),
+        (
+            "Neuer Spitzenjob für die frühere MinisterinSN/APA/MAX MUSTER",
+            "Neuer Spitzenjob für die frühere Ministerin",
+            "SN/APA/MAX MUSTER",
+        ),
+        (
+            "Snow covers the road in the AlpsKEYSTONE/Max Muster",
+            "Snow covers the road in the Alps",
+            "KEYSTONE/Max Muster",
+        ),
+        (
+            "The mayor talks to reportersJane Roe/Reuters",
+            "The mayor talks to reporters",
+            "Jane Roe/Reuters",
+        ),
+        # Parenthesised credits.
+        (
+            "Crowds gather on the square. (AP Photo/Jane Roe)",
+            "Crowds gather on the square.",
+            "AP Photo/Jane Roe",
+        ),
+        (
+            "Crowds gather on the square (AP Photo/Jane Roe)",
+            "Crowds gather on the square",
+            "AP Photo/Jane Roe",
+        ),
+        ("The river at dawn (Reuters)", "The river at dawn", "Reuters"),
+        ("Regen in der Stadt (Foto: APA/MAX MUSTER)", "Regen in der Stadt", "Foto: APA/MAX MUSTER"),
+        # Initials and abbreviations: the credit starts after the last initial.
+        ("A parade in Rochester, N.Y.Jane Roe/AP", "A parade in Rochester, N.Y.", "Jane Roe/AP"),
+        (
+            "A parade in Rochester, N.Y.Jane Roe/AP Photo",
+            "A parade in Rochester, N.Y.",
+            "Jane Roe/AP Photo",
+        ),
+        (
+            "The senator speaks in Washington, D.C.Jane Roe/AP",
+            "The senator speaks in Washington, D.C.",
+            "Jane Roe/AP",
+        ),
+        (
+            "Troops arrive in the U.S.Jane Roe/Reuters",
+            "Troops arrive in the U.S.",
+            "Jane Roe/Reuters",
+        ),
+        ("Kickoff at 8 p.m.Jane Roe/AP", "Kickoff at 8 p.m.", "Jane Roe/AP"),
+        (
+            "A farmer near Concord, N.H.Robert F. Roe / AP",
+            "A farmer near Concord, N.H.",
+            "Robert F. Roe / AP",
+        ),
+        # Dates and numbers before the glue.
+        (
+            "Blumen am Straßenrand am 6.12.2010.Foto: Max Muster",
+            "Blumen am Straßenrand am 6.12.2010.",
+            "Foto: Max Muster",
+        ),
+        (
+            "Blumen am Straßenrand am 6.12.Max Muster/dpa",
+            "Blumen am Straßenrand am 6.12.",
+            "Max Muster/dpa",
+        ),
+        (
+            "Workers repair a road in 2019.Jane Roe/Agency",
+            "Workers repair a road in 2019.",
+            "Jane Roe/Agency",
+        ),
+        ("Rain in Oslo, Norway, Oct. 5.NTB", "Rain in Oslo, Norway, Oct. 5.", "NTB"),
+        # Brand names in the caption do not hide a real credit.
+        (
+            "A display of the new iPhone in a shop.Jane Roe/Reuters",
+            "A display of the new iPhone in a shop.",
+            "Jane Roe/Reuters",
+        ),
+        ("Kids play at a McDonald's in Ohio.AP", "Kids play at a McDonald's in Ohio.", "AP"),
+    ],
+)
+def test_split_credit_cuts_the_credit(line, caption, credit):
+    assert split_credit(line, VOCAB) == (caption, credit)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Die Boote im Hafen am 6.12.2010",
+        "Die Boote im Hafen am 6.12.2010.",
+        "Prices rose 4.5 percent in May",
+        "The score was 2:1.",
+        "The new iPhone on display in a store",
+        "Shoppers try the iPhone 15 Pro in Berlin",
+        "The iPhone maker's logo in Shanghai",
+        # A case change inside a brand name, then an agency word further on: no glue.
+        "A new iPhone shown at an AP event",
+        "A new iPhone on display at a Reuters office",
+        "A YouTube logo shown at a Getty Images event",
+        "A McDonald's restaurant in Ohio",
+        "Fans queue outside a McDonald's in Paris.",
+        "A McDonald's sign in the U.S.",
+        "U.S. troops leave the base",
+        "Troops leave the base in the U.S.",
+        "The U.K. prime minister arrives in the U.S.",
+        "Protesters in the U.S. capital on Jan. 6, 2021.",
+        "Protesters in Washington, D.C., on Jan. 6, 2021",
+        "The eBay headquarters in San Jose, Calif.",
+        "The PhD student in her lab",
+        "A LinkedIn page on a laptop",
+        "Minister Jane Roe (left) and John Doe",
+        "Vaccines are stored at -80 degrees",
+        "Rain falls over the valley Reuters",  # no label, no glue: caption text
+        "A man walks his dog near the M4",
+    ],
+)
+def test_split_credit_keeps_a_caption_without_credit_whole(line):
+    assert split_credit(line, VOCAB) == (line, None)
+
+
+@pytest.mark.parametrize(
+    "alt, line, caption, credit",
+    [
+        # Without the alt a bare name glued by a case change is not enough; the repeated
+        # alt shows where the caption ends.
+        (
+            "A ferry leaves the north pier at dawn",
+            "A ferry leaves the north pier at dawnMiles Roe",
+            "A ferry leaves the north pier at dawn",
+            "Miles Roe",
+        ),
+        (
+            "Die Zahnradbahn im Nebel",
+            "Die Zahnradbahn im NebelMontage",
+            "Die Zahnradbahn im Nebel",
+            "Montage",
+        ),
+        (
+            "A ferry leaves the pier.",
+            "A ferry leaves the pier.Jane Roe/Reuters",
+            "A ferry leaves the pier.",
+            "Jane Roe/Reuters",
+        ),
+    ],
+)
+def test_split_credit_uses_the_alt_text(alt, line, caption, credit):
+    assert split_credit(line, VOCAB, alt=alt) == (caption, credit)
+
+
+@pytest.mark.parametrize(
+    "line", ["A ferry leaves the north pier at dawnMiles Roe", "Die Zahnradbahn im NebelMontage"]
+)
+def test_bare_name_glued_by_case_change_needs_the_alt(line):
+    assert split_credit(line, VOCAB) == (line, None)
+
+
+def test_alt_does_not_split_inside_a_brand_name():
+    alt = "Shoppers look at the new iPhone"
+    line = "Shoppers look at the new iPhone at a Reuters pop-up shop"
+    assert split_credit(line, VOCAB, alt=alt) == (line, None)
+
+
+def test_caption_equal_to_alt_stays_whole():
+    line = "A ferry leaves the north pier at dawn."
+    assert split_credit(line, VOCAB, alt=line) == (line, None)
+
+
+def test_split_credit_strips_surrounding_whitespace():
+    assert split_credit("  Crowds gather on the square.AP  ", VOCAB) == (
+        "Crowds gather on the square.",
+        "AP",
+    )
+
+
+@pytest.mark.parametrize(
+    "text, weak_ok, expected",
+    [
+        ("Jane Roe/AP", False, True),
+        ("AFP via Getty Images", False, True),
+        ("Photo: Jane Roe", False, True),
+        ("photo: jane roe", False, True),
+        ("SN/APA/MAX MUSTER", False, True),
+        ("REUTERS", False, True),
+        ("© Jane Roe", False, True),
+        ("共同通信社", False, True),
+        # A bare name is a credit only where the position suggests one.
+        ("Jane Roe", False, False),
+        ("Jane Roe", True, True),
+        ("Fouzia van der Berg", True, True),
+        ("MAX MUSTERMANN", True, True),
+        # Sentences, long text and lower-case words are not credits.
+        ("The board voted on Tuesday.", True, False),
+        ("Work starts in March, the board said", True, False),
+        ("the harbour at night", True, False),
+        ("Jane Roe said. Then AP left", True, False),
+        ("Harbour.Jane Roe/AP", True, False),  # a caption with a glued credit, not a credit
+        ("Jane (Roe/AP", True, False),
+        ("", True, False),
+        ("Jane Roe/AP " + "and more words " * 10, True, False),
+    ],
+)
+def test_is_credit(text, weak_ok, expected):
+    assert is_credit(text, VOCAB, weak_ok=weak_ok) is expected

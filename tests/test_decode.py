@@ -1,0 +1,218 @@
+"""Bytes to text, and the reject reasons for bytes that are no text dump."""
+
+import codecs
+import datetime as dt
+import json
+
+import pytest
+
+from schemas import reasons
+from schemas.record import Article, Reject
+from transforms.decode import DecodeError, decode_dump, sniff_content
+from transforms.ingest import ingest_bytes
+from transforms.rules import load_rules
+
+RULES = load_rules()
+NOW = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+TEXT = (
+    "Ein Kran hebt den Träger über die Mole in Seehafen.\n\n"
+    "Die Arbeiten beginnen im März, sagte die Hafenbehörde.\n\n"
+    "Die Fähren legen bis dahin an der Südmole an.\n"
+)
+PARAGRAPHS = (
+    "Ein Kran hebt den Träger über die Mole in Seehafen.",
+    "Die Arbeiten beginnen im März, sagte die Hafenbehörde.",
+    "Die Fähren legen bis dahin an der Südmole an.",
+)
+
+
+@pytest.mark.parametrize(
+    "data, encoding",
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8"),
+        (TEXT.encode("utf-16"), "utf-16-le"),  # Python writes a little-endian BOM
+        (codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), "utf-16-be"),
+        (TEXT.encode("utf-16-le"), "utf-16-le"),  # no BOM: told apart by the NUL bytes
+        (TEXT.encode("utf-16-be"), "utf-16-be"),
+        (TEXT.encode("utf-32"), "utf-32-le"),
+    ],
+    ids=[
+        "utf8",
+        "utf8_bom",
+        "utf16_bom",
+        "utf16be_bom",
+        "utf16le_no_bom",
+        "utf16be_no_bom",
+        "utf32_bom",
+    ],
+)
+def test_decodes_text_and_drops_the_bom(data, encoding):
+    text, used = decode_dump(data)
+    assert text == TEXT
+    assert used == encoding
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        ("Träger über die Mole".encode("latin-1"), reasons.UNDECODABLE),
+        (b"Valid start \xff\xfe\xfd then garbage", reasons.UNDECODABLE),
+        (codecs.BOM_UTF8 + b"ok \xc3\x28 broken", reasons.UNDECODABLE),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), reasons.BINARY),
+        (b"\x00" * 64, reasons.BINARY),
+        (bytes(range(1, 32)) * 10, reasons.BINARY),  # control characters, no NUL
+        (b"", reasons.EMPTY),
+        (b" \n\t\r\n ", reasons.EMPTY),
+        (codecs.BOM_UTF8, reasons.EMPTY),
+        (codecs.BOM_UTF8 + b"  \r\n", reasons.EMPTY),
+        (" \n ".encode("utf-16"), reasons.EMPTY),
+        ("\u00a0\n\u00a0".encode("utf-8"), reasons.EMPTY),
+    ],
+    ids=[
+        "latin1",
+        "bad_bytes",
+        "bom_then_bad",
+        "png",
+        "nul_run",
+        "controls",
+        "empty",
+        "whitespace",
+        "bom_only",
+        "bom_whitespace",
+        "utf16_whitespace",
+        "nbsp_only",
+    ],
+)
+def test_decode_error_reasons(data, reason):
+    with pytest.raises(DecodeError) as err:
+        decode_dump(data)
+    assert err.value.reason == reason
+    assert err.value.detail
+    assert err.value.reason in reasons.ALL
+
+
+def test_undecodable_detail_names_the_offset():
+    with pytest.raises(DecodeError) as err:
+        decode_dump(b"Hafen \xe4 Mole")
+    assert "offset 6" in err.value.detail
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("<!DOCTYPE html><html><body><p>Hafen</p></body></html>", "html"),
+        ("\n  <html lang='de'><head></head></html>", "html"),
+        ("<p>Die Mole wird breiter.</p>\n<p>Ab März.</p>", "html"),
+        (
+            "<!-- saved from url=(0030)https://hafen.example/ -->\n<html><body></body></html>",
+            "html",
+        ),
+        ('<?xml version="1.0"?><rss><channel></channel></rss>', "xml"),
+        ('{"title": "Mole", "body": "Die Mole wird breiter."}', "json"),
+        ('[\n  {\n    "title": "Mole"\n  }\n]', "json"),
+        ('{"title": "Mole"}\n{"title": "Kai"}\n', "json"),  # JSON lines
+        ("WARC/1.0\r\nWARC-Type: response\r\n", "warc"),
+        (TEXT, None),
+        ("[Update] Die Mole wird breiter.\n\nAb März.", None),
+        ('{Eilmeldung} Die Mole wird breiter, sagte sie: „Ab März."', None),
+        ("<3 Hafenfest in Seehafen.\n\nAb März.", None),
+    ],
+)
+def test_sniff_content(text, kind):
+    assert sniff_content(text) == kind
+
+
+def test_sniff_content_reads_long_json():
+    # The sniffed head ends inside the document: still JSON.
+    document = json.dumps({"title": "Mole", "body": "Die Mole wird breiter. " * 200}, indent=2)
+    assert len(document) > 4096
+    assert sniff_content(document) == "json"
+
+
+# ingest_bytes: the reject reasons reach the record ------------------------------------------
+
+
+def _ingest(data, name="dump.txt"):
+    return ingest_bytes(data, f"mem://{name}", RULES, NOW)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<!DOCTYPE html>\n<html><body><p>Die Mole wird breiter.</p></body></html>",
+        b"<div class='story'><p>Die Mole wird breiter.</p></div>",
+        json.dumps({"title": "Mole", "body": "Die Mole wird breiter."}).encode(),
+        json.dumps([{"title": "Mole", "body": "Die Mole wird breiter. " * 200}], indent=2).encode(),
+        b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"></rss>',
+    ],
+    ids=["html", "html_fragment", "json", "long_json_array", "rss"],
+)
+def test_ingest_rejects_structured_content(data):
+    outcome = _ingest(data)
+    assert isinstance(outcome, Reject)
+    assert outcome.reason == reasons.UNSUPPORTED_FORMAT
+    assert outcome.size_bytes == len(data)
+    assert outcome.rejected_at == NOW
+    assert outcome.source_uri == "mem://dump.txt"
+
+
+def test_ingest_splits_structured_content_when_the_format_is_forced():
+    outcome = ingest_bytes(
+        b"<p>Die Mole wird breiter.</p>\n\n<p>Ab M\xc3\xa4rz.</p>",
+        "mem://x",
+        RULES,
+        NOW,
+        markup="text",
+    )
+    assert isinstance(outcome, Article)
+    assert outcome.paragraphs == ("<p>Die Mole wird breiter.</p>", "<p>Ab März.</p>")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Read the original article on Seehafen Bote",
+        b"Read the original article on Seehafen Bote\r\n\r\nSee more stories on Seehafen Bote's harbour page\r\n",
+        b"\xc2\xa0\n\nContinue reading...",
+        "  • Die Mole wird breiter.\n".encode(),
+    ],
+    ids=["footer", "two_footers_crlf", "nbsp_and_prompt", "only_a_bullet"],
+)
+def test_ingest_rejects_a_dump_without_article_text(data):
+    outcome = _ingest(data)
+    assert isinstance(outcome, Reject)
+    assert outcome.reason == reasons.NO_ARTICLE_TEXT
+    assert outcome.size_bytes == len(data)
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", reasons.EMPTY),
+        (b"\x1f\x8b\x08\x00" + bytes(range(256)), reasons.BINARY),
+        (b"M\xe4rz", reasons.UNDECODABLE),
+    ],
+)
+def test_ingest_passes_decode_reasons_on(data, reason):
+    outcome = _ingest(data)
+    assert isinstance(outcome, Reject)
+    assert (outcome.reason, outcome.size_bytes) == (reason, len(data))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode("utf-8"),
+        codecs.BOM_UTF8 + TEXT.replace("\n", "\r\n").encode("utf-8"),
+        TEXT.replace("\n", "\r\n").encode("utf-16"),
+        TEXT.encode("utf-16-le"),
+    ],
+    ids=["utf8", "utf8_bom_crlf", "utf16_bom_crlf", "utf16le_no_bom"],
+)
+def test_ingest_gives_the_same_article_for_every_encoding(data):
+    outcome = _ingest(data)
+    assert isinstance(outcome, Article)
+    assert outcome.paragraphs == PARAGRAPHS
+    assert outcome.article_id == _ingest(TEXT.encode("utf-8")).article_id
+    assert outcome.to_row()["word_count"] == 27

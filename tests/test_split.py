@@ -1,0 +1,395 @@
+"""The splitter on small invented dumps: one per dump variant, every field asserted."""
+
+import unicodedata
+
+import pytest
+
+from schemas.record import Removed
+from transforms.lines import MARKDOWN, TEXT, to_lines
+from transforms.rules import load_rules
+from transforms.split import LABELS, split_dump
+
+RULES = load_rules()
+
+ALT = "A crane over the old pier"
+CAPTION = "A crane lifts a steel beam over the old pier in Portvale on May 2, 2021."
+BULLETS = ("The north pier will be widened.", "Work starts in March.")
+BODY = (
+    "The harbour board voted on Tuesday to widen the north pier before the winter storms.\n"
+    "\n"
+    "Work crews start in March, the board said, and the pier stays open during the day.\n"
+    "\n"
+    "Fishing boats will moor at the south quay until the work is done.\n"
+)
+PARAGRAPHS = (
+    "The harbour board voted on Tuesday to widen the north pier before the winter storms.",
+    "Work crews start in March, the board said, and the pier stays open during the day.",
+    "Fishing boats will moor at the south quay until the work is done.",
+)
+FOOTER = "\nRead the original article on Portvale Post"
+SEED_BULLETS = "".join(f"  • {b}\n" for b in BULLETS)
+
+
+def fields(parts):
+    return {
+        "title": parts.title,
+        "image_alt": parts.image_alt,
+        "caption": parts.caption,
+        "caption_credit": parts.caption_credit,
+        "publisher": parts.publisher,
+        "bullets": parts.bullets,
+        "paragraphs": parts.paragraphs,
+        "boilerplate": tuple((r.rule, r.text) for r in parts.boilerplate),
+    }
+
+
+def expect(
+    alt=ALT,
+    caption=CAPTION,
+    credit="Jane Roe/Agency via Getty Images",
+    bullets=BULLETS,
+    paragraphs=PARAGRAPHS,
+    publisher="Portvale Post",
+    title=None,
+    boilerplate=None,
+):
+    if boilerplate is None:
+        boilerplate = (
+            (("read_original_on", "Read the original article on Portvale Post"),)
+            if publisher
+            else ()
+        )
+    return {
+        "title": title,
+        "image_alt": alt,
+        "caption": caption,
+        "caption_credit": credit,
+        "publisher": publisher,
+        "bullets": tuple(bullets),
+        "paragraphs": tuple(paragraphs),
+        "boilerplate": tuple(boilerplate),
+    }
+
+
+VARIANTS = {
+    "seedlike": (
+        f"{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(),
+    ),
+    "no_image_block": (
+        f"{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(alt=None, caption=None, credit=None),
+    ),
+    "no_image_no_bullets": (
+        f"{BODY}{FOOTER}",
+        expect(alt=None, caption=None, credit=None, bullets=()),
+    ),
+    "caption_without_alt": (
+        f"{CAPTION}Jane Roe/AP\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(alt=None, credit="Jane Roe/AP"),
+    ),
+    "caption_without_alt_or_bullets": (
+        f"{CAPTION}Jane Roe/AP\n\n{BODY}{FOOTER}",
+        expect(alt=None, credit="Jane Roe/AP", bullets=()),
+    ),
+    "alt_identical_to_caption": (
+        f"{CAPTION}\n{CAPTION}Jane Roe/Reuters\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(alt=CAPTION, credit="Jane Roe/Reuters"),
+    ),
+    "alt_identical_to_caption_without_final_stop": (
+        f"{CAPTION[:-1]}\n{CAPTION[:-1]}Miles Roe\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(alt=CAPTION[:-1], caption=CAPTION[:-1], credit="Miles Roe"),
+    ),
+    "caption_without_credit": (
+        f"{ALT}\n{CAPTION}\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(credit=None),
+    ),
+    "credit_on_its_own_line": (
+        f"{ALT}\n{CAPTION}\nJane Roe/AP\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(credit="Jane Roe/AP"),
+    ),
+    "credit_after_a_space_with_label": (
+        f"{ALT}\n{CAPTION} Photo: Jane Roe\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(credit="Photo: Jane Roe"),
+    ),
+    "caption_without_final_punctuation": (
+        f"{ALT}\n{CAPTION[:-1]}REUTERS/Jane Roe\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(caption=CAPTION[:-1], credit="REUTERS/Jane Roe"),
+    ),
+    "german_label_credit": (
+        f"{ALT}\nDer Kran hebt einen Träger über die MoleBild: SN/APA/ANNA BERGER\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(
+            caption="Der Kran hebt einen Träger über die Mole", credit="Bild: SN/APA/ANNA BERGER"
+        ),
+    ),
+    "initials_before_credit": (
+        f"{ALT}\nA crane at the pier in Portvale, N.Y.Jane Roe/AP\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(caption="A crane at the pier in Portvale, N.Y.", credit="Jane Roe/AP"),
+    ),
+    "no_bullets": (
+        f"{ALT}\n{CAPTION}AFP via Getty Images\n\n{BODY}{FOOTER}",
+        expect(credit="AFP via Getty Images", bullets=()),
+    ),
+    "markdown": (
+        f"![{ALT}](https://img.example/crane.jpg)\n\n{CAPTION}\n\nJane Roe/AP\n\n"
+        + "".join(f"* {b}\n" for b in BULLETS)
+        + f"\n{BODY}{FOOTER}",
+        expect(credit="Jane Roe/AP"),
+    ),
+    "markdown_credit_glued": (
+        f"![{ALT}](https://img.example/crane.jpg)\n\n{CAPTION}Jane Roe/AP\n\n"
+        + "".join(f"* {b}\n" for b in BULLETS)
+        + f"\n{BODY}{FOOTER}",
+        expect(credit="Jane Roe/AP"),
+    ),
+    "markdown_empty_alt_title_inline_markup": (
+        f"# Portvale pier to be widened\n\n![](https://img.example/crane.jpg)\n\n{CAPTION}\n\nJane Roe/AP\n\n"
+        "* The **north** pier will be widened.\n* Work starts in [March](https://x.example/).\n\n"
+        "The harbour board voted on *Tuesday* to widen the north pier before the winter storms.\n\n"
+        + BODY.split("\n\n", 1)[1]
+        + FOOTER,
+        expect(alt=None, credit="Jane Roe/AP", title="Portvale pier to be widened"),
+    ),
+    "w3m": (
+        f"{ALT}\n{CAPTION}Jane Roe/AP\n\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(credit="Jane Roe/AP"),
+    ),
+    "w3m_wrapped_bullet": (
+        (
+            f"{ALT}\n{CAPTION}Jane Roe/AP\n\n  • The north pier will be widened before the winter storms reach\n"
+            f"    the bay.\n  • {BULLETS[1]}\n\n{BODY}{FOOTER}"
+        ),
+        expect(
+            credit="Jane Roe/AP",
+            bullets=(
+                "The north pier will be widened before the winter storms reach the bay.",
+                BULLETS[1],
+            ),
+        ),
+    ),
+    "w3m_empty_alt": (
+        f"\n{CAPTION}Jane Roe/AP\n\n{SEED_BULLETS}\n{BODY}{FOOTER}",
+        expect(alt=None, credit="Jane Roe/AP"),
+    ),
+    "w3m_empty_alt_no_bullets": (
+        f"\n{CAPTION}Jane Roe/AP\n\n{BODY}{FOOTER}",
+        expect(alt=None, credit="Jane Roe/AP", bullets=()),
+    ),
+    "footer_post_appeared_first": (
+        (
+            f"{ALT}\n{CAPTION}Jane Roe/AP\n{SEED_BULLETS}\n{BODY}\nThe post Portvale pier to be widened "
+            "appeared first on Portvale Post."
+        ),
+        expect(
+            credit="Jane Roe/AP",
+            title="Portvale pier to be widened",
+            boilerplate=(
+                (
+                    "post_appeared_first",
+                    "The post Portvale pier to be widened appeared first on Portvale Post.",
+                ),
+            ),
+        ),
+    ),
+    "footer_originally_published": (
+        f"{BODY}\nThis article was originally published by Portvale Post. Read the original article.",
+        expect(
+            alt=None,
+            caption=None,
+            credit=None,
+            bullets=(),
+            boilerplate=(
+                (
+                    "originally_published_by",
+                    "This article was originally published by Portvale Post. Read the original article.",
+                ),
+            ),
+        ),
+    ),
+    "footer_read_more_and_newsletter": (
+        (
+            f"{BODY}\nSubscribe to our newsletter for harbour news every morning.\n\n"
+            "Read more of this story at Portvale Post."
+        ),
+        expect(
+            alt=None,
+            caption=None,
+            credit=None,
+            bullets=(),
+            boilerplate=(
+                (
+                    "newsletter_prompt",
+                    "Subscribe to our newsletter for harbour news every morning.",
+                ),
+                ("read_more_at", "Read more of this story at Portvale Post."),
+            ),
+        ),
+    ),
+    "footer_with_see_more_stories": (
+        f"{BODY}{FOOTER}\n\nSee more stories on Portvale Post's harbour page",
+        expect(
+            alt=None,
+            caption=None,
+            credit=None,
+            bullets=(),
+            boilerplate=(
+                ("read_original_on", "Read the original article on Portvale Post"),
+                ("see_more_stories", "See more stories on Portvale Post's harbour page"),
+            ),
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_variant(name):
+    text, expected = VARIANTS[name]
+    assert fields(split_dump(text, RULES)) == expected
+
+
+@pytest.mark.parametrize(
+    "marker",
+    ["• ", "  • ", "* ", "- ", "– ", "— ", "+ ", "▪ "],
+)
+def test_bullet_markers(marker):
+    text = (
+        f"{ALT}\n{CAPTION}Jane Roe/AP\n" + "".join(f"{marker}{b}\n" for b in BULLETS) + f"\n{BODY}"
+    )
+    parts = split_dump(text, RULES)
+    assert (parts.image_alt, parts.caption, parts.caption_credit) == (ALT, CAPTION, "Jane Roe/AP")
+    assert parts.bullets == BULLETS
+    assert parts.paragraphs == PARAGRAPHS
+
+
+@pytest.mark.parametrize("numbers", [("1.", "2."), ("1)", "2)")])
+def test_numbered_bullets(numbers):
+    text = (
+        f"{ALT}\n{CAPTION}Jane Roe/AP\n"
+        + "".join(f"{n} {b}\n" for n, b in zip(numbers, BULLETS))
+        + f"\n{BODY}"
+    )
+    assert split_dump(text, RULES).bullets == BULLETS
+
+
+def test_list_inside_the_body_keeps_its_markers():
+    text = f"{ALT}\n{CAPTION}Jane Roe/AP\n{SEED_BULLETS}\n{BODY}\n- dredge the channel\n- paint the rails\n"
+    parts = split_dump(text, RULES)
+    assert parts.bullets == BULLETS
+    assert parts.paragraphs == PARAGRAPHS + ("- dredge the channel", "- paint the rails")
+
+
+def test_caption_over_two_lines_is_kept_whole():
+    text = f"{ALT}\nA crane lifts a steel beam.\nWorkers watch from the quay below.\n{SEED_BULLETS}\n{BODY}"
+    parts = split_dump(text, RULES)
+    assert parts.image_alt == ALT
+    assert parts.caption == "A crane lifts a steel beam. Workers watch from the quay below."
+    assert parts.caption_credit is None
+    assert dict(parts.labels)[3] == "caption"
+
+
+def test_markdown_image_without_alt_in_the_body_is_dropped():
+    text = f"![{ALT}](https://img.example/a.jpg)\n\n{CAPTION}\n\nJane Roe/AP\n\n{BODY}\n![](https://img.example/b.jpg)\n\nThe end."
+    parts = split_dump(text, RULES)
+    assert parts.paragraphs == PARAGRAPHS + ("The end.",)
+
+
+def test_markup_can_be_forced():
+    text = f"![{ALT}](https://img.example/a.jpg)\n\n{CAPTION}\n\nJane Roe/AP\n\n{BODY}"
+    assert split_dump(text, RULES).markup == MARKDOWN
+    assert split_dump(text, RULES, markup=MARKDOWN).caption_credit == "Jane Roe/AP"
+    assert split_dump(f"{ALT}\n{CAPTION}Jane Roe/AP\n\n{BODY}", RULES).markup == TEXT
+
+
+# Invariants ------------------------------------------------------------------------------
+
+ALL_TEXTS = [text for text, _ in VARIANTS.values()]
+
+
+@pytest.mark.parametrize("text", ALL_TEXTS, ids=list(VARIANTS))
+def test_every_line_with_text_gets_exactly_one_label(text):
+    parts = split_dump(text, RULES)
+    labels = dict(parts.labels)
+    assert len(labels) == len(parts.labels)  # one label per line
+    markup = parts.markup
+    lines, _ = to_lines(text, markup)
+    assert {line.number for line in lines if line.text} <= set(labels)
+    assert all(label.split(":")[0] in LABELS for label in labels.values())
+    boilerplate_labels = [label for label in labels.values() if label.startswith("boilerplate:")]
+    assert len(boilerplate_labels) == len(parts.boilerplate)
+    assert sum(label == "bullet" for label in labels.values()) >= len(parts.bullets)
+
+
+@pytest.mark.parametrize("text", ALL_TEXTS, ids=list(VARIANTS))
+def test_split_is_deterministic_and_leaves_nothing_empty(text):
+    first, second = split_dump(text, RULES), split_dump(text, RULES)
+    assert first == second
+    assert all(p and p == p.strip() for p in first.paragraphs + first.bullets)
+    for value in (
+        first.title,
+        first.image_alt,
+        first.caption,
+        first.caption_credit,
+        first.publisher,
+    ):
+        assert value is None or (value and value == value.strip())
+
+
+@pytest.mark.parametrize("text", ALL_TEXTS, ids=list(VARIANTS))
+def test_crlf_bom_and_trailing_whitespace_change_nothing(text):
+    plain = split_dump(text, RULES)
+    noisy = "\ufeff" + "\r\n".join(line + " \t" for line in text.split("\n"))
+    parts = split_dump(noisy, RULES)
+    assert fields(parts) == fields(plain)
+    assert parts.labels == plain.labels
+
+
+def test_lone_cr_line_endings():
+    text = f"{ALT}\n{CAPTION}Jane Roe/AP\n{SEED_BULLETS}\n{BODY}"
+    assert fields(split_dump(text.replace("\n", "\r"), RULES)) == fields(split_dump(text, RULES))
+
+
+def test_nfc_and_odd_spaces_are_normalized():
+    text = (
+        "Cafe\u0301 tables on the quay\n"
+        "Cafe\u0301 tables wait for guests on the quay.Jane\u00a0Roe/AP\n"
+        "  • The quay\u00a0cafe\u0301 reopens.\n"
+        "\n"
+        "The cafe\u0301 on the quay reopened on\u00a0Tuesday\u202fmorning.\u00a0\n"
+        "\n"
+        "\u00a0\n"
+        "\n"
+        "Its\u2003terrace\u200b seats forty guests.\n"
+    )
+    parts = split_dump(text, RULES)
+    assert parts.image_alt == "Café tables on the quay"
+    assert parts.caption == "Café tables wait for guests on the quay."
+    assert parts.caption_credit == "Jane Roe/AP"
+    assert parts.bullets == ("The quay café reopens.",)
+    assert parts.paragraphs == (
+        "The café on the quay reopened on Tuesday morning.",
+        "Its terrace seats forty guests.",
+    )
+    every = [
+        parts.image_alt,
+        parts.caption,
+        parts.caption_credit,
+        *parts.bullets,
+        *parts.paragraphs,
+    ]
+    assert all(unicodedata.is_normalized("NFC", value) for value in every)
+    assert not any(ch in value for value in every for ch in "\u00a0\u202f\u2003\u200b")
+
+
+def test_nbsp_only_paragraph_is_dropped():
+    parts = split_dump(f"{BODY}\n\u00a0\n\n{FOOTER}", RULES)
+    assert parts.paragraphs == PARAGRAPHS
+    assert parts.boilerplate == (
+        Removed("read_original_on", "Read the original article on Portvale Post"),
+    )
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "\u00a0", "\ufeff", "   \r\n  ", "—", "![](x)"])
+def test_empty_or_textless_input_gives_empty_parts(text):
+    parts = split_dump(text, RULES)
+    assert parts.paragraphs == () and parts.bullets == ()
+    assert parts.caption is None and parts.caption_credit is None
