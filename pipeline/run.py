@@ -76,6 +76,7 @@ def summarise(result, options: IngestOptions, started: float, started_at: dt.dat
     rejects = {k.split(":", 1)[1]: v for k, v in sorted(counters.items()) if k.startswith("rejected:")}
     boilerplate = {k.split(":", 1)[1]: v for k, v in sorted(counters.items()) if k.startswith("boilerplate:")}
     matched = counters.get("files_matched", 0)
+    inputs = counters.get("inputs", 0)
     articles = counters.get("articles", 0)
     duration = time.monotonic() - started
     return {
@@ -85,12 +86,15 @@ def summarise(result, options: IngestOptions, started: float, started_at: dt.dat
         "started_at": started_at.isoformat(),
         "duration_seconds": round(duration, 3),
         "files_matched": matched,
+        "inputs": inputs,
         "articles": articles,
         "rejects": sum(rejects.values()),
         "rejects_by_reason": rejects,
         "boilerplate_by_rule": boilerplate,
-        "reconciled": matched == articles + sum(rejects.values()),
-        "articles_per_second": round(matched / duration, 1) if duration > 0 else None,
+        # Every input (a file, or an item/line/member of a file holding many) ends in exactly
+        # one of articles or rejects.
+        "reconciled": inputs == articles + sum(rejects.values()) and inputs >= matched,
+        "articles_per_second": round(articles / duration, 1) if duration > 0 else None,
         "schema_version": SCHEMA_VERSION,
         "article_ingest_version": _version(),
     }

@@ -67,14 +67,14 @@ def test_internal_error_becomes_reject(tmp_path, monkeypatch):
     _write(tmp_path, "boom.txt", GOOD.replace("Gulls", "EXPLODE").encode())
     import transforms.beam as beam_module
 
-    real = beam_module.ingest_bytes
+    real = beam_module.ingest_file
 
     def flaky(data, uri, *args, **kwargs):
         if b"EXPLODE" in data:
             raise RuntimeError("injected failure")
         return real(data, uri, *args, **kwargs)
 
-    monkeypatch.setattr(beam_module, "ingest_bytes", flaky)
+    monkeypatch.setattr(beam_module, "ingest_file", flaky)
     with BeamTestPipeline() as p:
         out = p | IngestDumps(str(tmp_path / "in" / "*"), ingested_at=WHEN)
         assert_that(out[ARTICLES] | "A" >> beam.Map(_key), equal_to(["good.txt"]), label="Articles")

@@ -16,7 +16,7 @@ from apache_beam.metrics import Metrics
 
 from schemas import reasons
 from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, Article, Reject
-from transforms.ingest import ingest_bytes
+from transforms.ingest import ingest_file
 from transforms.rules import load_rules
 
 __all__ = ["IngestDumps", "WriteRecords", "METRICS_NAMESPACE", "ARTICLES", "REJECTS"]
@@ -51,6 +51,7 @@ class _IngestFileFn(beam.DoFn):
         counter.inc(n)
 
     def _reject(self, uri: str, reason: str, detail: str, size: int | None):
+        self._inc("inputs")
         self._inc(f"rejected:{reason}")
         row = Reject(uri, reason, detail, size, self._ingested_at).to_row()
         return beam.pvalue.TaggedOutput(REJECTS, row)
@@ -73,21 +74,22 @@ class _IngestFileFn(beam.DoFn):
                                f"more than --max_file_bytes={self._max_file_bytes} bytes", len(data))
             return
         try:
-            outcome = ingest_bytes(data, uri, self._rules, self._ingested_at, self._markup)
-            row = outcome.to_row()
+            outcomes = [(o, o.to_row()) for o in ingest_file(data, uri, self._rules, self._ingested_at, self._markup)]
         except Exception as err:  # noqa: BLE001 - one bad file never stops a run
             where = traceback.extract_tb(err.__traceback__)[-1]
             detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
             yield self._reject(uri, reasons.INTERNAL_ERROR, detail, len(data))
             return
-        if isinstance(outcome, Article):
-            self._inc("articles")
-            for removed in outcome.boilerplate:
-                self._inc(f"boilerplate:{removed.rule}")
-            yield row
-        else:
-            self._inc(f"rejected:{outcome.reason}")
-            yield beam.pvalue.TaggedOutput(REJECTS, row)
+        for outcome, row in outcomes:
+            self._inc("inputs")
+            if isinstance(outcome, Article):
+                self._inc("articles")
+                for removed in outcome.boilerplate:
+                    self._inc(f"boilerplate:{removed.rule}")
+                yield row
+            else:
+                self._inc(f"rejected:{outcome.reason}")
+                yield beam.pvalue.TaggedOutput(REJECTS, row)
 
 
 class IngestDumps(beam.PTransform):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from schemas import reasons
 from schemas.record import Article, Reject
@@ -10,7 +11,7 @@ from transforms.ids import article_id
 from transforms.rules import RuleSet
 from transforms.split import split_dump
 
-__all__ = ["ingest_bytes", "ingest_text"]
+__all__ = ["ingest_bytes", "ingest_file", "ingest_text"]
 
 
 def ingest_text(
@@ -62,3 +63,14 @@ def ingest_bytes(
     if isinstance(outcome, Reject):
         return Reject(outcome.source_uri, outcome.reason, outcome.detail, size, ingested_at)
     return outcome
+
+
+def ingest_file(
+    data: bytes, source_uri: str, rules: RuleSet, ingested_at: dt.datetime, markup: str = "auto"
+) -> Iterator[Article | Reject]:
+    """Every input held by one file: an article or a reject each.
+
+    A text dump holds one input. Formats that hold many (feeds, JSONL, archives) yield one
+    outcome per item, line or member, each with its own `source_uri`.
+    """
+    yield ingest_bytes(data, source_uri, rules, ingested_at, markup)
