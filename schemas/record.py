@@ -19,7 +19,10 @@ __all__ = [
     "Removed",
 ]
 
-SCHEMA_VERSION = 1
+# v1: the text-dump record. v2 adds url, published_at, authors, language and
+# source_encoding (metadata from HTML, feeds, JSONL and WARC inputs), and run_id and
+# near_dup_of (scheduled runs and near-duplicate marking). All new fields are nullable.
+SCHEMA_VERSION = 2
 
 _UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -42,6 +45,13 @@ ARTICLE_SCHEMA = pa.schema(
             nullable=False,
         ),
         pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("published_at", _UTC_TS),
+        pa.field("authors", pa.list_(pa.string()), nullable=False),
+        pa.field("language", pa.string()),
+        pa.field("source_encoding", pa.string()),
+        pa.field("run_id", pa.string()),
+        pa.field("near_dup_of", pa.string()),
         pa.field("ingested_at", _UTC_TS, nullable=False),
         pa.field("schema_version", pa.int16(), nullable=False),
     ],
@@ -54,6 +64,7 @@ REJECT_SCHEMA = pa.schema(
         pa.field("reason", pa.string(), nullable=False),
         pa.field("detail", pa.string(), nullable=False),
         pa.field("size_bytes", pa.int64()),
+        pa.field("run_id", pa.string()),
         pa.field("rejected_at", _UTC_TS, nullable=False),
         pa.field("schema_version", pa.int16(), nullable=False),
     ],
@@ -85,6 +96,13 @@ class Article:
     paragraphs: tuple[str, ...]
     boilerplate: tuple[Removed, ...]
     ingested_at: dt.datetime
+    url: str | None = None
+    published_at: dt.datetime | None = None
+    authors: tuple[str, ...] = ()
+    language: str | None = None
+    source_encoding: str | None = None
+    run_id: str | None = None
+    near_dup_of: str | None = None
 
     @property
     def body(self) -> str:
@@ -112,6 +130,13 @@ class Article:
             "body": self.body,
             "boilerplate": [{"rule": r.rule, "text": r.text} for r in self.boilerplate],
             "word_count": self.word_count,
+            "url": self.url,
+            "published_at": self.published_at,
+            "authors": list(self.authors),
+            "language": self.language,
+            "source_encoding": self.source_encoding,
+            "run_id": self.run_id,
+            "near_dup_of": self.near_dup_of,
             "ingested_at": self.ingested_at,
             "schema_version": SCHEMA_VERSION,
         }
@@ -126,6 +151,7 @@ class Reject:
     detail: str
     size_bytes: int | None
     rejected_at: dt.datetime
+    run_id: str | None = None
 
     def to_row(self) -> dict[str, Any]:
         return {
@@ -133,6 +159,7 @@ class Reject:
             "reason": self.reason,
             "detail": self.detail,
             "size_bytes": self.size_bytes,
+            "run_id": self.run_id,
             "rejected_at": self.rejected_at,
             "schema_version": SCHEMA_VERSION,
         }

@@ -10,7 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.graph import build_pipeline
 from pipeline.options import IngestOptions
-from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA
+from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, SCHEMA_VERSION
 from transforms.beam import ARTICLES, REJECTS, IngestDumps
 
 WHEN = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
@@ -97,7 +97,8 @@ def test_build_pipeline_writes_parquet_with_the_explicit_schemas(tmp_path):
     assert articles.num_rows == 1 and rejects.num_rows == 1
     row = articles.to_pylist()[0]
     assert row["ingested_at"] == WHEN
-    assert row["schema_version"] == 1
+    assert row["schema_version"] == SCHEMA_VERSION == 2
+    assert row["source_encoding"] == "utf-8" and row["authors"] == [] and row["url"] is None
     assert row["body"] == "\n\n".join(row["paragraphs"])
     assert row["boilerplate"] == [{"rule": "read_original_on", "text": "Read the original article on Quayside News"}]
     reject = rejects.to_pylist()[0]

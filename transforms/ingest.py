@@ -1,6 +1,7 @@
 """One dump in, one article or one reject out: the pure core that the Beam transform wraps."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -46,7 +47,7 @@ def ingest_bytes(
     """Decode and split one dump file's bytes."""
     size = len(data)
     try:
-        text, _encoding = decode_dump(data)
+        text, encoding = decode_dump(data)
     except DecodeError as err:
         return Reject(source_uri, err.reason, err.detail, size, ingested_at)
     structured = sniff_content(text)
@@ -61,8 +62,8 @@ def ingest_bytes(
         )
     outcome = ingest_text(text, source_uri, rules, ingested_at, markup)
     if isinstance(outcome, Reject):
-        return Reject(outcome.source_uri, outcome.reason, outcome.detail, size, ingested_at)
-    return outcome
+        return dataclasses.replace(outcome, size_bytes=size)
+    return dataclasses.replace(outcome, source_encoding=encoding)
 
 
 def ingest_file(
