@@ -16,6 +16,7 @@ from apache_beam.metrics import Metrics
 
 from schemas import reasons
 from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, Article, Reject
+from transforms.context import IngestContext
 from transforms.ingest import ingest_file
 from transforms.rules import load_rules
 
@@ -38,11 +39,11 @@ class _IngestFileFn(beam.DoFn):
         self._markup = markup
         self._max_file_bytes = max_file_bytes
         self._ingested_at = ingested_at
-        self._rules = None
+        self._ctx = None
         self._counters: dict[str, object] = {}
 
     def setup(self):
-        self._rules = load_rules(self._rules_path)
+        self._ctx = IngestContext(load_rules(self._rules_path), self._ingested_at, self._markup)
 
     def _inc(self, name: str, n: int = 1) -> None:
         counter = self._counters.get(name)
@@ -74,7 +75,7 @@ class _IngestFileFn(beam.DoFn):
                                f"more than --max_file_bytes={self._max_file_bytes} bytes", len(data))
             return
         try:
-            outcomes = [(o, o.to_row()) for o in ingest_file(data, uri, self._rules, self._ingested_at, self._markup)]
+            outcomes = [(o, o.to_row()) for o in ingest_file(data, uri, self._ctx)]
         except Exception as err:  # noqa: BLE001 - one bad file never stops a run
             where = traceback.extract_tb(err.__traceback__)[-1]
             detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"

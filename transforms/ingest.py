@@ -7,12 +7,14 @@ from collections.abc import Iterator
 
 from schemas import reasons
 from schemas.record import Article, Reject
+from transforms.context import IngestContext
 from transforms.decode import DecodeError, decode_dump, sniff_content
+from transforms.formats import READERS, reader_for
 from transforms.ids import article_id
 from transforms.rules import RuleSet
 from transforms.split import split_dump
 
-__all__ = ["ingest_bytes", "ingest_file", "ingest_text"]
+__all__ = ["detect_format", "ingest_bytes", "ingest_file", "ingest_text"]
 
 
 def ingest_text(
@@ -66,12 +68,33 @@ def ingest_bytes(
     return dataclasses.replace(outcome, source_encoding=encoding)
 
 
-def ingest_file(
-    data: bytes, source_uri: str, rules: RuleSet, ingested_at: dt.datetime, markup: str = "auto"
-) -> Iterator[Article | Reject]:
+def detect_format(data: bytes, source_uri: str, forced: str = "auto") -> str:
+    """The format of one input: the user's --format if given, else sniffed from the content.
+
+    Extensions are not trusted alone: a '.txt' holding HTML is HTML.
+    """
+    if forced != "auto":
+        return forced
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"warc/1."):
+        return "warc"
+    try:
+        text_head = head.decode("utf-8", errors="ignore")
+    except Exception:  # noqa: BLE001
+        return "auto"
+    kind = sniff_content(text_head)
+    return {"html": "html", "xml": "feed", "json": "jsonl", "warc": "warc"}.get(kind or "", "auto")
+
+
+def ingest_file(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article | Reject]:
     """Every input held by one file: an article or a reject each.
 
     A text dump holds one input. Formats that hold many (feeds, JSONL, archives) yield one
     outcome per item, line or member, each with its own `source_uri`.
     """
-    yield ingest_bytes(data, source_uri, rules, ingested_at, markup)
+    fmt = detect_format(data, source_uri, ctx.format)
+    if fmt in READERS:
+        yield from reader_for(fmt)(data, source_uri, ctx)
+        return
+    markup = fmt if fmt in ("text", "markdown") else "auto"
+    yield ingest_bytes(data, source_uri, ctx.rules, ctx.ingested_at, markup)

@@ -1,0 +1,25 @@
+"""Readers for every input format. Each turns one input's bytes into articles and rejects.
+
+A reader is `read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article | Reject]`,
+registered in READERS by format name and imported on first use (a run over text dumps never
+imports the HTML or WARC libraries).
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+
+__all__ = ["FORMATS", "READERS", "reader_for"]
+
+READERS = {
+    "html": "transforms.formats.html",
+    "feed": "transforms.formats.feeds",
+    "jsonl": "transforms.formats.jsonl",
+    "warc": "transforms.formats.warc",
+}
+# Names accepted by --format. 'text' and 'markdown' are the dump splitter's own.
+FORMATS = ("auto", "text", "markdown", *READERS)
+
+
+def reader_for(name: str) -> Callable[..., Iterator]:
+    return importlib.import_module(READERS[name]).read
