@@ -311,3 +311,40 @@ def test_split_credit_strips_surrounding_whitespace():
 )
 def test_is_credit(text, weak_ok, expected):
     assert is_credit(text, VOCAB, weak_ok=weak_ok) is expected
+
+
+@pytest.mark.parametrize(
+    "line, caption, credit",
+    [
+        # A lower-case agency glued after the full stop.
+        ("Lanterns float down the canal at dusk.dpa", "Lanterns float down the canal at dusk.", "dpa"),
+        ("Lanterns float down the canal.picture alliance / dpa", "Lanterns float down the canal.",
+         "picture alliance / dpa"),
+        # A copyright sign starts a credit wherever it is glued.
+        ("Lanterns float down the canal©Ola Berg", "Lanterns float down the canal", "©Ola Berg"),
+        # A Latin credit glued to a CJK caption.
+        ("運河に灯籠が流れる夕暮れPhoto: Ola Berg/AP", "運河に灯籠が流れる夕暮れ", "Photo: Ola Berg/AP"),
+        # A camel-case agency name glued by a case change.
+        ("Lanterns on the canal at duskNurPhoto via Getty Images", "Lanterns on the canal at dusk",
+         "NurPhoto via Getty Images"),
+        # A name in capitals glued by a case change.
+        ("Lanterns on the canal at duskOLA BERG", "Lanterns on the canal at dusk", "OLA BERG"),
+        ("Lanterns on the canal at duskIllustration: Ola Berg", "Lanterns on the canal at dusk",
+         "Illustration: Ola Berg"),
+    ],
+)
+def test_split_credit_more_glue_styles(line, caption, credit):
+    assert split_credit(line, VOCAB) == (caption, credit)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Kickoff is at 8 p.m.",
+        "She said “no.” and left the hall",
+        "Fans queue for the new iPhone in Oslo",
+        "The canal at dusk, seen from the old McDonald's",
+    ],
+)
+def test_split_credit_leaves_captions_without_credit_whole(line):
+    assert split_credit(line, VOCAB) == (line, None)

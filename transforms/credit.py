@@ -12,10 +12,13 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
 _SENTENCE_BREAK = re.compile(r"(?<![\s(/.][A-Z])(?<!^[A-Z])[.!?] ")
 # 'an.Andreas': a sentence glued to the next, so this is a caption with a credit, not a credit.
 _DOUBLED_WORD = re.compile(r"(?<!\S)(\w{3,})\1(?=\s)")
-_GLUED_SENTENCE = re.compile(r"[a-z]{2}[.!?][A-Z]")
+_GLUED_SENTENCE = re.compile(r"[a-z]{2}[.!?][\"'”’»)]*[A-Z]")
 # Characters after which a credit may be glued without a space: sentence end, quotes, brackets.
 _GLUE_AFTER = set(".!?…\"'”“’»«)]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_CASE_GLUE = re.compile(r"[a-z][A-Z]")
+_PUNCT_GLUE = re.compile(r"\w[.!?]\w")
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]+")
 _PAREN_CREDIT = re.compile(r"\s*\(([^()]{2,90})\)$")
 
 
@@ -33,7 +36,7 @@ def _credit_words(text: str, vocab: CreditVocabulary) -> bool:
     when what follows it reads on as a sentence ('Phone shown at an AP event')."""
     if vocab.label_re.match(text):
         return True
-    for word in text.split():
+    for word in vocab.agency_re.sub(" ", text).split():
         core = word.strip("().,:;-'’")
         if "/" in core or any(ch.isupper() for ch in core) or not any(ch.islower() for ch in core):
             continue  # 'REUTERS/Jane', 'i-Images', '2021', '©', '代表'
@@ -73,7 +76,7 @@ def is_credit(text: str, vocab: CreditVocabulary, *, weak_ok: bool) -> bool:
         return bool(vocab.agency_re.search(text)) or (weak_ok and len(text) <= 12)
     if not text[0].isalnum() and text[0] not in "(©@+":
         return False
-    if text[0].islower() and not (vocab.label_re.match(text) or weak_ok and _strong(text, vocab)):
+    if text[0].islower() and not _strong(text, vocab):
         return False
     if _GLUED_SENTENCE.search(text) or text.count("(") != text.count(")"):
         return False
@@ -86,34 +89,64 @@ def is_credit(text: str, vocab: CreditVocabulary, *, weak_ok: bool) -> bool:
     return weak_ok and _name_like(text, vocab)
 
 
-def _glue_points(caption: str) -> list[tuple[int, bool]]:
-    """Positions where a credit may start without a space, and whether the glue is
-    after punctuation (strong evidence) rather than a lower/upper case change."""
-    points = []
+# Kinds of glue point, from the strongest evidence to the weakest.
+_AFTER_PUNCT = "punct"  # 'stellen.Jane Roe': any credit-like text, even a bare name
+_NEEDS_STRONG = "strong"  # 'stellen.dpa', 'BerlinREUTERS/Jane': only a credit with an agency, label or '/'
+_CJK_ONLY = "cjk"  # '石川共同通信社': only a CJK agency word
+_DOUBLED = "doubled"  # 'eThekwinieThekwini Municipality / Facebook': a strong credit
+
+
+def _glue_points(caption: str) -> list[tuple[int, str]]:
+    """Positions where a credit may start without a space, with the kind of evidence."""
+    # A credit that starts with the word the caption ends with: 'in eThekwinieThekwini Municipality'.
+    # It goes first: the case change inside the repeated word is no glue.
+    points = [(m.start() + len(m.group(1)), _DOUBLED) for m in _DOUBLED_WORD.finditer(caption)]
     for i in range(1, len(caption)):
         prev, cur = caption[i - 1], caption[i]
         if not (cur.isalnum() or cur in "(©"):
             continue
-        if prev in _GLUE_AFTER:
+        if cur == "©":
+            points.append((i, _NEEDS_STRONG))
+        elif prev in _GLUE_AFTER:
             # 'N.H.Robert': the suffix must not itself start with an initial ('H.Robert').
             if cur.isupper() and i + 1 < len(caption) and caption[i + 1] == ".":
                 continue
-            if cur.isalpha() and not cur.isupper():
-                continue
             if cur.isdigit() and i >= 2 and caption[i - 2].isdigit():
                 continue  # '6.12.2010', '4.5': a number, not a glue
-            points.append((i, True))
-        elif (prev.islower() or prev.isdigit()) and cur.isupper():
-            points.append((i, False))
-        elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and caption[i + 1:i + 2].islower():
-            points.append((i, False))  # an acronym ends and a name begins: 'EPVFlorion'
+            if not cur.islower():
+                points.append((i, _AFTER_PUNCT))
+            elif prev in ".!?…":
+                points.append((i, _NEEDS_STRONG))  # 'stellen.dpa', 'Berlin.picture alliance/dpa'
 
-        elif _CJK.match(prev) and _CJK.match(cur):
-            points.append((i, False))
-    # A credit that starts with the word the caption ends with: 'in eThekwinieThekwini Municipality'.
-    # It goes first: the case change inside the repeated word is no glue.
-    doubled = [(m.start() + len(m.group(1)), True) for m in _DOUBLED_WORD.finditer(caption)]
-    return doubled + points
+        elif (prev.islower() or prev.isdigit()) and cur.isupper():
+            points.append((i, _NEEDS_STRONG))
+        elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and caption[i + 1:i + 2].islower():
+            points.append((i, _NEEDS_STRONG))  # an acronym ends and a name begins: 'EPVFlorion'
+        elif _CJK.match(prev):
+            if _CJK.match(cur):
+                points.append((i, _CJK_ONLY))
+            elif cur.isascii() and cur.isalpha():
+                points.append((i, _NEEDS_STRONG))
+    return points
+
+
+def _glue_accepts(kind: str, tail: str, vocab: CreditVocabulary) -> bool:
+    if kind == _AFTER_PUNCT:
+        return is_credit(tail, vocab, weak_ok=True)
+    if kind == _CJK_ONLY:
+        return bool(_CJK_RUN.fullmatch(tail)) and is_credit(tail, vocab, weak_ok=False)
+    # A case change inside a word ('iPhone') is no glue unless what follows is plainly a
+    # credit: an agency, label or '/', made of credit words, or a name in capitals.
+    if kind == _DOUBLED:
+        return _strong(tail, vocab) and _credit_words(tail, vocab) and is_credit(tail, vocab, weak_ok=False)
+    first_word = tail.split(" ", 1)[0]
+    if _CASE_GLUE.search(first_word) and not vocab.agency_re.match(tail):
+        return False  # 'e|ThekwiniBild: dpa': the glue is further on (but 'NurPhoto' is an agency)
+    if tail[:1].islower() and _PUNCT_GLUE.search(first_word):
+        return False  # 'p.|m.Jane Roe/AP': the glue is further on
+    plain_credit = _strong(tail, vocab) and _credit_words(tail, vocab)
+    shouted_name = tail.isupper() and len(tail.split()) >= 2
+    return (plain_credit or shouted_name) and is_credit(tail, vocab, weak_ok=shouted_name)
 
 
 def split_credit(
@@ -131,13 +164,9 @@ def split_credit(
         hit = _split_after_alt(caption, alt, vocab)
         if hit:
             return hit
-    for i, after_punct in _glue_points(caption):
+    for i, kind in _glue_points(caption):
         head, tail = caption[:i].rstrip(), caption[i:].strip()
-        if len(head) < 2:
-            continue
-        # Glue by a case change needs a strong credit made of credit words ('iPhone' is no glue).
-        glued = after_punct or (_strong(tail, vocab) and _credit_words(tail, vocab))
-        if glued and is_credit(tail, vocab, weak_ok=after_punct):
+        if len(head) >= 2 and _glue_accepts(kind, tail, vocab):
             return head, tail
     # 'caption text. Photo: Jane Doe' / '... Foto: dpa' after a space.
     for m in re.finditer(r"(?<=\s)\S", caption):
@@ -159,12 +188,12 @@ def _split_after_alt(caption: str, alt: str, vocab: CreditVocabulary) -> tuple[s
     if caption == alt:
         return None
     best = None
-    for i, after_punct in _glue_points(caption):
+    for i, kind in _glue_points(caption):
         head = caption[:i]
         if len(head) < max(8, len(caption) // 2) or head not in alt:
             continue
         tail = caption[i:].strip()
-        if not (after_punct or _credit_words(tail, vocab)):
+        if not (kind != _NEEDS_STRONG or _credit_words(tail, vocab)):
             continue
         if tail and is_credit(tail, vocab, weak_ok=True):
             best = (head.rstrip(), tail)  # the longest repeated head wins

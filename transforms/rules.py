@@ -71,9 +71,15 @@ def _compile_rule(entry: dict, source: str) -> BoilerplateRule | None:
     return BoilerplateRule(name=name, why=entry.get("why", ""), where=where, pattern=pattern)
 
 
-def _words_re(words: tuple[str, ...], suffix: str = "") -> re.Pattern[str]:
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternation}){suffix}(?!\w)")
+def _words_re(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole-word alternation. Short all-caps words ('AP', 'PA') match case-sensitively,
+    so 'ap' inside ordinary text never reads as the agency; longer words ignore case."""
+    def alternation(group):
+        return "|".join(re.escape(w) for w in sorted(group, key=len, reverse=True)) or r"(?!x)x"
+
+    acronyms = [w for w in words if w.isupper() and len(w) <= 4]
+    others = [w for w in words if w not in acronyms]
+    return re.compile(rf"(?<!\w)(?:{alternation(acronyms)}|(?i:{alternation(others)}))(?!\w)")
 
 
 def _credits(table: dict) -> CreditVocabulary:
