@@ -185,8 +185,8 @@ def _strip_label_parens(text: str) -> str:
 
 def _split_after_alt(caption: str, alt: str, vocab: CreditVocabulary) -> tuple[str, str] | None:
     """Caption = (text that also stands in the alt) + credit glued on."""
-    if caption == alt:
-        return None
+    if caption in alt:
+        return None  # the caption repeats (part of) the alt text and adds nothing: no credit
     best = None
     for i, kind in _glue_points(caption):
         head = caption[:i]

@@ -22,6 +22,8 @@ __all__ = ["Parts", "split_dump", "LABELS"]
 _MAX_HEAD_LINES = 3
 # Captions and alt texts are short; a longer first line is the first paragraph.
 _MAX_HEAD_CHARS = 600
+# ...and a caption standing alone, with no credit to tell it apart, is shorter still.
+_MAX_LONE_CAPTION_CHARS = 300
 # A multi-line block whose lines are at least this long and continue in lower case is a
 # hard-wrapped paragraph, not an image block.
 _WRAP_MIN = 55
@@ -143,7 +145,9 @@ def _image_block(
         return first, lines[len(first):]
     if len(first) == 1:
         _, credit = split_credit(first[0].text, rules.credits)
-        if credit is not None or leading_blank:
+        # A text browser prints an image without alt text as an empty first line; a short
+        # first line after it is that image's caption.
+        if credit is not None or leading_blank and len(first[0].text) <= _MAX_LONE_CAPTION_CHARS:
             return first, lines[1:]
     return [], lines
 
