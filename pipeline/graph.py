@@ -5,33 +5,102 @@ import datetime as dt
 
 import apache_beam as beam
 
-from pipeline.options import IngestOptions
+from pipeline.options import IngestOptions, jsonl_field_map
 from transforms.beam import ARTICLES, REJECTS, IngestDumps, WriteRecords
+from transforms.dedupe import DUPLICATES, DropDuplicates
 
-__all__ = ["build_pipeline", "articles_dir", "rejects_dir"]
+__all__ = ["articles_dir", "build_pipeline", "duplicates_dir", "is_kind", "rejects_dir", "stamp_run_id"]
 
 
 def articles_dir(output: str) -> str:
-    return f"{output.rstrip('/')}/articles"
+    return f"{output.rstrip('/')}/{ARTICLES}"
 
 
 def rejects_dir(output: str) -> str:
-    return f"{output.rstrip('/')}/rejects"
+    return f"{output.rstrip('/')}/{REJECTS}"
 
 
-def build_pipeline(p: beam.Pipeline, options: IngestOptions, ingested_at: dt.datetime):
-    """Adds the ingest graph to `p`: match -> split -> write articles and rejects.
+def duplicates_dir(output: str) -> str:
+    return f"{output.rstrip('/')}/{DUPLICATES}"
 
-    Returns the DoOutputsTuple of article and reject rows (before writing).
+
+# A field only rows of that dataset have. Beam's Dask runner (2.77) hands every output of a
+# multi-output ParDo to each consumer (its bag per transform mixes main and tagged outputs),
+# so each dataset keeps only its own rows: a no-op on runners that route tags correctly.
+_OWN_FIELD = {ARTICLES: "body", REJECTS: "reason", DUPLICATES: "kept_source_uri"}
+
+
+def is_kind(row: dict, kind: str) -> bool:
+    """True when `row` is a row of dataset `kind` (articles, rejects or duplicates)."""
+    return _OWN_FIELD[kind] in row
+
+
+def stamp_run_id(row: dict, run_id: str | None) -> dict:
+    """The row with the run that wrote it."""
+    return row if run_id is None else {**row, "run_id": run_id}
+
+
+def build_pipeline(
+    p: beam.Pipeline,
+    options: IngestOptions,
+    ingested_at: dt.datetime,
+    *,
+    run_id: str | None = None,
+    target: str | None = None,
+    files: list | None = None,
+    committed_article_files: list[str] | tuple[str, ...] = (),
+    buckets: int = 1,
+):
+    """Adds the ingest graph to `p`: match -> split -> deduplicate -> write three datasets.
+
+    Args:
+      target: the directory the datasets are written under (a run's staging directory);
+        default OPTIONS.output.
+      files: matched FileMetadata to process instead of matching --input (incremental runs).
+      committed_article_files: article Parquet files of earlier runs; their ids are duplicates.
+      buckets: files per partition (the run scales it with the number of inputs).
+
+    Returns a dict of the article, duplicate and reject rows (before writing) and, under
+    "files", the paths of the Parquet files written.
     """
+    target = target or options.output
+    ingest_date = ingested_at.astimezone(dt.timezone.utc).date().isoformat()
+    side_partition = "none" if options.partition_by == "none" else "ingest_date"
+    write = {"codec": options.parquet_codec, "ingest_date": ingest_date, "buckets": buckets,
+             "file_tag": run_id or ""}
+
     outputs = p | "IngestDumps" >> IngestDumps(
         options.input,
         rules_path=options.rules,
         markup=options.markup,
         max_file_bytes=options.max_file_bytes,
         ingested_at=ingested_at,
+        files=files,
+        max_member_bytes=options.max_member_bytes,
+        jsonl_fields=jsonl_field_map(options.jsonl_field),
     )
-    codec = options.parquet_codec
-    outputs[ARTICLES] | "WriteArticles" >> WriteRecords(articles_dir(options.output), ARTICLES, codec=codec)
-    outputs[REJECTS] | "WriteRejects" >> WriteRecords(rejects_dir(options.output), REJECTS, codec=codec)
-    return outputs
+    articles = (outputs[ARTICLES] | "OnlyArticles" >> beam.Filter(is_kind, ARTICLES)
+                | "StampArticles" >> beam.Map(stamp_run_id, run_id))
+    rejects = (outputs[REJECTS] | "OnlyRejects" >> beam.Filter(is_kind, REJECTS)
+               | "StampRejects" >> beam.Map(stamp_run_id, run_id))
+    unique, duplicates = articles | "DropDuplicates" >> DropDuplicates(
+        committed_article_files, detected_at=ingested_at)
+    unique = unique | "OnlyUnique" >> beam.Filter(is_kind, ARTICLES)
+    duplicates = duplicates | "OnlyDuplicates" >> beam.Filter(is_kind, DUPLICATES)
+    if options.near_dup:
+        from transforms.near_dup import MarkNearDuplicates
+
+        unique = unique | "MarkNearDuplicates" >> MarkNearDuplicates()
+
+    written = (
+        unique | "WriteArticles" >> WriteRecords(
+            articles_dir(target), ARTICLES, partition_by=options.partition_by, **write),
+        rejects | "WriteRejects" >> WriteRecords(
+            rejects_dir(target), REJECTS, partition_by=side_partition, **write),
+        duplicates | "WriteDuplicates" >> WriteRecords(
+            duplicates_dir(target), DUPLICATES, partition_by=side_partition, **write),
+    )
+    # One last step that depends on every write: Beam's Dask runner (2.77) computes only the
+    # graph behind the last transform applied, so the three writes must all lead to it.
+    files = written | "AllWritten" >> beam.Flatten()
+    return {ARTICLES: unique, REJECTS: rejects, DUPLICATES: duplicates, "files": files}

@@ -1,11 +1,15 @@
 """The pipeline's options: a PipelineOptions subclass, so they travel with the job to any runner."""
 from __future__ import annotations
 
+import argparse
 from importlib import resources
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-__all__ = ["IngestOptions", "DEFAULT_OUTPUT", "default_input", "MARKUPS"]
+from transforms.context import DEFAULT_MAX_MEMBER_BYTES, JSONL_FIELDS
+from transforms.formats import FORMATS
+
+__all__ = ["IngestOptions", "DEFAULT_OUTPUT", "default_input", "MARKUPS", "jsonl_field_map"]
 
 DEFAULT_OUTPUT = "out"
 MARKUPS = ("auto", "text", "markdown")
@@ -42,9 +46,31 @@ class IngestOptions(PipelineOptions):
             "--format",
             dest="markup",
             default="auto",
-            choices=MARKUPS,
-            help="How to read the dumps: 'auto' sniffs each file's content (markdown images, "
-            "headings or links make it markdown); 'text' or 'markdown' force one.",
+            choices=FORMATS,
+            help="How to read the inputs: 'auto' (default) sniffs each file's content, then its "
+            "extension (README, 'Choosing the format'); any other name forces that format. "
+            "Compressed files and archives are opened whatever this says.",
+        )
+        parser.add_argument(
+            "--max_member_bytes",
+            "--max-member-bytes",
+            type=_positive_int,
+            default=DEFAULT_MAX_MEMBER_BYTES,
+            help="Most bytes one compressed file, archive member or WARC payload may expand to; "
+            "more is rejected as 'decompression_limit' (a decompression bomb costs no more "
+            f"memory than this). Default: {DEFAULT_MAX_MEMBER_BYTES} (200 MiB).",
+        )
+        parser.add_argument(
+            "--jsonl_field",
+            "--jsonl-field",
+            action="append",
+            default=[],
+            type=_jsonl_field,
+            metavar="FIELD=KEY",
+            help="Which JSON key fills a record field in JSONL inputs, e.g. --jsonl_field "
+            "text=content --jsonl_field url=link (repeatable; a dotted KEY reaches into nested "
+            f"objects). FIELD is one of: {', '.join(JSONL_FIELDS)}. Unmapped fields use the "
+            "common key names (README, 'JSONL').",
         )
         parser.add_argument(
             "--max_file_bytes",
@@ -61,3 +87,67 @@ class IngestOptions(PipelineOptions):
             choices=("zstd", "snappy", "gzip", "none"),
             help="Compression of the Parquet files. Default: zstd.",
         )
+        # Scheduled runs (README: 'Scheduled and incremental runs').
+        parser.add_argument(
+            "--incremental",
+            action="store_true",
+            default=False,
+            help="Process only inputs that are new or changed (size or mtime) since the last "
+            "committed run into OUTPUT, and append their records. Without it a run processes "
+            "every input and replaces the dataset at commit.",
+        )
+        parser.add_argument(
+            "--full_refresh",
+            "--full-refresh",
+            action="store_true",
+            default=False,
+            help="With --incremental: forget the state and start over (process every input, "
+            "replace the dataset).",
+        )
+        parser.add_argument(
+            "--partition_by",
+            "--partition-by",
+            default="ingest_date",
+            choices=("ingest_date", "publisher", "none"),
+            help="Hive-style directories of OUTPUT/articles/: ingest_date=YYYY-MM-DD/ (default), "
+            "publisher=NAME/, or none. Rejects and duplicates use ingest_date unless 'none'.",
+        )
+        parser.add_argument(
+            "--near_dup",
+            "--near-dup",
+            action="store_true",
+            default=False,
+            help="Mark near-duplicate articles (MinHash/LSH on the body, within the run): "
+            "near_dup_of holds the cluster representative's article_id. Nothing is dropped.",
+        )
+        parser.add_argument(
+            "--max_reject_rate",
+            "--max-reject-rate",
+            type=float,
+            default=None,
+            help="Fail the run (exit code 3, nothing committed) when rejects / inputs exceeds "
+            "this share, e.g. 0.2. Default: no limit.",
+        )
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of bytes, got {value!r}")
+    return number
+
+
+def _jsonl_field(value: str) -> str:
+    field, sep, key = value.partition("=")
+    if not sep or field.strip() not in JSONL_FIELDS or not key.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected FIELD=KEY with FIELD one of {', '.join(JSONL_FIELDS)}, got {value!r}")
+    return f"{field.strip()}={key.strip()}"
+
+
+def jsonl_field_map(values: list[str] | None) -> tuple[tuple[str, str], ...]:
+    """--jsonl_field values as IngestContext.jsonl_fields: (("text", "content"), ...)."""
+    return tuple(tuple(value.split("=", 1)) for value in values or ())

@@ -1,24 +1,45 @@
-"""Runs the ingest job: validate options, pick an offline local runner, run, summarise."""
+"""Runs the ingest job: validate, pick inputs, run on a runner, count, commit, summarise.
+
+The order matters for scheduled runs: output is staged under OUTPUT/_staging/<run_id>/,
+counted, checked against --max_reject_rate, and only then committed together with the
+incremental state (pipeline/commit.py), so a failed or killed run is simply retried.
+"""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
+import math
+import os
+import re
 import time
 from importlib import metadata as importlib_metadata
 
 import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io.filesystem import FileMetadata, FileSystem
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import StandardOptions
 
-from pipeline.graph import articles_dir, build_pipeline, rejects_dir
+from pipeline.commit import (
+    Manifest,
+    commit,
+    discard,
+    list_dataset_files,
+    new_run_id,
+    recover,
+    staging_dir,
+    write_run_record,
+)
+from pipeline.graph import build_pipeline
 from pipeline.options import IngestOptions, default_input
+from pipeline.state import InputStamp, State, changed_inputs, is_local, load_state
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
+from transforms.partition import ROWS_PER_FILE
 from transforms.rules import RulesError, load_rules
 
-__all__ = ["UsageError", "run", "summarise"]
+__all__ = ["RunFailed", "UsageError", "run", "summarise"]
 
 _LOG = logging.getLogger("article_ingest")
 # Runner names that mean "run here": served by the in-process portable runner, which needs
@@ -30,9 +51,27 @@ class UsageError(Exception):
     """A problem with the command line; the message names the flag."""
 
 
+class RunFailed(Exception):
+    """The run finished but must not be committed (e.g. too many rejects); exit code 3."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, summary: dict):
+        super().__init__(message)
+        self.summary = summary
+
+
+def as_pattern(path: str) -> str:
+    """A directory given as --input means every file below it."""
+    if path.endswith("/") or ("://" not in path and os.path.isdir(path)):
+        return path.rstrip("/") + "/**"
+    return path
+
+
 def _validate(options: IngestOptions) -> None:
     if not options.input:
         options.input = default_input()
+    options.input = as_pattern(options.input)
     try:
         found = FileSystems.match([options.input], limits=[1])[0].metadata_list
     except Exception as err:  # noqa: BLE001 - a bad scheme or bucket reads as 'no match' to users
@@ -45,6 +84,29 @@ def _validate(options: IngestOptions) -> None:
         raise UsageError(str(err)) from None
     if options.max_file_bytes <= 0:
         raise UsageError(f"--max_file_bytes must be positive, got {options.max_file_bytes}")
+    rate = options.max_reject_rate
+    if rate is not None and not 0 <= rate <= 1:
+        raise UsageError(f"--max_reject_rate must be between 0 and 1, got {rate}")
+    _validate_output(options.output)
+    if options.full_refresh and not options.incremental:
+        raise UsageError("--full_refresh only applies to --incremental runs "
+                         "(a run without --incremental always starts over)")
+
+
+def _validate_output(output: str) -> None:
+    """A local --output must be (or be creatable as) a directory: say so before the run."""
+    if not is_local(output):
+        return
+    path = os.path.abspath(output)
+    while True:
+        if os.path.exists(path):
+            if not os.path.isdir(path):
+                raise UsageError(f"--output {output!r}: {path} exists and is not a directory")
+            return
+        parent = os.path.dirname(path)
+        if parent == path:
+            return
+        path = parent
 
 
 def _runner(options: IngestOptions):
@@ -56,44 +118,84 @@ def _runner(options: IngestOptions):
     return None, name  # Beam resolves --runner itself
 
 
-def _clear_previous(directory: str) -> None:
-    """A run replaces the records of an earlier run in the same output directory."""
+def _metric_counters(result) -> dict[str, int] | None:
+    """Beam's counters, or None where the runner has no metrics (Beam's Dask runner)."""
+    if result is None:
+        return {}
     try:
-        stale = FileSystems.match([f"{directory}/*"])[0].metadata_list
-    except Exception:  # noqa: BLE001 - nothing there yet
-        return
-    if stale:
-        FileSystems.delete([m.path for m in stale])
-
-
-def summarise(result, options: IngestOptions, started: float, started_at: dt.datetime, runner: str) -> dict:
-    """The run's counts from Beam's metrics, in the shape written to run.json."""
+        query = result.metrics().query(MetricsFilter().with_namespace(METRICS_NAMESPACE))
+    except NotImplementedError:
+        return None
     counters: dict[str, int] = {}
-    query = result.metrics().query(MetricsFilter().with_namespace(METRICS_NAMESPACE))
     for counter in query["counters"]:
         value = counter.committed if counter.committed is not None else counter.attempted
         counters[counter.key.metric.name] = counters.get(counter.key.metric.name, 0) + int(value or 0)
-    rejects = {k.split(":", 1)[1]: v for k, v in sorted(counters.items()) if k.startswith("rejected:")}
+    return counters
+
+
+def staged_counts(stage: str) -> dict:
+    """Rows actually written under a staging directory: what the commit will publish."""
+    counts = {"articles": 0, "duplicates": 0, "rejects_by_reason": {}}
+    for rel in list_dataset_files(stage, "articles") + list_dataset_files(stage, "duplicates"):
+        with FileSystems.open(f"{stage}/{rel}") as handle:
+            counts[rel.split("/", 1)[0]] += pq.ParquetFile(handle).metadata.num_rows
+    by_reason: dict[str, int] = {}
+    for rel in list_dataset_files(stage, "rejects"):
+        with FileSystems.open(f"{stage}/{rel}") as handle:
+            for reason in pq.read_table(handle, columns=["reason"]).column("reason").to_pylist():
+                by_reason[reason] = by_reason.get(reason, 0) + 1
+    counts["rejects_by_reason"] = dict(sorted(by_reason.items()))
+    return counts
+
+
+def summarise(result, options: IngestOptions, started: float, started_at: dt.datetime, runner: str,
+              *, run_id: str | None = None, counts: dict | None = None, files: dict | None = None) -> dict:
+    """The run's summary, in the shape written to run.json.
+
+    Articles, duplicates and rejects are counted from the files written (`counts`), so they
+    are right on every runner; inputs and boilerplate come from Beam's metrics where the
+    runner has them.
+    """
+    counters = _metric_counters(result)
+    metrics = counters is not None
+    counters = counters or {}
+    if counts is None:  # no staged files to count: fall back to the counters alone
+        counts = {
+            "articles": counters.get("articles", 0) - counters.get("duplicates", 0),
+            "duplicates": counters.get("duplicates", 0),
+            "rejects_by_reason": {k.split(":", 1)[1]: v for k, v in sorted(counters.items())
+                                  if k.startswith("rejected:")},
+        }
+    articles, duplicates = counts["articles"], counts["duplicates"]
+    rejects = sum(counts["rejects_by_reason"].values())
     boilerplate = {k.split(":", 1)[1]: v for k, v in sorted(counters.items()) if k.startswith("boilerplate:")}
-    matched = counters.get("files_matched", 0)
-    inputs = counters.get("inputs", 0)
-    articles = counters.get("articles", 0)
+    files = files or {"matched": counters.get("files_matched", 0),
+                      "processed": counters.get("files_matched", 0), "unchanged": 0}
+    inputs = counters.get("inputs", 0) if metrics else articles + duplicates + rejects
     duration = time.monotonic() - started
     return {
+        "run_id": run_id,
+        "status": "succeeded",
         "input": options.input,
         "output": options.output,
         "runner": runner,
+        "mode": "incremental" if options.incremental and not options.full_refresh else "full",
+        "partition_by": options.partition_by,
         "started_at": started_at.isoformat(),
         "duration_seconds": round(duration, 3),
-        "files_matched": matched,
+        "files_matched": files["matched"],
+        "files_processed": files["processed"],
+        "files_unchanged": files["unchanged"],
         "inputs": inputs,
         "articles": articles,
-        "rejects": sum(rejects.values()),
-        "rejects_by_reason": rejects,
+        "duplicates": duplicates,
+        "rejects": rejects,
+        "rejects_by_reason": counts["rejects_by_reason"],
         "boilerplate_by_rule": boilerplate,
+        "metrics_available": metrics,
         # Every input (a file, or an item/line/member of a file holding many) ends in exactly
-        # one of articles or rejects.
-        "reconciled": inputs == articles + sum(rejects.values()) and inputs >= matched,
+        # one of articles, duplicates or rejects.
+        "reconciled": inputs == articles + duplicates + rejects and inputs >= files["processed"],
         "articles_per_second": round(articles / duration, 1) if duration > 0 else None,
         "schema_version": SCHEMA_VERSION,
         "article_ingest_version": _version(),
@@ -107,18 +209,95 @@ def _version() -> str:
         return "unknown"
 
 
+def _matched_files(pattern: str) -> list:
+    """Every file the pattern matches, including local ones that cannot be stat'ed.
+
+    Beam's local match silently drops a file it cannot stat (a dangling symlink, a symlink
+    loop). Such files are listed here with size 0, so that reading them fails and they end
+    as `unreadable` rejects with the OS error, not nowhere.
+    """
+    metadata = FileSystems.match([pattern])[0].metadata_list
+    if is_local(pattern):
+        metadata = metadata + _unstattable(pattern, {m.path for m in metadata})
+    return sorted(metadata, key=lambda m: m.path)
+
+
+def _unstattable(pattern: str, matched: set[str]) -> list:
+    prefix = re.match(r"^[^[*?]*", pattern).group(0)
+    if prefix == pattern:
+        return []
+    root = prefix if prefix.endswith(os.sep) else os.path.dirname(prefix)
+    if not os.path.isdir(root or "."):
+        return []
+    wanted = re.compile(FileSystem.translate_pattern(pattern)).match
+    missing = []
+    for directory, _, names in os.walk(root or "."):
+        for name in names:
+            path = os.path.join(directory, name)
+            if path not in matched and wanted(path) and not os.path.exists(path):
+                missing.append(FileMetadata(path, 0, 0.0))
+    return missing
+
+
 def run(options: IngestOptions) -> dict:
-    """Runs the job to completion and returns the summary (also written to OUTPUT/run.json)."""
+    """Runs the job to completion, commits it and returns the summary (also OUTPUT/run.json).
+
+    Raises UsageError for a bad command line and RunFailed when the run's output must not be
+    committed (--max_reject_rate); any other exception is a failed run. In each case nothing
+    is committed and the incremental state is unchanged.
+    """
     _validate(options)
     started, started_at = time.monotonic(), dt.datetime.now(dt.timezone.utc)
+    run_id = new_run_id(started_at)
+    output = options.output.rstrip("/") or "."
+    for old_run, outcome in recover(output):
+        _LOG.warning("run %s was interrupted; its output was %s", old_run, outcome.replace("_", " "))
     runner, runner_name = _runner(options)
-    for directory in (articles_dir(options.output), rejects_dir(options.output)):
-        _clear_previous(directory)
-    pipeline = beam.Pipeline(runner=runner, options=options)
-    build_pipeline(pipeline, options, ingested_at=started_at)
-    result = pipeline.run()
-    result.wait_until_finish()
-    summary = summarise(result, options, started, started_at, runner_name)
-    with FileSystems.create(f"{options.output.rstrip('/')}/run.json") as handle:
-        handle.write(json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    matched = _matched_files(options.input)
+    replace = not options.incremental or options.full_refresh
+    state = State() if replace else load_state(output)
+    todo, unchanged = (matched, []) if replace else changed_inputs(matched, state)
+    committed_articles = [f"{output}/{rel}" for rel in state.files.get("articles", [])]
+
+    stage = staging_dir(output, run_id)
+    result = None
+    if todo:
+        pipeline = beam.Pipeline(runner=runner, options=options)
+        build_pipeline(pipeline, options, ingested_at=started_at, run_id=run_id, target=stage,
+                       files=todo, committed_article_files=committed_articles,
+                       buckets=math.ceil(len(todo) / ROWS_PER_FILE))
+        result = pipeline.run()
+        try:
+            result.wait_until_finish()
+        finally:
+            client = getattr(result, "client", None)  # the Dask runner's own client
+            if client is not None:
+                client.close()
+    files = {"matched": len(matched), "processed": len(todo), "unchanged": len(unchanged)}
+    summary = summarise(result, options, started, started_at, runner_name, run_id=run_id,
+                        counts=staged_counts(stage), files=files)
+
+    rate = options.max_reject_rate
+    if rate is not None and summary["inputs"] and summary["rejects"] / summary["inputs"] > rate:
+        share = summary["rejects"] / summary["inputs"]
+        summary["status"] = "failed: reject rate"
+        write_run_record(output, summary, latest=False)
+        discard(output, run_id)
+        raise RunFailed(f"{summary['rejects']} of {summary['inputs']} inputs rejected ({share:.1%}), "
+                        f"over --max_reject_rate={rate}; nothing was committed", summary)
+
+    for metadata in todo:
+        state.inputs[metadata.path] = InputStamp.of(metadata)
+    commit(output, Manifest.plan(output, run_id, replace=replace, state=state, summary=summary))
     return summary
+
+
+if __name__ == "__main__":
+    # `python -m pipeline.run --input … --output …` is `article-ingest run …`: the form Airflow's
+    # BeamRunPythonPipelineOperator launches (py_file="pipeline.run", py_options=["-m"]).
+    import sys
+
+    from pipeline.cli import main
+
+    sys.exit(main(["run", *sys.argv[1:]]))

@@ -53,8 +53,8 @@ def dumps(tmp_path):
     (d / "ferry.txt").write_text(FERRY, encoding="utf-8")
     (d / "bridge").write_text(MARKDOWN, encoding="utf-8")  # no extension: sniffed as markdown
     (d / "crlf-bom.txt").write_bytes(b"\xef\xbb\xbf" + FERRY.replace("\n", "\r\n").encode())
-    (d / "broken.txt").write_bytes(b"\xff\xfe\xfa not text \xc3\x28")
-    (d / "page.html").write_text("<!DOCTYPE html><html><body><p>Hi</p></body></html>")
+    (d / "broken.txt").write_bytes(b"\x00\x01\x02\x03\x89PNG\x00\x00")
+    (d / "footer-only.txt").write_text("Read the original article on Island Post\n")
     return d
 
 
@@ -63,11 +63,16 @@ def test_run_splits_every_field_and_rejects_bad_files(tmp_path, dumps):
     assert code == 0
     articles = {r["source_uri"].rsplit("/", 1)[-1]: r for r in _rows(tmp_path / "out" / "articles")}
     rejects = {r["source_uri"].rsplit("/", 1)[-1]: r for r in _rows(tmp_path / "out" / "rejects")}
-    assert set(articles) == {"ferry.txt", "bridge", "crlf-bom.txt"}
+    # CRLF + BOM is the same article, so the same id: written once (the smaller source_uri
+    # is kept), the other listed in duplicates/.
+    assert set(articles) == {"bridge", "crlf-bom.txt"}
+    duplicates = {r["source_uri"].rsplit("/", 1)[-1]: r for r in _rows(tmp_path / "out" / "duplicates")}
+    assert {k: r["kept_source_uri"].rsplit("/", 1)[-1] for k, r in duplicates.items()} == {
+        "ferry.txt": "crlf-bom.txt"}
     assert {k: r["reason"] for k, r in rejects.items()} == {
-        "broken.txt": "undecodable", "page.html": "unsupported_format"}
+        "broken.txt": "binary", "footer-only.txt": "no_article_text"}
 
-    ferry = articles["ferry.txt"]
+    ferry = articles["crlf-bom.txt"]
     assert ferry["image_alt"] == "A small red ferry at the pier"
     assert ferry["caption"] == "The ferry Mira waits at the north pier on a grey morning, May 4, 2024."
     assert ferry["caption_credit"] == "Jo Berg/AP"
@@ -82,10 +87,7 @@ def test_run_splits_every_field_and_rejects_bad_files(tmp_path, dumps):
     assert ferry["word_count"] == 29
     assert ferry["source_format"] == "text"
 
-    # CRLF + BOM is the same article: same fields, same id.
-    same = articles["crlf-bom.txt"]
-    for field in ("article_id", "image_alt", "caption", "caption_credit", "bullets", "paragraphs", "publisher"):
-        assert same[field] == ferry[field], field
+    assert duplicates["ferry.txt"]["article_id"] == ferry["article_id"]
 
     bridge = articles["bridge"]
     assert bridge["source_format"] == "markdown"
@@ -96,8 +98,8 @@ def test_run_splits_every_field_and_rejects_bad_files(tmp_path, dumps):
     assert bridge["title"] == "Canal bridge opens to cyclists"
 
     assert summary["files_matched"] == 5
-    assert summary["articles"] == 3
-    assert summary["rejects_by_reason"] == {"undecodable": 1, "unsupported_format": 1}
+    assert summary["articles"] == 2 and summary["duplicates"] == 1
+    assert summary["rejects_by_reason"] == {"binary": 1, "no_article_text": 1}
     assert summary["boilerplate_by_rule"] == {"read_original_on": 2, "post_appeared_first": 1}
     assert summary["reconciled"] is True
     assert summary["duration_seconds"] > 0
@@ -108,9 +110,10 @@ def test_rerun_gives_identical_records(tmp_path, dumps):
     first = sorted(_rows(tmp_path / "out" / "articles"), key=lambda r: r["source_uri"])
     _run(tmp_path)
     second = sorted(_rows(tmp_path / "out" / "articles"), key=lambda r: r["source_uri"])
-    assert len(first) == len(second) == 3
+    assert len(first) == len(second) == 2
     for a, b in zip(first, second):
-        a.pop("ingested_at"), b.pop("ingested_at")
+        for varying in ("ingested_at", "run_id"):
+            a.pop(varying), b.pop(varying)
         assert a == b
 
 
@@ -157,3 +160,14 @@ def test_python_dash_m_and_offline_default_runner(tmp_path, dumps):
     assert proc.returncode == 0, proc.stderr
     assert "articles" in proc.stdout
     assert json.loads((tmp_path / "o" / "run.json").read_text())["runner"].startswith("FnApiRunner")
+
+
+def test_a_directory_as_input_means_every_file_below_it(tmp_path, dumps):
+    nested = dumps / "more" / "deeper"
+    nested.mkdir(parents=True)
+    (nested / "again.txt").write_text(FERRY, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", "--input", str(dumps), "--output", str(out)]) == 0
+    summary = json.loads((out / "run.json").read_text())
+    assert summary["files_matched"] == 6
+    assert summary["input"] == f"{dumps}/**"

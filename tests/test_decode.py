@@ -56,8 +56,8 @@ def test_decodes_text_and_drops_the_bom(data, encoding):
 @pytest.mark.parametrize(
     "data, reason",
     [
-        ("Träger über die Mole".encode("latin-1"), reasons.UNDECODABLE),
-        (b"Valid start \xff\xfe\xfd then garbage", reasons.UNDECODABLE),
+        # A byte-order mark names the encoding; bytes that break it are not guessed around.
+        (codecs.BOM_UTF16_LE + b"A\x00B", reasons.UNDECODABLE),
         (codecs.BOM_UTF8 + b"ok \xc3\x28 broken", reasons.UNDECODABLE),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), reasons.BINARY),
         (b"\x00" * 64, reasons.BINARY),
@@ -70,8 +70,7 @@ def test_decodes_text_and_drops_the_bom(data, encoding):
         ("\u00a0\n\u00a0".encode("utf-8"), reasons.EMPTY),
     ],
     ids=[
-        "latin1",
-        "bad_bytes",
+        "utf16_bom_odd_length",
         "bom_then_bad",
         "png",
         "nul_run",
@@ -94,8 +93,14 @@ def test_decode_error_reasons(data, reason):
 
 def test_undecodable_detail_names_the_offset():
     with pytest.raises(DecodeError) as err:
-        decode_dump(b"Hafen \xe4 Mole")
-    assert "offset 6" in err.value.detail
+        decode_dump(codecs.BOM_UTF8 + b"Hafen \xe4 Mole")
+    assert "offset 9" in err.value.detail
+
+
+def test_text_that_is_not_utf8_is_decoded_not_rejected():
+    # Latin-1 / cp1252 bytes used to be 'undecodable'; now they are detected and decoded.
+    assert decode_dump("Träger über die Mole".encode("latin-1")) == ("Träger über die Mole", "cp1252")
+    assert decode_dump(b"Hafen \xe4 Mole") == ("Hafen ä Mole", "cp1252")
 
 
 @pytest.mark.parametrize(
@@ -191,7 +196,7 @@ def test_ingest_rejects_a_dump_without_article_text(data):
     [
         (b"", reasons.EMPTY),
         (b"\x1f\x8b\x08\x00" + bytes(range(256)), reasons.BINARY),
-        (b"M\xe4rz", reasons.UNDECODABLE),
+        (codecs.BOM_UTF8 + b"M\xe4rz", reasons.UNDECODABLE),
     ],
 )
 def test_ingest_passes_decode_reasons_on(data, reason):

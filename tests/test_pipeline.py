@@ -85,9 +85,12 @@ def test_internal_error_becomes_reject(tmp_path, monkeypatch):
 
 def test_build_pipeline_writes_parquet_with_the_explicit_schemas(tmp_path):
     _write(tmp_path, "good.txt", GOOD.encode())
-    _write(tmp_path, "undecodable.txt", b"caf\xe9 au lait\n\nmore text here\n")
+    # A UTF-8 byte-order mark, then a cp1252 byte: the BOM is authoritative, so undecodable.
+    _write(tmp_path, "undecodable.txt", b"\xef\xbb\xbfcaf\xe9 au lait\n\nmore text here\n")
     out_dir = tmp_path / "out"
-    options = IngestOptions(["--input", str(tmp_path / "in" / "*"), "--output", str(out_dir)])
+    # Unpartitioned, so the dataset's schema is the files' schema (no ingest_date column).
+    options = IngestOptions(["--input", str(tmp_path / "in" / "*"), "--output", str(out_dir),
+                             "--partition-by", "none"])
     with BeamTestPipeline(options=options) as p:
         build_pipeline(p, options, ingested_at=WHEN)
     articles = ds.dataset(str(out_dir / "articles"), partitioning="hive").to_table()
@@ -103,5 +106,5 @@ def test_build_pipeline_writes_parquet_with_the_explicit_schemas(tmp_path):
     assert row["boilerplate"] == [{"rule": "read_original_on", "text": "Read the original article on Quayside News"}]
     reject = rejects.to_pylist()[0]
     assert reject["reason"] == "undecodable"
-    assert "offset 3" in reject["detail"]
-    assert reject["size_bytes"] == len(b"caf\xe9 au lait\n\nmore text here\n")
+    assert "offset 6" in reject["detail"]
+    assert reject["size_bytes"] == len(b"\xef\xbb\xbfcaf\xe9 au lait\n\nmore text here\n")

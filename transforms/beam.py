@@ -14,10 +14,13 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from pipeline import progress  # live progress on local runs; a no-op elsewhere
 from schemas import reasons
 from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, Article, Reject
-from transforms.context import IngestContext
+from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext
+from transforms.dedupe import DUPLICATE_SCHEMA, DUPLICATES
 from transforms.ingest import ingest_file
+from transforms.partition import ROWS_PER_FILE, bucket_of, parquet_bytes, partition_dir
 from transforms.rules import load_rules
 
 __all__ = ["IngestDumps", "WriteRecords", "METRICS_NAMESPACE", "ARTICLES", "REJECTS"]
@@ -34,22 +37,30 @@ def _counter(name: str):
 class _IngestFileFn(beam.DoFn):
     """Reads one matched file and emits its article row, or a reject row tagged `rejects`."""
 
-    def __init__(self, rules_path: str | None, markup: str, max_file_bytes: int, ingested_at: dt.datetime):
+    def __init__(self, rules_path: str | None, markup: str, max_file_bytes: int, ingested_at: dt.datetime,
+                 *, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
+                 jsonl_fields: tuple[tuple[str, str], ...] = ()):
         self._rules_path = rules_path
         self._markup = markup
+        self._max_member_bytes = max_member_bytes
+        self._jsonl_fields = tuple(jsonl_fields)
         self._max_file_bytes = max_file_bytes
         self._ingested_at = ingested_at
         self._ctx = None
         self._counters: dict[str, object] = {}
 
     def setup(self):
-        self._ctx = IngestContext(load_rules(self._rules_path), self._ingested_at, self._markup)
+        # Readers count what they skip (e.g. WARC request records) through `counter`.
+        self._ctx = IngestContext(load_rules(self._rules_path), self._ingested_at, self._markup,
+                                  max_member_bytes=self._max_member_bytes,
+                                  jsonl_fields=self._jsonl_fields, counter=self._inc)
 
     def _inc(self, name: str, n: int = 1) -> None:
         counter = self._counters.get(name)
         if counter is None:
             counter = self._counters[name] = _counter(name)
         counter.inc(n)
+        progress.note(name, n)
 
     def _reject(self, uri: str, reason: str, detail: str, size: int | None):
         self._inc("inputs")
@@ -65,6 +76,8 @@ class _IngestFileFn(beam.DoFn):
                                f"{size} bytes is over --max_file_bytes={self._max_file_bytes}", size)
             return
         try:
+            # UNCOMPRESSED on purpose: ingest_file sniffs and expands compressed files itself,
+            # bounded by --max_member_bytes (Beam's own decompression has no cap).
             with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
                 data = handle.read(self._max_file_bytes + 1)
         except Exception as err:  # noqa: BLE001 - any IO failure is this file's reject
@@ -100,34 +113,86 @@ class IngestDumps(beam.PTransform):
     """
 
     def __init__(self, pattern: str, *, rules_path: str | None = None, markup: str = "auto",
-                 max_file_bytes: int = 50 * 1024 * 1024, ingested_at: dt.datetime | None = None):
+                 max_file_bytes: int = 50 * 1024 * 1024, ingested_at: dt.datetime | None = None,
+                 files: list | None = None, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
+                 jsonl_fields: tuple[tuple[str, str], ...] = ()):
         super().__init__()
         self._pattern = pattern
+        # Already matched FileMetadata (an incremental run's new or changed inputs), or None.
+        self._files = files
         self._fn = _IngestFileFn(rules_path, markup, max_file_bytes,
-                                 ingested_at or dt.datetime.now(dt.timezone.utc))
+                                 ingested_at or dt.datetime.now(dt.timezone.utc),
+                                 max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields)
 
     def expand(self, pbegin):
+        if self._files is None:
+            matched = pbegin | "MatchInputs" >> fileio.MatchFiles(self._pattern)
+        else:
+            matched = (pbegin | "ListedInputs" >> beam.Create(self._files)
+                       | "SpreadInputs" >> beam.Reshuffle())
         return (
-            pbegin
-            | "MatchInputs" >> fileio.MatchFiles(self._pattern)
+            matched
             | "SplitDumps" >> beam.ParDo(self._fn).with_outputs(REJECTS, main=ARTICLES)
         )
 
 
-class WriteRecords(beam.PTransform):
-    """Writes article or reject rows as Parquet files `<directory>/part-NNNNN-of-NNNNN.parquet`."""
+class _WriteGroupFn(beam.DoFn):
+    """Writes one (partition, bucket) group as Parquet files of at most ROWS_PER_FILE rows."""
 
-    def __init__(self, directory: str, kind: str, *, codec: str = "zstd"):
+    def __init__(self, directory: str, schema, codec: str, file_tag: str):
+        self._directory = directory
+        self._schema = schema
+        self._codec = codec
+        self._file_tag = file_tag
+
+    def process(self, group):
+        (partition, bucket), rows = group
+        # Sorted, so a file's content depends on the rows alone, not on the runner's order.
+        rows = sorted(rows, key=lambda r: (r.get("article_id") or "", r["source_uri"]))
+        for chunk, start in enumerate(range(0, len(rows), ROWS_PER_FILE)):
+            name = f"part-{bucket:05d}-{chunk:03d}{self._file_tag}.parquet"
+            path = "/".join(p for p in (self._directory, partition, name) if p)
+            data = parquet_bytes(rows[start:start + ROWS_PER_FILE], self._schema, self._codec)
+            with FileSystems.create(path) as handle:
+                handle.write(data)
+            yield path
+
+
+def _partition_key(row: dict, partition_by: str, ingest_date: str, buckets: int):
+    key = row.get("article_id") or row["source_uri"]
+    return (partition_dir(partition_by, row, ingest_date), bucket_of(key, buckets)), row
+
+
+class WriteRecords(beam.PTransform):
+    """Writes rows as Parquet under `<directory>/[<key>=<value>/]part-BBBBB-CCC[-TAG].parquet`.
+
+    One file per partition and bucket (more only past ROWS_PER_FILE rows), so a run writes
+    a handful of files, not one per worker bundle. Returns the paths written.
+
+    Args:
+      kind: ARTICLES, REJECTS or DUPLICATES: picks the explicit schema.
+      partition_by: 'ingest_date', 'publisher' or 'none' (Hive-style directories).
+      ingest_date: the run's UTC date, 'YYYY-MM-DD', for partition_by='ingest_date'.
+      buckets: files per partition; spread over workers by a hash of the row's id.
+      file_tag: appended to file names (the run id), so appended runs never collide.
+    """
+
+    def __init__(self, directory: str, kind: str, *, codec: str = "zstd", partition_by: str = "none",
+                 ingest_date: str | None = None, buckets: int = 1, file_tag: str = ""):
         super().__init__()
         self._directory = directory.rstrip("/")
-        self._schema = ARTICLE_SCHEMA if kind == ARTICLES else REJECT_SCHEMA
+        self._schema = {ARTICLES: ARTICLE_SCHEMA, REJECTS: REJECT_SCHEMA, DUPLICATES: DUPLICATE_SCHEMA}[kind]
         self._codec = codec
+        self._partition_by = partition_by
+        self._ingest_date = ingest_date or dt.datetime.now(dt.timezone.utc).date().isoformat()
+        self._buckets = max(1, buckets)
+        self._file_tag = f"-{file_tag}" if file_tag else ""
 
     def expand(self, rows):
-        return rows | "WriteParquet" >> beam.io.WriteToParquet(
-            file_path_prefix=f"{self._directory}/part",
-            schema=self._schema,
-            codec=self._codec,
-            file_name_suffix=".parquet",
-            record_batch_size=1000,
+        return (
+            rows
+            | "KeyByFile" >> beam.Map(_partition_key, self._partition_by, self._ingest_date, self._buckets)
+            | "GroupByFile" >> beam.GroupByKey()
+            | "WriteParquet" >> beam.ParDo(
+                _WriteGroupFn(self._directory, self._schema, self._codec, self._file_tag))
         )

@@ -42,8 +42,9 @@ def find_boilerplate(lines: list[Line], rules: RuleSet) -> Verdict:
     publisher = title = None
     # Walk back from the end over footer lines; the first line that is not boilerplate
     # is the last line of the article.
+    tail = rules.tail_rules  # a property that builds a tuple: read once, not once a line
     for index in range(len(lines) - 1, -1, -1):
-        rule, m = _first_match(rules.tail_rules, lines[index].text)
+        rule, m = _first_match(tail, lines[index].text)
         if rule is None:
             break
         removed[index] = rule.name

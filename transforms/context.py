@@ -1,12 +1,26 @@
-"""What every reader needs besides the bytes: rules, run time and the user's format choices."""
+"""What every reader needs besides the bytes: rules, run time, the user's format choices and limits."""
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 from transforms.rules import RuleSet
 
-__all__ = ["IngestContext"]
+__all__ = ["DEFAULT_MAX_MEMBER_BYTES", "JSONL_FIELDS", "IngestContext"]
+
+DEFAULT_MAX_MEMBER_BYTES = 200 * 1024 * 1024
+# Record fields a JSONL line can fill, and the keys looked for when --jsonl_field names none.
+JSONL_FIELDS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "body", "content"),
+    "html": ("html", "raw_html"),
+    "url": ("url",),
+    "title": ("title", "headline"),
+    "published_at": ("published_at", "published", "date"),
+    "authors": ("authors", "author"),
+    "publisher": ("publisher",),
+    "language": ("language", "lang"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -14,8 +28,23 @@ class IngestContext:
     rules: RuleSet
     ingested_at: dt.datetime
     # 'auto' (sniff each input) or a forced format name (see transforms.formats.FORMATS).
+    # A forced format names the content: compressed files and archives are still opened.
     format: str = "auto"
     # Largest decompressed size of one archive member or compressed file.
-    max_member_bytes: int = 200 * 1024 * 1024
-    # JSONL field names, by record field: {"text": "content", "url": "link", ...}.
+    max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES
+    # JSONL field names, by record field: (("text", "content"), ("url", "link"), ...).
+    # A key may be a dotted path into nested objects ("meta.url").
     jsonl_fields: tuple[tuple[str, str], ...] = ()
+    # Called with (counter name, n) for things that are neither an article nor a reject, e.g.
+    # a WARC request record ('skipped:warc_request'). The Beam DoFn passes its counter here;
+    # tests pass a function that records the counts; None counts nothing.
+    counter: Callable[[str, int], None] | None = dataclasses.field(default=None, compare=False)
+
+    def count(self, name: str, n: int = 1) -> None:
+        if self.counter is not None:
+            self.counter(name, n)
+
+    def jsonl_keys(self, field: str) -> tuple[str, ...]:
+        """The JSON keys (or dotted paths) that fill `field`: the user's mapping, else the defaults."""
+        mapped = tuple(key for name, key in self.jsonl_fields if name == field)
+        return mapped or JSONL_FIELDS[field]

@@ -20,6 +20,12 @@ _CASE_GLUE = re.compile(r"[a-z][A-Z]")
 _PUNCT_GLUE = re.compile(r"\w[.!?]\w")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]+")
 _PAREN_CREDIT = re.compile(r"\s*\(([^()]{2,90})\)$")
+# The only characters _glue_points needs to look at, a superset of its glue points: a letter
+# or digit not after a space (an ASCII lower-case one only after sentence punctuation or a
+# CJK character), '(' not after a space, and '©'. Most of a caption is skipped unread.
+_GLUE_CANDIDATE = re.compile(r"(?<=[.!?…\u3040-\U0010ffff])[a-z]|(?<!\s)(?:[^\W_a-z]|\()|©")
+# Word starts after a space, where a labelled credit ('Photo: ...') may begin.
+_WORD_START = re.compile(r"(?<=\s)\S")
 
 
 def _strong(text: str, vocab: CreditVocabulary) -> bool:
@@ -101,7 +107,8 @@ def _glue_points(caption: str) -> list[tuple[int, str]]:
     # A credit that starts with the word the caption ends with: 'in eThekwinieThekwini Municipality'.
     # It goes first: the case change inside the repeated word is no glue.
     points = [(m.start() + len(m.group(1)), _DOUBLED) for m in _DOUBLED_WORD.finditer(caption)]
-    for i in range(1, len(caption)):
+    for candidate in _GLUE_CANDIDATE.finditer(caption, 1):
+        i = candidate.start()
         prev, cur = caption[i - 1], caption[i]
         if not (cur.isalnum() or cur in "(©"):
             continue
@@ -122,7 +129,7 @@ def _glue_points(caption: str) -> list[tuple[int, str]]:
             points.append((i, _NEEDS_STRONG))
         elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and caption[i + 1:i + 2].islower():
             points.append((i, _NEEDS_STRONG))  # an acronym ends and a name begins: 'EPVFlorion'
-        elif _CJK.match(prev):
+        elif prev >= "\u3040" and _CJK.match(prev):  # every _CJK character is >= U+3040
             if _CJK.match(cur):
                 points.append((i, _CJK_ONLY))
             elif cur.isascii() and cur.isalpha():
@@ -168,8 +175,8 @@ def split_credit(
         head, tail = caption[:i].rstrip(), caption[i:].strip()
         if len(head) >= 2 and _glue_accepts(kind, tail, vocab):
             return head, tail
-    # 'caption text. Photo: Jane Doe' / '... Foto: dpa' after a space.
-    for m in re.finditer(r"(?<=\s)\S", caption):
+    # 'caption text. Photo: Jane Doe' / '... Foto: dpa' after a space (every label ends in ':').
+    for m in _WORD_START.finditer(caption) if ":" in caption else ():
         tail = caption[m.start():]
         if vocab.label_re.match(tail) and is_credit(tail, vocab, weak_ok=True):
             return caption[: m.start()].rstrip(" |-–—,"), _strip_label_parens(tail)

@@ -1,20 +1,50 @@
-"""One dump in, one article or one reject out: the pure core that the Beam transform wraps."""
+"""One file in, its articles and rejects out: the pure core that the Beam transform wraps.
+
+`ingest_file` opens compressed files and archives (bounded, in memory), detects each input's
+format and hands it to that format's reader; text and markdown dumps go to the splitter here.
+"""
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterable, Iterator
 
 from schemas import reasons
 from schemas.record import Article, Reject
 from transforms.context import IngestContext
 from transforms.decode import DecodeError, decode_dump, sniff_content
 from transforms.formats import READERS, reader_for
+from transforms.formats.archives import (
+    ARCHIVES,
+    COMPRESSIONS,
+    decompress,
+    member_uri,
+    members,
+    sniff_container,
+    strip_compression_suffix,
+)
 from transforms.ids import article_id
 from transforms.rules import RuleSet
 from transforms.split import split_dump
 
-__all__ = ["detect_format", "ingest_bytes", "ingest_file", "ingest_text"]
+__all__ = ["detect_format", "guarded", "ingest_bytes", "ingest_file", "ingest_text"]
+
+# An archive may hold archives (a .zip of .tar.gz files), one level deep; deeper ones are
+# rejected as `nested_archive`. Compression layers are counted apart (a .tar.gz is one
+# archive and one compression; a .gz of a .gz is two compressions, the most allowed).
+MAX_ARCHIVE_DEPTH = 2
+MAX_COMPRESSION_DEPTH = 2
+# Formats whose records before a break are still whole: a truncated stream still gives them.
+_MULTI_RECORD = ("warc", "jsonl", "tar")
+# Extensions decide only when the content does not (a '.txt' holding HTML is HTML).
+_EXTENSIONS = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".warc": "warc",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".rss": "feed", ".atom": "feed",
+}
+_CONTENT = {"html": "html", "xml": "feed", "json": "jsonl", "warc": "warc"}
 
 
 def ingest_text(
@@ -68,33 +98,119 @@ def ingest_bytes(
     return dataclasses.replace(outcome, source_encoding=encoding)
 
 
-def detect_format(data: bytes, source_uri: str, forced: str = "auto") -> str:
-    """The format of one input: the user's --format if given, else sniffed from the content.
+def detect_format(data: bytes, source_uri: str, forced: str = "auto", *, name: str | None = None) -> str:
+    """The format of one (decompressed) input: --format if given, else content, else extension.
 
-    Extensions are not trusted alone: a '.txt' holding HTML is HTML.
+    Returns a name from transforms.formats.FORMATS; 'auto' means a text or markdown dump, told
+    apart by the splitter. `name` is the file or member name whose extension may decide when
+    the content does not (default: `source_uri`).
     """
     if forced != "auto":
         return forced
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"warc/1."):
-        return "warc"
+    head = data[:4096]
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        if head.startswith(bom):
+            head = head[len(bom):].replace(b"\x00", b"") if bom != b"\xef\xbb\xbf" else head[3:]
+            break
+    kind = sniff_content(head.decode("utf-8", errors="ignore"))
+    if kind:
+        return _CONTENT[kind]
+    lower = (name or source_uri).lower()
+    return next((fmt for ext, fmt in _EXTENSIONS.items() if lower.endswith(ext)), "auto")
+
+
+def guarded(source_uri: str, size: int | None, ctx: IngestContext,
+            produce: Callable[[], Iterable[Article | Reject]]) -> Iterator[Article | Reject]:
+    """The outcomes of `produce()`, or one `internal_error` reject if it raises.
+
+    Used per record and per member, so one bad item never loses the others of its file.
+    """
     try:
-        text_head = head.decode("utf-8", errors="ignore")
-    except Exception:  # noqa: BLE001
-        return "auto"
-    kind = sniff_content(text_head)
-    return {"html": "html", "xml": "feed", "json": "jsonl", "warc": "warc"}.get(kind or "", "auto")
+        outcomes = list(produce())
+    except Exception as err:  # noqa: BLE001 - the detail names it; the run goes on
+        where = traceback.extract_tb(err.__traceback__)[-1]
+        detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
+        outcomes = [Reject(source_uri, reasons.INTERNAL_ERROR, detail, size, ctx.ingested_at)]
+    yield from outcomes
 
 
 def ingest_file(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article | Reject]:
-    """Every input held by one file: an article or a reject each.
+    """Every input held by one file: an article or a reject each, and at least one.
 
-    A text dump holds one input. Formats that hold many (feeds, JSONL, archives) yield one
-    outcome per item, line or member, each with its own `source_uri`.
+    A text dump holds one input. A compressed file holds what it expands to (same
+    `source_uri`). Formats that hold many yield one outcome per item, each with its own
+    `source_uri`: JSONL `#line=N`, WARC `#record=<WARC-Record-ID>`, archive members
+    `<archive>!/<member name>` (nested: `a.zip!/b.tar.gz!/c.txt`).
     """
-    fmt = detect_format(data, source_uri, ctx.format)
+    yield from _ingest(data, source_uri, source_uri, ctx, 0, 0)
+
+
+def _ingest(data: bytes, uri: str, name: str, ctx: IngestContext, archives: int,
+            compressions: int) -> Iterator[Article | Reject]:
+    container = sniff_container(data)
+    if container in COMPRESSIONS:
+        outcomes = _decompressed(data, uri, name, container, ctx, archives, compressions)
+    elif container in ARCHIVES:
+        outcomes = _archive(data, uri, container, ctx, archives, compressions)
+    else:
+        outcomes = _read(data, uri, name, ctx)
+    empty = True
+    for outcome in outcomes:
+        empty = False
+        yield outcome
+    if empty:  # every record or member was skipped: the file still gets an outcome
+        yield Reject(uri, reasons.NO_ARTICLE_TEXT,
+                     "nothing in it is an article input (every record or member was skipped; "
+                     "see the skipped:* counters)", len(data), ctx.ingested_at)
+
+
+def _read(data: bytes, uri: str, name: str, ctx: IngestContext) -> Iterator[Article | Reject]:
+    fmt = detect_format(data, uri, ctx.format, name=name)
     if fmt in READERS:
-        yield from reader_for(fmt)(data, source_uri, ctx)
+        yield from reader_for(fmt)(data, uri, ctx)
         return
     markup = fmt if fmt in ("text", "markdown") else "auto"
-    yield ingest_bytes(data, source_uri, ctx.rules, ctx.ingested_at, markup)
+    yield ingest_bytes(data, uri, ctx.rules, ctx.ingested_at, markup)
+
+
+def _decompressed(data: bytes, uri: str, name: str, kind: str, ctx: IngestContext, archives: int,
+                  compressions: int) -> Iterator[Article | Reject]:
+    if compressions >= MAX_COMPRESSION_DEPTH:
+        yield Reject(uri, reasons.NESTED_ARCHIVE, f"{kind} data inside {compressions} layers of "
+                     "compression is not opened", len(data), ctx.ingested_at)
+        return
+    expanded = decompress(data, kind, ctx.max_member_bytes)
+    inner_name = strip_compression_suffix(name)
+    problem = expanded.problem
+    if problem is None:
+        yield from _ingest(expanded.data, uri, inner_name, ctx, archives, compressions + 1)
+        return
+    inner = sniff_container(expanded.data) or detect_format(expanded.data, uri, ctx.format, name=inner_name)
+    if problem.reason == reasons.DECOMPRESSION_LIMIT or inner not in _MULTI_RECORD:
+        yield Reject(uri, problem.reason, problem.detail, len(data), ctx.ingested_at)
+        return
+    # The records before the break are whole: read them, then reject the rest once.
+    last = None
+    for last in _ingest(expanded.data, uri, inner_name, ctx, archives, compressions + 1):
+        yield last
+    if not (isinstance(last, Reject) and last.reason == problem.reason):
+        yield Reject(uri, problem.reason, f"{problem.detail}; the records before the break were read",
+                     len(data), ctx.ingested_at)
+
+
+def _archive(data: bytes, uri: str, kind: str, ctx: IngestContext, archives: int,
+             compressions: int) -> Iterator[Article | Reject]:
+    if archives >= MAX_ARCHIVE_DEPTH:
+        yield Reject(uri, reasons.NESTED_ARCHIVE, f"a {kind} archive inside an archive inside an "
+                     "archive is not opened (one level of nesting is)", len(data), ctx.ingested_at)
+        return
+    for member in members(data, kind, ctx.max_member_bytes):
+        inner_uri = member_uri(uri, member.name)
+        if member.problem is not None:
+            size = len(member.data) if member.data is not None else None
+            yield Reject(inner_uri, member.problem.reason, member.problem.detail, size, ctx.ingested_at)
+        elif member.data is None:
+            ctx.count("skipped:archive_link")
+        else:
+            yield from guarded(inner_uri, len(member.data), ctx, lambda m=member, u=inner_uri: _ingest(
+                m.data, u, m.name, ctx, archives + 1, compressions))

@@ -53,7 +53,11 @@ class Line:
 
 def sniff_markup(text: str) -> str:
     """'markdown' when the dump uses markdown images, headings or links; else 'text'."""
-    return MARKDOWN if _MD_SIGNS.search(text[:20000]) else TEXT
+    head = text[:20000]
+    # Every markdown sign holds '](' or '#': without them the (slow, anchored) search is moot.
+    if "](" not in head and "#" not in head:
+        return TEXT
+    return MARKDOWN if _MD_SIGNS.search(head) else TEXT
 
 
 def _markdown_inline(text: str) -> str:
@@ -72,6 +76,11 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
     block = 0
     in_block = False
     for number, raw in enumerate(raw_lines, start=1):
+        if not raw or raw.isspace():  # blank in any markup: ends the block, nothing to read
+            if in_block:
+                block += 1
+                in_block = False
+            continue
         stripped = raw.lstrip(" \t\u00a0")
         indent = len(raw) - len(stripped)
         kind = TEXT_LINE
@@ -102,4 +111,4 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
 
 
 def _has_text(text: str) -> bool:
-    return any(ch.isalnum() for ch in text)
+    return text[:1].isalnum() or any(ch.isalnum() for ch in text)

@@ -19,6 +19,11 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None)
 _TABLE = {**_ODD_SPACES, **_ZERO_WIDTH}
 _SPACES = re.compile(r" {2,}")
 _WORD = re.compile(r"\w+")
+# For ASCII text, the bytes that are not \w (letters, digits, '_') become spaces, so counting
+# words is a bytes split: the same count as the regex, several times faster.
+_ASCII_NON_WORD = bytes(
+    i if i >= 128 or chr(i).isalnum() or chr(i) == "_" else ord(" ") for i in range(256)
+)
 
 
 def normalize_newlines(text: str) -> str:
@@ -32,7 +37,9 @@ def normalize_newlines(text: str) -> str:
 
 def normalize_line(line: str) -> str:
     """One line as stored: NFC, odd and zero-width spaces normalized, inner whitespace collapsed."""
-    line = unicodedata.normalize("NFC", line.translate(_TABLE))
+    # ASCII is already NFC, and its only odd spaces are tab, VT and FF: most lines skip both steps.
+    if not line.isascii() or "\t" in line or "\x0b" in line or "\x0c" in line:
+        line = unicodedata.normalize("NFC", line.translate(_TABLE))
     if "  " in line:
         line = _SPACES.sub(" ", line)
     return line.strip()
@@ -44,4 +51,6 @@ def is_blank(line: str) -> bool:
 
 def count_words(text: str) -> int:
     """Words as runs of letters/digits (so a CJK sentence without spaces counts as one)."""
-    return len(_WORD.findall(text))
+    if text.isascii():
+        return len(text.encode("ascii").translate(_ASCII_NON_WORD).split())
+    return _WORD.subn("", text)[1]

@@ -192,19 +192,19 @@ def _read_image_block(
 
 def _summary_bullets(lines: list[Line], labels: dict[int, str]) -> tuple[list[str], list[Line]]:
     """The run of bullet lines at the start of `lines` (wrapped bullet lines joined)."""
-    bullets: list[str] = []
+    bullets: list[list[str]] = []  # each bullet's lines, joined once at the end (not quadratic)
     index = 0
     while index < len(lines):
         line = lines[index]
         if line.kind == BULLET:
-            bullets.append(line.text)
+            bullets.append([line.text])
         elif bullets and line.kind == TEXT_LINE and line.indent >= 2 and line.block == lines[index - 1].block:
-            bullets[-1] = f"{bullets[-1]} {line.text}"
+            bullets[-1].append(line.text)
         else:
             break
         labels[line.number] = "bullet"
         index += 1
-    return bullets, lines[index:]
+    return [" ".join(pieces) for pieces in bullets], lines[index:]
 
 
 def _paragraphs(lines: list[Line], labels: dict[int, str]) -> list[str]:
@@ -215,12 +215,16 @@ def _paragraphs(lines: list[Line], labels: dict[int, str]) -> list[str]:
     def flush() -> None:
         if not block:
             return
-        paragraphs.append(block[0].body_text)
+        # Pieces joined once per paragraph: re-concatenating a growing string for every wrapped
+        # line made an 8 MB hard-wrapped paragraph take minutes (quadratic).
+        pieces = [block[0].body_text]
         for prev, line in zip(block, block[1:]):
             if _continues(prev, line):
-                paragraphs[-1] = f"{paragraphs[-1]} {line.body_text}"
+                pieces.append(line.body_text)
             else:
-                paragraphs.append(line.body_text)
+                paragraphs.append(" ".join(pieces))
+                pieces = [line.body_text]
+        paragraphs.append(" ".join(pieces))
         for line in block:
             labels[line.number] = "paragraph"
         block.clear()

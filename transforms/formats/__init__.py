@@ -3,6 +3,10 @@
 A reader is `read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article | Reject]`,
 registered in READERS by format name and imported on first use (a run over text dumps never
 imports the HTML or WARC libraries).
+
+Compressed files and archives (gzip, bzip2, xz, zstd, zip, tar) are not formats: they are
+recognised by their magic bytes whatever --format says, opened by `archives`, and each
+member is read in its own format (see transforms.ingest).
 """
 from __future__ import annotations
 

@@ -1,0 +1,199 @@
+"""Atomic-ish commit of a run's output: stage, write a manifest, move into place, then state.
+
+A run writes every Parquet file under OUTPUT/_staging/<run_id>/, which readers never see
+(pyarrow, DuckDB and Spark skip names starting with '_' or '.'; the datasets are
+OUTPUT/articles/ etc.). Once the pipeline has finished, the launcher writes
+OUTPUT/_staging/<run_id>/_manifest.json (the moves, the files to delete, the new state and
+the summary) in one atomic write: from then on the run counts as committed. The moves
+(renames of whole files), the deletes, the state, the run history and run.json follow;
+every step is idempotent, so a launcher killed half-way is rolled forward by the next run
+(`recover`). A staging directory without a manifest belongs to a run that never got that
+far: it is deleted, and as the state was not updated, its inputs are processed again.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.state import State, is_local, read_bytes, save_state, write_atomic
+
+__all__ = [
+    "DATASETS",
+    "Manifest",
+    "commit",
+    "discard",
+    "list_dataset_files",
+    "new_run_id",
+    "recover",
+    "staging_dir",
+    "write_run_record",
+]
+
+DATASETS = ("articles", "rejects", "duplicates")
+STAGING = "_staging"
+RUNS = "_runs"
+MANIFEST = "_manifest.json"
+
+
+def new_run_id(started_at: dt.datetime) -> str:
+    """Sortable by start time, unique across machines: 20261128T093000Z-1a2b3c4d."""
+    return f"{started_at.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def _join(*parts: str) -> str:
+    return "/".join(p.strip("/") if i else p.rstrip("/") for i, p in enumerate(parts) if p)
+
+
+def staging_dir(output: str, run_id: str) -> str:
+    return _join(output, STAGING, run_id)
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(("_", "."))
+
+
+def list_dataset_files(root: str, dataset: str) -> list[str]:
+    """Relative paths ('articles/ingest_date=…/part-….parquet') of a dataset's visible files."""
+    base = _join(root, dataset)
+    found: list[str] = []
+    if is_local(base):
+        for directory, subdirs, files in os.walk(base):
+            subdirs[:] = sorted(d for d in subdirs if not _hidden(d))
+            rel_dir = os.path.relpath(directory, root).replace(os.sep, "/")
+            found += [f"{rel_dir}/{f}" for f in sorted(files) if not _hidden(f) and f.endswith(".parquet")]
+        return found
+    try:
+        matches = FileSystems.match([f"{base}/**.parquet"])[0].metadata_list
+    except Exception:  # noqa: BLE001 - nothing there yet
+        return []
+    prefix = root.rstrip("/") + "/"
+    for m in matches:
+        rel = m.path[len(prefix):]
+        if not any(_hidden(part) for part in rel.split("/")):
+            found.append(rel)
+    return sorted(found)
+
+
+class Manifest(dict):
+    """What a commit does, written before it starts: {run_id, moves, delete, state, summary}."""
+
+    @classmethod
+    def plan(cls, output: str, run_id: str, *, replace: bool, state: State, summary: dict) -> Manifest:
+        stage = staging_dir(output, run_id)
+        staged = [rel for dataset in DATASETS for rel in list_dataset_files(stage, dataset)]
+        old = [rel for dataset in DATASETS for rel in list_dataset_files(output, dataset)] if replace else []
+        for dataset in DATASETS:
+            kept = [] if replace else list(state.files.get(dataset, []))
+            state.files[dataset] = sorted(set(kept) | {r for r in staged if r.startswith(dataset + "/")})
+        state.last_run_id = run_id
+        return cls(run_id=run_id, moves=staged, delete=sorted(set(old) - set(staged)),
+                   state=state.to_json(), summary=summary)
+
+
+def _move(src: str, dst: str) -> None:
+    if is_local(src):
+        if os.path.exists(src):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            os.replace(src, dst)
+    elif FileSystems.exists(src):
+        FileSystems.rename([src], [dst])
+
+
+def _delete(path: str) -> None:
+    if is_local(path):
+        if os.path.exists(path):
+            os.unlink(path)
+            _prune_empty_dirs(os.path.dirname(path))
+    elif FileSystems.exists(path):
+        FileSystems.delete([path])
+
+
+def _prune_empty_dirs(directory: str) -> None:
+    # Only partition directories ('key=value'): never the dataset root or OUTPUT itself.
+    while "=" in os.path.basename(directory) and os.path.isdir(directory) and not os.listdir(directory):
+        os.rmdir(directory)
+        directory = os.path.dirname(directory)
+
+
+def _remove_tree(path: str) -> None:
+    if is_local(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(Exception):  # already gone
+            FileSystems.delete([path])
+
+
+def write_run_record(output: str, summary: dict, *, latest: bool = True) -> None:
+    """OUTPUT/_runs/<run_id>.json (the history) and, for a committed run, OUTPUT/run.json."""
+    data = json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+    write_atomic(_join(output, RUNS, f"{summary['run_id']}.json"), data)
+    if latest:
+        write_atomic(_join(output, "run.json"), data)
+
+
+def discard(output: str, run_id: str) -> None:
+    """Drops a run's staged output without committing it."""
+    _remove_tree(staging_dir(output, run_id))
+
+
+def commit(output: str, manifest: Manifest, *, hook=None) -> None:
+    """Publishes a staged run. Safe to repeat from any point (see `recover`).
+
+    `hook(step)` is called between steps; tests use it to stop a commit half-way.
+    """
+    stage = staging_dir(output, manifest["run_id"])
+    manifest_path = _join(stage, MANIFEST)
+    if read_bytes(manifest_path) is None:
+        write_atomic(manifest_path, json.dumps(manifest).encode("utf-8"))
+    for i, rel in enumerate(manifest["moves"]):
+        _move(_join(stage, rel), _join(output, rel))
+        if hook:
+            hook(f"moved:{i}")
+    for rel in manifest["delete"]:
+        _delete(_join(output, rel))
+    if hook:
+        hook("deleted")
+    save_state(output, State.from_json(manifest["state"]))
+    write_run_record(output, manifest["summary"])
+    _remove_tree(stage)
+    _remove_if_empty(_join(output, STAGING))
+
+
+def _remove_if_empty(directory: str) -> None:
+    if is_local(directory):
+        try:
+            os.rmdir(directory)
+        except OSError:
+            pass  # not empty (another run's staging) or already gone
+
+
+def recover(output: str) -> list[tuple[str, str]]:
+    """Finishes commits a killed run started; discards output of runs that never committed.
+
+    Returns [(run_id, 'rolled_forward' | 'discarded')].
+    """
+    root = _join(output, STAGING)
+    if is_local(root):
+        run_ids = sorted(os.listdir(root)) if os.path.isdir(root) else []
+    else:
+        try:
+            metas = FileSystems.match([f"{root}/*/{MANIFEST}"])[0].metadata_list
+        except Exception:  # noqa: BLE001
+            metas = []
+        run_ids = sorted({m.path[len(root) + 1:].split("/", 1)[0] for m in metas})
+    done = []
+    for run_id in run_ids:
+        raw = read_bytes(_join(root, run_id, MANIFEST))
+        if raw is None:
+            _remove_tree(_join(root, run_id))
+            done.append((run_id, "discarded"))
+        else:
+            commit(output, Manifest(json.loads(raw)))
+            done.append((run_id, "rolled_forward"))
+    return done

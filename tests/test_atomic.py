@@ -1,0 +1,139 @@
+"""A run killed (SIGKILL) while writing or while committing leaves no partial file visible,
+and the next run completes the work."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from _dumps import content, dump, rows, write
+
+from pipeline.commit import recover
+from pipeline.options import IngestOptions
+from pipeline.run import run
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLISHERS = ["Pier Bulletin", "Coast Weekly", "Shore Times", "Tide News"]
+
+# Runs the real CLI in a child process, with one step slowed down or made to kill the process,
+# so the test can SIGKILL it at a known moment. Nothing in the product knows about this.
+_SLOW_WRITER = """
+import sys, time
+import transforms.beam as beam_module
+real, calls = beam_module.parquet_bytes, []
+def slow(*args, **kwargs):
+    calls.append(1)
+    if len(calls) > 1:
+        time.sleep(60)  # the test kills the process during this pause
+    return real(*args, **kwargs)
+beam_module.parquet_bytes = slow
+from pipeline.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+_DIE_MID_COMMIT = """
+import os, signal, sys
+import pipeline.commit as commit_module
+real, moved = commit_module._move, []
+def move(src, dst):
+    real(src, dst)
+    moved.append(dst)
+    if len(moved) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+commit_module._move = move
+from pipeline.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _inputs(tmp_path: Path, count: int) -> None:
+    for n in range(count):
+        write(tmp_path / "in", f"a{n:03d}.txt", dump(n, publisher=PUBLISHERS[n % len(PUBLISHERS)]))
+    write(tmp_path / "in", "empty.txt", "")
+
+
+def _args(tmp_path: Path, *flags: str) -> list[str]:
+    return ["run", "--input", str(tmp_path / "in" / "*"), "--output", str(tmp_path / "out"),
+            "--partition-by", "publisher", "--progress", "off", *flags]
+
+
+def _options(tmp_path: Path, *flags: str) -> IngestOptions:
+    return IngestOptions([a for a in _args(tmp_path, *flags)[1:] if a not in ("--progress", "off")])
+
+
+def _child(script: str, args: list[str]) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _visible_files(out: Path) -> list[Path]:
+    return sorted(p for d in ("articles", "rejects", "duplicates") for p in (out / d).rglob("*")
+                  if p.is_file())
+
+
+def _all_readable(out: Path) -> None:
+    for path in _visible_files(out):
+        assert path.suffix == ".parquet" and not path.name.startswith((".", "_")), path
+        pq.read_table(path)  # raises on a truncated or corrupt file
+
+
+def _expected(tmp_path: Path) -> list[dict]:
+    """The records of the same inputs from an uninterrupted run elsewhere."""
+    other = tmp_path / "reference"
+    run(IngestOptions(["--input", str(tmp_path / "in" / "*"), "--output", str(other),
+                       "--partition-by", "publisher"]))
+    return sorted((content(r) for r in rows(other / "articles")), key=lambda r: r["source_uri"])
+
+
+def test_killed_while_writing_leaves_nothing_visible_and_the_next_run_completes(tmp_path):
+    _inputs(tmp_path, 24)
+    out = tmp_path / "out"
+    child = _child(_SLOW_WRITER, _args(tmp_path, "--incremental"))
+    deadline = time.monotonic() + 90
+    while not list((out / "_staging").rglob("*.parquet")):
+        assert child.poll() is None, child.communicate()
+        assert time.monotonic() < deadline, "the run never started writing"
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert _visible_files(out) == []            # staged files are under _staging/ only
+    assert not (out / "_state" / "state.json").exists() and not (out / "run.json").exists()
+
+    summary = run(_options(tmp_path, "--incremental"))
+    assert summary["files_processed"] == 25 and summary["reconciled"]
+    assert not list((out / "_staging").glob("*"))   # the killed run's staging was discarded
+    _all_readable(out)
+    got = sorted((content(r) for r in rows(out / "articles")), key=lambda r: r["source_uri"])
+    assert got == _expected(tmp_path)
+
+
+def test_killed_mid_commit_is_rolled_forward_by_the_next_run(tmp_path):
+    _inputs(tmp_path, 12)
+    out = tmp_path / "out"
+    child = _child(_DIE_MID_COMMIT, _args(tmp_path, "--incremental"))
+    _, stderr = child.communicate(timeout=120)
+    assert child.returncode == -signal.SIGKILL, stderr.decode()[-2000:]
+    # Two files were moved into place before the kill: whole files, each readable.
+    assert len(_visible_files(out)) == 2
+    _all_readable(out)
+    [staged] = list((out / "_staging").iterdir())
+    assert (staged / "_manifest.json").exists()
+
+    assert recover(str(out)) == [(staged.name, "rolled_forward")]
+    assert not staged.exists()
+    state = json.loads((out / "_state" / "state.json").read_text())
+    assert len(state["inputs"]) == 13 and state["last_run_id"] == staged.name
+    assert json.loads((out / "run.json").read_text())["run_id"] == staged.name
+    _all_readable(out)
+    got = sorted((content(r) for r in rows(out / "articles")), key=lambda r: r["source_uri"])
+    assert got == _expected(tmp_path)
+
+    # And a scheduled rerun finds nothing left to do.
+    summary = run(_options(tmp_path, "--incremental"))
+    assert summary["files_processed"] == 0

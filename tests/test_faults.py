@@ -1,0 +1,170 @@
+"""Faults: a worker exception on one input, an output directory that cannot be written, a full
+disk. The run goes on where it can, fails clearly where it cannot, and never leaves a corrupt or
+partial file where readers look. (SIGKILL at random moments: scripts/kill_test.py.)"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def dump(n: int, marker: str = "") -> str:
+    return (f"Cyclists wait at the level crossing {n}\n"
+            f"Cyclists wait as the barrier lowers.Mara Holt/Rail Desk\n"
+            f"  • The crossing gets a footbridge next year.\n\n"
+            f"Council engineers counted {n + 40} cyclists an hour at crossing {n} {marker}during the survey.\n\n"
+            f"The footbridge at crossing {n} will cost less than the tunnel first proposed.\n")
+
+
+def write_inputs(directory: Path, count: int, *, boom: int | None = None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        (directory / f"c{n:03d}.txt").write_text(dump(n, "EXPLODE " if n == boom else ""))
+    return directory
+
+
+def run_in_process(argv: list[str], capsys) -> tuple[int, str, BaseException | None]:
+    """(exit code as the CLI process would have it, stderr, the exception that escaped main)."""
+    escaped = None
+    try:
+        code = main(argv)
+    except SystemExit as err:
+        code = err.code if isinstance(err.code, int) else 1
+    except Exception as err:  # noqa: BLE001 - the interpreter would print a traceback and exit 1
+        code, escaped = 1, err
+    err_text = capsys.readouterr().err
+    if escaped is not None:
+        err_text += "".join(traceback.format_exception(escaped))
+    return code, err_text, escaped
+
+
+def _visible_parquet(output: Path) -> list[Path]:
+    return sorted(p for p in output.rglob("*.parquet")
+                  if not any(part.startswith(("_", ".")) for part in p.relative_to(output).parts))
+
+
+def test_worker_exception_becomes_internal_error_reject(tmp_path, monkeypatch, capsys, cli):
+    inputs = write_inputs(tmp_path / "in", 6, boom=3)
+    import transforms.beam as beam_module
+
+    real = beam_module.ingest_file
+
+    def flaky(data, uri, *args, **kwargs):
+        if b"EXPLODE" in data:
+            raise RuntimeError("injected worker failure")
+        return real(data, uri, *args, **kwargs)
+
+    monkeypatch.setattr(beam_module, "ingest_file", flaky)
+    output = tmp_path / "out"
+    code, err, escaped = run_in_process(["run", "--input", str(inputs), "--output", str(output),
+                                         "--progress", "off"], capsys)
+    assert code == 0 and escaped is None, err[-2000:]
+    rejects = cli.rows(output, "rejects")
+    assert [(Path(r["source_uri"]).name, r["reason"]) for r in rejects] == [("c003.txt", "internal_error")]
+    assert "RuntimeError: injected worker failure" in rejects[0]["detail"]
+    assert sorted(Path(r["source_uri"]).name for r in cli.rows(output, "articles")) == [
+        f"c{n:03d}.txt" for n in range(6) if n != 3]
+    summary = json.loads((output / "run.json").read_text())
+    assert summary["reconciled"] is True and summary["rejects_by_reason"] == {"internal_error": 1}
+
+
+@pytest.fixture()
+def under_a_file(tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a regular file\n")
+    return blocker
+
+
+def test_output_under_a_regular_file_fails_without_output(tmp_path, capsys, under_a_file):
+    """As root, permissions do not stop a write; a path under a regular file does."""
+    inputs = write_inputs(tmp_path / "in", 3)
+    for output in (under_a_file / "out", under_a_file):
+        code, err, _ = run_in_process(["run", "--input", str(inputs), "--output", str(output),
+                                       "--progress", "off"], capsys)
+        assert code != 0
+        assert str(output) in err or "Not a directory" in err
+        assert under_a_file.read_text() == "a regular file\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "not-a-directory"]
+
+
+def test_output_under_a_regular_file_is_a_clear_usage_error(tmp_path, capsys, under_a_file):
+    inputs = write_inputs(tmp_path / "in", 3)
+    code, err, escaped = run_in_process(["run", "--input", str(inputs), "--output", str(under_a_file / "out"),
+                                         "--progress", "off"], capsys)
+    assert escaped is None and "Traceback" not in err
+    assert code == 2
+    assert "--output" in err and str(under_a_file / "out") in err
+
+
+_DISK_FULL = r'''
+set -u
+mount -t tmpfs -o size=256k tmpfs "$MNT" || exit 99
+cp -a "$PRE" "$MNT/out"
+"$PY" -m pipeline run --input "$BIG" --output "$MNT/out" --progress off > "$WORK/big.out" 2> "$WORK/big.err"
+echo $? > "$WORK/big.code"
+cp -a "$MNT/out" "$WORK/after"
+'''
+
+
+def _incompressible_inputs(directory: Path, count: int) -> Path:
+    import random
+
+    rng = random.Random(5)
+    directory.mkdir(parents=True)
+    for n in range(count):
+        paragraphs = [" ".join(f"w{rng.getrandbits(40):x}" for _ in range(100)) + "." for _ in range(4)]
+        (directory / f"big{n:03d}.txt").write_text("\n\n".join(paragraphs) + "\n")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def disk_full(tmp_path_factory):
+    """A first run commits into a 256 KiB tmpfs (mounted in a user+mount namespace); a second, larger
+    run fills it up. Returns (exit code, stderr, committed output before, output after)."""
+    if not shutil.which("unshare") or subprocess.run(["unshare", "-rm", "true"], check=False).returncode != 0:
+        pytest.skip("unprivileged user+mount namespaces are not available: cannot mount a small tmpfs")
+    root = tmp_path_factory.mktemp("disk_full")
+    pre = root / "pre"
+    assert main(["run", "--input", str(write_inputs(root / "small", 3)), "--output", str(pre),
+                 "--progress", "off"]) == 0
+    mnt = root / "mnt"
+    mnt.mkdir()
+    env = {**os.environ, "MNT": str(mnt), "PRE": str(pre), "PY": sys.executable, "WORK": str(root),
+           "BIG": str(_incompressible_inputs(root / "big", 150)), "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", _DISK_FULL], env=env, cwd=root,
+                          capture_output=True, text=True, timeout=600, check=False)
+    if proc.returncode == 99:
+        pytest.skip(f"mounting a tmpfs failed: {proc.stderr[-300:]}")
+    return int((root / "big.code").read_text()), (root / "big.err").read_text(), pre, root / "after"
+
+
+def test_disk_full_fails_and_keeps_the_committed_output(disk_full):
+    """The run fails with the OS error, and readers still see the first run's output, whole."""
+    code, err, pre, after = disk_full
+    assert code != 0
+    assert "No space left on device" in err
+    visible = [p.relative_to(after) for p in _visible_parquet(after)]
+    assert visible and visible == [p.relative_to(pre) for p in _visible_parquet(pre)]
+    for path in _visible_parquet(after):
+        pq.read_table(path)
+        assert path.read_bytes() == (pre / path.relative_to(after)).read_bytes()
+    assert (after / "run.json").read_text() == (pre / "run.json").read_text()
+
+
+@pytest.mark.xfail(reason="pipeline/cli.py: a failed run (here ENOSPC while writing Parquet) prints a "
+                          "Beam traceback, not a one-line error saying nothing was committed", strict=False)
+def test_disk_full_error_is_one_clear_line(disk_full):
+    _, err, _, _ = disk_full
+    assert "Traceback" not in err
+    assert err.strip().startswith("article-ingest: error:") and "No space left on device" in err

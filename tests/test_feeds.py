@@ -1,0 +1,208 @@
+"""The feed reader: RSS 2.0, RDF and Atom items field by field; malformed and hostile feeds.
+
+Fixtures under fixtures/feeds are invented feeds. The hostile ones (entity expansion, an
+external entity pointing at a local file) are built or checked so that nothing they
+reference can leak into the output and nothing is fetched.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from schemas import reasons
+from schemas.record import Article, Reject, Removed
+from transforms.context import IngestContext
+from transforms.formats import feeds
+from transforms.ids import article_id
+from transforms.rules import load_rules
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+NOW = dt.datetime(2024, 10, 1, tzinfo=dt.timezone.utc)
+CTX = IngestContext(load_rules(), NOW, "feed")
+
+
+def _read(name: str, data: bytes | None = None) -> list[Article | Reject]:
+    return list(feeds.read(data if data is not None else (FIXTURES / name).read_bytes(), f"mem://{name}", CTX))
+
+
+def test_rss2_items_become_articles_with_item_metadata():
+    first, second, third = _read("rss2.xml")
+    assert isinstance(first, Article)
+    assert first.source_uri == "mem://rss2.xml#item=0"
+    assert first.source_format == "html"
+    assert first.title == "Ferry timetable grows for summer"
+    assert first.url == "https://islandpost.example/ferry-summer"
+    assert first.published_at == dt.datetime(2024, 6, 4, 5, 15, tzinfo=dt.timezone.utc)
+    assert first.authors == ("Jo Berg",)
+    assert first.language == "en-gb"
+    assert first.source_encoding == "utf-8"
+    # content:encoded wins over the teaser in <description>.
+    assert first.image_alt == "A red ferry at the north pier"
+    assert first.caption == "The ferry Mira leaves the north pier on a calm morning."
+    assert first.caption_credit == "Jo Berg/Island Post"
+    assert first.bullets == ("Six crossings a day from the first of July.",)
+    assert first.paragraphs == (
+        "The island council has added two crossings a day to the summer ferry timetable, starting on the first of July.",
+        "Residents had asked for a late boat for years, so that evening shifts on the mainland no longer "
+        "mean a night in a hotel.",
+    )
+    assert first.boilerplate == (Removed("read_original_on", "Read the original article on Island Post"),)
+    assert first.publisher == "Island Post"
+    assert first.article_id == article_id(first.paragraphs)
+
+    # Escaped HTML in <description>; Media RSS description and credit describe the image.
+    assert second.source_uri == "mem://rss2.xml#item=1"
+    assert second.paragraphs == (
+        "Divers began inspecting the old harbour wall on Wednesday before repairs that are expected to last until the autumn.",
+        "The quay stays open to fishing boats throughout the work.",
+    )
+    assert second.caption == "Divers prepare their gear beside the harbour wall."
+    assert second.caption_credit == "Photo: Ana Lind"
+    assert second.image_alt is None
+    assert second.authors == ("Ana Lind",)  # 'desk@islandpost.example (Ana Lind)'
+    assert second.published_at == dt.datetime(2024, 6, 5, 9, 0, tzinfo=dt.timezone.utc)
+    assert second.publisher is None  # the channel title is not a publisher
+
+    # An item with nothing to read is its own reject, not the feed's.
+    assert isinstance(third, Reject)
+    assert third.source_uri == "mem://rss2.xml#item=2"
+    assert third.reason == reasons.NO_ARTICLE_TEXT
+
+
+def test_rdf_items():
+    (item,) = _read("rdf.xml")
+    assert item.source_uri == "mem://rdf.xml#item=0"
+    assert item.title == "Orchard harvest doubles"
+    assert item.url == "https://valley.example/orchard"
+    assert item.published_at == dt.datetime(2024, 9, 14, 6, 30, tzinfo=dt.timezone.utc)
+    assert item.authors == ("Tomas Berg",)
+    assert item.language == "en"  # xml:lang on the root
+    assert item.paragraphs == ("The community orchard picked twice as many apples as last year, its volunteers said.",)
+    assert item.boilerplate == (Removed("read_more_at", "Read more of this story at Valley Courier."),)
+    assert item.publisher == "Valley Courier"
+
+
+def test_atom_entries_html_xhtml_and_text_content():
+    first, second, third = _read("atom.xml")
+    assert first.title == "Neue Radwege am Fluss"
+    assert first.url == "https://stadtblatt.example/radwege"  # rel=alternate, not the enclosure
+    assert first.published_at == dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.timezone.utc)
+    assert first.authors == ("Jana Muster", "Kai Beispiel")
+    assert first.language == "de"  # xml:lang of the feed
+    assert first.paragraphs == ("Die Stadt baut bis zum Sommer zwei neue Radwege entlang des Flusses.",
+                                "Die Arbeiten kosten rund 1,2 Millionen Euro.")
+    assert second.url == "https://stadtblatt.example/markt"  # a link without rel is the alternate
+    assert second.published_at == dt.datetime(2024, 3, 2, 9, 0, tzinfo=dt.timezone.utc)  # <updated>
+    assert second.paragraphs == ("Der Wochenmarkt kehrt am Samstag auf den Rathausplatz zurück.",
+                                 "Zwanzig Stände bieten Obst, Käse und Blumen an.")
+    assert third.paragraphs == ("Die Bibliothek öffnet ab Montag eine Stunde früher & schließt später.",
+                                "Der Lesesaal bleibt am Sonntag geschlossen.")
+
+
+def test_mislabelled_encoding_and_bare_ampersands_are_recovered():
+    (item,) = _read("mislabelled_bare_amp.xml")
+    assert item.source_encoding == "utf-8"  # declared ISO-8859-1, holds UTF-8
+    assert item.title == "Café & bakery open on the quay"
+    assert item.url == "https://fish.example/quay?a=1&b=2"
+    assert item.paragraphs == ("A café & bakery opened on the quay on Friday, serving fish & chips until late.",
+                               "The owners, Zoë and Søren, moved here from the mainland.")
+
+
+def test_declared_latin1_feed():
+    (item,) = _read("latin1.xml")
+    assert item.source_encoding == "cp1252"
+    assert item.title == "Marché de Noël"
+    assert item.paragraphs == ("Le marché de Noël ouvre samedi sur la place, avec quarante chalets et une patinoire.",)
+
+
+def test_entity_expansion_bomb_is_rejected_fast():
+    started = time.monotonic()
+    outcomes = _read("billion_laughs.xml")
+    assert time.monotonic() - started < 2
+    assert [(o.source_uri, o.reason) for o in outcomes] == [("mem://billion_laughs.xml", reasons.UNSAFE_XML)]
+    assert outcomes[0].size_bytes == (FIXTURES / "billion_laughs.xml").stat().st_size
+
+
+def _xxe_feeds(secret: Path) -> dict[str, bytes]:
+    item = ("<rss version=\"2.0\"><channel><item><title>Leak &xxe;</title><link>https://x.example/a</link>"
+            "<description>The harbour master reports calm seas for the whole week ahead. &xxe;</description>"
+            "</item></channel></rss>")
+    return {
+        "internal_subset": (f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+                            + item).encode(),
+        "parameter_entity": (f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY % ext SYSTEM "file://{secret}"> %ext;]>\n'
+                             + item).encode(),
+        "external_dtd": (f'<?xml version="1.0"?>\n<!DOCTYPE rss SYSTEM "file://{secret}">\n' + item).encode(),
+    }
+
+
+@pytest.mark.parametrize("kind", ["internal_subset", "parameter_entity", "external_dtd"])
+def test_external_entities_never_leak_a_local_file(tmp_path, kind, monkeypatch):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-TOKEN-8d1f0c")
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("network access while parsing a feed")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    outcomes = _read(f"{kind}.xml", _xxe_feeds(secret)[kind])
+    assert outcomes
+    for outcome in outcomes:
+        assert "SECRET-TOKEN" not in repr(outcome.to_row())
+        if isinstance(outcome, Reject):
+            assert outcome.reason == reasons.UNSAFE_XML
+    if kind == "external_dtd":
+        # No entity is declared in the document: it is read, the DTD is never loaded.
+        (article,) = outcomes
+        assert article.paragraphs[0].startswith("The harbour master reports calm seas")
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("broken.xml", reasons.MALFORMED_XML),
+    ("not_a_feed.xml", reasons.UNSUPPORTED_FORMAT),
+])
+def test_unreadable_feeds_are_one_reject(name, reason):
+    (reject,) = _read(name)
+    assert isinstance(reject, Reject)
+    assert reject.source_uri == f"mem://{name}"
+    assert reject.reason == reason
+    assert reject.detail
+
+
+def test_feed_without_items_is_one_reject():
+    (reject,) = _read("empty.xml", b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title></channel></rss>')
+    assert reject.reason == reasons.NO_ARTICLE_TEXT and "no item" in reject.detail
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", reasons.EMPTY), (b" \r\n\t", reasons.EMPTY),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", reasons.BINARY),
+])
+def test_bytes_that_are_not_a_feed(data, reason):
+    (reject,) = _read("x.xml", data)
+    assert reject.reason == reason
+
+
+def test_utf16_feed_with_bom():
+    text = ('<?xml version="1.0" encoding="UTF-16"?><rss version="2.0"><channel><item><title>Été</title>'
+            "<description>Les fontaines de la ville sont remises en marche pour l'été.</description></item></channel></rss>")
+    (item,) = _read("utf16.xml", text.encode("utf-16"))
+    assert item.title == "Été"
+    assert item.source_encoding.startswith("utf-16")
+    assert item.paragraphs == ("Les fontaines de la ville sont remises en marche pour l'été.",)
+
+
+@pytest.mark.parametrize("date", ["Mon, 02 Mar 99999999999999999999 10:00:00 GMT", "0001-01-01T00:00:00+05:00",
+                                  "not a date", "2024-13-45", "9999-12-31T23:59:59-12:00"])
+def test_unreadable_dates_leave_published_at_empty_and_the_item_readable(date):
+    feed = ("<rss version=\"2.0\"><channel><item><title>Quay</title>"
+            f"<pubDate>{date}</pubDate><description>The quay reopens to fishing boats on Monday morning."
+            "</description></item><item><title>Pier</title><pubDate>Mon, 02 Mar 2026 10:00:00 GMT</pubDate>"
+            "<description>The pier gets new lamps before the summer season.</description></item></channel></rss>")
+    first, second = _read("dates.xml", feed.encode())
+    assert isinstance(first, Article) and first.published_at is None
+    assert second.published_at == dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone.utc)

@@ -1,0 +1,91 @@
+"""Hive-style partitioned output: safe directory names, readable by pyarrow and DuckDB, few files."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+from _dumps import dump, write
+
+from pipeline.options import IngestOptions
+from pipeline.run import run
+from transforms.partition import NULL_PARTITION, bucket_of, partition_dir, partition_segment
+
+
+@pytest.mark.parametrize("value", ["../../etc", "..", ".", "a/b", "a\\b", "/abs", "x=y", "a%2Fb", "\x00nul"])
+def test_partition_segment_never_leaves_its_directory(tmp_path, value):
+    segment = partition_segment("publisher", value)
+    assert "/" not in segment and "\\" not in segment and "\x00" not in segment
+    assert segment.startswith("publisher=") and segment.split("=", 1)[1] not in (".", "..")
+    resolved = (tmp_path / segment).resolve()
+    assert resolved.parent == tmp_path.resolve()
+
+
+def test_partition_segment_values():
+    assert partition_segment("publisher", "Coastal Daily") == "publisher=Coastal Daily"
+    assert partition_segment("publisher", None) == f"publisher={NULL_PARTITION}"
+    assert partition_segment("publisher", "a/b") == "publisher=a%2Fb"
+    long_a, long_b = "x" * 300 + "a", "x" * 300 + "b"
+    assert partition_segment("p", long_a) != partition_segment("p", long_b)
+    assert len(partition_segment("p", long_a).encode()) < 255
+    assert partition_dir("ingest_date", {}, "2026-11-28") == "ingest_date=2026-11-28"
+    assert partition_dir("none", {"publisher": "X"}, "2026-11-28") == ""
+    assert [bucket_of("same id", 4)] * 2 == [bucket_of("same id", 4), bucket_of("same id", 4)]
+
+
+def _run(tmp_path: Path, *flags: str) -> dict:
+    return run(IngestOptions(["--input", str(tmp_path / "in" / "*"), "--output", str(tmp_path / "out"), *flags]))
+
+
+def _files(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*.parquet"))
+
+
+def test_publisher_partitions_with_hostile_names_stay_inside_and_read_back(tmp_path):
+    write(tmp_path / "in", "a.txt", dump(1, publisher="Harbour/../../Gazette"))
+    write(tmp_path / "in", "b.txt", dump(2, publisher="../Tide News"))
+    write(tmp_path / "in", "c.txt", dump(3, publisher="Coast Weekly"))
+    write(tmp_path / "in", "d.txt", dump(4, publisher="Coast Weekly"))
+    _run(tmp_path, "--partition-by", "publisher")
+    articles = tmp_path / "out" / "articles"
+    files = _files(tmp_path / "out")
+    assert all(articles.resolve() in f.resolve().parents or "rejects" in str(f) for f in files)
+    assert sorted(p.name for p in articles.iterdir()) == [
+        "publisher=..%2FTide News", "publisher=Coast Weekly", "publisher=Harbour%2F..%2F..%2FGazette"]
+    assert len(_files(articles / "publisher=Coast Weekly")) == 1  # one file per partition, not per row
+
+    table = ds.dataset(str(articles), partitioning="hive").to_table()
+    assert sorted(table.column("publisher").to_pylist()) == [
+        "../Tide News", "Coast Weekly", "Coast Weekly", "Harbour/../../Gazette"]
+    counts = duckdb.sql(
+        f"SELECT publisher, count(*) FROM read_parquet('{articles}/**/*.parquet', hive_partitioning=true) "
+        "GROUP BY 1 ORDER BY 1").fetchall()
+    assert counts == [("../Tide News", 1), ("Coast Weekly", 2), ("Harbour/../../Gazette", 1)]
+
+
+def test_ingest_date_partition_is_the_default_and_duckdb_reads_it(tmp_path):
+    for n in range(3):
+        write(tmp_path / "in", f"a{n}.txt", dump(n))
+    summary = _run(tmp_path)
+    day = dt.datetime.fromisoformat(summary["started_at"]).date().isoformat()
+    articles = tmp_path / "out" / "articles"
+    assert [p.name for p in articles.iterdir()] == [f"ingest_date={day}"]
+    rows = duckdb.sql(
+        f"SELECT CAST(ingest_date AS VARCHAR), count(*) FROM "
+        f"read_parquet('{articles}/**/*.parquet', hive_partitioning=true) GROUP BY 1").fetchall()
+    assert rows == [(day, 3)]
+
+
+def test_no_partitioning_codec_and_row_groups(tmp_path):
+    for n in range(5):
+        write(tmp_path / "in", f"a{n}.txt", dump(n))
+    _run(tmp_path, "--partition-by", "none", "--parquet-codec", "snappy")
+    [path] = _files(tmp_path / "out" / "articles")
+    assert path.parent == tmp_path / "out" / "articles"
+    meta = pq.ParquetFile(path).metadata
+    assert meta.num_rows == 5 and meta.num_row_groups == 1
+    assert meta.row_group(0).column(0).compression == "SNAPPY"
+    assert pq.read_schema(path).metadata[b"article_ingest.schema_version"] == b"2"

@@ -1,0 +1,150 @@
+"""Finds the main article content of a full HTML page, once `html_prune.prune` has run.
+
+`main_content` picks the element holding the article: the page's own name for it
+(itemprop=articleBody, class 'article-body', 'entry-content', ...) when one holds real
+text, else the element whose text blocks score highest (length and commas, less link
+text), as Readability does. `lead_figure` finds the article's image when it stands above
+that element.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from transforms.formats.html_blocks import BLOCK_TAGS, tag_of
+from transforms.formats.html_rules import HtmlVocabulary
+from transforms.formats.html_tree import link_len, names_body, text_len
+
+__all__ = ["lead_figure", "main_content"]
+
+_MIN_BLOCK = 25  # shorter text blocks do not vote for a container
+_BODY_MIN_CHARS = 250  # a body-named element with less paragraph text is not trusted
+# Where a text block votes: a <p> for its parent; a <div> holding text directly for itself.
+_DIRECT_OWNERS = frozenset({"div", "section", "article", "main", "td", "body"})
+_PARAGRAPHS = ("p", "h2", "h3", "li", "blockquote")
+# Paragraph-level elements that sites sometimes give the body's name, one per paragraph.
+_INLINE_NAMED = frozenset({"p", "span", "li", "h2", "h3", "em", "strong", "font", "a"})
+
+
+def _body_named(doc, vocab: HtmlVocabulary) -> list:
+    found = []
+    for node in doc.iter():
+        if tag_of(node) and names_body(node, vocab):
+            if tag_of(node) in _INLINE_NAMED:
+                node = node.getparent()  # <p class="bodytext"> names its container's paragraphs
+                if node is None or any(node is f for f in found):
+                    continue
+            # Outermost only: a body-named element inside another is part of it.
+            if not any(a in found for a in node.iterancestors()):
+                found.append(node)
+    return found
+
+
+def _paragraph_chars(node) -> int:
+    return sum(text_len(p) for p in node.iter(*_PARAGRAPHS))
+
+
+def _collect(node, owner, in_link: bool, texts: dict) -> None:
+    """Text length (and link text length) by owning block element, over the subtree."""
+    name = tag_of(node)
+    if name in BLOCK_TAGS:
+        owner = node
+    link = in_link or name == "a"
+    if node.text and name:
+        _add(texts, owner, node.text, link)
+    for child in node:
+        if tag_of(child):
+            _collect(child, owner, link, texts)
+        if child.tail:
+            _add(texts, owner, child.tail, link)
+
+
+def _add(texts: dict, owner, text: str, link: bool) -> None:
+    stripped = text.strip()
+    if not stripped or owner is None:
+        return
+    entry = texts.get(id(owner))
+    if entry is None:
+        entry = texts[id(owner)] = [owner, [], 0]
+    entry[1].append(stripped)
+    if link:
+        entry[2] += len(stripped)
+
+
+def _score_candidates(doc) -> dict[int, tuple[object, float]]:
+    """Readability-style scores: each block of text votes for the element that holds it.
+
+    A text run's block is its nearest block-level ancestor: a <p> votes for its parent (and
+    half for the grandparent); a <div> holding text directly (paragraphs split by <br>)
+    votes for itself (and half for its parent).
+    """
+    texts: dict[int, list] = {}
+    body = next(doc.iter("body"), doc)
+    _collect(body, body, False, texts)
+    scores: dict[int, tuple[object, float]] = {}
+    for owner, parts, link_chars in texts.values():
+        text = " ".join(parts)
+        if len(text) < _MIN_BLOCK:
+            continue
+        score = 1 + text.count(",") + text.count("，") + text.count("、") + len(text) / 100
+        score *= max(0.0, 1 - link_chars / len(text)) ** 2
+        first = owner if tag_of(owner) in _DIRECT_OWNERS else owner.getparent()
+        second = first.getparent() if first is not None else None
+        for share, node in ((1.0, first), (0.5, second)):
+            if node is not None and tag_of(node) != "html":
+                prev = scores.get(id(node), (node, 0.0))[1]
+                scores[id(node)] = (node, prev + share * score)
+    return scores
+
+
+def main_content(doc, vocab: HtmlVocabulary):
+    """The element (or a new wrapper of sibling elements) holding the article body."""
+    named = [(n, _paragraph_chars(n)) for n in _body_named(doc, vocab)]
+    named = [(n, chars) for n, chars in named if chars >= _BODY_MIN_CHARS]
+    if named:
+        largest = max(chars for _, chars in named)
+        keep = [n for n, chars in named if chars >= 0.2 * largest]
+        return keep[0] if len(keep) == 1 else _wrap(keep)
+    scores = _score_candidates(doc)
+    if not scores:
+        return next(doc.iter("body"), doc)
+    top, top_score = max(scores.values(), key=lambda item: item[1])
+    parent = top.getparent()
+    if parent is None:
+        return top
+    # Siblings that score well are more of the article (a body split by an ad slot).
+    threshold = max(10.0, top_score * 0.2)
+    siblings = []
+    for child in parent:
+        if not tag_of(child):
+            continue
+        if child is top or scores.get(id(child), (None, 0.0))[1] >= threshold:
+            siblings.append(child)
+        elif tag_of(child) in ("p", "div"):
+            length = text_len(child)
+            if length > 80 and link_len(child) < 0.3 * length:
+                siblings.append(child)
+    return top if len(siblings) == 1 else _wrap(siblings)
+
+
+def _wrap(nodes: list):
+    wrapper = etree.Element("div")
+    for node in nodes:
+        tail = node.tail
+        node.tail = None
+        wrapper.append(node)  # moves the element
+        node.tail = tail
+    return wrapper
+
+
+def lead_figure(root):
+    """The lead <figure> of the article when it stands above the chosen body, outside it,
+    in the same <article> or <main> (a page's image is often not inside its body element)."""
+    container = next((a for a in root.iterancestors() if tag_of(a) in ("article", "main")), None)
+    if container is None:
+        return None
+    for node in container.iter():
+        if node is root:
+            return None
+        if tag_of(node) == "figure":
+            return node
+    return None

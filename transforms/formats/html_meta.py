@@ -1,0 +1,185 @@
+"""What an HTML page says about its article: title, URL, date, authors, language, publisher.
+
+Read from the page's own statements, best first: Open Graph / article meta tags, JSON-LD
+(schema.org Article and its kinds), then the markup (<h1>, <link rel=canonical>,
+<time datetime>, <html lang>). Pure functions over a parsed lxml.html document.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from email.utils import parsedate_to_datetime
+
+from transforms.formats.html_blocks import text_of
+from transforms.normalize import normalize_line
+
+__all__ = ["PageMeta", "parse_datetime", "read_meta"]
+
+_ARTICLE_TYPES = {
+    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "webpage", "posting",
+    "socialmediaposting", "liveblogposting", "scholarlyarticle", "techarticle", "report",
+}
+_LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+_HTTP = re.compile(r"^https?://", re.IGNORECASE)
+# RFC 822 dates ('Mon, 01 Sep 2025 10:00:00 +0000') are read by email.utils; this is ISO 8601.
+_ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class PageMeta:
+    title: str | None = None
+    url: str | None = None
+    published_at: dt.datetime | None = None
+    authors: tuple[str, ...] = ()
+    language: str | None = None
+    publisher: str | None = None
+
+
+def parse_datetime(value: str | None) -> dt.datetime | None:
+    """An ISO 8601 or RFC 822 date as an aware UTC datetime; None when unreadable or out of
+    range (a year of 20 digits is unreadable, not an error). Never raises.
+
+    A time without a zone is taken as UTC; a date alone as midnight UTC.
+    """
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip()
+    iso = value.replace("Z", "+00:00").replace("z", "+00:00")
+    if _ISO_DATE_ONLY.match(iso):
+        iso += "T00:00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(iso)
+    except (ValueError, OverflowError):
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if parsed is None:
+        return None
+    try:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        return parsed.astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError):
+        return None  # e.g. 0001-01-01 in a zone east of UTC
+
+
+def _clean(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return normalize_line(value) or None
+
+
+def _meta_content(metas: list, *keys: str) -> str | None:
+    """The first non-empty <meta property|name|itemprop=key content=...> among `keys`, in key order."""
+    found: dict[str, str] = {}
+    for tag in metas:
+        key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").lower()
+        if key in keys and key not in found and (content := _clean(tag.get("content"))):
+            found[key] = content
+    return next((found[k] for k in keys if k in found), None)
+
+
+def _json_ld_nodes(doc):
+    for script in doc.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except (ValueError, TypeError):
+            continue
+        stack = [data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(reversed(node))
+            elif isinstance(node, dict):
+                yield node
+                if isinstance(node.get("@graph"), list):
+                    stack.extend(reversed(node["@graph"]))
+
+
+def _types(node: dict) -> set[str]:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.lower() for k in kinds if isinstance(k, str)}
+
+
+def _names(value) -> list[str]:
+    """Author names from a JSON-LD author value: a string, a Person, or a list of either."""
+    values = value if isinstance(value, list) else [value]
+    names = []
+    for item in values:
+        name = item.get("name") if isinstance(item, dict) else item
+        if (name := _clean(name)) and not _HTTP.match(name):
+            names.append(name)
+    return names
+
+
+def _article_node(doc) -> dict:
+    best: dict = {}
+    for node in _json_ld_nodes(doc):
+        kinds = _types(node)
+        if not kinds & _ARTICLE_TYPES:
+            continue
+        # An article node with a body beats one with a headline only, and any kind of article beats a WebPage.
+        if not best or "articleBody" in node or ("webpage" in _types(best) and "webpage" not in kinds):
+            best = node
+    return best
+
+
+def read_meta(doc) -> PageMeta:
+    """The article metadata a parsed page (lxml.html document) states. Never raises."""
+    node = _article_node(doc)
+    metas = list(doc.iter("meta"))
+    h1 = next(doc.iter("h1"), None)
+    title_tag = next(doc.iter("title"), None)
+    title = (
+        _meta_content(metas, "og:title", "twitter:title")
+        or _clean(node.get("headline"))
+        or (text_of(h1) or None if h1 is not None else None)
+        or (text_of(title_tag) or None if title_tag is not None else None)
+    )
+    canonical = next((link for link in doc.iter("link")
+                      if "canonical" in (link.get("rel") or "").lower().split()), None)
+    url = (
+        (_clean(canonical.get("href")) if canonical is not None else None)
+        or _meta_content(metas, "og:url")
+        or _clean(node.get("url"))
+    )
+    if url and not _HTTP.match(url):
+        url = None
+    time_tag = next((t for t in doc.iter("time") if t.get("datetime")), None)
+    published_at = (
+        parse_datetime(_meta_content(metas, "article:published_time", "datepublished", "og:published_time",
+                                     "pubdate", "publishdate", "dc.date.issued", "dc.date", "date"))
+        or parse_datetime(node.get("datePublished") if isinstance(node.get("datePublished"), str) else None)
+        or parse_datetime(time_tag.get("datetime") if time_tag is not None else None)
+    )
+    authors = _names(node.get("author")) if node.get("author") else []
+    if not authors:
+        authors = [a for a in (_meta_content(metas, "author", "article:author", "dc.creator"),)
+                   if a and not _HTTP.match(a)]
+    root = doc.getroottree().getroot()
+    language = None
+    for candidate in (root.get("lang"), root.get("xml:lang"),
+                      _meta_content(metas, "content-language", "og:locale", "language"),
+                      node.get("inLanguage") if isinstance(node.get("inLanguage"), str) else None):
+        if candidate and _LANG.match(candidate.strip()):
+            language = candidate.strip().replace("_", "-")
+            break
+    publisher_node = node.get("publisher")
+    publisher = _meta_content(metas, "og:site_name") or (
+        _clean(publisher_node.get("name")) if isinstance(publisher_node, dict) else None
+    )
+    return PageMeta(
+        title=title,
+        url=url,
+        published_at=published_at,
+        authors=tuple(dict.fromkeys(authors)),
+        language=language,
+        publisher=publisher,
+    )
