@@ -25,6 +25,8 @@ def _quiet_logging(verbose: bool) -> None:
     if not verbose:
         logging.getLogger().setLevel(logging.ERROR)
         logging.getLogger("article_ingest").setLevel(logging.WARNING)
+        # Beam logs a worker's failure at ERROR before raising it; the CLI reports it once.
+        logging.getLogger("apache_beam").setLevel(logging.CRITICAL)
 
 
 def _ingest_parser() -> argparse.ArgumentParser:
@@ -141,8 +143,22 @@ def _run_command(argv: list[str]) -> int:
         print_summary(err.summary, sys.stdout)
         print(f"article-ingest: run failed: {err}", file=sys.stderr)
         return err.exit_code
+    except Exception as err:  # noqa: BLE001 - a failed run is one clear line; -v shows the traceback
+        if args.verbose:
+            raise
+        print(f"article-ingest: error: the run failed, nothing was committed: {_root_cause(err)} "
+              "(run again with -v for the traceback)", file=sys.stderr)
+        return 1
     print_summary(summary, sys.stdout)
     return 0
+
+
+def _root_cause(err: BaseException) -> str:
+    """The innermost exception's message: Beam wraps worker errors several times over."""
+    while err.__cause__ is not None or err.__context__ is not None:
+        err = err.__cause__ or err.__context__
+    text = f"{type(err).__name__}: {err}".strip()
+    return text.splitlines()[-1] if "\n" in text else text
 
 
 def _inspect_parser() -> argparse.ArgumentParser:

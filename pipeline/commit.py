@@ -173,6 +173,20 @@ def _remove_if_empty(directory: str) -> None:
             pass  # not empty (another run's staging) or already gone
 
 
+def _remove_stale_temp_files(output: str) -> None:
+    """A run killed inside an atomic write leaves its hidden '.tmp-*' file; readers never see
+    it, and with one writer per output directory no live run owns it any more."""
+    if not is_local(output) or not os.path.isdir(output):
+        return
+    for directory, _dirs, files in os.walk(output):
+        for name in files:
+            if name.startswith(".tmp-"):
+                try:
+                    os.unlink(os.path.join(directory, name))
+                except OSError:
+                    pass
+
+
 def recover(output: str) -> list[tuple[str, str]]:
     """Finishes commits a killed run started; discards output of runs that never committed.
 
@@ -187,6 +201,7 @@ def recover(output: str) -> list[tuple[str, str]]:
         except Exception:  # noqa: BLE001
             metas = []
         run_ids = sorted({m.path[len(root) + 1:].split("/", 1)[0] for m in metas})
+    _remove_stale_temp_files(output)
     done = []
     for run_id in run_ids:
         raw = read_bytes(_join(root, run_id, MANIFEST))

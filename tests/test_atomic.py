@@ -137,3 +137,16 @@ def test_killed_mid_commit_is_rolled_forward_by_the_next_run(tmp_path):
     # And a scheduled rerun finds nothing left to do.
     summary = run(_options(tmp_path, "--incremental"))
     assert summary["files_processed"] == 0
+
+
+def test_recovery_removes_temp_files_a_killed_atomic_write_left(tmp_path):
+    from pipeline.commit import recover
+
+    out = tmp_path / "out"
+    (out / "_runs").mkdir(parents=True)
+    (out / "_runs" / ".tmp-abc123").write_bytes(b"half a json")
+    (out / ".tmp-def456").write_bytes(b"half a run.json")
+    (out / "_runs" / "20260101T000000Z-1.json").write_text("{}")
+    recover(str(out))
+    assert not list(out.rglob(".tmp-*"))
+    assert (out / "_runs" / "20260101T000000Z-1.json").exists()

@@ -317,9 +317,6 @@ def test_unreadable_file_for_an_unprivileged_user(cli):
         shutil.rmtree(top, ignore_errors=True)
 
 
-@pytest.mark.slow  # it waits out a timeout while the bug is there
-@pytest.mark.xfail(reason="transforms/beam.py _IngestFileFn.process opens a FIFO and blocks forever "
-                          "waiting for a writer: the run hangs", strict=False)
 def test_fifo_in_input_dir_does_not_hang(tmp_path, cli):
     inputs = tmp_path / "in"
     inputs.mkdir()

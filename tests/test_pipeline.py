@@ -108,3 +108,14 @@ def test_build_pipeline_writes_parquet_with_the_explicit_schemas(tmp_path):
     assert reject["reason"] == "undecodable"
     assert "offset 6" in reject["detail"]
     assert reject["size_bytes"] == len(b"\xef\xbb\xbfcaf\xe9 au lait\n\nmore text here\n")
+
+
+def test_a_fifo_among_the_inputs_is_rejected_without_blocking(tmp_path):
+    import os
+
+    _write(tmp_path, "good.txt", GOOD.encode())
+    os.mkfifo(tmp_path / "in" / "pipe")
+    with BeamTestPipeline() as p:
+        out = p | IngestDumps(str(tmp_path / "in" / "*"), ingested_at=WHEN)
+        assert_that(out[REJECTS] | beam.Map(lambda r: (_key(r), r["reason"])),
+                    equal_to([("pipe", "unreadable")]))

@@ -6,6 +6,8 @@ adapts it to Beam (counters, tagged outputs, file IO).
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 import traceback
 
 import apache_beam as beam
@@ -75,6 +77,10 @@ class _IngestFileFn(beam.DoFn):
             yield self._reject(uri, reasons.TOO_LARGE,
                                f"{size} bytes is over --max_file_bytes={self._max_file_bytes}", size)
             return
+        if _not_a_regular_file(uri):
+            # A FIFO or device would block the read forever, or never end.
+            yield self._reject(uri, reasons.UNREADABLE, "not a regular file (a pipe, socket or device)", size)
+            return
         try:
             # UNCOMPRESSED on purpose: ingest_file sniffs and expands compressed files itself,
             # bounded by --max_member_bytes (Beam's own decompression has no cap).
@@ -104,6 +110,15 @@ class _IngestFileFn(beam.DoFn):
             else:
                 self._inc(f"rejected:{outcome.reason}")
                 yield beam.pvalue.TaggedOutput(REJECTS, row)
+
+
+def _not_a_regular_file(uri: str) -> bool:
+    if "://" in uri:
+        return False  # object stores hold only objects
+    try:
+        return not stat.S_ISREG(os.stat(uri).st_mode)
+    except OSError:
+        return False  # gone or unreadable: opening it says why
 
 
 class IngestDumps(beam.PTransform):

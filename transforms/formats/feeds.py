@@ -223,24 +223,32 @@ def _date(item) -> str | None:
 
 def feed_items(root) -> Iterator[FeedItem]:
     """The items of a parsed feed, in document order."""
+    for el, feed_lang in _item_elements(root):
+        yield _feed_item(el, feed_lang)
+
+
+def _item_elements(root):
     feed_lang = root.get("{http://www.w3.org/XML/1998/namespace}lang")
     channel = _first(root, "channel")
     if channel is not None and (lang := _first(channel, "language")) is not None:
         feed_lang = (lang.text or "").strip() or feed_lang
     for el in root.iter():
-        if _local(el) not in _ITEM_NAMES:
-            continue
-        caption, credit = _media(el)
-        yield FeedItem(
-            html=_content_html(el),
-            title=_text(_first(el, "title")),
-            url=_link(el),
-            published_at=_date(el),
-            authors=_authors(el),
-            language=el.get("{http://www.w3.org/XML/1998/namespace}lang") or feed_lang,
-            caption=caption,
-            caption_credit=credit,
-        )
+        if _local(el) in _ITEM_NAMES:
+            yield el, feed_lang
+
+
+def _feed_item(el, feed_lang) -> FeedItem:
+    caption, credit = _media(el)
+    return FeedItem(
+        html=_content_html(el),
+        title=_text(_first(el, "title")),
+        url=_link(el),
+        published_at=_date(el),
+        authors=_authors(el),
+        language=el.get("{http://www.w3.org/XML/1998/namespace}lang") or feed_lang,
+        caption=caption,
+        caption_credit=credit,
+    )
 
 
 def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article | Reject]:
@@ -252,9 +260,15 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
         yield Reject(source_uri, err.reason, err.detail, len(data), ctx.ingested_at)
         return
     count = 0
-    for index, item in enumerate(feed_items(root)):
+    for index, (element, feed_lang) in enumerate(_item_elements(root)):
         count += 1
         uri = f"{source_uri}#item={index}"
+        try:
+            item = _feed_item(element, feed_lang)
+        except Exception as err:  # noqa: BLE001 - one bad item never costs the feed its other items
+            yield Reject(uri, reasons.INTERNAL_ERROR, f"{type(err).__name__}: {err} (reading this item)",
+                         None, ctx.ingested_at)
+            continue
         if not item.html:
             yield Reject(uri, reasons.NO_ARTICLE_TEXT, "the feed item has no content, description or summary",
                          None, ctx.ingested_at)
