@@ -12,6 +12,7 @@ Conventions in README.md that this test reads:
 from __future__ import annotations
 
 import re
+import shutil
 import shlex
 from pathlib import Path
 
@@ -105,6 +106,8 @@ def test_reading_the_output_example_runs(language, body, small_run, monkeypatch,
     assert language == "python", f"a {language!r} block under 'Reading the output' cannot be tested"
     if "pyspark" in body:
         pytest.importorskip("pyspark")
+        if shutil.which("java") is None:
+            pytest.skip("Spark needs a Java runtime on PATH")
     if "import polars" in body:
         pytest.importorskip("polars")
     exec(compile(body, "README.md", "exec"), {"__name__": "readme_example"})  # noqa: S102
