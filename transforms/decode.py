@@ -30,6 +30,7 @@ _BOMS = (
 )
 _CONTROL_OK = set("\n\r\t\f\v")
 _CONTROL_BYTES = bytes(b for b in range(32) if chr(b) not in _CONTROL_OK)
+_CONTROL_CHARS = re.compile("[" + re.escape("".join(map(chr, _CONTROL_BYTES))) + "]")
 # Browsers read these labels as windows-1252 (WHATWG Encoding Standard), and so do we.
 _WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii", "l1"}
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE)
@@ -209,7 +210,7 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
         text = text.lstrip("\ufeff")
     else:
         head = data[:20000]
-        controls = sum(head.count(bytes([b])) for b in _CONTROL_BYTES)
+        controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
         if controls > max(8, len(head) // 20):
             raise DecodeError(reasons.BINARY, f"{controls} control bytes in the first {len(head)}: binary data")
         text = None
@@ -229,7 +230,7 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
             text, encoding = found
         if encoding == "utf-8":  # codecs.lookup spells it 'utf-8' too
             text = text.lstrip("\ufeff")
-    controls = sum(1 for ch in text[:20000] if ch < " " and ch not in _CONTROL_OK)
+    controls = len(_CONTROL_CHARS.findall(text, 0, 20000))
     if controls > max(8, len(text[:20000]) // 20):
         raise DecodeError(reasons.BINARY, f"{controls} control characters in the first 20000: binary data")
     text = repair_mojibake(text)
