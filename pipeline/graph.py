@@ -7,9 +7,10 @@ import apache_beam as beam
 
 from pipeline.options import IngestOptions, jsonl_field_map
 from transforms.beam import ARTICLES, REJECTS, IngestDumps, WriteRecords
-from transforms.dedupe import DUPLICATES, DropDuplicates
+from transforms.dedupe import DUPLICATES, FindDuplicates, drop_duplicates
 
-__all__ = ["articles_dir", "build_pipeline", "duplicates_dir", "is_kind", "rejects_dir", "stamp_run_id"]
+__all__ = ["articles_dir", "build_pipeline", "duplicates_dir", "finish_staged", "is_kind", "rejects_dir",
+           "stamp_run_id"]
 
 
 def articles_dir(output: str) -> str:
@@ -49,25 +50,26 @@ def build_pipeline(
     target: str | None = None,
     files: list | None = None,
     committed_article_files: list[str] | tuple[str, ...] = (),
-    buckets: int = 1,
 ):
-    """Adds the ingest graph to `p`: match -> split -> deduplicate -> write three datasets.
+    """Adds the ingest graph to `p`: match -> split -> write three datasets, and find duplicates.
+
+    Article rows are written as they come, duplicates included; once the pipeline has run,
+    `finish_staged(target)` removes the duplicates from the article files (the launcher
+    does, before it commits).
 
     Args:
       target: the directory the datasets are written under (a run's staging directory);
         default OPTIONS.output.
       files: matched FileMetadata to process instead of matching --input (incremental runs).
       committed_article_files: article Parquet files of earlier runs; their ids are duplicates.
-      buckets: files per partition (the run scales it with the number of inputs).
 
-    Returns a dict of the article, duplicate and reject rows (before writing) and, under
-    "files", the paths of the Parquet files written.
+    Returns a dict of the article rows (duplicates included), duplicate and reject rows
+    (before writing) and, under "files", the paths of the Parquet files written.
     """
     target = target or options.output
     ingest_date = ingested_at.astimezone(dt.timezone.utc).date().isoformat()
     side_partition = "none" if options.partition_by == "none" else "ingest_date"
-    write = {"codec": options.parquet_codec, "ingest_date": ingest_date, "buckets": buckets,
-             "file_tag": run_id or ""}
+    write = {"codec": options.parquet_codec, "ingest_date": ingest_date, "file_tag": run_id or ""}
 
     outputs = p | "IngestDumps" >> IngestDumps(
         options.input,
@@ -83,17 +85,18 @@ def build_pipeline(
                 | "StampArticles" >> beam.Map(stamp_run_id, run_id))
     rejects = (outputs[REJECTS] | "OnlyRejects" >> beam.Filter(is_kind, REJECTS)
                | "StampRejects" >> beam.Map(stamp_run_id, run_id))
-    unique, duplicates = articles | "DropDuplicates" >> DropDuplicates(
-        committed_article_files, detected_at=ingested_at)
-    unique = unique | "OnlyUnique" >> beam.Filter(is_kind, ARTICLES)
-    duplicates = duplicates | "OnlyDuplicates" >> beam.Filter(is_kind, DUPLICATES)
+    # Decided from (article_id, source_uri) pairs; the losers leave the written article
+    # files in finish_staged.
+    find = FindDuplicates(committed_article_files, detected_at=ingested_at, run_id=run_id)
+    duplicates = (articles | "FindDuplicates" >> find
+                  | "OnlyDuplicates" >> beam.Filter(is_kind, DUPLICATES))
     if options.near_dup:
         from transforms.near_dup import MarkNearDuplicates
 
-        unique = unique | "MarkNearDuplicates" >> MarkNearDuplicates()
+        articles = articles | "MarkNearDuplicates" >> MarkNearDuplicates()
 
     written = (
-        unique | "WriteArticles" >> WriteRecords(
+        articles | "WriteArticles" >> WriteRecords(
             articles_dir(target), ARTICLES, partition_by=options.partition_by, **write),
         rejects | "WriteRejects" >> WriteRecords(
             rejects_dir(target), REJECTS, partition_by=side_partition, **write),
@@ -103,4 +106,10 @@ def build_pipeline(
     # One last step that depends on every write: Beam's Dask runner (2.77) computes only the
     # graph behind the last transform applied, so the three writes must all lead to it.
     files = written | "AllWritten" >> beam.Flatten()
-    return {ARTICLES: unique, REJECTS: rejects, DUPLICATES: duplicates, "files": files}
+    return {ARTICLES: articles, REJECTS: rejects, DUPLICATES: duplicates, "files": files}
+
+
+def finish_staged(target: str) -> int:
+    """Drops from the written article files the inputs the duplicates dataset names; returns
+    how many. Call it once the pipeline `build_pipeline` built has finished."""
+    return drop_duplicates(articles_dir(target), duplicates_dir(target))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import os
 import re
 import time
@@ -31,12 +30,11 @@ from pipeline.commit import (
     staging_dir,
     write_run_record,
 )
-from pipeline.graph import build_pipeline
+from pipeline.graph import build_pipeline, finish_staged
 from pipeline.options import IngestOptions, default_input
 from pipeline.state import InputStamp, State, changed_inputs, is_local, load_state
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
-from transforms.partition import ROWS_PER_FILE
 from transforms.rules import RulesError, load_rules
 
 __all__ = ["RunFailed", "UsageError", "run", "summarise"]
@@ -265,8 +263,7 @@ def run(options: IngestOptions) -> dict:
     if todo:
         pipeline = beam.Pipeline(runner=runner, options=options)
         build_pipeline(pipeline, options, ingested_at=started_at, run_id=run_id, target=stage,
-                       files=todo, committed_article_files=committed_articles,
-                       buckets=math.ceil(len(todo) / ROWS_PER_FILE))
+                       files=todo, committed_article_files=committed_articles)
         result = pipeline.run()
         try:
             result.wait_until_finish()
@@ -274,6 +271,7 @@ def run(options: IngestOptions) -> dict:
             client = getattr(result, "client", None)  # the Dask runner's own client
             if client is not None:
                 client.close()
+        finish_staged(stage)  # duplicates out of the staged article files, one file at a time
     files = {"matched": len(matched), "processed": len(todo), "unchanged": len(unchanged)}
     summary = summarise(result, options, started, started_at, runner_name, run_id=run_id,
                         counts=staged_counts(stage), files=files)

@@ -25,13 +25,13 @@ PUBLISHERS = ["Pier Bulletin", "Coast Weekly", "Shore Times", "Tide News"]
 _SLOW_WRITER = """
 import sys, time
 import transforms.beam as beam_module
-real, calls = beam_module.parquet_bytes, []
+real, calls = beam_module.arrow_table, []
 def slow(*args, **kwargs):
     calls.append(1)
     if len(calls) > 1:
         time.sleep(60)  # the test kills the process during this pause
     return real(*args, **kwargs)
-beam_module.parquet_bytes = slow
+beam_module.arrow_table = slow
 from pipeline.cli import main
 sys.exit(main(sys.argv[1:]))
 """

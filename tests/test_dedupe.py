@@ -90,3 +90,55 @@ def test_near_dup_off_leaves_near_dup_of_null(tmp_path):
     write(tmp_path / "in", "b.txt", dump(5).replace("told reporters", "told a reporter"))
     _run(tmp_path)
     assert [r["near_dup_of"] for r in rows(tmp_path / "out" / "articles")] == [None, None]
+
+
+def test_drop_duplicates_rewrites_only_files_holding_losers(tmp_path):
+    """The launcher-side step: losers leave the staged article files, one row group at a time;
+    a file of losers only is deleted, others keep their codec, schema and row order."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from transforms.dedupe import DUPLICATE_SCHEMA, drop_duplicates, duplicate_row
+
+    schema = pa.schema([("article_id", pa.string()), ("source_uri", pa.string()), ("body", pa.string())],
+                       metadata={b"article_ingest.schema_version": b"2"})
+    articles, dups = tmp_path / "articles" / "ingest_date=2026-11-28", tmp_path / "duplicates"
+    articles.mkdir(parents=True)
+    dups.mkdir()
+
+    def table(pairs):
+        return pa.table({"article_id": [i for i, _ in pairs], "source_uri": [u for _, u in pairs],
+                         "body": [f"body of {u}" for _, u in pairs]}, schema=schema)
+
+    pq.write_table(table([("x", "a"), ("y", "b"), ("x", "c"), ("z", "d")]), articles / "part-1.parquet",
+                   compression="SNAPPY", row_group_size=2)
+    pq.write_table(table([("x", "e")]), articles / "part-2.parquet")
+    pq.write_table(table([("w", "f")]), articles / "part-3.parquet")
+    before = (articles / "part-3.parquet").stat().st_mtime_ns
+    when = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
+    losers = [duplicate_row({"article_id": "x", "source_uri": u}, {"source_uri": "a"}, when) for u in "ce"]
+    pq.write_table(pa.Table.from_pylist(losers, schema=DUPLICATE_SCHEMA), dups / "part-d.parquet")
+
+    assert drop_duplicates(str(tmp_path / "articles"), str(dups)) == 2
+    assert sorted(p.name for p in articles.iterdir()) == ["part-1.parquet", "part-3.parquet"]
+    rewritten = pq.ParquetFile(articles / "part-1.parquet")
+    assert rewritten.read().to_pylist() == table([("x", "a"), ("y", "b"), ("z", "d")]).to_pylist()
+    assert rewritten.metadata.row_group(0).column(0).compression == "SNAPPY"
+    assert rewritten.schema_arrow.metadata[b"article_ingest.schema_version"] == b"2"
+    assert (articles / "part-3.parquet").stat().st_mtime_ns == before
+    assert drop_duplicates(str(tmp_path / "articles"), str(dups)) == 0  # idempotent
+
+
+def test_duplicates_spread_over_many_inputs_are_dropped_on_multi_processing(tmp_path):
+    for n in range(12):
+        write(tmp_path / "in", f"a{n:02d}.txt", dump(n % 4, publisher=f"Paper {n}"))
+    summary = _run(tmp_path, "--partition-by", "publisher",
+                   "--direct_running_mode", "multi_processing", "--direct_num_workers", "2")
+    assert (summary["articles"], summary["duplicates"], summary["inputs"]) == (4, 8, 12)
+    assert summary["reconciled"]
+    articles = rows(tmp_path / "out" / "articles")
+    assert sorted(r["source_uri"].rsplit("/", 1)[-1] for r in articles) == [f"a{n:02d}.txt" for n in range(4)]
+    kept = {r["source_uri"].rsplit("/", 1)[-1] for r in rows(tmp_path / "out" / "duplicates")}
+    assert kept == {f"a{n:02d}.txt" for n in range(4, 12)}

@@ -89,3 +89,32 @@ def test_no_partitioning_codec_and_row_groups(tmp_path):
     assert meta.num_rows == 5 and meta.num_row_groups == 1
     assert meta.row_group(0).column(0).compression == "SNAPPY"
     assert pq.read_schema(path).metadata[b"article_ingest.schema_version"] == b"2"
+
+
+def test_rows_are_streamed_in_bounded_row_groups(tmp_path):
+    """WriteRecords holds at most ROWS_PER_BATCH rows: a bigger bundle becomes row groups of
+    that size in one file per partition, with a name from the content (same on a rerun)."""
+    import datetime as dt
+
+    import apache_beam as beam
+
+    from schemas.record import REJECT_SCHEMA
+    from transforms.beam import REJECTS, WriteRecords
+    from transforms.partition import ROWS_PER_BATCH
+
+    when = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
+    rows_ = [{"source_uri": f"f{n:05d}", "reason": "empty", "detail": "", "size_bytes": 0,
+              "rejected_at": when, "schema_version": 2} for n in range(ROWS_PER_BATCH * 2 + 5)]
+    names = []
+    for attempt in range(2):
+        out = tmp_path / str(attempt)
+        with beam.Pipeline() as p:
+            _ = p | beam.Create(rows_, reshuffle=False) | WriteRecords(
+                str(out), REJECTS, partition_by="ingest_date", ingest_date="2026-11-28", file_tag="t")
+        [path] = _files(out)
+        names.append(path.name)
+        meta = pq.ParquetFile(path).metadata
+        assert meta.num_rows == len(rows_) and meta.num_row_groups == 3
+        assert max(meta.row_group(i).num_rows for i in range(3)) <= ROWS_PER_BATCH
+        assert pq.read_schema(path).remove_metadata() == REJECT_SCHEMA.remove_metadata()
+    assert names[0] == names[1] and names[0].startswith("part-") and names[0].endswith("-000-t.parquet")

@@ -6,15 +6,20 @@ adapts it to Beam (counters, tagged outputs, file IO).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import stat
 import traceback
 
 import apache_beam as beam
+import pyarrow.parquet as pq
 from apache_beam.io import fileio
-from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from pipeline import progress  # live progress on local runs; a no-op elsewhere
 from schemas import reasons
@@ -22,7 +27,13 @@ from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, Article, Reject
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext
 from transforms.dedupe import DUPLICATE_SCHEMA, DUPLICATES
 from transforms.ingest import ingest_file
-from transforms.partition import ROWS_PER_FILE, bucket_of, parquet_bytes, partition_dir
+from transforms.partition import (
+    ROWS_PER_BATCH,
+    ROWS_PER_FILE,
+    arrow_table,
+    parquet_compression,
+    partition_dir,
+)
 from transforms.rules import load_rules
 
 __all__ = ["IngestDumps", "WriteRecords", "METRICS_NAMESPACE", "ARTICLES", "REJECTS"]
@@ -143,71 +154,140 @@ class IngestDumps(beam.PTransform):
         if self._files is None:
             matched = pbegin | "MatchInputs" >> fileio.MatchFiles(self._pattern)
         else:
-            matched = (pbegin | "ListedInputs" >> beam.Create(self._files)
-                       | "SpreadInputs" >> beam.Reshuffle())
+            # Plain tuples in a few hundred chunks, not one FileMetadata element a file:
+            # Create and the shuffle hold every element in memory on the local runner.
+            matched = (pbegin | "ListedInputs" >> beam.Create(_chunks(self._files), reshuffle=False)
+                       | "SpreadInputs" >> beam.Reshuffle()
+                       | "Unchunk" >> beam.FlatMap(_unchunk))
         return (
             matched
             | "SplitDumps" >> beam.ParDo(self._fn).with_outputs(REJECTS, main=ARTICLES)
         )
 
 
-class _WriteGroupFn(beam.DoFn):
-    """Writes one (partition, bucket) group as Parquet files of at most ROWS_PER_FILE rows."""
+_MAX_CHUNKS = 256
+_MAX_CHUNK = 500
 
-    def __init__(self, directory: str, schema, codec: str, file_tag: str):
+
+def _chunks(files: list) -> list[tuple]:
+    """Matched files as chunks of (path, size, mtime) tuples, enough chunks to spread."""
+    entries = [(m.path, m.size_in_bytes, m.last_updated_in_seconds) for m in files]
+    size = max(1, min(_MAX_CHUNK, -(-len(entries) // _MAX_CHUNKS)))
+    return [tuple(entries[i:i + size]) for i in range(0, len(entries), size)]
+
+
+def _unchunk(chunk: tuple):
+    for path, size, updated in chunk:
+        yield FileMetadata(path, size, updated)
+
+
+class _StreamWriteFn(beam.DoFn):
+    """Writes rows as they arrive: per bundle and partition, one Parquet file (more past
+    ROWS_PER_FILE rows), in row groups of at most ROWS_PER_BATCH rows.
+
+    A worker holds at most ROWS_PER_BATCH rows of the dataset at a time, whatever the input
+    size. File names derive from the bundle's content (a hash of the first row's key in
+    that partition), not from chance, so a retried bundle rewrites the same files. Yields
+    the paths written.
+    """
+
+    def __init__(self, directory: str, schema, codec: str, file_tag: str, partition_by: str,
+                 ingest_date: str):
         self._directory = directory
         self._schema = schema
         self._codec = codec
         self._file_tag = file_tag
+        self._partition_by = partition_by
+        self._ingest_date = ingest_date
 
-    def process(self, group):
-        (partition, bucket), rows = group
-        # Sorted, so a file's content depends on the rows alone, not on the runner's order.
-        rows = sorted(rows, key=lambda r: (r.get("article_id") or "", r["source_uri"]))
-        for chunk, start in enumerate(range(0, len(rows), ROWS_PER_FILE)):
-            name = f"part-{bucket:05d}-{chunk:03d}{self._file_tag}.parquet"
-            path = "/".join(p for p in (self._directory, partition, name) if p)
-            data = parquet_bytes(rows[start:start + ROWS_PER_FILE], self._schema, self._codec)
-            with FileSystems.create(path) as handle:
-                handle.write(data)
-            yield path
+    def start_bundle(self):
+        self._pending: dict[str, list[dict]] = {}  # partition -> rows not yet written
+        self._buffered = 0
+        self._open: dict[str, list] = {}  # partition -> [writer, handle, path, rows, stem, chunk]
+        self._chunks: dict[str, tuple[str, int]] = {}  # partition -> (stem, next chunk) once closed
+        self._done: list[str] = []
+
+    def process(self, row):
+        part = partition_dir(self._partition_by, row, self._ingest_date)
+        self._pending.setdefault(part, []).append(row)
+        self._buffered += 1
+        if self._buffered >= ROWS_PER_BATCH:
+            for pending in list(self._pending):
+                self._flush(pending)
+            self._buffered = 0
+
+    def _flush(self, part: str) -> None:
+        rows = self._pending.pop(part, None)
+        if not rows:
+            return
+        state = self._open.get(part)
+        if state is not None and state[3] + len(rows) > ROWS_PER_FILE:
+            self._close(part)
+            state = self._open.get(part)
+        if state is None:
+            previous = self._chunks.get(part)
+            if len(self._open) >= _MAX_OPEN_FILES:  # many partitions in one bundle
+                self._close(next(iter(self._open)))
+            key = rows[0].get("article_id") or rows[0]["source_uri"]
+            stem, chunk = previous if previous else (_content_hash(rows[0]["source_uri"], key), 0)
+            name = f"part-{stem}-{chunk:03d}{self._file_tag}.parquet"
+            path = "/".join(p for p in (self._directory, part, name) if p)
+            handle = FileSystems.create(path)
+            writer = pq.ParquetWriter(handle, self._schema, compression=parquet_compression(self._codec))
+            state = self._open[part] = [writer, handle, path, 0, stem, chunk]
+        state[0].write_table(arrow_table(rows, self._schema), row_group_size=ROWS_PER_BATCH)
+        state[3] += len(rows)
+
+    def _close(self, part: str) -> None:
+        writer, handle, path, _rows, stem, chunk = self._open.pop(part)
+        writer.close()
+        handle.close()
+        self._chunks[part] = (stem, chunk + 1)
+        self._done.append(path)
+
+    def finish_bundle(self):
+        for part in list(self._pending):
+            self._flush(part)
+        for part in list(self._open):
+            self._close(part)
+        for path in self._done:
+            yield WindowedValue(path, MIN_TIMESTAMP, [GlobalWindow()])
 
 
-def _partition_key(row: dict, partition_by: str, ingest_date: str, buckets: int):
-    key = row.get("article_id") or row["source_uri"]
-    return (partition_dir(partition_by, row, ingest_date), bucket_of(key, buckets)), row
+# Open Parquet writers a bundle keeps at once (one per partition it has rows for); past it
+# the oldest is closed and its partition continues in a new file.
+_MAX_OPEN_FILES = 64
+
+
+def _content_hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 class WriteRecords(beam.PTransform):
-    """Writes rows as Parquet under `<directory>/[<key>=<value>/]part-BBBBB-CCC[-TAG].parquet`.
+    """Writes rows as Parquet under `<directory>/[<key>=<value>/]part-HHHH-CCC[-TAG].parquet`.
 
-    One file per partition and bucket (more only past ROWS_PER_FILE rows), so a run writes
-    a handful of files, not one per worker bundle. Returns the paths written.
+    Rows are written as they come (see _StreamWriteFn): no grouping, so memory does not grow
+    with the input. One file per partition per worker bundle; a local run writes a handful.
+    Returns the paths written.
 
     Args:
       kind: ARTICLES, REJECTS or DUPLICATES: picks the explicit schema.
       partition_by: 'ingest_date', 'publisher' or 'none' (Hive-style directories).
       ingest_date: the run's UTC date, 'YYYY-MM-DD', for partition_by='ingest_date'.
-      buckets: files per partition; spread over workers by a hash of the row's id.
       file_tag: appended to file names (the run id), so appended runs never collide.
     """
 
     def __init__(self, directory: str, kind: str, *, codec: str = "zstd", partition_by: str = "none",
-                 ingest_date: str | None = None, buckets: int = 1, file_tag: str = ""):
+                 ingest_date: str | None = None, file_tag: str = ""):
         super().__init__()
         self._directory = directory.rstrip("/")
         self._schema = {ARTICLES: ARTICLE_SCHEMA, REJECTS: REJECT_SCHEMA, DUPLICATES: DUPLICATE_SCHEMA}[kind]
         self._codec = codec
         self._partition_by = partition_by
         self._ingest_date = ingest_date or dt.datetime.now(dt.timezone.utc).date().isoformat()
-        self._buckets = max(1, buckets)
         self._file_tag = f"-{file_tag}" if file_tag else ""
 
     def expand(self, rows):
-        return (
-            rows
-            | "KeyByFile" >> beam.Map(_partition_key, self._partition_by, self._ingest_date, self._buckets)
-            | "GroupByFile" >> beam.GroupByKey()
-            | "WriteParquet" >> beam.ParDo(
-                _WriteGroupFn(self._directory, self._schema, self._codec, self._file_tag))
-        )
+        return rows | "WriteParquet" >> beam.ParDo(_StreamWriteFn(
+            self._directory, self._schema, self._codec, self._file_tag, self._partition_by,
+            self._ingest_date))

@@ -6,7 +6,8 @@ that representative itself, whose `near_dup_of` stays null. Clusters are connect
 components of pairs whose estimated Jaccard similarity reaches the threshold, so the
 result does not depend on the order in which a runner delivers articles.
 
-Scope: the articles of one run (after exact deduplication). Uses `datasketch`, imported
+Scope: the articles of one run (exact duplicates count once: an id's signature is that of
+its record from the smallest source_uri, the one exact deduplication keeps). Uses `datasketch`, imported
 only when the flag is on.
 """
 from __future__ import annotations
@@ -71,6 +72,19 @@ def clusters(signatures: list[tuple[str, list[int]]], threshold: float = THRESHO
     return {member: rep for rep, members in groups.items() if len(members) > 1 for member in members}
 
 
+def _kept_signatures(entries: list[tuple[str, str, list[int]]]) -> list[tuple[str, list[int]]]:
+    """(article_id, signature) of the smallest source_uri per id, whatever the order."""
+    best: dict[str, tuple[str, list[int]]] = {}
+    for article_id, source_uri, values in entries:
+        if article_id not in best or source_uri < best[article_id][0]:
+            best[article_id] = (source_uri, values)
+    return [(article_id, values) for article_id, (_, values) in best.items()]
+
+
+def _cluster(entries: list[tuple[str, str, list[int]]], threshold: float) -> dict[str, str]:
+    return clusters(_kept_signatures(entries), threshold)
+
+
 def _mark(row: dict, representatives: dict[str, str]) -> dict:
     rep = representatives.get(row["article_id"])
     return row if rep is None or rep == row["article_id"] else {**row, "near_dup_of": rep}
@@ -86,9 +100,10 @@ class MarkNearDuplicates(beam.PTransform):
     def expand(self, articles):
         representatives = (
             articles
-            | "Signatures" >> beam.Map(lambda row: (row["article_id"], signature(row["body"])))
+            | "Signatures" >> beam.Map(
+                lambda row: (row["article_id"], row["source_uri"], signature(row["body"])))
             | "AllSignatures" >> beam.combiners.ToList()
-            | "Cluster" >> beam.Map(clusters, self._threshold)
+            | "Cluster" >> beam.Map(_cluster, self._threshold)
         )
         return articles | "SetNearDupOf" >> beam.Map(
             _mark, representatives=beam.pvalue.AsSingleton(representatives))
