@@ -21,7 +21,7 @@ import uuid
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.state import State, is_local, read_bytes, save_state, write_atomic
+from pipeline.state import State, apply_run, is_local, read_bytes, save_state, write_atomic
 
 __all__ = [
     "DATASETS",
@@ -39,6 +39,7 @@ DATASETS = ("articles", "rejects", "duplicates")
 STAGING = "_staging"
 RUNS = "_runs"
 MANIFEST = "_manifest.json"
+RUN_DB = "_run.sqlite"  # the run's inputs and article ids (pipeline/inputs.py)
 
 
 def new_run_id(started_at: dt.datetime) -> str:
@@ -70,7 +71,7 @@ def list_dataset_files(root: str, dataset: str) -> list[str]:
         return found
     try:
         matches = FileSystems.match([f"{base}/**.parquet"])[0].metadata_list
-    except Exception:  # noqa: BLE001 - nothing there yet
+    except Exception:
         return []
     prefix = root.rstrip("/") + "/"
     for m in matches:
@@ -81,7 +82,9 @@ def list_dataset_files(root: str, dataset: str) -> list[str]:
 
 
 class Manifest(dict):
-    """What a commit does, written before it starts: {run_id, moves, delete, state, summary}."""
+    """What a commit does, written before it starts: {run_id, moves, delete, state, run_db,
+    replace, summary}. `run_db` (relative to the staging directory) holds the rows the
+    state database takes; `replace` says whether they replace what earlier runs recorded."""
 
     @classmethod
     def plan(cls, output: str, run_id: str, *, replace: bool, state: State, summary: dict) -> Manifest:
@@ -93,7 +96,7 @@ class Manifest(dict):
             state.files[dataset] = sorted(set(kept) | {r for r in staged if r.startswith(dataset + "/")})
         state.last_run_id = run_id
         return cls(run_id=run_id, moves=staged, delete=sorted(set(old) - set(staged)),
-                   state=state.to_json(), summary=summary)
+                   state=state.to_json(), run_db=RUN_DB, replace=replace, summary=summary)
 
 
 def _move(src: str, dst: str) -> None:
@@ -159,10 +162,25 @@ def commit(output: str, manifest: Manifest, *, hook=None) -> None:
         _delete(_join(output, rel))
     if hook:
         hook("deleted")
-    save_state(output, State.from_json(manifest["state"]))
+    if manifest.get("run_db"):  # (manifests of the first release carry the inputs in "state")
+        _apply_run_db(output, _join(stage, manifest["run_db"]), replace=manifest["replace"])
+    save_state(output, manifest["state"])
     write_run_record(output, manifest["summary"])
     _remove_tree(stage)
     _remove_if_empty(_join(output, STAGING))
+
+
+def _apply_run_db(output: str, run_db: str, *, replace: bool) -> None:
+    if is_local(run_db):
+        apply_run(output, run_db, replace=replace)
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="article-ingest-commit-") as temp:
+        local = os.path.join(temp, RUN_DB)
+        with FileSystems.open(run_db) as source, open(local, "wb") as sink:
+            shutil.copyfileobj(source, sink, 1 << 20)
+        apply_run(output, local, replace=replace)
 
 
 def _remove_if_empty(directory: str) -> None:
@@ -198,7 +216,7 @@ def recover(output: str) -> list[tuple[str, str]]:
     else:
         try:
             metas = FileSystems.match([f"{root}/*/{MANIFEST}"])[0].metadata_list
-        except Exception:  # noqa: BLE001
+        except Exception:
             metas = []
         run_ids = sorted({m.path[len(root) + 1:].split("/", 1)[0] for m in metas})
     _remove_stale_temp_files(output)

@@ -5,11 +5,11 @@ import datetime as dt
 
 import apache_beam as beam
 
+from pipeline.dedupe import DUPLICATES
 from pipeline.options import IngestOptions, jsonl_field_map
 from transforms.beam import ARTICLES, REJECTS, IngestDumps, WriteRecords
-from transforms.dedupe import DUPLICATES, FindDuplicates, drop_duplicates
 
-__all__ = ["articles_dir", "build_pipeline", "duplicates_dir", "finish_staged", "is_kind", "rejects_dir",
+__all__ = ["articles_dir", "build_pipeline", "duplicates_dir", "is_kind", "rejects_dir", "side_partition",
            "stamp_run_id"]
 
 
@@ -49,26 +49,25 @@ def build_pipeline(
     run_id: str | None = None,
     target: str | None = None,
     files: list | None = None,
-    committed_article_files: list[str] | tuple[str, ...] = (),
+    chunks: list[tuple[str, int, int]] | None = None,
 ):
-    """Adds the ingest graph to `p`: match -> split -> write three datasets, and find duplicates.
+    """Adds the ingest graph to `p`: match -> split -> write the articles and rejects.
 
     Article rows are written as they come, duplicates included; once the pipeline has run,
-    `finish_staged(target)` removes the duplicates from the article files (the launcher
-    does, before it commits).
+    the launcher removes the duplicates (pipeline/dedupe.py) before it commits.
 
     Args:
       target: the directory the datasets are written under (a run's staging directory);
         default OPTIONS.output.
-      files: matched FileMetadata to process instead of matching --input (incremental runs).
-      committed_article_files: article Parquet files of earlier runs; their ids are duplicates.
+      files: matched FileMetadata to process instead of matching --input.
+      chunks: (list file, offset, length) chunks of a file list the launcher wrote
+        (pipeline/inputs.py), instead of matching --input.
 
-    Returns a dict of the article rows (duplicates included), duplicate and reject rows
-    (before writing) and, under "files", the paths of the Parquet files written.
+    Returns a dict of the article and reject rows (before writing) and, under "files", the
+    paths of the Parquet files written.
     """
     target = target or options.output
     ingest_date = ingested_at.astimezone(dt.timezone.utc).date().isoformat()
-    side_partition = "none" if options.partition_by == "none" else "ingest_date"
     write = {"codec": options.parquet_codec, "ingest_date": ingest_date, "file_tag": run_id or ""}
 
     outputs = p | "IngestDumps" >> IngestDumps(
@@ -78,6 +77,7 @@ def build_pipeline(
         max_file_bytes=options.max_file_bytes,
         ingested_at=ingested_at,
         files=files,
+        chunks=chunks,
         max_member_bytes=options.max_member_bytes,
         jsonl_fields=jsonl_field_map(options.jsonl_field),
     )
@@ -85,11 +85,6 @@ def build_pipeline(
                 | "StampArticles" >> beam.Map(stamp_run_id, run_id))
     rejects = (outputs[REJECTS] | "OnlyRejects" >> beam.Filter(is_kind, REJECTS)
                | "StampRejects" >> beam.Map(stamp_run_id, run_id))
-    # Decided from (article_id, source_uri) pairs; the losers leave the written article
-    # files in finish_staged.
-    find = FindDuplicates(committed_article_files, detected_at=ingested_at, run_id=run_id)
-    duplicates = (articles | "FindDuplicates" >> find
-                  | "OnlyDuplicates" >> beam.Filter(is_kind, DUPLICATES))
     if options.near_dup:
         from transforms.near_dup import MarkNearDuplicates
 
@@ -99,17 +94,14 @@ def build_pipeline(
         articles | "WriteArticles" >> WriteRecords(
             articles_dir(target), ARTICLES, partition_by=options.partition_by, **write),
         rejects | "WriteRejects" >> WriteRecords(
-            rejects_dir(target), REJECTS, partition_by=side_partition, **write),
-        duplicates | "WriteDuplicates" >> WriteRecords(
-            duplicates_dir(target), DUPLICATES, partition_by=side_partition, **write),
+            rejects_dir(target), REJECTS, partition_by=side_partition(options), **write),
     )
     # One last step that depends on every write: Beam's Dask runner (2.77) computes only the
-    # graph behind the last transform applied, so the three writes must all lead to it.
+    # graph behind the last transform applied, so both writes must lead to it.
     files = written | "AllWritten" >> beam.Flatten()
-    return {ARTICLES: articles, REJECTS: rejects, DUPLICATES: duplicates, "files": files}
+    return {ARTICLES: articles, REJECTS: rejects, "files": files}
 
 
-def finish_staged(target: str) -> int:
-    """Drops from the written article files the inputs the duplicates dataset names; returns
-    how many. Call it once the pipeline `build_pipeline` built has finished."""
-    return drop_duplicates(articles_dir(target), duplicates_dir(target))
+def side_partition(options: IngestOptions) -> str:
+    """How rejects and duplicates are partitioned: by ingest date unless --partition_by none."""
+    return "none" if options.partition_by == "none" else "ingest_date"

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
+import shutil
+import tempfile
 import time
 from importlib import metadata as importlib_metadata
 
 import apache_beam as beam
 import pyarrow.parquet as pq
-from apache_beam.io.filesystem import FileMetadata, FileSystem
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import StandardOptions
@@ -30,9 +30,11 @@ from pipeline.commit import (
     staging_dir,
     write_run_record,
 )
-from pipeline.graph import build_pipeline, finish_staged
+from pipeline.dedupe import dedupe_staged
+from pipeline.graph import build_pipeline, side_partition
+from pipeline.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
 from pipeline.options import IngestOptions, default_input
-from pipeline.state import InputStamp, State, changed_inputs, is_local, load_state
+from pipeline.state import is_local, load_state, migrate_legacy, state_db
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
 from transforms.rules import RulesError, load_rules
@@ -71,8 +73,8 @@ def _validate(options: IngestOptions) -> None:
         options.input = default_input()
     options.input = as_pattern(options.input)
     try:
-        found = FileSystems.match([options.input], limits=[1])[0].metadata_list
-    except Exception as err:  # noqa: BLE001 - a bad scheme or bucket reads as 'no match' to users
+        found = first_match(options.input)
+    except Exception as err:
         raise UsageError(f"--input could not be matched: {options.input!r}: {err}") from None
     if not found:
         raise UsageError(f"--input matched no files: {options.input!r}")
@@ -207,34 +209,22 @@ def _version() -> str:
         return "unknown"
 
 
-def _matched_files(pattern: str) -> list:
-    """Every file the pattern matches, including local ones that cannot be stat'ed.
-
-    Beam's local match silently drops a file it cannot stat (a dangling symlink, a symlink
-    loop). Such files are listed here with size 0, so that reading them fails and they end
-    as `unreadable` rejects with the OS error, not nowhere.
-    """
-    metadata = FileSystems.match([pattern])[0].metadata_list
-    if is_local(pattern):
-        metadata = metadata + _unstattable(pattern, {m.path for m in metadata})
-    return sorted(metadata, key=lambda m: m.path)
+def _matched_files(pattern: str):
+    """Every file the pattern matches, streamed (pipeline/inputs.py); tests wrap this."""
+    return iter_matches(pattern)
 
 
-def _unstattable(pattern: str, matched: set[str]) -> list:
-    prefix = re.match(r"^[^[*?]*", pattern).group(0)
-    if prefix == pattern:
-        return []
-    root = prefix if prefix.endswith(os.sep) else os.path.dirname(prefix)
-    if not os.path.isdir(root or "."):
-        return []
-    wanted = re.compile(FileSystem.translate_pattern(pattern)).match
-    missing = []
-    for directory, _, names in os.walk(root or "."):
-        for name in names:
-            path = os.path.join(directory, name)
-            if path not in matched and wanted(path) and not os.path.exists(path):
-                missing.append(FileMetadata(path, 0, 0.0))
-    return missing
+def _upload(local: str, remote: str) -> None:
+    with open(local, "rb") as source, FileSystems.create(remote) as sink:
+        shutil.copyfileobj(source, sink, 1 << 20)
+
+
+def _local_work_dir(stage: str) -> str:
+    """Where the run's SQLite file lives: the staging directory when it is local."""
+    if is_local(stage):
+        os.makedirs(stage, exist_ok=True)
+        return stage
+    return tempfile.mkdtemp(prefix="article-ingest-run-")
 
 
 def run(options: IngestOptions) -> dict:
@@ -252,27 +242,45 @@ def run(options: IngestOptions) -> dict:
         _LOG.warning("run %s was interrupted; its output was %s", old_run, outcome.replace("_", " "))
     runner, runner_name = _runner(options)
 
-    matched = _matched_files(options.input)
     replace = not options.incremental or options.full_refresh
-    state = State() if replace else load_state(output)
-    todo, unchanged = (matched, []) if replace else changed_inputs(matched, state)
-    committed_articles = [f"{output}/{rel}" for rel in state.files.get("articles", [])]
+    state = load_state(output)
+    if not replace:
+        migrate_legacy(output, state)  # state written by the first release
 
     stage = staging_dir(output, run_id)
-    result = None
-    if todo:
-        pipeline = beam.Pipeline(runner=runner, options=options)
-        build_pipeline(pipeline, options, ingested_at=started_at, run_id=run_id, target=stage,
-                       files=todo, committed_article_files=committed_articles)
-        result = pipeline.run()
-        try:
-            result.wait_until_finish()
-        finally:
-            client = getattr(result, "client", None)  # the Dask runner's own client
-            if client is not None:
-                client.close()
-        finish_staged(stage)  # duplicates out of the staged article files, one file at a time
-    files = {"matched": len(matched), "processed": len(todo), "unchanged": len(unchanged)}
+    work = _local_work_dir(stage)
+    db = RunDb(os.path.join(work, RUN_DB))
+    try:
+        matched = db.add_matches(_matched_files(options.input))
+        unchanged = 0
+        if not replace:
+            with state_db(output) as committed:
+                unchanged = db.skip_unchanged(committed)
+        todo = matched - unchanged
+        result = None
+        if todo:
+            chunks = write_input_list(f"{stage}/{INPUT_LIST}", db.todo(), todo)
+            pipeline = beam.Pipeline(runner=runner, options=options)
+            build_pipeline(pipeline, options, ingested_at=started_at, run_id=run_id, target=stage,
+                           chunks=chunks)
+            result = pipeline.run()
+            try:
+                result.wait_until_finish()
+            finally:
+                client = getattr(result, "client", None)  # the Dask runner's own client
+                if client is not None:
+                    client.close()
+            # Duplicates out of the staged article files, decided from disk.
+            with state_db(output) as committed:
+                dedupe_staged(stage, db.con, None if replace else committed, detected_at=started_at,
+                              run_id=run_id, partition_by=side_partition(options),
+                              ingest_date=started_at.date().isoformat(), codec=options.parquet_codec)
+    finally:
+        db.close()
+    if work != stage:  # the commit applies the run's rows to the state from the staging directory
+        _upload(db.path, f"{stage}/{RUN_DB}")
+        shutil.rmtree(work, ignore_errors=True)
+    files = {"matched": matched, "processed": todo, "unchanged": unchanged}
     summary = summarise(result, options, started, started_at, runner_name, run_id=run_id,
                         counts=staged_counts(stage), files=files)
 
@@ -285,8 +293,6 @@ def run(options: IngestOptions) -> dict:
         raise RunFailed(f"{summary['rejects']} of {summary['inputs']} inputs rejected ({share:.1%}), "
                         f"over --max_reject_rate={rate}; nothing was committed", summary)
 
-    for metadata in todo:
-        state.inputs[metadata.path] = InputStamp.of(metadata)
     commit(output, Manifest.plan(output, run_id, replace=replace, state=state, summary=summary))
     return summary
 

@@ -1,32 +1,49 @@
 """What earlier runs committed to an output directory: the state behind --incremental.
 
-OUTPUT/_state/state.json holds, for every input a committed run processed, its size and
-modification time, and the relative paths of the committed Parquet files. It is replaced
-(never edited in place) only as the last step of a commit, so a run that fails or is
-killed leaves the previous state, and its inputs are simply processed again next time.
+Two files under OUTPUT/_state/:
+- state.json: the committed Parquet files by dataset and the last run's id. It is replaced
+  (never edited in place) as the last step of a commit.
+- state.sqlite: one row per input a committed run processed (path, size, modification
+  time) and one per article id committed, so a rerun can skip unchanged inputs and drop
+  articles it already has without reading them into memory. A commit adds a run's rows in
+  one SQLite transaction, which is idempotent, so a commit rolled forward after a kill
+  simply applies it again.
+
+A run that fails or is killed before its manifest is written changes neither file; its
+inputs are simply processed again next time. State written by the first release (format 1:
+every input inside state.json) is read and converted on the next run.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
+import shutil
+import sqlite3
 import tempfile
 
 from apache_beam.io.filesystems import FileSystems
 
 __all__ = [
-    "InputStamp",
     "State",
-    "changed_inputs",
+    "apply_run",
+    "committed_inputs",
     "is_local",
     "load_state",
     "read_bytes",
     "save_state",
+    "state_db",
+    "state_db_path",
     "state_path",
     "write_atomic",
 ]
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
+_STATE_DB_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS inputs (path BLOB PRIMARY KEY, size INTEGER, mtime REAL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS ids (article_id TEXT PRIMARY KEY) WITHOUT ROWID;
+"""
 
 
 def is_local(path: str) -> bool:
@@ -37,43 +54,35 @@ def state_path(output: str) -> str:
     return f"{output.rstrip('/')}/_state/state.json"
 
 
-@dataclasses.dataclass(frozen=True)
-class InputStamp:
-    """How an input looked when it was ingested; a different size or mtime means 'changed'."""
-
-    size: int
-    mtime: float
-
-    @classmethod
-    def of(cls, metadata) -> InputStamp:
-        return cls(int(metadata.size_in_bytes or 0), round(float(metadata.last_updated_in_seconds or 0.0), 6))
+def state_db_path(output: str) -> str:
+    return f"{output.rstrip('/')}/_state/state.sqlite"
 
 
 @dataclasses.dataclass
 class State:
-    """The committed state of one output directory."""
+    """The committed state of one output directory (state.json)."""
 
-    inputs: dict[str, InputStamp] = dataclasses.field(default_factory=dict)
     # Relative paths (under OUTPUT) of committed files, by dataset: articles, rejects, duplicates.
     files: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     last_run_id: str | None = None
+    # Format 1 only: {path: [size, mtime]}, moved into state.sqlite on the next run.
+    legacy_inputs: dict[str, list] | None = None
 
     def to_json(self) -> dict:
         return {
             "format": STATE_FORMAT,
             "last_run_id": self.last_run_id,
             "files": {k: sorted(v) for k, v in sorted(self.files.items())},
-            "inputs": {uri: [s.size, s.mtime] for uri, s in sorted(self.inputs.items())},
         }
 
     @classmethod
     def from_json(cls, data: dict) -> State:
-        if data.get("format") != STATE_FORMAT:
+        if data.get("format") not in (1, STATE_FORMAT):
             raise ValueError(f"unknown state format {data.get('format')!r}")
         return cls(
-            inputs={uri: InputStamp(int(v[0]), float(v[1])) for uri, v in data.get("inputs", {}).items()},
             files={k: list(v) for k, v in data.get("files", {}).items()},
             last_run_id=data.get("last_run_id"),
+            legacy_inputs=data.get("inputs") if data.get("format") == 1 else None,
         )
 
 
@@ -121,14 +130,96 @@ def load_state(output: str) -> State:
     return State() if raw is None else State.from_json(json.loads(raw))
 
 
-def save_state(output: str, state: State) -> None:
-    write_atomic(state_path(output), json.dumps(state.to_json(), ensure_ascii=False).encode("utf-8"))
+def save_state(output: str, state: State | dict) -> None:
+    data = state.to_json() if isinstance(state, State) else state
+    write_atomic(state_path(output), json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
-def changed_inputs(matched: list, state: State) -> tuple[list, list]:
-    """Splits matched file metadata into (new or changed, unchanged since the last commit)."""
-    todo, unchanged = [], []
-    for metadata in matched:
-        seen = state.inputs.get(metadata.path)
-        (unchanged if seen == InputStamp.of(metadata) else todo).append(metadata)
-    return todo, unchanged
+def _connect(path: str) -> sqlite3.Connection:
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA cache_size = -65536")  # 64 MiB at most, whatever the state's size
+    con.executescript(_STATE_DB_SCHEMA)
+    return con
+
+
+@contextlib.contextmanager
+def state_db(output: str, *, write: bool = False):
+    """A local path to the output's state database, or None when there is none yet (and
+    `write` is false). Remote outputs get a local copy, uploaded again after a write."""
+    path = state_db_path(output)
+    if is_local(path):
+        if write:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        yield path if write or os.path.exists(path) else None
+        return
+    with tempfile.TemporaryDirectory(prefix="article-ingest-state-") as temp:
+        local = os.path.join(temp, "state.sqlite")
+        found = FileSystems.exists(path)
+        if found:
+            with FileSystems.open(path) as source, open(local, "wb") as sink:
+                shutil.copyfileobj(source, sink, 1 << 20)
+        yield local if write or found else None
+        if write:
+            with open(local, "rb") as source, FileSystems.create(path) as sink:
+                shutil.copyfileobj(source, sink, 1 << 20)
+
+
+def migrate_legacy(output: str, state: State) -> None:
+    """Moves a format-1 state's inputs and its committed article ids into state.sqlite.
+
+    Rebuilds the database from state.json each time the json is still format 1, so a run
+    killed half-way through the conversion leaves nothing inconsistent.
+    """
+    if state.legacy_inputs is None:
+        return
+    import pyarrow.parquet as pq
+
+    with state_db(output, write=True) as path:
+        temp = f"{path}.migrating"
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        con = _connect(temp)
+        with con:
+            con.executemany("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?)",
+                            ((uri.encode("utf-8", "surrogateescape"), int(v[0]), float(v[1]))
+                             for uri, v in state.legacy_inputs.items()))
+            for rel in state.files.get("articles", []):
+                with FileSystems.open(f"{output.rstrip('/')}/{rel}") as handle:
+                    ids = pq.read_table(handle, columns=["article_id"]).column("article_id")
+                con.executemany("INSERT OR IGNORE INTO ids VALUES (?)", ((i,) for i in ids.to_pylist()))
+        con.close()
+        os.replace(temp, path)
+    state.legacy_inputs = None
+
+
+def apply_run(output: str, run_db: str, *, replace: bool) -> None:
+    """Adds a run's processed inputs and article ids to the state database, in one
+    transaction. `replace` (a full run) first forgets everything earlier runs recorded.
+    Applying the same run twice gives the same state."""
+    with state_db(output, write=True) as path:
+        con = _connect(path)
+        try:
+            con.execute("ATTACH DATABASE ? AS run", (run_db,))
+            with con:
+                if replace:
+                    con.execute("DELETE FROM inputs")
+                    con.execute("DELETE FROM ids")
+                con.execute("INSERT OR REPLACE INTO inputs SELECT path, size, mtime FROM run.matched "
+                            "WHERE todo = 1")
+                con.execute("INSERT OR IGNORE INTO ids SELECT DISTINCT article_id FROM run.keys")
+        finally:
+            con.close()
+
+
+def committed_inputs(output: str) -> dict[str, tuple[int, float]]:
+    """{path: (size, mtime)} of every input committed runs processed (for tests and tools;
+    it holds every row in memory)."""
+    with state_db(output) as path:
+        if path is None:
+            return {}
+        con = _connect(path)
+        try:
+            return {key.decode("utf-8", "surrogateescape"): (size, mtime)
+                    for key, size, mtime in con.execute("SELECT path, size, mtime FROM inputs")}
+        finally:
+            con.close()

@@ -14,6 +14,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "ARTICLE_SCHEMA",
     "REJECT_SCHEMA",
+    "DUPLICATE_SCHEMA",
     "Article",
     "Reject",
     "Removed",
@@ -66,6 +67,21 @@ REJECT_SCHEMA = pa.schema(
         pa.field("size_bytes", pa.int64()),
         pa.field("run_id", pa.string()),
         pa.field("rejected_at", _UTC_TS, nullable=False),
+        pa.field("schema_version", pa.int16(), nullable=False),
+    ],
+    metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},
+)
+
+# One row per input whose article was not written because another input, in this run or an
+# earlier one, has the same article_id (pipeline/dedupe.py).
+DUPLICATE_SCHEMA = pa.schema(
+    [
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("article_id", pa.string(), nullable=False),
+        # The input whose record was kept; null when an earlier run committed the article.
+        pa.field("kept_source_uri", pa.string()),
+        pa.field("run_id", pa.string()),
+        pa.field("detected_at", _UTC_TS, nullable=False),
         pa.field("schema_version", pa.int16(), nullable=False),
     ],
     metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},

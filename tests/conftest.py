@@ -89,7 +89,7 @@ if inject.get("delete_after_match"):
     victim = inject["delete_after_match"]
     real_match = run_module._matched_files
     def matched_then_deleted(pattern):
-        found = real_match(pattern)
+        found = list(real_match(pattern))
         if os.path.exists(victim):
             os.remove(victim)
             _log({"event": "injected:deleted", "paths": [victim]})

@@ -5,7 +5,7 @@ from _dumps import body, dump, long_dump, rows, write
 
 from pipeline.options import IngestOptions
 from pipeline.run import run
-from transforms.dedupe import choose_kept
+from pipeline.dedupe import choose_kept
 from transforms.near_dup import clusters, signature
 
 
@@ -100,7 +100,8 @@ def test_drop_duplicates_rewrites_only_files_holding_losers(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from transforms.dedupe import DUPLICATE_SCHEMA, drop_duplicates, duplicate_row
+    from pipeline.dedupe import drop_duplicates, duplicate_row
+    from schemas.record import DUPLICATE_SCHEMA
 
     schema = pa.schema([("article_id", pa.string()), ("source_uri", pa.string()), ("body", pa.string())],
                        metadata={b"article_ingest.schema_version": b"2"})

@@ -98,6 +98,6 @@ def test_setup_file_sdist_ships_code_and_rules(tmp_path):
     with tarfile.open(sdist) as archive:
         names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
     for needed in ("setup.py", "pipeline/run.py", "pipeline/graph.py", "transforms/beam.py",
-                   "transforms/dedupe.py", "transforms/formats/__init__.py", "schemas/record.py",
+                   "pipeline/dedupe.py", "transforms/formats/__init__.py", "schemas/record.py",
                    "schemas/rules/default.toml"):
         assert needed in names, needed

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import stat
 import traceback
@@ -25,7 +26,6 @@ from pipeline import progress  # live progress on local runs; a no-op elsewhere
 from schemas import reasons
 from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, Article, Reject
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext
-from transforms.dedupe import DUPLICATE_SCHEMA, DUPLICATES
 from transforms.ingest import ingest_file
 from transforms.partition import (
     ROWS_PER_BATCH,
@@ -36,7 +36,7 @@ from transforms.partition import (
 )
 from transforms.rules import load_rules
 
-__all__ = ["IngestDumps", "WriteRecords", "METRICS_NAMESPACE", "ARTICLES", "REJECTS"]
+__all__ = ["ARTICLES", "METRICS_NAMESPACE", "REJECTS", "IngestDumps", "WriteRecords"]
 
 METRICS_NAMESPACE = "article_ingest"
 ARTICLES = "articles"
@@ -97,7 +97,7 @@ class _IngestFileFn(beam.DoFn):
             # bounded by --max_member_bytes (Beam's own decompression has no cap).
             with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
                 data = handle.read(self._max_file_bytes + 1)
-        except Exception as err:  # noqa: BLE001 - any IO failure is this file's reject
+        except Exception as err:
             yield self._reject(uri, reasons.UNREADABLE, f"{type(err).__name__}: {err}", size)
             return
         if len(data) > self._max_file_bytes:
@@ -106,7 +106,7 @@ class _IngestFileFn(beam.DoFn):
             return
         try:
             outcomes = [(o, o.to_row()) for o in ingest_file(data, uri, self._ctx)]
-        except Exception as err:  # noqa: BLE001 - one bad file never stops a run
+        except Exception as err:
             where = traceback.extract_tb(err.__traceback__)[-1]
             detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
             yield self._reject(uri, reasons.INTERNAL_ERROR, detail, len(data))
@@ -140,18 +140,27 @@ class IngestDumps(beam.PTransform):
 
     def __init__(self, pattern: str, *, rules_path: str | None = None, markup: str = "auto",
                  max_file_bytes: int = 50 * 1024 * 1024, ingested_at: dt.datetime | None = None,
-                 files: list | None = None, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
+                 files: list | None = None, chunks: list[tuple[str, int, int]] | None = None,
+                 max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
                  jsonl_fields: tuple[tuple[str, str], ...] = ()):
         super().__init__()
         self._pattern = pattern
         # Already matched FileMetadata (an incremental run's new or changed inputs), or None.
         self._files = files
+        # Or (list file, offset, length) chunks of the files to process, one JSON list
+        # [path, size, mtime] a line (pipeline/inputs.py writes them): the launcher never
+        # holds the list, and neither does the runner.
+        self._chunks = chunks
         self._fn = _IngestFileFn(rules_path, markup, max_file_bytes,
                                  ingested_at or dt.datetime.now(dt.timezone.utc),
                                  max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields)
 
     def expand(self, pbegin):
-        if self._files is None:
+        if self._chunks is not None:
+            matched = (pbegin | "ListedChunks" >> beam.Create(self._chunks, reshuffle=False)
+                       | "SpreadChunks" >> beam.Reshuffle()
+                       | "ReadChunks" >> beam.FlatMap(_read_chunk))
+        elif self._files is None:
             matched = pbegin | "MatchInputs" >> fileio.MatchFiles(self._pattern)
         else:
             # Plain tuples in a few hundred chunks, not one FileMetadata element a file:
@@ -174,6 +183,17 @@ def _chunks(files: list) -> list[tuple]:
     entries = [(m.path, m.size_in_bytes, m.last_updated_in_seconds) for m in files]
     size = max(1, min(_MAX_CHUNK, -(-len(entries) // _MAX_CHUNKS)))
     return [tuple(entries[i:i + size]) for i in range(0, len(entries), size)]
+
+
+def _read_chunk(chunk: tuple[str, int, int]):
+    """The FileMetadata of one chunk of a file list (pipeline/inputs.write_input_list)."""
+    path, offset, length = chunk
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        handle.seek(offset)
+        data = handle.read(length)
+    for line in data.splitlines():
+        file_path, size, updated = json.loads(line)
+        yield FileMetadata(file_path, size, updated)
 
 
 def _unchunk(chunk: tuple):
@@ -271,7 +291,7 @@ class WriteRecords(beam.PTransform):
     Returns the paths written.
 
     Args:
-      kind: ARTICLES, REJECTS or DUPLICATES: picks the explicit schema.
+      kind: ARTICLES or REJECTS: picks the explicit schema.
       partition_by: 'ingest_date', 'publisher' or 'none' (Hive-style directories).
       ingest_date: the run's UTC date, 'YYYY-MM-DD', for partition_by='ingest_date'.
       file_tag: appended to file names (the run id), so appended runs never collide.
@@ -281,7 +301,7 @@ class WriteRecords(beam.PTransform):
                  ingest_date: str | None = None, file_tag: str = ""):
         super().__init__()
         self._directory = directory.rstrip("/")
-        self._schema = {ARTICLES: ARTICLE_SCHEMA, REJECTS: REJECT_SCHEMA, DUPLICATES: DUPLICATE_SCHEMA}[kind]
+        self._schema = {ARTICLES: ARTICLE_SCHEMA, REJECTS: REJECT_SCHEMA}[kind]
         self._codec = codec
         self._partition_by = partition_by
         self._ingest_date = ingest_date or dt.datetime.now(dt.timezone.utc).date().isoformat()
