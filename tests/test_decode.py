@@ -221,3 +221,21 @@ def test_ingest_gives_the_same_article_for_every_encoding(data):
     assert outcome.paragraphs == PARAGRAPHS
     assert outcome.article_id == _ingest(TEXT.encode("utf-8")).article_id
     assert outcome.to_row()["word_count"] == 27
+
+
+def test_the_mojibake_prefilter_never_skips_text_the_full_hint_matches():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from transforms.decode import _MOJIBAKE_HINT, _MOJIBAKE_START
+
+    alphabet = st.sampled_from("aé\u00c3\u00a9\u00e2\u20ac\u2122\u0080\u009f \u00a0\u2019\u00f4\u00bf")
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.text(alphabet=alphabet) | st.text())
+    def check(text):
+        start = _MOJIBAKE_START.search(text)
+        fast = start is not None and _MOJIBAKE_HINT.search(text, start.start()) is not None
+        assert fast == (_MOJIBAKE_HINT.search(text) is not None)
+
+    check()

@@ -113,3 +113,40 @@ def test_soft_hyphens_do_not_change_the_id():
     assert article_id(("The apprentices learn to en\u00adgrave glass.",)) == article_id(
         ("The apprentices learn to engrave glass.",)
     )
+
+
+# The fingerprint's first definition, kept as the reference: ids must never change, or
+# deduplication against earlier runs' outputs would break.
+_REFERENCE_NON_WORD = re.compile(r"[\W_]+")
+
+
+def _reference_fingerprint(text: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text.replace("\u00ad", "")).casefold()
+    return _REFERENCE_NON_WORD.sub(" ", text).strip()
+
+
+@pytest.mark.parametrize("text", [
+    "", "   ", "___", "a_b", "Ünïcödé — “quoted” text…", "x\u00a0y\u2009z\u3000w", "ﬁnance ＡＢＣ ①",
+    "混合テキスト、句読点。And English!", "tab\tnew\nline\x1cfs\x85nel", "\ud800 lone surrogate",
+    "Straße İstanbul ΣΑΣ", "١٢٣ أرقام", "soft\u00adhyphen", "e\u0301 combining",
+])
+def test_fingerprint_equals_the_reference_definition(text):
+    from transforms.ids import _fingerprint
+
+    assert _fingerprint(text) == _reference_fingerprint(text)
+
+
+def test_fingerprint_equals_the_reference_on_arbitrary_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from transforms.ids import _fingerprint
+
+    @settings(max_examples=2000, deadline=None)
+    @given(st.text())
+    def check(text):
+        assert _fingerprint(text) == _reference_fingerprint(text)
+
+    check()

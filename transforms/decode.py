@@ -59,6 +59,8 @@ _MOJIBAKE_HINT = re.compile(
     "\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
     "|[\u0080-\u009f]|[\ud800-\udfff]"
 )
+# Any character a hint can start with: a cheap first scan, as most text has none of them.
+_MOJIBAKE_START = re.compile("[\u0080-\u009f\u00c2-\u00f4\ud800-\udfff]")
 # An object with a key, or an array of objects or arrays: '{"title"', '[\n  {'.
 # Read from the start only, so a document longer than the sniffed head is still JSON.
 _JSON_START = re.compile(r'(?:\{\s*"|\[\s*[{\[])')
@@ -157,7 +159,10 @@ def repair_mojibake(text: str) -> str:
     Only encoding repairs: quotes, ligatures, widths, line breaks and normalization are left
     as they are (the splitter normalizes on its own terms).
     """
-    if text.isascii() or not _MOJIBAKE_HINT.search(text):
+    if text.isascii():
+        return text
+    start = _MOJIBAKE_START.search(text)
+    if start is None or not _MOJIBAKE_HINT.search(text, start.start()):
         return text
     import ftfy
 

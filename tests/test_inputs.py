@@ -1,0 +1,143 @@
+"""The launcher's input handling: a streamed match, the run's SQLite tables, the file list
+workers read in chunks, the state database and deduplication decided in SQL."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import sqlite3
+
+import pytest
+from _dumps import dump, rows, write
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.dedupe import _losers, choose_kept
+from pipeline.inputs import RunDb, iter_matches, write_input_list
+from pipeline.options import IngestOptions
+from pipeline.run import run
+from pipeline.state import apply_run, committed_inputs, state_db_path
+from transforms.beam import _read_chunk
+
+
+def _tree(root):
+    for rel in ("a.txt", "b.md", "sub/c.txt", "sub/deeper/d.txt", ".hidden.txt"):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"text of {rel}\n")
+    (root / "elsewhere").mkdir()
+    (root / "elsewhere" / "e.txt").write_text("behind a directory link\n")
+    os.symlink(root / "elsewhere", root / "linked-dir")
+    os.symlink(root / "missing.txt", root / "dangling.txt")
+
+
+@pytest.mark.parametrize("suffix", ["*", "*.txt", "**", "**.txt", "sub/*", "a.txt"])
+def test_streamed_match_finds_what_beams_match_finds(tmp_path, suffix):
+    _tree(tmp_path)
+    pattern = f"{tmp_path}/{suffix}"
+    beams = {m.path: m.size_in_bytes for m in FileSystems.match([pattern])[0].metadata_list}
+    ours = {m.path: m.size_in_bytes for m in iter_matches(pattern)}
+    # Beam's local match drops what it cannot stat; the streamed match keeps it, size 0.
+    assert {p: s for p, s in ours.items() if not p.endswith("dangling.txt")} == beams
+    assert (f"{tmp_path}/dangling.txt" in ours) == (suffix in ("*", "*.txt", "**", "**.txt"))
+    assert not any("linked-dir" in p for p in ours)  # a symlinked directory is not descended
+
+
+def test_streamed_match_of_a_relative_pattern(tmp_path, monkeypatch):
+    _tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert sorted(m.path for m in iter_matches("*.txt")) == [".hidden.txt", "a.txt", "dangling.txt"]
+    assert sorted(m.path for m in iter_matches("sub/**")) == ["sub/c.txt", "sub/deeper/d.txt"]
+
+
+def test_the_file_list_round_trips_through_chunks_in_path_order(tmp_path):
+    names = [f"n{i:04d}.txt" for i in range(1200)] + ["line\nbreak.txt", "tab\there.txt",
+                                                        b"bad-\xff-utf8.txt".decode("utf-8", "surrogateescape")]
+    db = RunDb(str(tmp_path / "run.sqlite"))
+    from apache_beam.io.filesystem import FileMetadata
+
+    matches = [FileMetadata(f"/in/{name}", i, 1_700_000_000.123456789) for i, name in enumerate(names)]
+    random.Random(3).shuffle(matches)
+    assert db.add_matches(matches + matches[:5]) == len(names)  # a path matched twice counts once
+    chunks = write_input_list(str(tmp_path / "list.jsonl"), db.todo(), len(names))
+    assert len(chunks) == 241  # ceil(1203 / 256) = 5 files a chunk
+    back = [m for chunk in chunks for m in _read_chunk(chunk)]
+    assert [m.path for m in back] == sorted(m.path for m in matches)
+    by_path = {m.path: m for m in matches}
+    for m in back:
+        assert m.size_in_bytes == by_path[m.path].size_in_bytes
+        assert m.last_updated_in_seconds == 1_700_000_000.123457  # microseconds, as the state keeps
+    db.close()
+
+
+def test_unchanged_inputs_are_skipped_against_the_state_database(tmp_path):
+    from apache_beam.io.filesystem import FileMetadata
+
+    first = RunDb(str(tmp_path / "first.sqlite"))
+    first.add_matches([FileMetadata("/in/a", 10, 1.0), FileMetadata("/in/b", 20, 2.0)])
+    first.close()
+    out = str(tmp_path / "out")
+    apply_run(out, str(tmp_path / "first.sqlite"), replace=True)
+    second = RunDb(str(tmp_path / "second.sqlite"))
+    second.add_matches([FileMetadata("/in/a", 10, 1.0), FileMetadata("/in/b", 20, 2.5),
+                        FileMetadata("/in/c", 5, 3.0)])
+    assert second.skip_unchanged(state_db_path(out)) == 1
+    assert [path for path, _, _ in second.todo()] == ["/in/b", "/in/c"]  # changed mtime, new
+    second.close()
+    apply_run(out, str(tmp_path / "second.sqlite"), replace=False)
+    apply_run(out, str(tmp_path / "second.sqlite"), replace=False)  # applying twice changes nothing
+    assert committed_inputs(out) == {"/in/a": (10, 1.0), "/in/b": (20, 2.5), "/in/c": (5, 3.0)}
+
+
+def test_sql_dedupe_applies_the_choose_kept_rule(tmp_path):
+    rng = random.Random(11)
+    pairs = {(f"id{rng.randrange(40)}", f"/in/{rng.randrange(1000):04d}") for _ in range(300)}
+    committed = {f"id{i}" for i in range(0, 40, 7)}
+    con = sqlite3.connect(str(tmp_path / "run.sqlite"))
+    con.execute("CREATE TABLE keys (article_id TEXT, source_uri BLOB, PRIMARY KEY (article_id, source_uri))")
+    con.executemany("INSERT INTO keys VALUES (?, ?)", pairs)
+    state = sqlite3.connect(str(tmp_path / "state.sqlite"))
+    state.execute("CREATE TABLE ids (article_id TEXT PRIMARY KEY)")
+    state.executemany("INSERT INTO ids VALUES (?)", [(i,) for i in committed])
+    state.commit()
+    state.close()
+    got = sorted(_losers(con, str(tmp_path / "state.sqlite")).fetchall())
+    want = []
+    for article_id in sorted({i for i, _ in pairs}):
+        group = [{"source_uri": u} for i, u in pairs if i == article_id]
+        kept, dropped = choose_kept(group, article_id in committed)
+        want += [(article_id, d["source_uri"], kept["source_uri"] if kept else None) for d in dropped]
+    assert got == sorted(want)
+    assert any(k is None for _, _, k in got) and any(k for _, _, k in got)
+
+
+def test_state_of_the_first_release_is_converted(tmp_path):
+    """Format 1 kept every input in state.json; the next run moves them (and the committed
+    article ids) into state.sqlite and goes on incrementally."""
+    write(tmp_path / "in", "a.txt", dump(1))
+    write(tmp_path / "in", "b.txt", dump(2))
+    options = ["--input", str(tmp_path / "in" / "*"), "--output", str(tmp_path / "out"), "--incremental"]
+    run(IngestOptions(options))
+    out = tmp_path / "out"
+    inputs = committed_inputs(str(out))
+    state = json.loads((out / "_state" / "state.json").read_text())
+    legacy = {"format": 1, "last_run_id": state["last_run_id"], "files": state["files"],
+              "inputs": {path: [size, mtime] for path, (size, mtime) in inputs.items()}}
+    (out / "_state" / "state.json").write_text(json.dumps(legacy))
+    os.unlink(state_db_path(str(out)))
+
+    write(tmp_path / "in", "copy-of-a.txt", dump(1, publisher="Another Paper"))
+    summary = run(IngestOptions(options))
+    assert (summary["files_processed"], summary["files_unchanged"], summary["duplicates"]) == (1, 2, 1)
+    assert json.loads((out / "_state" / "state.json").read_text())["format"] == 2
+    assert len(committed_inputs(str(out))) == 3
+    assert sorted(r["source_uri"].rsplit("/", 1)[-1] for r in rows(out / "articles")) == ["a.txt", "b.txt"]
+
+
+def test_a_run_leaves_no_working_files_in_the_output(tmp_path):
+    write(tmp_path / "in", "a.txt", dump(1))
+    run(IngestOptions(["--input", str(tmp_path / "in" / "*"), "--output", str(tmp_path / "out")]))
+    names = {p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert not any(n.endswith((".jsonl", "_run.sqlite")) or n.startswith("_staging") for n in names)
+    assert "_state/state.sqlite" in names
+    assert dt.datetime.fromisoformat(json.loads((tmp_path / "out" / "run.json").read_text())["started_at"])
