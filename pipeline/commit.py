@@ -127,9 +127,14 @@ def _prune_empty_dirs(directory: str) -> None:
 def _remove_tree(path: str) -> None:
     if is_local(path):
         shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(Exception):  # already gone
-            FileSystems.delete([path])
+        return
+    # An object store has no directory to delete: delete every object under the prefix.
+    with contextlib.suppress(Exception):  # nothing there
+        found = [m.path for m in FileSystems.match([f"{path.rstrip('/')}/**"])[0].metadata_list]
+        if found:
+            FileSystems.delete(found)
+    with contextlib.suppress(Exception):  # file systems with directories (HDFS): the folder too
+        FileSystems.delete([path])
 
 
 def write_run_record(output: str, summary: dict, *, latest: bool = True) -> None:
@@ -166,6 +171,10 @@ def commit(output: str, manifest: Manifest, *, hook=None) -> None:
         _apply_run_db(output, _join(stage, manifest["run_db"]), replace=manifest["replace"])
     save_state(output, manifest["state"])
     write_run_record(output, manifest["summary"])
+    # The manifest goes first: from then on the run no longer counts as one to roll
+    # forward, and a kill while the rest is removed leaves a staging directory that the
+    # next run simply discards.
+    _delete(manifest_path)
     _remove_tree(stage)
     _remove_if_empty(_join(output, STAGING))
 
@@ -215,7 +224,8 @@ def recover(output: str) -> list[tuple[str, str]]:
         run_ids = sorted(os.listdir(root)) if os.path.isdir(root) else []
     else:
         try:
-            metas = FileSystems.match([f"{root}/*/{MANIFEST}"])[0].metadata_list
+            # Every staged file, not only manifests: a killed run's files are discarded too.
+            metas = FileSystems.match([f"{root}/**"])[0].metadata_list
         except Exception:
             metas = []
         run_ids = sorted({m.path[len(root) + 1:].split("/", 1)[0] for m in metas})

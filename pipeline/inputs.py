@@ -44,6 +44,8 @@ def iter_matches(pattern: str) -> Iterator[FileMetadata]:
             yield from FileSystems.match([pattern])[0].metadata_list
             return
         filesystem = FileSystems.get_filesystem(pattern)
+        if filesystem.has_dirs():  # HDFS: list the directory the prefix is in, as Beam does
+            prefix = filesystem._url_dirname(prefix)
         # The paged listing, filtered as it arrives (FileSystem.match would collect it all).
         yield from filesystem.match_files(filesystem._list(prefix), pattern)
         return
