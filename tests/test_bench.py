@@ -54,3 +54,19 @@ def test_smoke_run_reports_every_mode(tmp_path):
     assert report["startup_seconds"] > 0 and report["startup_cpu_seconds"] > 0
     assert report["cpu_ratios"]["a/c"] > 0
     assert "| mode |" in format_table(report)
+
+
+def test_incremental_bench_smoke(tmp_path):
+    """scripts/incremental_bench.py: a full run, then a rerun that reads only the new dumps."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "incremental_bench.py"
+    done = subprocess.run([sys.executable, str(script), str(tmp_path), "-n", "40", "--new-share", "0.1",
+                           "--json", str(tmp_path / "inc.json")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads((tmp_path / "inc.json").read_text())
+    assert (result["full"]["files_processed"], result["full"]["files_unchanged"]) == (40, 0)
+    assert (result["incremental"]["files_processed"], result["incremental"]["files_unchanged"]) == (4, 40)
+    assert result["ratio_wall"] > 0 and result["ratio_duration"] > 0
