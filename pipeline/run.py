@@ -260,6 +260,7 @@ def run(options: IngestOptions) -> dict:
         result = None
         if todo:
             chunks = write_input_list(f"{stage}/{INPUT_LIST}", db.todo(), todo)
+            db.release_memory()
             pipeline = beam.Pipeline(runner=runner, options=options)
             build_pipeline(pipeline, options, ingested_at=started_at, run_id=run_id, target=stage,
                            chunks=chunks)

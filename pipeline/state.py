@@ -137,7 +137,7 @@ def save_state(output: str, state: State | dict) -> None:
 
 def _connect(path: str) -> sqlite3.Connection:
     con = sqlite3.connect(path)
-    con.execute("PRAGMA cache_size = -65536")  # 64 MiB at most, whatever the state's size
+    con.execute("PRAGMA cache_size = -16384")  # 16 MiB at most, whatever the state's size
     con.executescript(_STATE_DB_SCHEMA)
     return con
 
