@@ -315,13 +315,16 @@ def _plain_loop(directory: str, out: str) -> tuple[int, int]:
     from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, Article
     from transforms.context import IngestContext
     from transforms.ingest import ingest_file
+    from transforms.partition import parquet_writer_options
     from transforms.rules import load_rules
 
     ctx = IngestContext(load_rules(), dt.datetime.now(dt.timezone.utc))
     os.makedirs(out, exist_ok=True)
     writers = {
-        True: pq.ParquetWriter(f"{out}/articles.parquet", ARTICLE_SCHEMA, compression="zstd"),
-        False: pq.ParquetWriter(f"{out}/rejects.parquet", REJECT_SCHEMA, compression="zstd"),
+        True: pq.ParquetWriter(f"{out}/articles.parquet", ARTICLE_SCHEMA, compression="zstd",
+                               **parquet_writer_options(ARTICLE_SCHEMA)),
+        False: pq.ParquetWriter(f"{out}/rejects.parquet", REJECT_SCHEMA, compression="zstd",
+                                **parquet_writer_options(REJECT_SCHEMA)),
     }
     schemas = {True: ARTICLE_SCHEMA, False: REJECT_SCHEMA}
     pending: dict[bool, list] = {True: [], False: []}

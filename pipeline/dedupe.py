@@ -26,7 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.commit import list_dataset_files
 from schemas.record import DUPLICATE_SCHEMA, SCHEMA_VERSION
-from transforms.partition import arrow_table, parquet_compression, partition_dir
+from transforms.partition import arrow_table, parquet_compression, parquet_writer_options, partition_dir
 
 __all__ = ["DUPLICATES", "choose_kept", "dedupe_staged", "drop_duplicates", "duplicate_row"]
 
@@ -114,7 +114,8 @@ def dedupe_staged(stage: str, con: sqlite3.Connection, state_db: str | None, *, 
                 tag = f"-{run_id}" if run_id else ""
                 path = "/".join(p for p in (stage, DUPLICATES, part, f"part-{stem}-000{tag}.parquet") if p)
                 handle = FileSystems.create(path)
-                writer = pq.ParquetWriter(handle, DUPLICATE_SCHEMA, compression=parquet_compression(codec))
+                writer = pq.ParquetWriter(handle, DUPLICATE_SCHEMA, compression=parquet_compression(codec),
+                                          **parquet_writer_options(DUPLICATE_SCHEMA))
             writer.write_table(arrow_table(rows, DUPLICATE_SCHEMA), row_group_size=_BATCH)
             written += len(rows)
     finally:
@@ -189,7 +190,8 @@ def drop_duplicates(articles_dir: str, duplicates_dir: str) -> int:
         with FileSystems.open(path) as source, FileSystems.create(temp) as sink:
             reader = pq.ParquetFile(source)
             compression = _compression(reader)
-            with pq.ParquetWriter(sink, reader.schema_arrow, compression=compression) as writer:
+            with pq.ParquetWriter(sink, reader.schema_arrow, compression=compression,
+                                  **parquet_writer_options(reader.schema_arrow)) as writer:
                 for group in range(reader.metadata.num_row_groups):
                     batch = reader.read_row_group(group)
                     keep = pa.array([not d for d in drop[offset:offset + batch.num_rows]], type=pa.bool_())

@@ -214,6 +214,12 @@ def _matched_files(pattern: str):
     return iter_matches(pattern)
 
 
+def _lap(phases: dict[str, float], name: str, since: float) -> float:
+    now = time.monotonic()
+    phases[name] = round(now - since, 3)
+    return now
+
+
 def _upload(local: str, remote: str) -> None:
     with open(local, "rb") as source, FileSystems.create(remote) as sink:
         shutil.copyfileobj(source, sink, 1 << 20)
@@ -250,7 +256,9 @@ def run(options: IngestOptions) -> dict:
     stage = staging_dir(output, run_id)
     work = _local_work_dir(stage)
     db = RunDb(os.path.join(work, RUN_DB))
+    phases: dict[str, float] = {}
     try:
+        clock = time.monotonic()
         matched = db.add_matches(_matched_files(options.input))
         unchanged = 0
         if not replace:
@@ -261,6 +269,7 @@ def run(options: IngestOptions) -> dict:
         if todo:
             chunks = write_input_list(f"{stage}/{INPUT_LIST}", db.todo(), todo)
             db.release_memory()
+            clock = _lap(phases, "match", clock)
             pipeline = beam.Pipeline(runner=runner, options=options)
             build_pipeline(pipeline, options, ingested_at=started_at, run_id=run_id, target=stage,
                            chunks=chunks)
@@ -271,11 +280,15 @@ def run(options: IngestOptions) -> dict:
                 client = getattr(result, "client", None)  # the Dask runner's own client
                 if client is not None:
                     client.close()
+            clock = _lap(phases, "pipeline", clock)
             # Duplicates out of the staged article files, decided from disk.
             with state_db(output) as committed:
                 dedupe_staged(stage, db.con, None if replace else committed, detected_at=started_at,
                               run_id=run_id, partition_by=side_partition(options),
                               ingest_date=started_at.date().isoformat(), codec=options.parquet_codec)
+            _lap(phases, "dedupe", clock)
+        else:
+            _lap(phases, "match", clock)
     finally:
         db.close()
     if work != stage:  # the commit applies the run's rows to the state from the staging directory
@@ -284,6 +297,7 @@ def run(options: IngestOptions) -> dict:
     files = {"matched": matched, "processed": todo, "unchanged": unchanged}
     summary = summarise(result, options, started, started_at, runner_name, run_id=run_id,
                         counts=staged_counts(stage), files=files)
+    summary["phase_seconds"] = phases
 
     rate = options.max_reject_rate
     if rate is not None and summary["inputs"] and summary["rejects"] / summary["inputs"] > rate:

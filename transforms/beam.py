@@ -32,6 +32,7 @@ from transforms.partition import (
     ROWS_PER_FILE,
     arrow_table,
     parquet_compression,
+    parquet_writer_options,
     partition_dir,
 )
 from transforms.rules import load_rules
@@ -253,7 +254,8 @@ class _StreamWriteFn(beam.DoFn):
             name = f"part-{stem}-{chunk:03d}{self._file_tag}.parquet"
             path = "/".join(p for p in (self._directory, part, name) if p)
             handle = FileSystems.create(path)
-            writer = pq.ParquetWriter(handle, self._schema, compression=parquet_compression(self._codec))
+            writer = pq.ParquetWriter(handle, self._schema, compression=parquet_compression(self._codec),
+                                      **parquet_writer_options(self._schema))
             state = self._open[part] = [writer, handle, path, 0, stem, chunk]
         state[0].write_table(arrow_table(rows, self._schema), row_group_size=ROWS_PER_BATCH)
         state[3] += len(rows)

