@@ -9,8 +9,7 @@ from pipeline.dedupe import DUPLICATES
 from pipeline.options import IngestOptions, jsonl_field_map
 from transforms.beam import ARTICLES, REJECTS, IngestDumps, WriteRecords
 
-__all__ = ["articles_dir", "build_pipeline", "duplicates_dir", "is_kind", "rejects_dir", "side_partition",
-           "stamp_run_id"]
+__all__ = ["articles_dir", "build_pipeline", "duplicates_dir", "is_kind", "rejects_dir", "side_partition"]
 
 
 def articles_dir(output: str) -> str:
@@ -34,11 +33,6 @@ _OWN_FIELD = {ARTICLES: "body", REJECTS: "reason", DUPLICATES: "kept_source_uri"
 def is_kind(row: dict, kind: str) -> bool:
     """True when `row` is a row of dataset `kind` (articles, rejects or duplicates)."""
     return _OWN_FIELD[kind] in row
-
-
-def stamp_run_id(row: dict, run_id: str | None) -> dict:
-    """The row with the run that wrote it."""
-    return row if run_id is None else {**row, "run_id": run_id}
 
 
 def build_pipeline(
@@ -80,11 +74,10 @@ def build_pipeline(
         chunks=chunks,
         max_member_bytes=options.max_member_bytes,
         jsonl_fields=jsonl_field_map(options.jsonl_field),
+        run_id=run_id,
     )
-    articles = (outputs[ARTICLES] | "OnlyArticles" >> beam.Filter(is_kind, ARTICLES)
-                | "StampArticles" >> beam.Map(stamp_run_id, run_id))
-    rejects = (outputs[REJECTS] | "OnlyRejects" >> beam.Filter(is_kind, REJECTS)
-               | "StampRejects" >> beam.Map(stamp_run_id, run_id))
+    articles = outputs[ARTICLES] | "OnlyArticles" >> beam.Filter(is_kind, ARTICLES)
+    rejects = outputs[REJECTS] | "OnlyRejects" >> beam.Filter(is_kind, REJECTS)
     if options.near_dup:
         from transforms.near_dup import MarkNearDuplicates
 

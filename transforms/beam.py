@@ -53,8 +53,9 @@ class _IngestFileFn(beam.DoFn):
 
     def __init__(self, rules_path: str | None, markup: str, max_file_bytes: int, ingested_at: dt.datetime,
                  *, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
-                 jsonl_fields: tuple[tuple[str, str], ...] = ()):
+                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None):
         self._rules_path = rules_path
+        self._run_id = run_id
         self._markup = markup
         self._max_member_bytes = max_member_bytes
         self._jsonl_fields = tuple(jsonl_fields)
@@ -62,6 +63,8 @@ class _IngestFileFn(beam.DoFn):
         self._ingested_at = ingested_at
         self._ctx = None
         self._counters: dict[str, object] = {}
+        self._pending: dict[str, int] = {}
+        self._elements = 0
 
     def setup(self):
         # Readers count what they skip (e.g. WARC request records) through `counter`.
@@ -70,19 +73,46 @@ class _IngestFileFn(beam.DoFn):
                                   jsonl_fields=self._jsonl_fields, counter=self._inc)
 
     def _inc(self, name: str, n: int = 1) -> None:
-        counter = self._counters.get(name)
-        if counter is None:
-            counter = self._counters[name] = _counter(name)
-        counter.inc(n)
+        # Summed here and handed to Beam's counters every _COUNTER_BATCH files and at the
+        # end of the bundle: a Beam counter increment costs more than a dict update.
+        self._pending[name] = self._pending.get(name, 0) + n
         progress.note(name, n)
+
+    def _flush_counters(self) -> None:
+        for name, n in self._pending.items():
+            counter = self._counters.get(name)
+            if counter is None:
+                counter = self._counters[name] = _counter(name)
+            counter.inc(n)
+        self._pending.clear()
+
+    def finish_bundle(self):
+        self._flush_counters()
+
+    def _stamp(self, row: dict) -> dict:
+        if self._run_id is not None:
+            row["run_id"] = self._run_id
+        return row
 
     def _reject(self, uri: str, reason: str, detail: str, size: int | None):
         self._inc("inputs")
         self._inc(f"rejected:{reason}")
-        row = Reject(uri, reason, detail, size, self._ingested_at).to_row()
+        row = self._stamp(Reject(uri, reason, detail, size, self._ingested_at).to_row())
         return beam.pvalue.TaggedOutput(REJECTS, row)
 
-    def process(self, metadata: fileio.FileMetadata):
+    def process(self, element):
+        """`element`: one matched file's FileMetadata, or a (list file, offset, length)
+        chunk of a file list (pipeline/inputs.py), whose files are read one after another."""
+        if isinstance(element, tuple):
+            for metadata in _read_chunk(element):
+                yield from self._process_file(metadata)
+        else:
+            yield from self._process_file(element)
+
+    def _process_file(self, metadata: fileio.FileMetadata):
+        self._elements += 1
+        if self._elements % _COUNTER_BATCH == 0:
+            self._flush_counters()
         uri, size = metadata.path, metadata.size_in_bytes
         self._inc("files_matched")
         if size is not None and size > self._max_file_bytes:
@@ -94,10 +124,7 @@ class _IngestFileFn(beam.DoFn):
             yield self._reject(uri, reasons.UNREADABLE, "not a regular file (a pipe, socket or device)", size)
             return
         try:
-            # UNCOMPRESSED on purpose: ingest_file sniffs and expands compressed files itself,
-            # bounded by --max_member_bytes (Beam's own decompression has no cap).
-            with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-                data = handle.read(self._max_file_bytes + 1)
+            data = _read(uri, self._max_file_bytes + 1)
         except Exception as err:
             yield self._reject(uri, reasons.UNREADABLE, f"{type(err).__name__}: {err}", size)
             return
@@ -106,7 +133,7 @@ class _IngestFileFn(beam.DoFn):
                                f"more than --max_file_bytes={self._max_file_bytes} bytes", len(data))
             return
         try:
-            outcomes = [(o, o.to_row()) for o in ingest_file(data, uri, self._ctx)]
+            outcomes = [(o, self._stamp(o.to_row())) for o in ingest_file(data, uri, self._ctx)]
         except Exception as err:
             where = traceback.extract_tb(err.__traceback__)[-1]
             detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
@@ -122,6 +149,20 @@ class _IngestFileFn(beam.DoFn):
             else:
                 self._inc(f"rejected:{outcome.reason}")
                 yield beam.pvalue.TaggedOutput(REJECTS, row)
+
+
+_COUNTER_BATCH = 256
+
+
+def _read(uri: str, limit: int) -> bytes:
+    """At most `limit` bytes of a file, as stored (never decompressed here)."""
+    if "://" not in uri:
+        with open(uri, "rb") as handle:  # local: the same as Beam's, without its dispatch
+            return handle.read(limit)
+    # UNCOMPRESSED on purpose: ingest_file sniffs and expands compressed files itself,
+    # bounded by --max_member_bytes (Beam's own decompression has no cap).
+    with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        return handle.read(limit)
 
 
 def _not_a_regular_file(uri: str) -> bool:
@@ -143,7 +184,7 @@ class IngestDumps(beam.PTransform):
                  max_file_bytes: int = 50 * 1024 * 1024, ingested_at: dt.datetime | None = None,
                  files: list | None = None, chunks: list[tuple[str, int, int]] | None = None,
                  max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
-                 jsonl_fields: tuple[tuple[str, str], ...] = ()):
+                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None):
         super().__init__()
         self._pattern = pattern
         # Already matched FileMetadata (an incremental run's new or changed inputs), or None.
@@ -154,13 +195,14 @@ class IngestDumps(beam.PTransform):
         self._chunks = chunks
         self._fn = _IngestFileFn(rules_path, markup, max_file_bytes,
                                  ingested_at or dt.datetime.now(dt.timezone.utc),
-                                 max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields)
+                                 max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields,
+                                 run_id=run_id)
 
     def expand(self, pbegin):
         if self._chunks is not None:
+            # Each chunk's files are read by the step that splits them (one element a chunk).
             matched = (pbegin | "ListedChunks" >> beam.Create(self._chunks, reshuffle=False)
-                       | "SpreadChunks" >> beam.Reshuffle()
-                       | "ReadChunks" >> beam.FlatMap(_read_chunk))
+                       | "SpreadChunks" >> beam.Reshuffle())
         elif self._files is None:
             matched = pbegin | "MatchInputs" >> fileio.MatchFiles(self._pattern)
         else:
@@ -227,9 +269,24 @@ class _StreamWriteFn(beam.DoFn):
         self._open: dict[str, list] = {}  # partition -> [writer, handle, path, rows, stem, chunk]
         self._chunks: dict[str, tuple[str, int]] = {}  # partition -> (stem, next chunk) once closed
         self._done: list[str] = []
+        self._fixed_part: str | None = None
+        self._parts: dict[str | None, str] = {}
+
+    def _partition(self, row: dict) -> str:
+        if self._partition_by != "publisher":  # one directory for the whole run
+            if self._fixed_part is None:
+                self._fixed_part = partition_dir(self._partition_by, row, self._ingest_date)
+            return self._fixed_part
+        publisher = row.get("publisher")
+        part = self._parts.get(publisher)
+        if part is None:
+            if len(self._parts) > 10_000:
+                self._parts.clear()
+            part = self._parts[publisher] = partition_dir(self._partition_by, row, self._ingest_date)
+        return part
 
     def process(self, row):
-        part = partition_dir(self._partition_by, row, self._ingest_date)
+        part = self._partition(row)
         self._pending.setdefault(part, []).append(row)
         self._buffered += 1
         if self._buffered >= ROWS_PER_BATCH:
