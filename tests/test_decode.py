@@ -239,3 +239,17 @@ def test_the_mojibake_prefilter_never_skips_text_the_full_hint_matches():
         assert fast == (_MOJIBAKE_HINT.search(text) is not None)
 
     check()
+
+
+def test_control_characters_are_counted_as_the_regex_counts_them():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from transforms.decode import _CONTROL_CHARS, _count_controls
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.text(alphabet=st.characters(max_codepoint=0x3000)) | st.text())
+    def check(text):
+        assert _count_controls(text) == len(_CONTROL_CHARS.findall(text))
+
+    check()

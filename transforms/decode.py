@@ -193,6 +193,14 @@ def _undecodable(data: bytes, encoding: str) -> DecodeError:
     )
 
 
+def _count_controls(text: str) -> int:
+    """How many characters of `text` _CONTROL_CHARS matches. They are all below U+0020,
+    which UTF-8 encodes as one byte of the same value and never uses inside a multi-byte
+    sequence, so counting bytes is the same count, several times faster than the regex."""
+    raw = text.encode("utf-8", "surrogatepass")
+    return len(raw) - len(raw.translate(None, _CONTROL_BYTES))
+
+
 def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode one input. Returns (text, codec used); raises DecodeError with a reason code.
 
@@ -235,7 +243,7 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
             text, encoding = found
         if encoding == "utf-8":  # codecs.lookup spells it 'utf-8' too
             text = text.lstrip("\ufeff")
-    controls = len(_CONTROL_CHARS.findall(text, 0, 20000))
+    controls = _count_controls(text[:20000])
     if controls > max(8, len(text[:20000]) // 20):
         raise DecodeError(reasons.BINARY, f"{controls} control characters in the first 20000: binary data")
     text = repair_mojibake(text)

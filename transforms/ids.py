@@ -14,7 +14,12 @@ _ASCII_NON_WORD = bytes(b if b >= 0x80 or chr(b).isalnum() else 0x20 for b in ra
 
 
 def _fingerprint(text: str) -> str:
-    """The words of `text`, casefolded and NFKC-normalized, joined by single spaces.
+    """The words of `text`, casefolded and NFKC-normalized, joined by single spaces."""
+    return _fingerprint_bytes(text).decode("utf-8")
+
+
+def _fingerprint_bytes(text: str) -> bytes:
+    """`_fingerprint(text)` encoded as UTF-8, which is what the id hashes.
 
     Case, punctuation, spacing and soft hyphens (which text browsers drop) differ between
     renderers of the same article; none of them may change the id. The same as
@@ -26,8 +31,9 @@ def _fingerprint(text: str) -> str:
         for ch in set(text):
             if ch > "\x7f" and not ch.isalnum():  # what \W matches beyond ASCII
                 text = text.replace(ch, " ")
-    raw = text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD)
-    return " ".join(raw.decode("utf-8", "surrogatepass").split())
+    # Every character left that is not a letter or digit is an ASCII space now, and bytes of
+    # multi-byte UTF-8 sequences are never ASCII, so splitting the bytes splits the words.
+    return b" ".join(text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD).split())
 
 
 def article_id(paragraphs: tuple[str, ...] | list[str]) -> str:
@@ -36,5 +42,5 @@ def article_id(paragraphs: tuple[str, ...] | list[str]) -> str:
     The body, not the file: the same article syndicated with another footer, or rendered
     by another tool (text, markdown), gets the same id, which is what deduplication keys on.
     """
-    digest = hashlib.sha256(_fingerprint("\n".join(paragraphs)).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(_fingerprint_bytes("\n".join(paragraphs))).hexdigest()
     return digest[:32]
