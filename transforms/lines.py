@@ -5,8 +5,8 @@ become the same sequence of `Line`s, so the splitter has one set of rules for bo
 """
 from __future__ import annotations
 
-import dataclasses
 import re
+from typing import NamedTuple
 
 from transforms.normalize import normalize_line, normalize_newlines
 
@@ -30,9 +30,9 @@ _MD_RULE = re.compile(r"^(?:[-*_]\s*){3,}$")
 _MD_SIGNS = re.compile(r"^(?:!\[[^\]]*\]\(|#{1,6} )|\]\([^)\s]+\)", re.MULTILINE)
 
 
-@dataclasses.dataclass(frozen=True)
-class Line:
-    """One non-blank line of a dump.
+class Line(NamedTuple):
+    """One non-blank line of a dump (a named tuple: immutable, and cheap to make, as a
+    dump has dozens).
 
     kind: 'text', 'bullet' (marker removed), 'image' (markdown image; text is its alt),
     or 'heading' (markdown heading). block: index of the blank-line separated block.
