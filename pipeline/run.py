@@ -34,7 +34,7 @@ from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
 from pipeline.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
 from pipeline.options import IngestOptions, default_input
-from pipeline.state import is_local, load_state, migrate_legacy, state_db
+from pipeline.state import forget_state_db, is_local, load_state, migrate_legacy, state_db
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
 from transforms.rules import RulesError, load_rules
@@ -252,6 +252,8 @@ def run(options: IngestOptions) -> dict:
     state = load_state(output)
     if not replace:
         migrate_legacy(output, state)  # state written by the first release
+        if state.last_run_id is None:
+            forget_state_db(output)  # no state.json: a database left without it is stale
 
     stage = staging_dir(output, run_id)
     work = _local_work_dir(stage)

@@ -29,6 +29,7 @@ __all__ = [
     "State",
     "apply_run",
     "committed_inputs",
+    "forget_state_db",
     "is_local",
     "load_state",
     "read_bytes",
@@ -209,6 +210,16 @@ def apply_run(output: str, run_db: str, *, replace: bool) -> None:
                 con.execute("INSERT OR IGNORE INTO ids SELECT DISTINCT article_id FROM run.keys")
         finally:
             con.close()
+
+
+def forget_state_db(output: str) -> None:
+    """Deletes the state database (when state.json is gone, the database cannot be trusted)."""
+    path = state_db_path(output)
+    if is_local(path):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    elif FileSystems.exists(path):
+        FileSystems.delete([path])
 
 
 def committed_inputs(output: str) -> dict[str, tuple[int, float]]:

@@ -141,3 +141,14 @@ def test_a_run_leaves_no_working_files_in_the_output(tmp_path):
     assert not any(n.endswith((".jsonl", "_run.sqlite")) or n.startswith("_staging") for n in names)
     assert "_state/state.sqlite" in names
     assert dt.datetime.fromisoformat(json.loads((tmp_path / "out" / "run.json").read_text())["started_at"])
+
+
+def test_a_state_database_without_its_state_json_is_not_trusted(tmp_path):
+    """Deleting _state/state.json starts the incremental history over, as it always did."""
+    write(tmp_path / "in", "a.txt", dump(1))
+    options = ["--input", str(tmp_path / "in" / "*"), "--output", str(tmp_path / "out"), "--incremental"]
+    run(IngestOptions(options))
+    os.unlink(tmp_path / "out" / "_state" / "state.json")
+    summary = run(IngestOptions(options))
+    assert (summary["files_processed"], summary["files_unchanged"]) == (1, 0)
+    assert len(committed_inputs(str(tmp_path / "out"))) == 1
