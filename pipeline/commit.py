@@ -21,7 +21,15 @@ import uuid
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.state import State, apply_run, is_local, read_bytes, save_state, write_atomic
+from pipeline.state import (
+    State,
+    apply_run,
+    copy_file,
+    is_local,
+    read_bytes,
+    save_state,
+    write_atomic,
+)
 
 __all__ = [
     "DATASETS",
@@ -71,7 +79,7 @@ def list_dataset_files(root: str, dataset: str) -> list[str]:
         return found
     try:
         matches = FileSystems.match([f"{base}/**.parquet"])[0].metadata_list
-    except Exception:
+    except Exception:  # noqa: BLE001 - nothing there yet
         return []
     prefix = root.rstrip("/") + "/"
     for m in matches:
@@ -187,8 +195,7 @@ def _apply_run_db(output: str, run_db: str, *, replace: bool) -> None:
 
     with tempfile.TemporaryDirectory(prefix="article-ingest-commit-") as temp:
         local = os.path.join(temp, RUN_DB)
-        with FileSystems.open(run_db) as source, open(local, "wb") as sink:
-            shutil.copyfileobj(source, sink, 1 << 20)
+        copy_file(run_db, local)
         apply_run(output, local, replace=replace)
 
 
@@ -226,7 +233,7 @@ def recover(output: str) -> list[tuple[str, str]]:
         try:
             # Every staged file, not only manifests: a killed run's files are discarded too.
             metas = FileSystems.match([f"{root}/**"])[0].metadata_list
-        except Exception:
+        except Exception:  # noqa: BLE001
             metas = []
         run_ids = sorted({m.path[len(root) + 1:].split("/", 1)[0] for m in metas})
     _remove_stale_temp_files(output)

@@ -26,7 +26,12 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.commit import list_dataset_files
 from schemas.record import DUPLICATE_SCHEMA, SCHEMA_VERSION
-from transforms.partition import arrow_table, parquet_compression, parquet_writer_options, partition_dir
+from transforms.partition import (
+    arrow_table,
+    parquet_compression,
+    parquet_writer_options,
+    partition_dir,
+)
 
 __all__ = ["DUPLICATES", "choose_kept", "dedupe_staged", "drop_duplicates", "duplicate_row"]
 
@@ -140,7 +145,7 @@ def _batches(cursor):
 def _parquet_files(directory: str) -> list[str]:
     try:
         found = FileSystems.match([f"{directory.rstrip('/')}/**.parquet"])[0].metadata_list
-    except Exception:
+    except Exception:  # noqa: BLE001 - no such directory: nothing written
         return []
     return sorted(m.path for m in found if not any(
         part.startswith((".", "_")) for part in m.path[len(directory.rstrip("/")) + 1:].split("/")))

@@ -42,7 +42,6 @@ def build_pipeline(
     *,
     run_id: str | None = None,
     target: str | None = None,
-    files: list | None = None,
     chunks: list[tuple[str, int, int]] | None = None,
 ):
     """Adds the ingest graph to `p`: match -> split -> write the articles and rejects.
@@ -53,7 +52,6 @@ def build_pipeline(
     Args:
       target: the directory the datasets are written under (a run's staging directory);
         default OPTIONS.output.
-      files: matched FileMetadata to process instead of matching --input.
       chunks: (list file, offset, length) chunks of a file list the launcher wrote
         (pipeline/inputs.py), instead of matching --input.
 
@@ -70,7 +68,6 @@ def build_pipeline(
         markup=options.markup,
         max_file_bytes=options.max_file_bytes,
         ingested_at=ingested_at,
-        files=files,
         chunks=chunks,
         max_member_bytes=options.max_member_bytes,
         jsonl_fields=jsonl_field_map(options.jsonl_field),

@@ -34,7 +34,14 @@ from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
 from pipeline.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
 from pipeline.options import IngestOptions, default_input
-from pipeline.state import forget_state_db, is_local, load_state, migrate_legacy, state_db
+from pipeline.state import (
+    copy_file,
+    forget_state_db,
+    is_local,
+    load_state,
+    migrate_legacy,
+    state_db,
+)
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
 from transforms.rules import RulesError, load_rules
@@ -74,7 +81,7 @@ def _validate(options: IngestOptions) -> None:
     options.input = as_pattern(options.input)
     try:
         found = first_match(options.input)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - a bad scheme or bucket reads as 'no match' to users
         raise UsageError(f"--input could not be matched: {options.input!r}: {err}") from None
     if not found:
         raise UsageError(f"--input matched no files: {options.input!r}")
@@ -220,11 +227,6 @@ def _lap(phases: dict[str, float], name: str, since: float) -> float:
     return now
 
 
-def _upload(local: str, remote: str) -> None:
-    with open(local, "rb") as source, FileSystems.create(remote) as sink:
-        shutil.copyfileobj(source, sink, 1 << 20)
-
-
 def _local_work_dir(stage: str) -> str:
     """Where the run's SQLite file lives: the staging directory when it is local."""
     if is_local(stage):
@@ -294,7 +296,7 @@ def run(options: IngestOptions) -> dict:
     finally:
         db.close()
     if work != stage:  # the commit applies the run's rows to the state from the staging directory
-        _upload(db.path, f"{stage}/{RUN_DB}")
+        copy_file(db.path, f"{stage}/{RUN_DB}")
         shutil.rmtree(work, ignore_errors=True)
     files = {"matched": matched, "processed": todo, "unchanged": unchanged}
     summary = summarise(result, options, started, started_at, runner_name, run_id=run_id,

@@ -29,6 +29,7 @@ __all__ = [
     "State",
     "apply_run",
     "committed_inputs",
+    "copy_file",
     "forget_state_db",
     "is_local",
     "load_state",
@@ -157,12 +158,22 @@ def state_db(output: str, *, write: bool = False):
         local = os.path.join(temp, "state.sqlite")
         found = FileSystems.exists(path)
         if found:
-            with FileSystems.open(path) as source, open(local, "wb") as sink:
-                shutil.copyfileobj(source, sink, 1 << 20)
+            copy_file(path, local)
         yield local if write or found else None
         if write:
-            with open(local, "rb") as source, FileSystems.create(path) as sink:
-                shutil.copyfileobj(source, sink, 1 << 20)
+            copy_file(local, path)
+
+
+def copy_file(source: str, destination: str) -> None:
+    """Copies a file between any two file systems Beam knows (local paths included), in
+    1 MiB pieces."""
+    def opened(path: str, mode: str):
+        if is_local(path):
+            return open(path, mode)  # noqa: SIM115 - closed by the with below
+        return FileSystems.open(path) if mode == "rb" else FileSystems.create(path)
+
+    with opened(source, "rb") as reader, opened(destination, "wb") as writer:
+        shutil.copyfileobj(reader, writer, 1 << 20)
 
 
 def migrate_legacy(output: str, state: State) -> None:

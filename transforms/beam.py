@@ -125,7 +125,7 @@ class _IngestFileFn(beam.DoFn):
             return
         try:
             data = _read(uri, self._max_file_bytes + 1)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - any IO failure is this file's reject
             yield self._reject(uri, reasons.UNREADABLE, f"{type(err).__name__}: {err}", size)
             return
         if len(data) > self._max_file_bytes:
@@ -134,7 +134,7 @@ class _IngestFileFn(beam.DoFn):
             return
         try:
             outcomes = [(o, self._stamp(o.to_row())) for o in ingest_file(data, uri, self._ctx)]
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - one bad file never stops a run
             where = traceback.extract_tb(err.__traceback__)[-1]
             detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
             yield self._reject(uri, reasons.INTERNAL_ERROR, detail, len(data))
@@ -182,14 +182,12 @@ class IngestDumps(beam.PTransform):
 
     def __init__(self, pattern: str, *, rules_path: str | None = None, markup: str = "auto",
                  max_file_bytes: int = 50 * 1024 * 1024, ingested_at: dt.datetime | None = None,
-                 files: list | None = None, chunks: list[tuple[str, int, int]] | None = None,
+                 chunks: list[tuple[str, int, int]] | None = None,
                  max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
                  jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None):
         super().__init__()
         self._pattern = pattern
-        # Already matched FileMetadata (an incremental run's new or changed inputs), or None.
-        self._files = files
-        # Or (list file, offset, length) chunks of the files to process, one JSON list
+        # (list file, offset, length) chunks of the files to process, one JSON list
         # [path, size, mtime] a line (pipeline/inputs.py writes them): the launcher never
         # holds the list, and neither does the runner.
         self._chunks = chunks
@@ -203,29 +201,12 @@ class IngestDumps(beam.PTransform):
             # Each chunk's files are read by the step that splits them (one element a chunk).
             matched = (pbegin | "ListedChunks" >> beam.Create(self._chunks, reshuffle=False)
                        | "SpreadChunks" >> beam.Reshuffle())
-        elif self._files is None:
-            matched = pbegin | "MatchInputs" >> fileio.MatchFiles(self._pattern)
         else:
-            # Plain tuples in a few hundred chunks, not one FileMetadata element a file:
-            # Create and the shuffle hold every element in memory on the local runner.
-            matched = (pbegin | "ListedInputs" >> beam.Create(_chunks(self._files), reshuffle=False)
-                       | "SpreadInputs" >> beam.Reshuffle()
-                       | "Unchunk" >> beam.FlatMap(_unchunk))
+            matched = pbegin | "MatchInputs" >> fileio.MatchFiles(self._pattern)
         return (
             matched
             | "SplitDumps" >> beam.ParDo(self._fn).with_outputs(REJECTS, main=ARTICLES)
         )
-
-
-_MAX_CHUNKS = 256
-_MAX_CHUNK = 500
-
-
-def _chunks(files: list) -> list[tuple]:
-    """Matched files as chunks of (path, size, mtime) tuples, enough chunks to spread."""
-    entries = [(m.path, m.size_in_bytes, m.last_updated_in_seconds) for m in files]
-    size = max(1, min(_MAX_CHUNK, -(-len(entries) // _MAX_CHUNKS)))
-    return [tuple(entries[i:i + size]) for i in range(0, len(entries), size)]
 
 
 def _read_chunk(chunk: tuple[str, int, int]):
@@ -237,11 +218,6 @@ def _read_chunk(chunk: tuple[str, int, int]):
     for line in data.splitlines():
         file_path, size, updated = json.loads(line)
         yield FileMetadata(file_path, size, updated)
-
-
-def _unchunk(chunk: tuple):
-    for path, size, updated in chunk:
-        yield FileMetadata(path, size, updated)
 
 
 class _StreamWriteFn(beam.DoFn):
