@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -159,13 +161,47 @@ def _compression(reader: pq.ParquetFile) -> str:
     return "NONE" if codec == "UNCOMPRESSED" else codec
 
 
+# A file being rewritten is cut into pieces of this many row groups, written as files of
+# their own, so that a big file's rewrite uses every core.
+_GROUPS_PER_PIECE = 50
+
+
+def _rewrite_piece(path: str, first: int, end: int, drop: list[bool]) -> tuple[str | None, str]:
+    """Writes row groups [first, end) of `path` without the dropped rows to a hidden
+    temporary file; returns (temporary file or None when no row is left, final name). The
+    first piece takes the file's own name, the others '<name>-r<first>.parquet'."""
+    directory, name = path.rsplit("/", 1)
+    final = path if first == 0 else f"{directory}/{name.removesuffix('.parquet')}-r{first}.parquet"
+    temp = f"{directory}/.rewrite-{final.rsplit('/', 1)[1]}"
+    kept_rows = 0
+    with FileSystems.open(path) as source:
+        reader = pq.ParquetFile(source)
+        offset = sum(reader.metadata.row_group(g).num_rows for g in range(first))
+        with FileSystems.create(temp) as sink, pq.ParquetWriter(
+                sink, reader.schema_arrow, compression=_compression(reader),
+                **parquet_writer_options(reader.schema_arrow)) as writer:
+            for group in range(first, end):
+                batch = reader.read_row_group(group)
+                keep = pa.array([not d for d in drop[offset:offset + batch.num_rows]], type=pa.bool_())
+                offset += batch.num_rows
+                kept = batch.filter(keep)
+                if kept.num_rows:
+                    writer.write_table(kept, row_group_size=max(1, kept.num_rows))
+                    kept_rows += kept.num_rows
+    if not kept_rows:
+        FileSystems.delete([temp])
+        return None, final
+    return temp, final
+
+
 def drop_duplicates(articles_dir: str, duplicates_dir: str) -> int:
     """Removes from the article files under `articles_dir` every row the duplicate files
     under `duplicates_dir` name (by article_id and source_uri). Returns the rows removed.
 
     Runs on the launcher between the pipeline and the commit, on staged files only. Memory:
-    the losers' keys, plus one row group of one file at a time. A file left empty is deleted;
-    the others are rewritten next to themselves and renamed over the original.
+    the losers' keys, plus one row group per thread at a time. A file left empty is deleted;
+    the others are rewritten next to themselves (a big one as several files of at most
+    _GROUPS_PER_PIECE row groups, in parallel) and renamed over the original.
     """
     losers: set[tuple[str, str]] = set()
     for path in _parquet_files(duplicates_dir):
@@ -176,6 +212,7 @@ def drop_duplicates(articles_dir: str, duplicates_dir: str) -> int:
         return 0
     loser_ids = {article_id for article_id, _ in losers}
     removed = 0
+    pieces = []
     for path in _parquet_files(articles_dir):
         with FileSystems.open(path) as handle:
             keys = pq.read_table(handle, columns=["article_id", "source_uri"])
@@ -189,21 +226,16 @@ def drop_duplicates(articles_dir: str, duplicates_dir: str) -> int:
         if all(drop):
             FileSystems.delete([path])
             continue
-        directory, name = path.rsplit("/", 1)
-        temp = f"{directory}/.rewrite-{name}"
-        offset = 0
-        with FileSystems.open(path) as source, FileSystems.create(temp) as sink:
-            reader = pq.ParquetFile(source)
-            compression = _compression(reader)
-            with pq.ParquetWriter(sink, reader.schema_arrow, compression=compression,
-                                  **parquet_writer_options(reader.schema_arrow)) as writer:
-                for group in range(reader.metadata.num_row_groups):
-                    batch = reader.read_row_group(group)
-                    keep = pa.array([not d for d in drop[offset:offset + batch.num_rows]], type=pa.bool_())
-                    offset += batch.num_rows
-                    kept = batch.filter(keep)
-                    if kept.num_rows:
-                        writer.write_table(kept, row_group_size=max(1, kept.num_rows))
+        with FileSystems.open(path) as handle:
+            groups = pq.ParquetFile(handle).metadata.num_row_groups
+        pieces += [(path, start, min(start + _GROUPS_PER_PIECE, groups), drop)
+                   for start in range(0, groups, _GROUPS_PER_PIECE)]
+    # pyarrow decodes and encodes without holding the GIL: the pieces go in parallel.
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        written = list(pool.map(lambda piece: _rewrite_piece(*piece), pieces))
+    for path in dict.fromkeys(piece[0] for piece in pieces):
         FileSystems.delete([path])
-        FileSystems.rename([temp], [path])
+    for temp, final in written:
+        if temp is not None:
+            FileSystems.rename([temp], [final])
     return removed

@@ -143,3 +143,38 @@ def test_duplicates_spread_over_many_inputs_are_dropped_on_multi_processing(tmp_
     assert sorted(r["source_uri"].rsplit("/", 1)[-1] for r in articles) == [f"a{n:02d}.txt" for n in range(4)]
     kept = {r["source_uri"].rsplit("/", 1)[-1] for r in rows(tmp_path / "out" / "duplicates")}
     assert kept == {f"a{n:02d}.txt" for n in range(4, 12)}
+
+
+def test_a_big_file_is_rewritten_in_pieces_without_its_losers(tmp_path):
+    """A file of many row groups is rewritten as several files (in parallel); together they
+    hold exactly the rows that were not dropped, in the original order."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.dedupe import _GROUPS_PER_PIECE, drop_duplicates, duplicate_row
+    from schemas.record import DUPLICATE_SCHEMA
+
+    schema = pa.schema([("article_id", pa.string()), ("source_uri", pa.string()), ("body", pa.string())])
+    n = 2 * _GROUPS_PER_PIECE + 20
+    pairs = [(f"id{i % 97}", f"u{i:04d}") for i in range(n)]
+    articles, dups = tmp_path / "articles", tmp_path / "duplicates"
+    articles.mkdir()
+    dups.mkdir()
+    table = pa.table({"article_id": [i for i, _ in pairs], "source_uri": [u for _, u in pairs],
+                      "body": [f"text {u}" for _, u in pairs]}, schema=schema)
+    pq.write_table(table, articles / "part-x.parquet", row_group_size=1)
+    losers = {pairs[i] for i in (0, 3, _GROUPS_PER_PIECE, n - 1)} | {pairs[i] for i in range(97, n)}
+    when = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
+    rows = [duplicate_row({"article_id": i, "source_uri": u}, None, when) for i, u in sorted(losers)]
+    pq.write_table(pa.Table.from_pylist(rows, schema=DUPLICATE_SCHEMA), dups / "part-d.parquet")
+
+    assert drop_duplicates(str(articles), str(dups)) == len(losers)
+    names = sorted(p.name for p in articles.iterdir())
+    # Three pieces; the third held only losers, so no file is left of it.
+    assert names == sorted([f"part-x-r{_GROUPS_PER_PIECE}.parquet", "part-x.parquet"])
+    pieces = sorted(articles.iterdir(), key=lambda p: int(p.stem.rsplit("-r", 1)[1]) if "-r" in p.stem else 0)
+    got = [(r["article_id"], r["source_uri"]) for p in pieces for r in pq.read_table(p).to_pylist()]
+    assert got == [pair for pair in pairs if pair not in losers]
+    assert not list(articles.glob(".rewrite-*"))
