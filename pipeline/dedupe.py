@@ -215,7 +215,9 @@ def drop_duplicates(articles_dir: str, duplicates_dir: str) -> int:
     pieces = []
     for path in _parquet_files(articles_dir):
         with FileSystems.open(path) as handle:
-            keys = pq.read_table(handle, columns=["article_id", "source_uri"])
+            reader = pq.ParquetFile(handle)
+            keys = reader.read(columns=["article_id", "source_uri"])
+            groups = reader.metadata.num_row_groups
         ids = keys.column("article_id").to_pylist()
         if loser_ids.isdisjoint(ids):
             continue
@@ -226,8 +228,6 @@ def drop_duplicates(articles_dir: str, duplicates_dir: str) -> int:
         if all(drop):
             FileSystems.delete([path])
             continue
-        with FileSystems.open(path) as handle:
-            groups = pq.ParquetFile(handle).metadata.num_row_groups
         pieces += [(path, start, min(start + _GROUPS_PER_PIECE, groups), drop)
                    for start in range(0, groups, _GROUPS_PER_PIECE)]
     # pyarrow decodes and encodes without holding the GIL: the pieces go in parallel.

@@ -159,7 +159,7 @@ class RunDb:
                          AND s.size = matched.size AND s.mtime = matched.mtime)""")
         finally:
             self.con.execute("DETACH DATABASE state")
-        return self.con.execute("SELECT count(*) FROM matched WHERE todo = 0").fetchone()[0]
+        return self.count("matched", "WHERE todo = 0")
 
     def count(self, table: str, where: str = "") -> int:
         return self.con.execute(f"SELECT count(*) FROM {table} {where}").fetchone()[0]
