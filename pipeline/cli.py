@@ -285,5 +285,27 @@ def main(argv: list[str] | None = None) -> int:
     return _COMMANDS[argv[0]][1](argv[1:])
 
 
+def entry() -> None:
+    """The console script and `python -m pipeline`: main(), then a fast exit (see exit_fast)."""
+    exit_fast(main())
+
+
+def exit_fast(code: int) -> None:
+    """Ends the process with `code` once its output is flushed and its exit handlers have run
+    (logging, thread pools, temporary files), without the interpreter's teardown of every
+    module: about 0.3 s once Beam is imported, which is a quarter of a small incremental run.
+    Only for the process's last step: the run is committed and every file closed by then."""
+    import atexit
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can reach it anyway
+            pass
+    atexit._run_exitfuncs()  # the handlers a normal exit runs (a private name, stable since 3.0)
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

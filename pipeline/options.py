@@ -4,12 +4,16 @@ from __future__ import annotations
 import argparse
 from importlib import resources
 
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, JSONL_FIELDS
 from transforms.formats import FORMATS
 
-__all__ = ["IngestOptions", "DEFAULT_OUTPUT", "default_input", "MARKUPS", "jsonl_field_map"]
+__all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "MARKUPS", "IngestOptions", "default_input", "jsonl_field_map",
+           "one_local_worker"]
+
+# --runner values that mean the in-process FnApiRunner (the offline default).
+LOCAL_RUNNERS = frozenset({None, "", "DirectRunner", "direct", "FnApiRunner"})
 
 DEFAULT_OUTPUT = "out"
 MARKUPS = ("auto", "text", "markdown")
@@ -151,3 +155,11 @@ def _jsonl_field(value: str) -> str:
 def jsonl_field_map(values: list[str] | None) -> tuple[tuple[str, str], ...]:
     """--jsonl_field values as IngestContext.jsonl_fields: (("text", "content"), ...)."""
     return tuple(tuple(value.split("=", 1)) for value in values or ())
+
+
+def one_local_worker(options: PipelineOptions) -> bool:
+    """True for the default in-process runner with one worker (Beam's defaults): there is
+    nothing to spread work over, so the graph can skip its redistribution step."""
+    direct = options.view_as(DirectOptions)
+    return (options.view_as(StandardOptions).runner in LOCAL_RUNNERS and direct.direct_num_workers == 1
+            and direct.direct_running_mode == "in_memory")

@@ -33,7 +33,7 @@ from pipeline.commit import (
 from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
 from pipeline.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
-from pipeline.options import IngestOptions, default_input
+from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
 from pipeline.state import (
     copy_file,
     forget_state_db,
@@ -51,7 +51,7 @@ __all__ = ["RunFailed", "UsageError", "run", "summarise"]
 _LOG = logging.getLogger("article_ingest")
 # Runner names that mean "run here": served by the in-process portable runner, which needs
 # no download. Beam's DirectRunner would otherwise first try to fetch the Prism binary.
-_LOCAL_RUNNERS = {None, "", "DirectRunner", "direct", "FnApiRunner"}
+_LOCAL_RUNNERS = LOCAL_RUNNERS
 
 
 class UsageError(Exception):
@@ -321,6 +321,6 @@ if __name__ == "__main__":
     # BeamRunPythonPipelineOperator launches (py_file="pipeline.run", py_options=["-m"]).
     import sys
 
-    from pipeline.cli import main
+    from pipeline.cli import exit_fast, main
 
-    sys.exit(main(["run", *sys.argv[1:]]))
+    exit_fast(main(["run", *sys.argv[1:]]))

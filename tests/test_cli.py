@@ -171,3 +171,30 @@ def test_a_directory_as_input_means_every_file_below_it(tmp_path, dumps):
     summary = json.loads((out / "run.json").read_text())
     assert summary["files_matched"] == 6
     assert summary["input"] == f"{dumps}/**"
+
+
+def test_the_fast_exit_flushes_output_and_runs_exit_handlers(tmp_path):
+    """exit_fast skips the interpreter's teardown, not what a normal exit guarantees."""
+    marker = tmp_path / "handler-ran"
+    script = (
+        "import atexit, sys\n"
+        "from pipeline.cli import exit_fast\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').write('yes'))\n"
+        "sys.stdout.write('summary line without a newline')\n"
+        "sys.stderr.write('a warning')\n"
+        "exit_fast(3)\n"
+        "print('never reached')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 3
+    assert proc.stdout == "summary line without a newline"
+    assert proc.stderr.endswith("a warning")
+    assert marker.read_text() == "yes"
+
+
+def test_the_console_script_exits_with_the_runs_code(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input", str(tmp_path / "none*"),
+                           "--output", str(tmp_path / "o")], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert proc.returncode == 2
+    assert "--input matched no files" in proc.stderr

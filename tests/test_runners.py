@@ -89,6 +89,33 @@ def test_near_dup_gives_the_same_marks_on_dask(landing, tmp_path, dask_scheduler
     assert dask == local
 
 
+@pytest.mark.parametrize(("flags", "spread"), [
+    ((), False),
+    (("--runner", "DirectRunner"), False),
+    (("--direct_num_workers", "2"), True),
+    (("--direct_running_mode", "multi_processing", "--direct_num_workers", "2"), True),
+    (("--direct_num_workers", "0"), True),  # 0: one worker per core
+    (DASK + ("tcp://127.0.0.1:1",), True),
+])
+def test_chunks_are_spread_over_workers_unless_there_is_one(tmp_path, flags, spread):
+    """One in-process worker reads the chunks where they are listed; any other runner
+    redistributes them first, so that every worker gets a share."""
+    import datetime as dt
+
+    import apache_beam as beam
+
+    from pipeline.graph import build_pipeline
+    from pipeline.options import one_local_worker
+
+    options = IngestOptions(["--input", str(tmp_path / "*"), "--output", str(tmp_path / "o"), *flags])
+    assert one_local_worker(options) is not spread
+    pipeline = beam.Pipeline(runner="DirectRunner", options=options)
+    build_pipeline(pipeline, options, dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), run_id="r1",
+                   target=str(tmp_path / "o"), chunks=[(str(tmp_path / "list.jsonl"), 0, 10)])
+    labels = {t.unique_name for t in pipeline.to_runner_api().components.transforms.values()}
+    assert ("IngestDumps/SpreadChunks" in labels) is spread
+
+
 def test_setup_file_sdist_ships_code_and_rules(tmp_path):
     """What --setup_file ./setup.py sends to Dataflow/Flink/Spark workers: an sdist of the project."""
     # egg_info into tmp_path too: the test leaves nothing in the checkout.
