@@ -23,6 +23,16 @@ VOCAB = load_rules().credits
         ),
         ("Crowds gather on the square.AP", "Crowds gather on the square.", "AP"),
         (
+            "Crowds gather on the square.Jane Roe for The Harbour Post",
+            "Crowds gather on the square.",
+            "Jane Roe for The Harbour Post",
+        ),
+        (
+            "Crowds gather on the squareJane Roe for the Harbour Post",
+            "Crowds gather on the square",
+            "Jane Roe for the Harbour Post",
+        ),
+        (
             "Crowds gather on the square.AP Photo/Jane Roe",
             "Crowds gather on the square.",
             "AP Photo/Jane Roe",
@@ -94,6 +104,17 @@ VOCAB = load_rules().credits
             "Credit: Jane Roe",
         ),
         ("Kids play outside. Photo: privat", "Kids play outside.", "Photo: privat"),
+        # No label, after a sentence and a space: an agency or a slash says it is a credit.
+        ("Boats rest in the harbour. Jane Roe/AP", "Boats rest in the harbour.", "Jane Roe/AP"),
+        ("Boats rest in the harbour. AFP via Getty Images", "Boats rest in the harbour.",
+         "AFP via Getty Images"),
+        ("Boats rest in the harbour! Jane Roe for The Courier", "Boats rest in the harbour!",
+         "Jane Roe for The Courier"),
+        # Separators between the parts of a glued credit.
+        ("Boats rest in the harbour.Jane Roe | The Courier", "Boats rest in the harbour.",
+         "Jane Roe | The Courier"),
+        ("Boats rest in the harbour.Jane Roe - The Courier", "Boats rest in the harbour.",
+         "Jane Roe - The Courier"),
         ("Die Boote im Hafen. Foto: dpa", "Die Boote im Hafen.", "Foto: dpa"),
         ("Die Boote im Hafen.Foto: Max Muster", "Die Boote im Hafen.", "Foto: Max Muster"),
         (
@@ -222,6 +243,10 @@ def test_split_credit_cuts_the_credit(line, caption, credit):
         "Vaccines are stored at -80 degrees",
         "Rain falls over the valley Reuters",  # no label, no glue: caption text
         "A man walks his dog near the M4",
+        # After a sentence and a space, a bare name or a sentence is caption text.
+        "The pier at dawn. Jane Roe",
+        "The pier at dawn. Reuters reported the closure first.",
+        "The pier at dawn. Workers for the port",
     ],
 )
 def test_split_credit_keeps_a_caption_without_credit_whole(line):
@@ -292,6 +317,8 @@ def test_split_credit_strips_surrounding_whitespace():
         ("SN/APA/MAX MUSTER", False, True),
         ("REUTERS", False, True),
         ("© Jane Roe", False, True),
+        ("Jane Roe for The Harbour Post", False, True),
+        ("Volunteers for the harbour clean-up", True, False),  # 'for' then no publication
         ("共同通信社", False, True),
         # A bare name is a credit only where the position suggests one.
         ("Jane Roe", False, False),

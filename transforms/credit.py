@@ -24,15 +24,22 @@ _PAREN_CREDIT = re.compile(r"\s*\(([^()]{2,90})\)$")
 # or digit not after a space (an ASCII lower-case one only after sentence punctuation or a
 # CJK character), '(' not after a space, and '©'. Most of a caption is skipped unread.
 _GLUE_CANDIDATE = re.compile(r"(?<=[.!?…\u3040-\U0010ffff])[a-z]|(?<!\s)(?:[^\W_a-z]|\()|©")
+# A photographer working for a publication: 'Jane Roe for The Harbour Post'.
+_FOR_PUBLICATION = re.compile(r"(?:[A-Z][\w'’.-]*\s){1,4}for\s(?:the\s)?[A-Z]")
+# A sentence end and the space after it, where an unlabelled credit may begin.
+_AFTER_SENTENCE = re.compile(r"[.!?…][\"'”’»)]*\s+(?=\S)")
+# Standalone separators between the parts of a credit: 'Jane Roe | Harbour Post'.
+_SEPARATORS = frozenset("|-–—·")
 # Word starts after a space, where a labelled credit ('Photo: ...') may begin.
 _WORD_START = re.compile(r"(?<=\s)\S")
 
 
 def _strong(text: str, vocab: CreditVocabulary) -> bool:
-    """Has a label ('Photo:'), an agency word, a leading '©', or the slash of 'Name/Agency'."""
+    """Has a label ('Photo:'), an agency word, a leading '©', the slash of 'Name/Agency', or
+    reads 'Name for Publication'."""
     return bool(
         vocab.label_re.match(text) or vocab.agency_re.search(text) or "/" in text
-        or text.startswith("©")
+        or text.startswith("©") or _FOR_PUBLICATION.match(text)
     )
 
 
@@ -52,8 +59,8 @@ def _credit_words(text: str, vocab: CreditVocabulary) -> bool:
 
 
 def _name_like(text: str, vocab: CreditVocabulary) -> bool:
-    """A short run of capitalised words: 'Miles Lilley', 'Montage', 'NPA'."""
-    words = text.split()
+    """A short run of capitalised words: 'Miles Lilley', 'Montage', 'NPA', 'Jane Roe | Post'."""
+    words = [word for word in text.split() if word not in _SEPARATORS]
     if not 1 <= len(words) <= vocab.max_name_words:
         return False
     capitalised = 0
@@ -162,8 +169,9 @@ def split_credit(
     """Cut a photo credit off the end of a caption line. Returns (caption, credit or None).
 
     Handles a credit glued on without a separator ('...in Kyiv.Jane Doe/AP'), after a
-    space when it carries a label or agency ('... in Kyiv. Photo: Jane Doe'), and in
-    parentheses ('... (AP Photo/Jane Doe)'). `alt`, the image's alt text, helps where the
+    space when it carries a label ('... in Kyiv. Photo: Jane Doe') or follows a sentence
+    and names an agency or has a slash ('... in Kyiv. Jane Doe/AP'), and in parentheses
+    ('... (AP Photo/Jane Doe)'). `alt`, the image's alt text, helps where the
     caption repeats it: whatever is glued after the repeated part is the credit.
     """
     caption = caption.strip()
@@ -183,6 +191,11 @@ def split_credit(
     m = _PAREN_CREDIT.search(caption)
     if m and m.start() > 0 and _strong(m.group(1), vocab) and is_credit(m.group(1), vocab, weak_ok=False):
         return caption[: m.start()].rstrip(), m.group(1).strip()
+    # 'caption text. Jane Doe/AP' after a space: only a plain credit (an agency, a '/').
+    for m in _AFTER_SENTENCE.finditer(caption):
+        tail = caption[m.end():]
+        if _strong(tail, vocab) and _credit_words(tail, vocab) and is_credit(tail, vocab, weak_ok=False):
+            return caption[: m.end()].rstrip(), tail
     return caption, None
 
 
