@@ -278,6 +278,48 @@ def test_list_inside_the_body_keeps_its_markers():
     assert parts.paragraphs == PARAGRAPHS + ("- dredge the channel", "- paint the rails")
 
 
+DIALOGUE = (
+    "– We saw the storm coming from the west, the skipper said.",
+    "The crew tied the boats to the south quay and waited for the wind to drop.",
+    "– Nobody slept that night, she added.",
+)
+
+
+@pytest.mark.parametrize("head", ["", f"{ALT}\n{CAPTION}Jane Roe/AP\n\n"], ids=["no_image", "image"])
+def test_dialogue_dashes_in_the_body_are_paragraphs_not_bullets(head):
+    """Quotes opened by a dash ('– ...', common in Nordic and Slavic news) alternate with
+    ordinary paragraphs: the first one is body text too, not a summary bullet."""
+    parts = split_dump(head + "\n\n".join(DIALOGUE) + "\n", RULES)
+    assert parts.bullets == ()
+    assert parts.paragraphs == DIALOGUE
+    assert dict(parts.labels)[len(head.splitlines()) + 1] == "paragraph"
+    assert parts.caption == (CAPTION if head else None)
+
+
+def test_a_dash_bullet_without_dialogue_in_the_body_stays_a_bullet():
+    parts = split_dump(f"{ALT}\n{CAPTION}Jane Roe/AP\n\n– {BULLETS[0]}\n\n{BODY}", RULES)
+    assert parts.bullets == BULLETS[:1]
+    assert parts.paragraphs == PARAGRAPHS
+
+
+def test_a_numbered_list_in_the_body_is_not_a_summary():
+    steps = ("1. Dredge the channel before the spring tides.", "Then the crews move to the quay.",
+             "2. Rebuild the quay wall with the old stones.")
+    parts = split_dump("\n\n".join(steps) + "\n", RULES)
+    assert (parts.bullets, parts.paragraphs) == ((), steps)
+
+
+def test_image_block_whose_caption_reads_on_from_the_alt_line():
+    """Without bullets, an alt line and a caption opening with a quote look like a wrapped
+    paragraph; the credit glued to the caption shows they are an image block."""
+    alt = "Dock workers hold up banners during a strike at the container terminal"
+    text = f'{alt}\n"Fair pay now": workers strike at the terminalJane Roe / Harbour Post\n\n{BODY}'
+    parts = split_dump(text, RULES)
+    assert (parts.image_alt, parts.caption, parts.caption_credit) == (
+        alt, '"Fair pay now": workers strike at the terminal', "Jane Roe / Harbour Post")
+    assert parts.paragraphs == PARAGRAPHS
+
+
 def test_caption_over_two_lines_is_kept_whole():
     text = f"{ALT}\nA crane lifts a steel beam.\nWorkers watch from the quay below.\n{SEED_BULLETS}\n{BODY}"
     parts = split_dump(text, RULES)

@@ -28,6 +28,9 @@ _MAX_LONE_CAPTION_CHARS = 300
 # hard-wrapped paragraph, not an image block.
 _WRAP_MIN = 55
 
+# Markers that also start body paragraphs: dialogue dashes (see _demote_body_markers).
+_DASHES = "-–—"
+
 _ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
 
 # Labels of `Parts.labels`, one per input line, for `article-ingest inspect`.
@@ -66,6 +69,7 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         else:
             kept.append(line)
 
+    kept = _demote_body_markers(kept)
     title = None
     if kept and kept[0].kind == HEADING:
         title = kept[0].text
@@ -92,6 +96,48 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         boilerplate=tuple(removed),
         labels=tuple(sorted(labels.items())),
     )
+
+
+def _marker_class(line: Line) -> str | None:
+    """'-', '–', '—' or '1.' for a bullet-like line at the left margin whose marker also
+    starts body paragraphs: dialogue dashes ('– Yes, she said.'), numbered steps."""
+    if line.kind != BULLET or line.indent:
+        return None
+    if line.marked[:1] in _DASHES:
+        return line.marked[:1]
+    return "1." if line.marked[:1].isdigit() else None
+
+
+def _demote_body_markers(lines: list[Line]) -> list[Line]:
+    """Marked lines that are body paragraphs. Where paragraphs starting with a marker and
+    ordinary paragraphs alternate ('– A quote.' / 'Text.' / '– Another.'), the marker is the
+    body's own style (dialogue dashes, a numbered list in the text), not a summary list: each
+    paragraph starting with it is a paragraph, the first one included."""
+    blocks: dict[int, list[Line]] = {}
+    for line in lines:
+        blocks.setdefault(line.block, []).append(line)
+    # Per block: its marker class when it is one marked paragraph (a line, maybe wrapped),
+    # 'text' when it is ordinary text, None otherwise (a list, an image, a heading).
+    kinds: list[str | None] = []
+    for block in blocks.values():
+        first, rest = block[0], block[1:]
+        if first.kind == TEXT_LINE:
+            kinds.append("text")
+        elif (marker := _marker_class(first)) and all(x.kind == TEXT_LINE and not x.indent for x in rest):
+            kinds.append(marker)
+        else:
+            kinds.append(None)
+    body_style = set()
+    for marker in {kind for kind in kinds if kind not in (None, "text")}:
+        seen = kinds.index(marker)
+        after_text = "text" in kinds[seen:] and marker in kinds[kinds.index("text", seen):]
+        if after_text:
+            body_style.add(marker)
+    if not body_style:
+        return lines
+    demoted = {block[0].block for block, kind in zip(blocks.values(), kinds) if kind in body_style}
+    return [line._replace(kind=TEXT_LINE, text=line.marked, marked="")
+            if line.block in demoted and line.kind == BULLET else line for line in lines]
 
 
 def _first_bullet(lines: list[Line]) -> int | None:
@@ -141,7 +187,10 @@ def _image_block(
         return [], lines
     if len(first) == len(lines):
         return [], lines  # the whole dump is one block: no body would be left
-    if 2 <= len(first) <= _MAX_HEAD_LINES and not _is_wrapped(first):
+    if 2 <= len(first) <= _MAX_HEAD_LINES and (
+            not _is_wrapped(first) or split_credit(first[-1].text, rules.credits)[1] is not None):
+        # Lines that read on like a wrapped paragraph ('"60 bleibt 60": ...' after an alt
+        # line) are still an image block when the last one ends in a glued credit.
         return first, lines[len(first):]
     if len(first) == 1:
         _, credit = split_credit(first[0].text, rules.credits)
