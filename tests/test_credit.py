@@ -110,6 +110,16 @@ VOCAB = load_rules().credits
          "AFP via Getty Images"),
         ("Boats rest in the harbour! Jane Roe for The Courier", "Boats rest in the harbour!",
          "Jane Roe for The Courier"),
+        # A lower-case credit glued after a closing bracket or quote.
+        ("Der Kanzler im Bundestag (Archivbild)dpa", "Der Kanzler im Bundestag (Archivbild)", "dpa"),
+        ('Der Kanzler sagt: "Wir bleiben"dpa', 'Der Kanzler sagt: "Wir bleiben"', "dpa"),
+        ("Die Kanzlerin sagt: „Wir bleiben“picture alliance/dpa", "Die Kanzlerin sagt: „Wir bleiben“",
+         "picture alliance/dpa"),
+        # A credit whose first word has a capital inside, after a sentence end.
+        ("Solar panels on a roof.eThekwini Municipality / Facebook", "Solar panels on a roof.",
+         "eThekwini Municipality / Facebook"),
+        # A CJK credit glued to a caption in another script.
+        ("Die Ministerin im Landtag代表", "Die Ministerin im Landtag", "代表"),
         # Separators between the parts of a glued credit.
         ("Boats rest in the harbour.Jane Roe | The Courier", "Boats rest in the harbour.",
          "Jane Roe | The Courier"),
@@ -243,6 +253,9 @@ def test_split_credit_cuts_the_credit(line, caption, credit):
         "Vaccines are stored at -80 degrees",
         "Rain falls over the valley Reuters",  # no label, no glue: caption text
         "A man walks his dog near the M4",
+        # An opening quote is no glue; nor is a Latin word in a Japanese caption.
+        'Der Kanzler sagt: "Wir bleiben"',
+        "港で新しいクレーンを紹介するNTTドコモ",
         # After a sentence and a space, a bare name or a sentence is caption text.
         "The pier at dawn. Jane Roe",
         "The pier at dawn. Reuters reported the closure first.",

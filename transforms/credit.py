@@ -15,15 +15,18 @@ _DOUBLED_WORD = re.compile(r"(?<!\S)(\w{3,})\1(?=\s)")
 _GLUED_SENTENCE = re.compile(r"[a-z]{2}[.!?][\"'”’»)]*[A-Z]")
 # Characters after which a credit may be glued without a space: sentence end, quotes, brackets.
 _GLUE_AFTER = set(".!?…\"'”“’»«)]")
+_QUOTES = set("\"'”“’»«")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _CASE_GLUE = re.compile(r"[a-z][A-Z]")
 _PUNCT_GLUE = re.compile(r"\w[.!?]\w")
+_MAX_CJK_CREDIT = 20  # characters of a CJK credit glued to a caption in another script
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]+")
 _PAREN_CREDIT = re.compile(r"\s*\(([^()]{2,90})\)$")
 # The only characters _glue_points needs to look at, a superset of its glue points: a letter
-# or digit not after a space (an ASCII lower-case one only after sentence punctuation or a
-# CJK character), '(' not after a space, and '©'. Most of a caption is skipped unread.
-_GLUE_CANDIDATE = re.compile(r"(?<=[.!?…\u3040-\U0010ffff])[a-z]|(?<!\s)(?:[^\W_a-z]|\()|©")
+# or digit not after a space (an ASCII lower-case one only after sentence punctuation, a
+# closing bracket or quote, or a CJK character), '(' not after a space, and '©'. Most of a
+# caption is skipped unread.
+_GLUE_CANDIDATE = re.compile(r"(?<=[.!?…\"'”“’»)\]\u3040-\U0010ffff])[a-z]|(?<!\s)(?:[^\W_a-z]|\()|©")
 # A photographer working for a publication: 'Jane Roe for The Harbour Post'.
 _FOR_PUBLICATION = re.compile(r"(?:[A-Z][\w'’.-]*\s){1,4}for\s(?:the\s)?[A-Z]")
 # A sentence end and the space after it, where an unlabelled credit may begin.
@@ -107,6 +110,8 @@ _AFTER_PUNCT = "punct"  # 'stellen.Jane Roe': any credit-like text, even a bare 
 _NEEDS_STRONG = "strong"  # 'stellen.dpa', 'BerlinREUTERS/Jane': only a credit with an agency, label or '/'
 _CJK_ONLY = "cjk"  # '石川共同通信社': only a CJK agency word
 _DOUBLED = "doubled"  # 'eThekwinieThekwini Municipality / Facebook': a strong credit
+_LOWER_AFTER_PUNCT = "lower"  # 'power.eThekwini Municipality / Facebook': a strong credit
+_SCRIPT = "script"  # 'Migrationsbereich代表': a short CJK run after other script
 
 
 def _glue_points(caption: str) -> list[tuple[int, str]]:
@@ -122,6 +127,8 @@ def _glue_points(caption: str) -> list[tuple[int, str]]:
         if cur == "©":
             points.append((i, _NEEDS_STRONG))
         elif prev in _GLUE_AFTER:
+            if prev in _QUOTES and (i < 2 or caption[i - 2].isspace()):
+                continue  # an opening quote: 'says "We', not a glue
             # 'N.H.Robert': the suffix must not itself start with an initial ('H.Robert').
             if cur.isupper() and i + 1 < len(caption) and caption[i + 1] == ".":
                 continue
@@ -129,13 +136,15 @@ def _glue_points(caption: str) -> list[tuple[int, str]]:
                 continue  # '6.12.2010', '4.5': a number, not a glue
             if not cur.islower():
                 points.append((i, _AFTER_PUNCT))
-            elif prev in ".!?…":
-                points.append((i, _NEEDS_STRONG))  # 'stellen.dpa', 'Berlin.picture alliance/dpa'
+            else:  # 'stellen.dpa', 'Berlin.picture alliance/dpa', '(Archivbild)dpa'
+                points.append((i, _LOWER_AFTER_PUNCT))
 
         elif (prev.islower() or prev.isdigit()) and cur.isupper():
             points.append((i, _NEEDS_STRONG))
         elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and caption[i + 1:i + 2].islower():
             points.append((i, _NEEDS_STRONG))  # an acronym ends and a name begins: 'EPVFlorion'
+        elif cur >= "\u3040" and _CJK.match(cur) and prev.isalpha() and not _CJK_RUN.search(caption, 0, i):
+            points.append((i, _SCRIPT))  # a caption with no CJK at all, then CJK
         elif prev >= "\u3040" and _CJK.match(prev):  # every _CJK character is >= U+3040
             if _CJK.match(cur):
                 points.append((i, _CJK_ONLY))
@@ -149,6 +158,12 @@ def _glue_accepts(kind: str, tail: str, vocab: CreditVocabulary) -> bool:
         return is_credit(tail, vocab, weak_ok=True)
     if kind == _CJK_ONLY:
         return bool(_CJK_RUN.fullmatch(tail)) and is_credit(tail, vocab, weak_ok=False)
+    if kind == _SCRIPT:  # a caption in another script, then a CJK credit: the script change is the glue
+        return bool(_CJK_RUN.fullmatch(tail)) and len(tail) <= _MAX_CJK_CREDIT
+    if kind == _LOWER_AFTER_PUNCT and not _PUNCT_GLUE.search(tail.split(" ", 1)[0]):
+        # After a sentence end the credit starts here, even when its first word has a case
+        # change inside ('eThekwini Municipality / Facebook').
+        return _strong(tail, vocab) and _credit_words(tail, vocab) and is_credit(tail, vocab, weak_ok=False)
     # A case change inside a word ('iPhone') is no glue unless what follows is plainly a
     # credit: an agency, label or '/', made of credit words, or a name in capitals.
     if kind == _DOUBLED:
@@ -213,7 +228,7 @@ def _split_after_alt(caption: str, alt: str, vocab: CreditVocabulary) -> tuple[s
         if len(head) < max(8, len(caption) // 2) or head not in alt:
             continue
         tail = caption[i:].strip()
-        if not (kind != _NEEDS_STRONG or _credit_words(tail, vocab)):
+        if kind in (_NEEDS_STRONG, _LOWER_AFTER_PUNCT) and not _credit_words(tail, vocab):
             continue
         if tail and is_credit(tail, vocab, weak_ok=True):
             best = (head.rstrip(), tail)  # the longest repeated head wins
