@@ -50,6 +50,8 @@ FOOTERS = [
     ),
     ("read_more_at", "Read more of this story at Pier Weekly.", "Pier Weekly", None),
     ("read_more_at", "Read the full story at Pier Weekly", "Pier Weekly", None),
+    ("read_more_at", "Read more of this story at Pier Weekly! News.", "Pier Weekly! News", None),
+    ("read_more_at", "Read more of this story at What Pier?.", "What Pier?", None),
     ("see_more_stories", "See more stories on Pier Weekly's harbour page.", None, None),
     (
         "newsletter_prompt",
