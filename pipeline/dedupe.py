@@ -19,14 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.commit import list_dataset_files
+from pipeline.rewrite import parquet_files, read_columns, rewrite_files
 from schemas.record import DUPLICATE_SCHEMA, SCHEMA_VERSION
 from transforms.partition import (
     arrow_table,
@@ -144,67 +143,16 @@ def _batches(cursor):
         yield batch
 
 
-def _parquet_files(directory: str) -> list[str]:
-    try:
-        found = FileSystems.match([f"{directory.rstrip('/')}/**.parquet"])[0].metadata_list
-    except Exception:  # noqa: BLE001 - no such directory: nothing written
-        return []
-    return sorted(m.path for m in found if not any(
-        part.startswith((".", "_")) for part in m.path[len(directory.rstrip("/")) + 1:].split("/")))
-
-
-def _compression(reader: pq.ParquetFile) -> str:
-    """The codec a file was written with, so a rewrite keeps it."""
-    if not reader.metadata.num_row_groups:
-        return "NONE"
-    codec = reader.metadata.row_group(0).column(0).compression
-    return "NONE" if codec == "UNCOMPRESSED" else codec
-
-
-# A file being rewritten is cut into pieces of this many row groups, written as files of
-# their own, so that a big file's rewrite uses every core.
-_GROUPS_PER_PIECE = 50
-
-
-def _rewrite_piece(path: str, first: int, end: int, drop: list[bool]) -> tuple[str | None, str]:
-    """Writes row groups [first, end) of `path` without the dropped rows to a hidden
-    temporary file; returns (temporary file or None when no row is left, final name). The
-    first piece takes the file's own name, the others '<name>-r<first>.parquet'."""
-    directory, name = path.rsplit("/", 1)
-    final = path if first == 0 else f"{directory}/{name.removesuffix('.parquet')}-r{first}.parquet"
-    temp = f"{directory}/.rewrite-{final.rsplit('/', 1)[1]}"
-    kept_rows = 0
-    with FileSystems.open(path) as source:
-        reader = pq.ParquetFile(source)
-        offset = sum(reader.metadata.row_group(g).num_rows for g in range(first))
-        with FileSystems.create(temp) as sink, pq.ParquetWriter(
-                sink, reader.schema_arrow, compression=_compression(reader),
-                **parquet_writer_options(reader.schema_arrow)) as writer:
-            for group in range(first, end):
-                batch = reader.read_row_group(group)
-                keep = pa.array([not d for d in drop[offset:offset + batch.num_rows]], type=pa.bool_())
-                offset += batch.num_rows
-                kept = batch.filter(keep)
-                if kept.num_rows:
-                    writer.write_table(kept, row_group_size=max(1, kept.num_rows))
-                    kept_rows += kept.num_rows
-    if not kept_rows:
-        FileSystems.delete([temp])
-        return None, final
-    return temp, final
-
-
 def drop_duplicates(articles_dir: str, duplicates_dir: str) -> int:
     """Removes from the article files under `articles_dir` every row the duplicate files
     under `duplicates_dir` name (by article_id and source_uri). Returns the rows removed.
 
     Runs on the launcher between the pipeline and the commit, on staged files only. Memory:
     the losers' keys, plus one row group per thread at a time. A file left empty is deleted;
-    the others are rewritten next to themselves (a big one as several files of at most
-    _GROUPS_PER_PIECE row groups, in parallel) and renamed over the original.
+    the others are rewritten (pipeline/rewrite.py).
     """
     losers: set[tuple[str, str]] = set()
-    for path in _parquet_files(duplicates_dir):
+    for path in parquet_files(duplicates_dir):
         with FileSystems.open(path) as handle:
             table = pq.read_table(handle, columns=["article_id", "source_uri"])
         losers.update(zip(table.column("article_id").to_pylist(), table.column("source_uri").to_pylist()))
@@ -212,12 +160,9 @@ def drop_duplicates(articles_dir: str, duplicates_dir: str) -> int:
         return 0
     loser_ids = {article_id for article_id, _ in losers}
     removed = 0
-    pieces = []
-    for path in _parquet_files(articles_dir):
-        with FileSystems.open(path) as handle:
-            reader = pq.ParquetFile(handle)
-            keys = reader.read(columns=["article_id", "source_uri"])
-            groups = reader.metadata.num_row_groups
+    plans = []
+    for path in parquet_files(articles_dir):
+        keys, groups = read_columns(path, ["article_id", "source_uri"])
         ids = keys.column("article_id").to_pylist()
         if loser_ids.isdisjoint(ids):
             continue
@@ -228,14 +173,12 @@ def drop_duplicates(articles_dir: str, duplicates_dir: str) -> int:
         if all(drop):
             FileSystems.delete([path])
             continue
-        pieces += [(path, start, min(start + _GROUPS_PER_PIECE, groups), drop)
-                   for start in range(0, groups, _GROUPS_PER_PIECE)]
-    # pyarrow decodes and encodes without holding the GIL: the pieces go in parallel.
-    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-        written = list(pool.map(lambda piece: _rewrite_piece(*piece), pieces))
-    for path in dict.fromkeys(piece[0] for piece in pieces):
-        FileSystems.delete([path])
-    for temp, final in written:
-        if temp is not None:
-            FileSystems.rename([temp], [final])
+        plans.append((path, groups, _dropping(drop)))
+    rewrite_files(plans)
     return removed
+
+
+def _dropping(drop: list[bool]):
+    def edit(batch: pa.Table, offset: int) -> pa.Table:
+        return batch.filter(pa.array([not d for d in drop[offset:offset + batch.num_rows]], type=pa.bool_()))
+    return edit

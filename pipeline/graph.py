@@ -7,7 +7,7 @@ import apache_beam as beam
 
 from pipeline.dedupe import DUPLICATES
 from pipeline.options import IngestOptions, jsonl_field_map, one_local_worker
-from transforms.beam import ARTICLES, REJECTS, IngestDumps, WriteRecords
+from transforms.beam import ARTICLES, REJECTS, SIGNATURES, IngestDumps, WriteRecords
 
 __all__ = ["articles_dir", "build_pipeline", "duplicates_dir", "is_kind", "rejects_dir", "side_partition"]
 
@@ -44,7 +44,8 @@ def build_pipeline(
     target: str | None = None,
     chunks: list[tuple[str, int, int]] | None = None,
 ):
-    """Adds the ingest graph to `p`: match -> split -> write the articles and rejects.
+    """Adds the ingest graph to `p`: match -> split -> write the articles and rejects (and,
+    with --near-dup, each article's signature).
 
     Article rows are written as they come, duplicates included; once the pipeline has run,
     the launcher removes the duplicates (pipeline/dedupe.py) before it commits.
@@ -77,17 +78,21 @@ def build_pipeline(
     # Declared element types spare Beam inferring them from the code (a tenth of a second).
     articles = outputs[ARTICLES] | "OnlyArticles" >> _rows_of(ARTICLES)
     rejects = outputs[REJECTS] | "OnlyRejects" >> _rows_of(REJECTS)
-    if options.near_dup:
-        from transforms.near_dup import MarkNearDuplicates
-
-        articles = articles | "MarkNearDuplicates" >> MarkNearDuplicates()
-
     written = (
         articles | "WriteArticles" >> WriteRecords(
             articles_dir(target), ARTICLES, partition_by=options.partition_by, **write),
         rejects | "WriteRejects" >> WriteRecords(
             rejects_dir(target), REJECTS, partition_by=side_partition(options), **write),
     )
+    if options.near_dup:
+        # Each article's MinHash signature, computed on the workers; the launcher finds the
+        # clusters from these files once the pipeline has run (pipeline/near_dup.py).
+        from transforms.near_dup import signature_row
+
+        written += (articles
+                    | "NearDupSignatures" >> beam.Map(signature_row).with_input_types(dict).with_output_types(dict)
+                    | "WriteSignatures" >> WriteRecords(f"{target.rstrip('/')}/{SIGNATURES}", SIGNATURES,
+                                                        partition_by="none", **write),)
     # One last step that depends on every write: Beam's Dask runner (2.77) computes only the
     # graph behind the last transform applied, so both writes must lead to it.
     files = written | "AllWritten" >> beam.Flatten()

@@ -270,6 +270,7 @@ def run(options: IngestOptions) -> dict:
                 unchanged = db.skip_unchanged(committed)
         todo = matched - unchanged
         result = None
+        near_duplicates = 0
         if todo:
             chunks = write_input_list(f"{stage}/{INPUT_LIST}", db.todo(), todo)
             db.release_memory()
@@ -290,7 +291,12 @@ def run(options: IngestOptions) -> dict:
                 dedupe_staged(stage, db.con, None if replace else committed, detected_at=started_at,
                               run_id=run_id, partition_by=side_partition(options),
                               ingest_date=started_at.date().isoformat(), codec=options.parquet_codec)
-            _lap(phases, "dedupe", clock)
+            clock = _lap(phases, "dedupe", clock)
+            if options.near_dup:
+                from pipeline.near_dup import mark_staged
+
+                near_duplicates = mark_staged(stage, db.con)
+                _lap(phases, "near_dup", clock)
         else:
             _lap(phases, "match", clock)
     finally:
@@ -302,6 +308,8 @@ def run(options: IngestOptions) -> dict:
     summary = summarise(result, options, started, started_at, runner_name, run_id=run_id,
                         counts=staged_counts(stage), files=files)
     summary["phase_seconds"] = phases
+    if options.near_dup:
+        summary["near_duplicates"] = near_duplicates
 
     rate = options.max_reject_rate
     if rate is not None and summary["inputs"] and summary["rejects"] / summary["inputs"] > rate:

@@ -61,6 +61,8 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
         rows.append(("inputs", f"{int(inputs):,}"))
     rows.append(("articles", f"{int(summary.get('articles', 0)):,}"))
     rows += _duplicate_rows(summary.get("duplicates"))
+    if summary.get("near_duplicates") is not None:  # --near-dup: marked, not dropped
+        rows.append(("near-duplicates marked", f"{int(summary['near_duplicates']):,}"))
     rows.append(("rejects", f"{int(summary.get('rejects', 0)):,}"))
     rows += [(f"  {reason}", f"{n:,}") for reason, n in summary.get("rejects_by_reason", {}).items()]
     boilerplate = summary.get("boilerplate_by_rule", {})

@@ -15,6 +15,7 @@ __all__ = [
     "ARTICLE_SCHEMA",
     "REJECT_SCHEMA",
     "DUPLICATE_SCHEMA",
+    "SIGNATURE_SCHEMA",
     "Article",
     "Reject",
     "Removed",
@@ -74,6 +75,16 @@ REJECT_SCHEMA = pa.schema(
 
 # One row per input whose article was not written because another input, in this run or an
 # earlier one, has the same article_id (pipeline/dedupe.py).
+# Staging only, never committed: the MinHash signature of each article of a --near-dup run
+# (transforms/near_dup.py), read back by the launcher to mark near-duplicates.
+SIGNATURE_SCHEMA = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("minhash", pa.binary(), nullable=False),  # NUM_PERM little-endian uint32 values
+    ]
+)
+
 DUPLICATE_SCHEMA = pa.schema(
     [
         pa.field("source_uri", pa.string(), nullable=False),

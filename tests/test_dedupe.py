@@ -75,7 +75,8 @@ def test_near_dup_flag_marks_but_does_not_drop(tmp_path):
     write(tmp_path / "in", "b.txt", edited)
     write(tmp_path / "in", "c.txt", dump(6))
     summary = _run(tmp_path, "--near-dup")
-    assert summary["articles"] == 3 and summary["duplicates"] == 0
+    assert summary["articles"] == 3 and summary["duplicates"] == 0 and summary["near_duplicates"] == 1
+    assert not (tmp_path / "out" / "_signatures").exists()  # staging only, never committed
     articles = {r["source_uri"].rsplit("/", 1)[-1]: r for r in rows(tmp_path / "out" / "articles")}
     a, b = articles["a.txt"], articles["b.txt"]
     rep = min(a["article_id"], b["article_id"])
@@ -83,6 +84,43 @@ def test_near_dup_flag_marks_but_does_not_drop(tmp_path):
     assert sorted(v for v in marked.values() if v) == [rep]
     assert marked["c.txt"] is None
     assert sum(r["near_dup_of"] is None for r in articles.values()) == 2
+
+
+def _bodies(seed: int, n: int) -> list[tuple[str, str]]:
+    """n invented bodies: some unrelated, some edited copies of another (one to eight of their
+    sixty sentences changed), so that pairs fall on both sides of the threshold."""
+    import random
+
+    rnd = random.Random(seed)
+    words = [f"w{i}" for i in range(400)]
+    bodies: list[str] = []
+    for _ in range(n):
+        if bodies and rnd.random() < 0.6:
+            sentences = rnd.choice(bodies).split(". ")
+            for _ in range(rnd.randint(1, 8)):
+                sentences[rnd.randrange(len(sentences))] = " ".join(rnd.choices(words, k=9))
+            bodies.append(". ".join(sentences))
+        else:
+            bodies.append(". ".join(" ".join(rnd.choices(words, k=9)) for _ in range(60)))
+    return [(f"id-{rnd.getrandbits(32):08x}-{i}", b) for i, b in enumerate(bodies)]
+
+
+def test_launcher_clusters_from_disk_equal_datasketch_in_memory(tmp_path):
+    """pipeline/near_dup.py (SQLite, flat memory) finds exactly the clusters datasketch's LSH
+    index finds in memory, on bodies made to fall on both sides of the threshold."""
+    import sqlite3
+
+    from pipeline.near_dup import find_clusters
+    from transforms.near_dup import signature_row
+
+    for seed in range(4):
+        items = _bodies(seed, 60)
+        rows_ = [signature_row({"article_id": i, "source_uri": f"u{i}", "body": b}) for i, b in items]
+        expected = {m: r for m, r in clusters([(i, signature(b)) for i, b in items]).items() if m != r}
+        con = sqlite3.connect(str(tmp_path / f"run{seed}.sqlite"))
+        found = find_clusters(((r["article_id"], r["minhash"]) for r in rows_), con)
+        assert found == expected
+        assert len(set(expected.values())) >= 2  # several clusters to find
 
 
 def test_near_dup_off_leaves_near_dup_of_null(tmp_path):
@@ -153,7 +191,8 @@ def test_a_big_file_is_rewritten_in_pieces_without_its_losers(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipeline.dedupe import _GROUPS_PER_PIECE, drop_duplicates, duplicate_row
+    from pipeline.dedupe import drop_duplicates, duplicate_row
+    from pipeline.rewrite import GROUPS_PER_PIECE as _GROUPS_PER_PIECE
     from schemas.record import DUPLICATE_SCHEMA
 
     schema = pa.schema([("article_id", pa.string()), ("source_uri", pa.string()), ("body", pa.string())])

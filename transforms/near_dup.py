@@ -6,24 +6,28 @@ that representative itself, whose `near_dup_of` stays null. Clusters are connect
 components of pairs whose estimated Jaccard similarity reaches the threshold, so the
 result does not depend on the order in which a runner delivers articles.
 
-Scope: the articles of one run (exact duplicates count once: an id's signature is that of
-its record from the smallest source_uri, the one exact deduplication keeps). Uses `datasketch`, imported
-only when the flag is on.
+The pipeline computes each article's signature (`signature_row`, in parallel on the
+workers) and writes it to the run's staging directory; the launcher then finds the clusters
+from disk (pipeline/near_dup.py), so memory does not grow with the run. `clusters` is the
+same computation in memory, the reference the launcher's version is tested against.
+
+Scope: the articles of one run (exact duplicates count once: an article_id is a hash of the
+body, so every copy has the same signature). Uses `datasketch`, imported only when the flag
+is on.
 """
 from __future__ import annotations
 
 import re
 
-import apache_beam as beam
-
-__all__ = ["NUM_PERM", "THRESHOLD", "MarkNearDuplicates", "clusters", "signature"]
+__all__ = ["NUM_PERM", "THRESHOLD", "clusters", "jaccard", "lsh_bands", "signature", "signature_row"]
 
 THRESHOLD = 0.8
 NUM_PERM = 128
 _SHINGLE = 5
 _WORD = re.compile(r"\w+")
 # datasketch >= 2.0 names its permutation scheme; signatures travel between workers as plain
-# integers, so the scheme is fixed here rather than left to the library's default.
+# integers, so the scheme is fixed here rather than left to the library's default. Its
+# values are below 2**32, so a signature is stored as NUM_PERM 4-byte integers.
 _SCHEME = "affine32"
 
 
@@ -38,12 +42,39 @@ def signature(body: str, num_perm: int = NUM_PERM) -> list[int]:
     return [int(v) for v in minhash.hashvalues]
 
 
+def signature_row(row: dict) -> dict:
+    """The staged signature row of an article row: its id, its input and its MinHash."""
+    import numpy as np
+
+    # numpy raises OverflowError for a value past 32 bits: nothing is cut silently.
+    return {"article_id": row["article_id"], "source_uri": row["source_uri"],
+            "minhash": np.asarray(signature(row["body"]), dtype="<u4").tobytes()}
+
+
+def jaccard(a: bytes, b: bytes) -> float:
+    """The Jaccard similarity two stored signatures estimate: the share of equal values."""
+    import numpy as np
+
+    x, y = np.frombuffer(a, dtype="<u4"), np.frombuffer(b, dtype="<u4")
+    return int(np.count_nonzero(x == y)) / len(x)
+
+
+def lsh_bands(threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """(bands, rows per band) that datasketch's MinHashLSH picks for this threshold: two
+    signatures are candidates when all the values of one band are equal."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
 def clusters(signatures: list[tuple[str, list[int]]], threshold: float = THRESHOLD) -> dict[str, str]:
-    """{article_id: representative article_id} for every article in a cluster of two or more."""
+    """{article_id: representative article_id} for every article in a cluster of two or more,
+    in memory, with datasketch's own LSH index."""
     import numpy as np
     from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-    # One signature an id (a runner may deliver an element twice: Beam's Dask runner does here).
+    # One signature an id (a runner may deliver an element twice).
     signatures = sorted(dict(signatures).items())
     num_perm = len(signatures[0][1]) if signatures else NUM_PERM
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
@@ -53,57 +84,31 @@ def clusters(signatures: list[tuple[str, list[int]]], threshold: float = THRESHO
                                                  hashvalues=np.array(values, dtype=np.uint64)))
         lsh.insert(article_id, hashes[article_id])
     parent = {article_id: article_id for article_id in hashes}
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     for article_id, minhash in sorted(hashes.items()):
         for other in lsh.query(minhash):
             if other != article_id and minhash.jaccard(hashes[other]) >= threshold:
-                a, b = root(article_id), root(other)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)  # the smallest id becomes the root
+                union(parent, article_id, other)
+    return representatives(parent)
+
+
+def union(parent: dict[str, str], a: str, b: str) -> None:
+    """Joins the clusters of `a` and `b` (union-find; the smaller id becomes the root)."""
+    a, b = root(parent, a), root(parent, b)
+    if a != b:
+        parent[max(a, b)] = min(a, b)
+
+
+def root(parent: dict[str, str], x: str) -> str:
+    parent.setdefault(x, x)
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+def representatives(parent: dict[str, str]) -> dict[str, str]:
+    """{member: representative} for every cluster of two or more in a union-find forest."""
     groups: dict[str, list[str]] = {}
-    for article_id in hashes:
-        groups.setdefault(root(article_id), []).append(article_id)
+    for article_id in list(parent):
+        groups.setdefault(root(parent, article_id), []).append(article_id)
     return {member: rep for rep, members in groups.items() if len(members) > 1 for member in members}
-
-
-def _kept_signatures(entries: list[tuple[str, str, list[int]]]) -> list[tuple[str, list[int]]]:
-    """(article_id, signature) of the smallest source_uri per id, whatever the order."""
-    best: dict[str, tuple[str, list[int]]] = {}
-    for article_id, source_uri, values in entries:
-        if article_id not in best or source_uri < best[article_id][0]:
-            best[article_id] = (source_uri, values)
-    return [(article_id, values) for article_id, (_, values) in best.items()]
-
-
-def _cluster(entries: list[tuple[str, str, list[int]]], threshold: float) -> dict[str, str]:
-    return clusters(_kept_signatures(entries), threshold)
-
-
-def _mark(row: dict, representatives: dict[str, str]) -> dict:
-    rep = representatives.get(row["article_id"])
-    return row if rep is None or rep == row["article_id"] else {**row, "near_dup_of": rep}
-
-
-class MarkNearDuplicates(beam.PTransform):
-    """Article rows in, the same rows out with `near_dup_of` set for near-duplicates."""
-
-    def __init__(self, threshold: float = THRESHOLD):
-        super().__init__()
-        self._threshold = threshold
-
-    def expand(self, articles):
-        representatives = (
-            articles
-            | "Signatures" >> beam.Map(
-                lambda row: (row["article_id"], row["source_uri"], signature(row["body"])))
-            | "AllSignatures" >> beam.combiners.ToList()
-            | "Cluster" >> beam.Map(_cluster, self._threshold)
-        )
-        return articles | "SetNearDupOf" >> beam.Map(
-            _mark, representatives=beam.pvalue.AsSingleton(representatives))
