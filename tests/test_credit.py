@@ -388,3 +388,21 @@ def test_split_credit_more_glue_styles(line, caption, credit):
 )
 def test_split_credit_leaves_captions_without_credit_whole(line):
     assert split_credit(line, VOCAB) == (line, None)
+
+
+@pytest.mark.parametrize("unit", ["the pier)dpa ", "the pier.dpa ", "The pier. AP ", "pierDpa ", "Foto: x "])
+def test_a_long_caption_is_read_for_a_credit_only_at_its_end(monkeypatch, unit):
+    """Regression: every glue point or sentence end of a caption was checked against the whole
+    rest of it, so a 65 kB caption took seconds and a 200 kB one minutes. A credit is at most
+    max_chars long, so only the caption's end is looked at, however long the caption."""
+    from transforms import credit
+
+    seen: list[int] = []
+    for name in ("is_credit", "_strong", "_credit_words"):
+        real = getattr(credit, name)
+        monkeypatch.setattr(credit, name, lambda text, *a, _real=real, **k: seen.append(len(text)) or _real(text, *a, **k))
+    caption = unit * 5000 + "at dusk"
+    split_credit(caption, VOCAB)
+    split_credit(caption, VOCAB, alt=caption[: len(caption) // 2 + 3])
+    assert max(seen, default=0) <= VOCAB.max_chars + len(unit)
+    assert len(seen) < 200

@@ -194,12 +194,17 @@ def split_credit(
         hit = _split_after_alt(caption, alt, vocab)
         if hit:
             return hit
+    # A credit is at most max_chars long (is_credit), so only the end of the caption is read
+    # as one: a long caption with many glue points or sentence ends stays linear.
+    start = len(caption) - vocab.max_chars
     for i, kind in _glue_points(caption):
+        if i < start:
+            continue
         head, tail = caption[:i].rstrip(), caption[i:].strip()
         if len(head) >= 2 and _glue_accepts(kind, tail, vocab):
             return head, tail
     # 'caption text. Photo: Jane Doe' / '... Foto: dpa' after a space (every label ends in ':').
-    for m in _WORD_START.finditer(caption) if ":" in caption else ():
+    for m in _WORD_START.finditer(caption, max(0, start)) if ":" in caption else ():
         tail = caption[m.start():]
         if vocab.label_re.match(tail) and is_credit(tail, vocab, weak_ok=True):
             return caption[: m.start()].rstrip(" |-–—,"), _strip_label_parens(tail)
@@ -207,8 +212,10 @@ def split_credit(
     if m and m.start() > 0 and _strong(m.group(1), vocab) and is_credit(m.group(1), vocab, weak_ok=False):
         return caption[: m.start()].rstrip(), m.group(1).strip()
     # 'caption text. Jane Doe/AP' after a space: only a plain credit (an agency, a '/').
-    for m in _AFTER_SENTENCE.finditer(caption):
+    for m in _AFTER_SENTENCE.finditer(caption, max(0, start - 8)):
         tail = caption[m.end():]
+        if len(tail) > vocab.max_chars:
+            continue
         if _strong(tail, vocab) and _credit_words(tail, vocab) and is_credit(tail, vocab, weak_ok=False):
             return caption[: m.end()].rstrip(), tail
     return caption, None
@@ -223,9 +230,10 @@ def _split_after_alt(caption: str, alt: str, vocab: CreditVocabulary) -> tuple[s
     if caption in alt:
         return None  # the caption repeats (part of) the alt text and adds nothing: no credit
     best = None
+    start = len(caption) - vocab.max_chars  # a credit is at most max_chars long
     for i, kind in _glue_points(caption):
         head = caption[:i]
-        if len(head) < max(8, len(caption) // 2) or head not in alt:
+        if i < start or len(head) < max(8, len(caption) // 2) or head not in alt:
             continue
         tail = caption[i:].strip()
         if kind in (_NEEDS_STRONG, _LOWER_AFTER_PUNCT) and not _credit_words(tail, vocab):
