@@ -120,6 +120,20 @@ VOCAB = load_rules().credits
          "eThekwini Municipality / Facebook"),
         # A CJK credit glued to a caption in another script.
         ("Die Ministerin im Landtag代表", "Die Ministerin im Landtag", "代表"),
+        # Labels and agencies of other languages; a label may end in a full stop.
+        ("Most w centrum miasta.Fot. Jan Kowal/PAP", "Most w centrum miasta.", "Fot. Jan Kowal/PAP"),
+        ("Most w centrum miasta. Fot. PAP", "Most w centrum miasta.", "Fot. PAP"),
+        ("Мост через реку. Фото: ТАСС", "Мост через реку.", "Фото: ТАСС"),
+        ("Мост через реку (ТАСС)", "Мост через реку", "ТАСС"),
+        ("Die Brücke im Zentrum. Quelle: Stadt Bern", "Die Brücke im Zentrum.", "Quelle: Stadt Bern"),
+        ("De brug in het centrum. Beeld: ANP", "De brug in het centrum.", "Beeld: ANP"),
+        ("Il ponte in centro città (Ansa)", "Il ponte in centro città", "Ansa"),
+        ("Die Brücke im Zentrum, Foto： dpa", "Die Brücke im Zentrum", "Foto： dpa"),
+        # Full-width brackets; a CJK credit starts at its agency word.
+        ("都心の橋（共同）", "都心の橋", "共同"),
+        ("都心の橋。石川共同通信社", "都心の橋。石川", "共同通信社"),
+        # A web address as the credit: its dot is no glue.
+        ("Brúin í miðborginni.frettir.is/Jón Jónsson", "Brúin í miðborginni.", "frettir.is/Jón Jónsson"),
         # Separators between the parts of a glued credit.
         ("Boats rest in the harbour.Jane Roe | The Courier", "Boats rest in the harbour.",
          "Jane Roe | The Courier"),

@@ -19,9 +19,11 @@ _QUOTES = set("\"'”“’»«")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _CASE_GLUE = re.compile(r"[a-z][A-Z]")
 _PUNCT_GLUE = re.compile(r"\w[.!?]\w")
+# 'm.Jane' in 'p.m.Jane Roe/AP': a full stop glued to a capital; a domain ('mbl.is/Jane') is not.
+_INITIAL_GLUE = re.compile(r"\w[.!?][A-Z]")
 _MAX_CJK_CREDIT = 20  # characters of a CJK credit glued to a caption in another script
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]+")
-_PAREN_CREDIT = re.compile(r"\s*\(([^()]{2,90})\)$")
+_PAREN_CREDIT = re.compile(r"\s*[(（]([^()（）]{2,90})[)）]$")  # ASCII or full-width brackets
 # The only characters _glue_points needs to look at, a superset of its glue points: a letter
 # or digit not after a space (an ASCII lower-case one only after sentence punctuation, a
 # closing bracket or quote, or a CJK character), '(' not after a space, and '©'. Most of a
@@ -94,9 +96,11 @@ def is_credit(text: str, vocab: CreditVocabulary, *, weak_ok: bool) -> bool:
         return False
     if text[0].islower() and not _strong(text, vocab):
         return False
-    if _GLUED_SENTENCE.search(text) or text.count("(") != text.count(")"):
+    label = vocab.label_re.match(text)
+    body = text[label.end():] if label else text  # 'Fot. Jan Roe': the label's stop ends no sentence
+    if _GLUED_SENTENCE.search(body) or text.count("(") != text.count(")"):
         return False
-    if _SENTENCE_BREAK.search(text):
+    if _SENTENCE_BREAK.search(body):
         return False
     if _SENTENCE_END.search(text) and not re.search(r"(?:\b[A-Z]|\b(?:Inc|Ltd|Co|Jr|Sr))\.$", text):
         return False
@@ -156,11 +160,12 @@ def _glue_points(caption: str) -> list[tuple[int, str]]:
 def _glue_accepts(kind: str, tail: str, vocab: CreditVocabulary) -> bool:
     if kind == _AFTER_PUNCT:
         return is_credit(tail, vocab, weak_ok=True)
-    if kind == _CJK_ONLY:
-        return bool(_CJK_RUN.fullmatch(tail)) and is_credit(tail, vocab, weak_ok=False)
+    if kind == _CJK_ONLY:  # the agency word starts right here: '石川|共同通信社', not '石|川共同通信社'
+        return (bool(_CJK_RUN.fullmatch(tail)) and vocab.agency_re.match(tail) is not None
+                and is_credit(tail, vocab, weak_ok=False))
     if kind == _SCRIPT:  # a caption in another script, then a CJK credit: the script change is the glue
         return bool(_CJK_RUN.fullmatch(tail)) and len(tail) <= _MAX_CJK_CREDIT
-    if kind == _LOWER_AFTER_PUNCT and not _PUNCT_GLUE.search(tail.split(" ", 1)[0]):
+    if kind == _LOWER_AFTER_PUNCT and not _INITIAL_GLUE.search(tail.split(" ", 1)[0]):
         # After a sentence end the credit starts here, even when its first word has a case
         # change inside ('eThekwini Municipality / Facebook').
         return _strong(tail, vocab) and _credit_words(tail, vocab) and is_credit(tail, vocab, weak_ok=False)
@@ -203,8 +208,8 @@ def split_credit(
         head, tail = caption[:i].rstrip(), caption[i:].strip()
         if len(head) >= 2 and _glue_accepts(kind, tail, vocab):
             return head, tail
-    # 'caption text. Photo: Jane Doe' / '... Foto: dpa' after a space (every label ends in ':').
-    for m in _WORD_START.finditer(caption, max(0, start)) if ":" in caption else ():
+    # 'caption text. Photo: Jane Doe' / '... Foto: dpa' after a space (a label ends in ':' or '.').
+    for m in _WORD_START.finditer(caption, max(0, start)) if ":" in caption or "：" in caption or ". " in caption else ():
         tail = caption[m.start():]
         if vocab.label_re.match(tail) and is_credit(tail, vocab, weak_ok=True):
             return caption[: m.start()].rstrip(" |-–—,"), _strip_label_parens(tail)

@@ -95,7 +95,8 @@ def _credits(table: dict) -> CreditVocabulary:
         agency_re=_words_re(agencies),
         label_re=re.compile(
             r"^\(?(?:" + "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True))
-            + r")\s*:\s*", re.IGNORECASE),
+            # 'Photo: ', 'Foto：' (full-width colon), or a label ending in a full stop: 'Fot. '
+            + r")(?:\s*[:：]\s*|(?<=\.)\s+)", re.IGNORECASE),
     )
 
 
