@@ -8,7 +8,7 @@ from transforms.rules import CreditVocabulary
 __all__ = ["is_credit", "split_credit"]
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
-# Inside a credit, '. ' may only follow an initial ('Robert F. Bukaty').
+# Inside a credit, '. ' may only follow an initial ('Jane F. Roe').
 _SENTENCE_BREAK = re.compile(r"(?<![\s(/.][A-Z])(?<!^[A-Z])[.!?] ")
 # 'an.Andreas': a sentence glued to the next, so this is a caption with a credit, not a credit.
 _DOUBLED_WORD = re.compile(r"(?<!\S)(\w{3,})\1(?=\s)")
@@ -64,7 +64,7 @@ def _credit_words(text: str, vocab: CreditVocabulary) -> bool:
 
 
 def _name_like(text: str, vocab: CreditVocabulary) -> bool:
-    """A short run of capitalised words: 'Miles Lilley', 'Montage', 'NPA', 'Jane Roe | Post'."""
+    """A short run of capitalised words: 'Jane Roe', 'Montage', 'NPA', 'Jane Roe | Post'."""
     words = [word for word in text.split() if word not in _SEPARATORS]
     if not 1 <= len(words) <= vocab.max_name_words:
         return False
@@ -84,7 +84,7 @@ def is_credit(text: str, vocab: CreditVocabulary, *, weak_ok: bool) -> bool:
     """Whether `text` reads as a photo credit.
 
     Args:
-        weak_ok: also accept a bare name ('Miles Lilley') with no agency word or label;
+        weak_ok: also accept a bare name ('Jane Roe') with no agency word or label;
             callers pass True only where the position already suggests a credit.
     """
     text = text.strip()
@@ -113,14 +113,14 @@ def is_credit(text: str, vocab: CreditVocabulary, *, weak_ok: bool) -> bool:
 _AFTER_PUNCT = "punct"  # 'stellen.Jane Roe': any credit-like text, even a bare name
 _NEEDS_STRONG = "strong"  # 'stellen.dpa', 'BerlinREUTERS/Jane': only a credit with an agency, label or '/'
 _CJK_ONLY = "cjk"  # '石川共同通信社': only a CJK agency word
-_DOUBLED = "doubled"  # 'eThekwinieThekwini Municipality / Facebook': a strong credit
-_LOWER_AFTER_PUNCT = "lower"  # 'power.eThekwini Municipality / Facebook': a strong credit
-_SCRIPT = "script"  # 'Migrationsbereich代表': a short CJK run after other script
+_DOUBLED = "doubled"  # 'eLangenieLangeni Council / Facebook': a strong credit
+_LOWER_AFTER_PUNCT = "lower"  # 'roof.eLangeni Council / Facebook': a strong credit
+_SCRIPT = "script"  # 'im Landtag代表': a short CJK run after another script
 
 
 def _glue_points(caption: str) -> list[tuple[int, str]]:
     """Positions where a credit may start without a space, with the kind of evidence."""
-    # A credit that starts with the word the caption ends with: 'in eThekwinieThekwini Municipality'.
+    # A credit that starts with the word the caption ends with: 'in eLangenieLangeni Council'.
     # It goes first: the case change inside the repeated word is no glue.
     points = [(m.start() + len(m.group(1)), _DOUBLED) for m in _DOUBLED_WORD.finditer(caption)]
     for candidate in _GLUE_CANDIDATE.finditer(caption, 1):
@@ -146,7 +146,7 @@ def _glue_points(caption: str) -> list[tuple[int, str]]:
         elif (prev.islower() or prev.isdigit()) and cur.isupper():
             points.append((i, _NEEDS_STRONG))
         elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and caption[i + 1:i + 2].islower():
-            points.append((i, _NEEDS_STRONG))  # an acronym ends and a name begins: 'EPVFlorion'
+            points.append((i, _NEEDS_STRONG))  # an acronym ends and a name begins: 'EPVJane'
         elif cur >= "\u3040" and _CJK.match(cur) and prev.isalpha() and not _CJK_RUN.search(caption, 0, i):
             points.append((i, _SCRIPT))  # a caption with no CJK at all, then CJK
         elif prev >= "\u3040" and _CJK.match(prev):  # every _CJK character is >= U+3040
@@ -160,14 +160,14 @@ def _glue_points(caption: str) -> list[tuple[int, str]]:
 def _glue_accepts(kind: str, tail: str, vocab: CreditVocabulary) -> bool:
     if kind == _AFTER_PUNCT:
         return is_credit(tail, vocab, weak_ok=True)
-    if kind == _CJK_ONLY:  # the agency word starts right here: '石川|共同通信社', not '石|川共同通信社'
+    if kind == _CJK_ONLY:  # the agency word starts right here: '山田|共同通信社', not '山|田共同通信社'
         return (bool(_CJK_RUN.fullmatch(tail)) and vocab.agency_re.match(tail) is not None
                 and is_credit(tail, vocab, weak_ok=False))
     if kind == _SCRIPT:  # a caption in another script, then a CJK credit: the script change is the glue
         return bool(_CJK_RUN.fullmatch(tail)) and len(tail) <= _MAX_CJK_CREDIT
     if kind == _LOWER_AFTER_PUNCT and not _INITIAL_GLUE.search(tail.split(" ", 1)[0]):
         # After a sentence end the credit starts here, even when its first word has a case
-        # change inside ('eThekwini Municipality / Facebook').
+        # change inside ('eLangeni Council / Facebook').
         return _strong(tail, vocab) and _credit_words(tail, vocab) and is_credit(tail, vocab, weak_ok=False)
     # A case change inside a word ('iPhone') is no glue unless what follows is plainly a
     # credit: an agency, label or '/', made of credit words, or a name in capitals.
@@ -175,7 +175,7 @@ def _glue_accepts(kind: str, tail: str, vocab: CreditVocabulary) -> bool:
         return _strong(tail, vocab) and _credit_words(tail, vocab) and is_credit(tail, vocab, weak_ok=False)
     first_word = tail.split(" ", 1)[0]
     if _CASE_GLUE.search(first_word) and not vocab.agency_re.match(tail):
-        return False  # 'e|ThekwiniBild: dpa': the glue is further on (but 'NurPhoto' is an agency)
+        return False  # 'e|LangeniBild: dpa': the glue is further on (but 'NurPhoto' is an agency)
     if tail[:1].islower() and _PUNCT_GLUE.search(first_word):
         return False  # 'p.|m.Jane Roe/AP': the glue is further on
     plain_credit = _strong(tail, vocab) and _credit_words(tail, vocab)

@@ -189,7 +189,7 @@ def _image_block(
         return [], lines  # the whole dump is one block: no body would be left
     if 2 <= len(first) <= _MAX_HEAD_LINES and (
             not _is_wrapped(first) or split_credit(first[-1].text, rules.credits)[1] is not None):
-        # Lines that read on like a wrapped paragraph ('"60 bleibt 60": ...' after an alt
+        # Lines that read on like a wrapped paragraph ('"Fair pay now": ...' after an alt
         # line) are still an image block when the last one ends in a glued credit.
         return first, lines[len(first):]
     if len(first) == 1:
