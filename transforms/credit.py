@@ -19,7 +19,7 @@ _QUOTES = set("\"'”“’»«")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _CASE_GLUE = re.compile(r"[a-z][A-Z]")
 _PUNCT_GLUE = re.compile(r"\w[.!?]\w")
-# 'm.Jane' in 'p.m.Jane Roe/AP': a full stop glued to a capital; a domain ('mbl.is/Jane') is not.
+# 'm.Jane' in 'p.m.Jane Roe/AP': a full stop glued to a capital; a web address ('site.is/Jane') is not.
 _INITIAL_GLUE = re.compile(r"\w[.!?][A-Z]")
 _MAX_CJK_CREDIT = 20  # characters of a CJK credit glued to a caption in another script
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]+")
@@ -209,7 +209,8 @@ def split_credit(
         if len(head) >= 2 and _glue_accepts(kind, tail, vocab):
             return head, tail
     # 'caption text. Photo: Jane Doe' / '... Foto: dpa' after a space (a label ends in ':' or '.').
-    for m in _WORD_START.finditer(caption, max(0, start)) if ":" in caption or "：" in caption or ". " in caption else ():
+    maybe_label = ":" in caption or "：" in caption or ". " in caption
+    for m in _WORD_START.finditer(caption, max(0, start)) if maybe_label else ():
         tail = caption[m.start():]
         if vocab.label_re.match(tail) and is_credit(tail, vocab, weak_ok=True):
             return caption[: m.start()].rstrip(" |-–—,"), _strip_label_parens(tail)

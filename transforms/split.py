@@ -113,6 +113,8 @@ def _demote_body_markers(lines: list[Line]) -> list[Line]:
     ordinary paragraphs alternate ('– A quote.' / 'Text.' / '– Another.'), the marker is the
     body's own style (dialogue dashes, a numbered list in the text), not a summary list: each
     paragraph starting with it is a paragraph, the first one included."""
+    if not any(line.kind == BULLET and not line.indent for line in lines):
+        return lines  # the common case: no marked line at the margin
     blocks: dict[int, list[Line]] = {}
     for line in lines:
         blocks.setdefault(line.block, []).append(line)
