@@ -117,9 +117,9 @@ def _without_cli_flags(argv: list[str]) -> list[str]:
 
 def _run_command(argv: list[str]) -> int:
     _quiet_logging("-v" in argv or "--verbose" in argv)
-    from pipeline.options import IngestOptions
+    from pipeline.options import LOCAL_RUNNERS, IngestOptions
     from pipeline.progress import ProgressMonitor, choose_mode
-    from pipeline.run import _LOCAL_RUNNERS, RunFailed, UsageError, run
+    from pipeline.run import RunFailed, UsageError, run
     from pipeline.summary import print_summary
 
     parser = _ingest_parser()
@@ -132,7 +132,7 @@ def _run_command(argv: list[str]) -> int:
         parser.error("--progress_interval must be a positive number of seconds")
     options = IngestOptions(_without_cli_flags(argv))
     requested = "log" if args.verbose and args.progress == "auto" else args.progress
-    mode = choose_mode(requested, sys.stderr, local=args.runner in _LOCAL_RUNNERS)
+    mode = choose_mode(requested, sys.stderr, local=args.runner in LOCAL_RUNNERS)
     try:
         with ProgressMonitor(mode, sys.stderr, interval=args.progress_interval):
             summary = run(options)

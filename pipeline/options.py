@@ -12,7 +12,8 @@ from transforms.formats import FORMATS
 __all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "MARKUPS", "IngestOptions", "default_input", "jsonl_field_map",
            "one_local_worker"]
 
-# --runner values that mean the in-process FnApiRunner (the offline default).
+# --runner values that mean "run here": served by the in-process FnApiRunner, which needs no
+# download (Beam's DirectRunner would otherwise first try to fetch the Prism binary).
 LOCAL_RUNNERS = frozenset({None, "", "DirectRunner", "direct", "FnApiRunner"})
 
 DEFAULT_OUTPUT = "out"

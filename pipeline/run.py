@@ -49,9 +49,6 @@ from transforms.rules import RulesError, load_rules
 __all__ = ["RunFailed", "UsageError", "run", "summarise"]
 
 _LOG = logging.getLogger("article_ingest")
-# Runner names that mean "run here": served by the in-process portable runner, which needs
-# no download. Beam's DirectRunner would otherwise first try to fetch the Prism binary.
-_LOCAL_RUNNERS = LOCAL_RUNNERS
 
 
 class UsageError(Exception):
@@ -118,7 +115,7 @@ def _validate_output(output: str) -> None:
 
 def _runner(options: IngestOptions):
     name = options.view_as(StandardOptions).runner
-    if name in _LOCAL_RUNNERS:
+    if name in LOCAL_RUNNERS:
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
         return FnApiRunner(), "FnApiRunner (local, offline)"
