@@ -24,8 +24,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.commit import list_dataset_files
-from pipeline.rewrite import parquet_files, read_columns, rewrite_files
+from pipeline.storage.commit import list_dataset_files
+from pipeline.storage.rewrite import parquet_files, read_columns, rewrite_files
 from schemas.record import DUPLICATE_SCHEMA, SCHEMA_VERSION
 from transforms.partition import (
     arrow_table,
@@ -103,7 +103,7 @@ def dedupe_staged(stage: str, con: sqlite3.Connection, state_db: str | None, *, 
     """Finds the duplicates among a run's staged articles, writes them under
     `stage/duplicates/` and removes them from `stage/articles/`. Returns how many.
 
-    `con` is the run's database (pipeline.inputs.RunDb), `state_db` the state database of
+    `con` is the run's database (pipeline.storage.inputs.RunDb), `state_db` the state database of
     earlier runs (None for a full run).
     """
     _collect_keys(con, stage)

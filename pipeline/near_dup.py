@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.rewrite import parquet_files, read_columns, rewrite_files
+from pipeline.storage.rewrite import parquet_files, read_columns, rewrite_files
 from transforms.beam import ARTICLES, SIGNATURES
 from transforms.near_dup import THRESHOLD, jaccard, lsh_bands, representatives, root, union
 
@@ -30,7 +30,7 @@ _BATCH = 10_000
 
 def mark_staged(stage: str, con: sqlite3.Connection, threshold: float = THRESHOLD) -> int:
     """Marks the near-duplicates among a run's staged articles; returns how many articles
-    got a `near_dup_of`. `con` is the run's database (pipeline.inputs.RunDb)."""
+    got a `near_dup_of`. `con` is the run's database (pipeline.storage.inputs.RunDb)."""
     marks = find_clusters(_staged_signatures(stage), con, threshold)
     return set_near_dup_of(f"{stage}/{ARTICLES}", marks)
 

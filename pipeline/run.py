@@ -6,6 +6,7 @@ incremental state (pipeline/commit.py), so a failed or killed run is simply retr
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -20,7 +21,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import StandardOptions
 
-from pipeline.commit import (
+from pipeline.storage.commit import (
     Manifest,
     commit,
     discard,
@@ -32,9 +33,9 @@ from pipeline.commit import (
 )
 from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
-from pipeline.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
+from pipeline.storage.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
 from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
-from pipeline.state import (
+from pipeline.storage.state import (
     copy_file,
     forget_state_db,
     is_local,
@@ -232,13 +233,29 @@ def _local_work_dir(stage: str) -> str:
     return tempfile.mkdtemp(prefix="article-ingest-run-")
 
 
-def run(options: IngestOptions) -> dict:
-    """Runs the job to completion, commits it and returns the summary (also OUTPUT/run.json).
+@dataclasses.dataclass
+class _Run:
+    """One run's plan and what its phases found, handed from phase to phase."""
 
-    Raises UsageError for a bad command line and RunFailed when the run's output must not be
-    committed (--max_reject_rate); any other exception is a failed run. In each case nothing
-    is committed and the incremental state is unchanged.
-    """
+    options: IngestOptions
+    output: str
+    run_id: str
+    started: float
+    started_at: dt.datetime
+    runner: object
+    runner_name: str
+    replace: bool
+    state: object
+    stage: str
+    work: str
+    phases: dict[str, float] = dataclasses.field(default_factory=dict)
+    files: dict[str, int] = dataclasses.field(default_factory=dict)
+    result: object = None
+    near_duplicates: int = 0
+
+
+def _plan(options: IngestOptions) -> _Run:
+    """Validate the command line, recover killed runs, and lay out the run's staging area."""
     _validate(options)
     started, started_at = time.monotonic(), dt.datetime.now(dt.timezone.utc)
     run_id = new_run_id(started_at)
@@ -246,78 +263,109 @@ def run(options: IngestOptions) -> dict:
     for old_run, outcome in recover(output):
         _LOG.warning("run %s was interrupted; its output was %s", old_run, outcome.replace("_", " "))
     runner, runner_name = _runner(options)
-
     replace = not options.incremental or options.full_refresh
     state = load_state(output)
     if not replace:
         migrate_legacy(output, state)  # state written by the first release
         if state.last_run_id is None:
             forget_state_db(output)  # no state.json: a database left without it is stale
-
     stage = staging_dir(output, run_id)
-    work = _local_work_dir(stage)
-    db = RunDb(os.path.join(work, RUN_DB))
-    phases: dict[str, float] = {}
-    try:
-        clock = time.monotonic()
-        matched = db.add_matches(_matched_files(options.input))
-        unchanged = 0
-        if not replace:
-            with state_db(output) as committed:
-                unchanged = db.skip_unchanged(committed)
-        todo = matched - unchanged
-        result = None
-        near_duplicates = 0
-        if todo:
-            chunks = write_input_list(f"{stage}/{INPUT_LIST}", db.todo(), todo)
-            db.release_memory()
-            clock = _lap(phases, "match", clock)
-            pipeline = beam.Pipeline(runner=runner, options=options)
-            build_pipeline(pipeline, options, ingested_at=started_at, run_id=run_id, target=stage,
-                           chunks=chunks)
-            result = pipeline.run()
-            try:
-                result.wait_until_finish()
-            finally:
-                client = getattr(result, "client", None)  # the Dask runner's own client
-                if client is not None:
-                    client.close()
-            clock = _lap(phases, "pipeline", clock)
-            # Duplicates out of the staged article files, decided from disk.
-            with state_db(output) as committed:
-                dedupe_staged(stage, db.con, None if replace else committed, detected_at=started_at,
-                              run_id=run_id, partition_by=side_partition(options),
-                              ingest_date=started_at.date().isoformat(), codec=options.parquet_codec)
-            clock = _lap(phases, "dedupe", clock)
-            if options.near_dup:
-                from pipeline.near_dup import mark_staged
+    return _Run(options, output, run_id, started, started_at, runner, runner_name, replace,
+                state, stage, _local_work_dir(stage))
 
-                near_duplicates = mark_staged(stage, db.con)
-                _lap(phases, "near_dup", clock)
-        else:
-            _lap(phases, "match", clock)
+
+def _execute(plan: _Run, db: RunDb) -> int:
+    """Match the inputs, skip the unchanged ones, and run the Beam job over the rest.
+
+    Returns how many files the job processed."""
+    options, clock = plan.options, time.monotonic()
+    matched = db.add_matches(_matched_files(options.input))
+    unchanged = 0
+    if not plan.replace:
+        with state_db(plan.output) as committed:
+            unchanged = db.skip_unchanged(committed)
+    todo = matched - unchanged
+    plan.files = {"matched": matched, "processed": todo, "unchanged": unchanged}
+    if not todo:
+        _lap(plan.phases, "match", clock)
+        return 0
+    chunks = write_input_list(f"{plan.stage}/{INPUT_LIST}", db.todo(), todo)
+    db.release_memory()
+    clock = _lap(plan.phases, "match", clock)
+    pipeline = beam.Pipeline(runner=plan.runner, options=options)
+    build_pipeline(pipeline, options, ingested_at=plan.started_at, run_id=plan.run_id,
+                   target=plan.stage, chunks=chunks)
+    plan.result = pipeline.run()
+    try:
+        plan.result.wait_until_finish()
+    finally:
+        client = getattr(plan.result, "client", None)  # the Dask runner's own client
+        if client is not None:
+            client.close()
+    _lap(plan.phases, "pipeline", clock)
+    return todo
+
+
+def _post_process(plan: _Run, db: RunDb) -> None:
+    """Steps over the staged files that need the whole run: duplicates, near-duplicates."""
+    clock, options = time.monotonic(), plan.options
+    with state_db(plan.output) as committed:
+        dedupe_staged(plan.stage, db.con, None if plan.replace else committed,
+                      detected_at=plan.started_at, run_id=plan.run_id,
+                      partition_by=side_partition(options),
+                      ingest_date=plan.started_at.date().isoformat(), codec=options.parquet_codec)
+    clock = _lap(plan.phases, "dedupe", clock)
+    if options.near_dup:
+        from pipeline.near_dup import mark_staged
+
+        plan.near_duplicates = mark_staged(plan.stage, db.con)
+        _lap(plan.phases, "near_dup", clock)
+
+
+def _summary(plan: _Run) -> dict:
+    summary = summarise(plan.result, plan.options, plan.started, plan.started_at, plan.runner_name,
+                        run_id=plan.run_id, counts=staged_counts(plan.stage), files=plan.files)
+    summary["phase_seconds"] = plan.phases
+    if plan.options.near_dup:
+        summary["near_duplicates"] = plan.near_duplicates
+    return summary
+
+
+def _gate(plan: _Run, summary: dict) -> None:
+    """--max_reject_rate: a run over it records its failure, discards its output and raises."""
+    rate = plan.options.max_reject_rate
+    if rate is None or not summary["inputs"] or summary["rejects"] / summary["inputs"] <= rate:
+        return
+    share = summary["rejects"] / summary["inputs"]
+    summary["status"] = "failed: reject rate"
+    write_run_record(plan.output, summary, latest=False)
+    discard(plan.output, plan.run_id)
+    raise RunFailed(f"{summary['rejects']} of {summary['inputs']} inputs rejected ({share:.1%}), "
+                    f"over --max_reject_rate={rate}; nothing was committed", summary)
+
+
+def run(options: IngestOptions) -> dict:
+    """Runs the job to completion, commits it and returns the summary (also OUTPUT/run.json).
+
+    Phases: plan, execute, post-process, gate, commit. Raises UsageError for a bad command
+    line and RunFailed when the run's output must not be committed (--max_reject_rate); any
+    other exception is a failed run. In each case nothing is committed and the incremental
+    state is unchanged.
+    """
+    plan = _plan(options)
+    db = RunDb(os.path.join(plan.work, RUN_DB))
+    try:
+        if _execute(plan, db):
+            _post_process(plan, db)
     finally:
         db.close()
-    if work != stage:  # the commit applies the run's rows to the state from the staging directory
-        copy_file(db.path, f"{stage}/{RUN_DB}")
-        shutil.rmtree(work, ignore_errors=True)
-    files = {"matched": matched, "processed": todo, "unchanged": unchanged}
-    summary = summarise(result, options, started, started_at, runner_name, run_id=run_id,
-                        counts=staged_counts(stage), files=files)
-    summary["phase_seconds"] = phases
-    if options.near_dup:
-        summary["near_duplicates"] = near_duplicates
-
-    rate = options.max_reject_rate
-    if rate is not None and summary["inputs"] and summary["rejects"] / summary["inputs"] > rate:
-        share = summary["rejects"] / summary["inputs"]
-        summary["status"] = "failed: reject rate"
-        write_run_record(output, summary, latest=False)
-        discard(output, run_id)
-        raise RunFailed(f"{summary['rejects']} of {summary['inputs']} inputs rejected ({share:.1%}), "
-                        f"over --max_reject_rate={rate}; nothing was committed", summary)
-
-    commit(output, Manifest.plan(output, run_id, replace=replace, state=state, summary=summary))
+    if plan.work != plan.stage:  # the commit applies the run's rows to the state from staging
+        copy_file(db.path, f"{plan.stage}/{RUN_DB}")
+        shutil.rmtree(plan.work, ignore_errors=True)
+    summary = _summary(plan)
+    _gate(plan, summary)
+    commit(plan.output, Manifest.plan(plan.output, plan.run_id, replace=plan.replace,
+                                      state=plan.state, summary=summary))
     return summary
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from _dumps import content, dump, rows, write
 
-from pipeline.commit import recover
+from pipeline.storage.commit import recover
 from pipeline.options import IngestOptions
 from pipeline.run import run
-from pipeline.state import committed_inputs
+from pipeline.storage.state import committed_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHERS = ["Pier Bulletin", "Coast Weekly", "Shore Times", "Tide News"]
@@ -38,7 +38,7 @@ sys.exit(main(sys.argv[1:]))
 """
 _DIE_MID_COMMIT = """
 import os, signal, sys
-import pipeline.commit as commit_module
+import pipeline.storage.commit as commit_module
 real, moved = commit_module._move, []
 def move(src, dst):
     real(src, dst)
@@ -141,7 +141,7 @@ def test_killed_mid_commit_is_rolled_forward_by_the_next_run(tmp_path):
 
 
 def test_recovery_removes_temp_files_a_killed_atomic_write_left(tmp_path):
-    from pipeline.commit import recover
+    from pipeline.storage.commit import recover
 
     out = tmp_path / "out"
     (out / "_runs").mkdir(parents=True)

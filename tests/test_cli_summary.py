@@ -6,7 +6,7 @@ import json
 import pytest
 
 from pipeline.cli import main
-from pipeline.summary import format_duration, format_summary, summary_rows
+from pipeline.cli.summary import format_duration, format_summary, summary_rows
 
 SUMMARY = {
     "output": "out",

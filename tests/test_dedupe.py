@@ -192,7 +192,7 @@ def test_a_big_file_is_rewritten_in_pieces_without_its_losers(tmp_path):
     import pyarrow.parquet as pq
 
     from pipeline.dedupe import drop_duplicates, duplicate_row
-    from pipeline.rewrite import GROUPS_PER_PIECE as _GROUPS_PER_PIECE
+    from pipeline.storage.rewrite import GROUPS_PER_PIECE as _GROUPS_PER_PIECE
     from schemas.record import DUPLICATE_SCHEMA
 
     schema = pa.schema([("article_id", pa.string()), ("source_uri", pa.string()), ("body", pa.string())])

@@ -20,9 +20,9 @@ from schemas import reasons
 from schemas.record import Article, Reject, Removed
 from transforms.context import IngestContext
 from transforms.formats import html
-from transforms.formats.html_blocks import clean_text
-from transforms.formats.html_lines import furniture_lines
-from transforms.formats.html_rules import html_vocabulary
+from transforms.formats.html.blocks import clean_text
+from transforms.formats.html.lines import furniture_lines
+from transforms.formats.html.rules import html_vocabulary
 from transforms.ids import article_id
 from transforms.normalize import normalize_line
 from transforms.rules import load_rules

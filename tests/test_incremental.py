@@ -8,7 +8,7 @@ from _dumps import content, dump, rows, write
 
 from pipeline.options import IngestOptions
 from pipeline.run import RunFailed, UsageError, run
-from pipeline.state import committed_inputs
+from pipeline.storage.state import committed_inputs
 
 
 def _run(tmp_path, *flags: str) -> dict:

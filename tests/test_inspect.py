@@ -6,7 +6,7 @@ import json
 import pytest
 
 from pipeline.cli import main
-from pipeline.inspect import inspect_bytes, label_lines, records_json, render
+from pipeline.cli.inspect import inspect_bytes, label_lines, records_json, render
 from transforms.rules import load_rules
 from transforms.split import split_dump
 

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from pipeline import progress
+from pipeline.cli import progress
 from pipeline.cli import main
 from pipeline.options import IngestOptions
-from pipeline.progress import (
+from pipeline.cli.progress import (
     ENV_VAR,
     Progress,
     ProgressMonitor,

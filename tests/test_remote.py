@@ -10,7 +10,7 @@ from _remote_fs import SCHEME
 
 from pipeline.options import IngestOptions
 from pipeline.run import run
-from pipeline.state import committed_inputs
+from pipeline.storage.state import committed_inputs
 
 
 def _run(tmp_path, *flags):

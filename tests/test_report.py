@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pipeline.cli import main
-from pipeline.report import CHARTS, _nice_width, report_data
+from pipeline.cli.report import CHARTS, _nice_width, report_data
 
 # (file name, dump): three publishers, captions with and without credit, bullets or none.
 DUMPS = {

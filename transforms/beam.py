@@ -22,7 +22,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from pipeline import progress  # live progress on local runs; a no-op elsewhere
+from pipeline.cli import progress  # live progress on local runs; a no-op elsewhere
 from schemas import reasons
 from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, SIGNATURE_SCHEMA, Article, Reject
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext

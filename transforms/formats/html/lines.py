@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from transforms.formats.html_rules import HtmlVocabulary
+from transforms.formats.html.rules import HtmlVocabulary
 
 __all__ = ["furniture_lines"]
 

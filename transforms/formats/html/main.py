@@ -1,4 +1,4 @@
-"""Finds the main article content of a full HTML page, once `html_prune.prune` has run.
+"""Finds the main article content of a full HTML page, once `prune.prune` has run.
 
 `main_content` picks the element holding the article: the page's own name for it
 (itemprop=articleBody, class 'article-body', 'entry-content', ...) when one holds real
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-from transforms.formats.html_blocks import BLOCK_TAGS, tag_of
-from transforms.formats.html_rules import HtmlVocabulary
-from transforms.formats.html_tree import link_len, names_body, text_len
+from transforms.formats.html.blocks import BLOCK_TAGS, tag_of
+from transforms.formats.html.rules import HtmlVocabulary
+from transforms.formats.html.tree import link_len, names_body, text_len
 
 __all__ = ["lead_figure", "main_content"]
 

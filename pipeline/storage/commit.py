@@ -21,7 +21,7 @@ import uuid
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.state import (
+from pipeline.storage.state import (
     State,
     apply_run,
     copy_file,

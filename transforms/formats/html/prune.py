@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from transforms.formats.html_blocks import tag_of
-from transforms.formats.html_rules import HtmlVocabulary, attr_words
-from transforms.formats.html_tree import drop, link_len, names_body, text_len
+from transforms.formats.html.blocks import tag_of
+from transforms.formats.html.rules import HtmlVocabulary, attr_words
+from transforms.formats.html.tree import drop, link_len, names_body, text_len
 
 __all__ = ["drop_link_lists", "drop_loose_captions", "prune"]
 

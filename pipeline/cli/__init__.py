@@ -118,9 +118,9 @@ def _without_cli_flags(argv: list[str]) -> list[str]:
 def _run_command(argv: list[str]) -> int:
     _quiet_logging("-v" in argv or "--verbose" in argv)
     from pipeline.options import LOCAL_RUNNERS, IngestOptions
-    from pipeline.progress import ProgressMonitor, choose_mode
+    from pipeline.cli.progress import ProgressMonitor, choose_mode
     from pipeline.run import RunFailed, UsageError, run
-    from pipeline.summary import print_summary
+    from pipeline.cli.summary import print_summary
 
     parser = _ingest_parser()
     args, beam_args = parser.parse_known_args(argv)
@@ -203,7 +203,7 @@ def _read_file(path: str) -> bytes:
 
 def _inspect_command(argv: list[str]) -> int:
     _quiet_logging(False)
-    from pipeline.inspect import inspect_bytes, records_json, render
+    from pipeline.cli.inspect import inspect_bytes, records_json, render
     from transforms.rules import RulesError, load_rules
 
     args = _inspect_parser().parse_args(argv)
@@ -239,7 +239,7 @@ def _report_parser() -> argparse.ArgumentParser:
 
 def _report_command(argv: list[str]) -> int:
     _quiet_logging(False)
-    from pipeline.report import ReportError, write_report
+    from pipeline.cli.report import ReportError, write_report
 
     args = _report_parser().parse_args(argv)
     try:

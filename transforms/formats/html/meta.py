@@ -12,7 +12,7 @@ import json
 import re
 from email.utils import parsedate_to_datetime
 
-from transforms.formats.html_blocks import text_of
+from transforms.formats.html.blocks import text_of
 from transforms.normalize import normalize_line
 
 __all__ = ["PageMeta", "parse_datetime", "read_meta"]

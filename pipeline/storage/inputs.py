@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator
 from apache_beam.io.filesystem import FileMetadata, FileSystem
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.commit import RUN_DB
-from pipeline.state import is_local
+from pipeline.storage.commit import RUN_DB
+from pipeline.storage.state import is_local
 
 __all__ = ["INPUT_LIST", "RUN_DB", "RunDb", "first_match", "iter_matches", "write_input_list"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 from transforms.credit import is_credit, split_credit
-from transforms.formats.html_blocks import (
+from transforms.formats.html.blocks import (
     FIGURE,
     HEADING,
     IMAGE,
@@ -22,7 +22,7 @@ from transforms.formats.html_blocks import (
     text_of,
     to_blocks,
 )
-from transforms.formats.html_rules import HtmlVocabulary, attr_words
+from transforms.formats.html.rules import HtmlVocabulary, attr_words
 from transforms.rules import CreditVocabulary
 
 __all__ = ["HtmlParts", "read_figure", "read_parts"]
