@@ -34,7 +34,15 @@ from pipeline.storage.commit import (
 from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
 from pipeline.storage.lock import writer_lock
-from pipeline.storage.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
+from pipeline.storage.inputs import (
+    INPUT_LIST,
+    RUN_DB,
+    RunDb,
+    Selection,
+    first_match,
+    iter_matches,
+    write_input_list,
+)
 from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
 from pipeline.storage.state import (
     copy_file,
@@ -48,7 +56,7 @@ from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
 from transforms.rules import RulesError, load_rules
 
-__all__ = ["RunFailed", "UsageError", "run", "summarise"]
+__all__ = ["RunFailed", "UsageError", "run", "run_batch", "summarise"]
 
 _LOG = logging.getLogger("article_ingest")
 
@@ -74,7 +82,9 @@ def as_pattern(path: str) -> str:
     return path
 
 
-def _validate(options: IngestOptions) -> None:
+def _validate(options: IngestOptions, *, watching: bool = False) -> None:
+    """Checks the command line before anything is written. A watch may start on an empty
+    landing area (files arrive later), so long as its --input can be matched at all."""
     if not options.input:
         options.input = default_input()
     options.input = as_pattern(options.input)
@@ -82,7 +92,7 @@ def _validate(options: IngestOptions) -> None:
         found = first_match(options.input)
     except Exception as err:  # noqa: BLE001 - a bad scheme or bucket reads as 'no match' to users
         raise UsageError(f"--input could not be matched: {options.input!r}: {err}") from None
-    if not found:
+    if not found and not watching:
         raise UsageError(f"--input matched no files: {options.input!r}")
     try:
         load_rules(options.rules)
@@ -274,18 +284,24 @@ def _plan(options: IngestOptions) -> _Run:
                 state, stage, _local_work_dir(stage))
 
 
-def _execute(plan: _Run, db: RunDb) -> int:
-    """Match the inputs, skip the unchanged ones, and run the Beam job over the rest.
+def _execute(plan: _Run, db: RunDb, selection: Selection | None = None) -> int:
+    """Match the inputs, skip the unchanged ones (and, for a watch's batch, those its
+    `selection` leaves for later), and run the Beam job over the rest.
 
     Returns how many files the job processed."""
     options, clock = plan.options, time.monotonic()
-    matched = db.add_matches(_matched_files(options.input))
-    unchanged = 0
+    matches = _matched_files(options.input)
+    matched = db.add_matches(selection.landed(matches) if selection else matches)
+    unchanged = unsettled = over_limit = 0
     if not plan.replace:
         with state_db(plan.output) as committed:
             unchanged = db.skip_unchanged(committed)
-    todo = matched - unchanged
+    if selection is not None:
+        unsettled, over_limit = db.defer(selection)
+    todo = matched - unchanged - unsettled - over_limit
     plan.files = {"matched": matched, "processed": todo, "unchanged": unchanged}
+    if selection is not None:
+        plan.files.update(unsettled=unsettled, over_limit=over_limit)
     if not todo:
         _lap(plan.phases, "match", clock)
         return 0
@@ -326,6 +342,10 @@ def _summary(plan: _Run) -> dict:
     summary = summarise(plan.result, plan.options, plan.started, plan.started_at, plan.runner_name,
                         run_id=plan.run_id, counts=staged_counts(plan.stage), files=plan.files)
     summary["phase_seconds"] = plan.phases
+    if "unsettled" in plan.files:  # a watch's batch: what it left for a later trigger
+        summary["mode"] = "watch"
+        summary["files_deferred"] = {"unsettled": plan.files["unsettled"],
+                                     "over_limit": plan.files["over_limit"]}
     if plan.options.near_dup:
         summary["near_duplicates"] = plan.near_duplicates
     return summary
@@ -358,14 +378,28 @@ def run(options: IngestOptions) -> dict:
         return _run_locked(options)
 
 
-def _run_locked(options: IngestOptions) -> dict:
+def run_batch(options: IngestOptions, selection: Selection) -> dict:
+    """One micro-batch of a watch (pipeline/watch.py): an --incremental run over the inputs
+    `selection` takes, committed exactly as a scheduled run is. The caller has validated
+    the options and holds the writer lock. A trigger with nothing to take commits nothing
+    and returns a summary with "status": "idle" (and the files it left for later)."""
+    return _run_locked(options, selection)
+
+
+def _run_locked(options: IngestOptions, selection: Selection | None = None) -> dict:
     plan = _plan(options)
     db = RunDb(os.path.join(plan.work, RUN_DB))
     try:
-        if _execute(plan, db):
+        processed = _execute(plan, db, selection)
+        if processed:
             _post_process(plan, db)
     finally:
         db.close()
+    if selection is not None and not processed:
+        discard(plan.output, plan.run_id)  # an idle trigger leaves no run behind
+        shutil.rmtree(plan.work, ignore_errors=True)
+        return {"run_id": None, "status": "idle", "files_matched": plan.files["matched"],
+                "files_deferred": {k: plan.files[k] for k in ("unsettled", "over_limit")}}
     if plan.work != plan.stage:  # the commit applies the run's rows to the state from staging
         copy_file(db.path, f"{plan.stage}/{RUN_DB}")
         shutil.rmtree(plan.work, ignore_errors=True)

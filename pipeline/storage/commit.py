@@ -91,7 +91,7 @@ def list_dataset_files(root: str, dataset: str) -> list[str]:
 
 class Manifest(dict):
     """What a commit does, written before it starts: {run_id, moves, delete, state, run_db,
-    replace, summary}. `run_db` (relative to the staging directory) holds the rows the
+    replace, summary, and optionally latest (false: not written to run.json)}. `run_db` (relative to the staging directory) holds the rows the
     state database takes; `replace` says whether they replace what earlier runs recorded."""
 
     @classmethod
@@ -178,7 +178,8 @@ def commit(output: str, manifest: Manifest, *, hook=None) -> None:
     if manifest.get("run_db"):  # (manifests of the first release carry the inputs in "state")
         _apply_run_db(output, _join(stage, manifest["run_db"]), replace=manifest["replace"])
     save_state(output, manifest["state"])
-    write_run_record(output, manifest["summary"])
+    # A maintenance command (compact) is recorded in the history but is not the latest run.
+    write_run_record(output, manifest["summary"], latest=manifest.get("latest", True))
     # The manifest goes first: from then on the run no longer counts as one to roll
     # forward, and a kill while the rest is removed leaves a staging directory that the
     # next run simply discards.

@@ -21,7 +21,8 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.storage.commit import RUN_DB
 from pipeline.storage.state import is_local
 
-__all__ = ["INPUT_LIST", "RUN_DB", "RunDb", "first_match", "iter_matches", "write_input_list"]
+__all__ = ["INPUT_LIST", "RUN_DB", "RunDb", "Selection", "first_match", "is_landing_temp", "iter_matches",
+           "write_input_list"]
 
 INPUT_LIST = "_inputs.jsonl"
 # Chunks handed to the pipeline: enough to spread over workers, small enough to retry.
@@ -100,6 +101,43 @@ def _metadata(path: str) -> FileMetadata:
     return FileMetadata(path, st.st_size, st.st_mtime)
 
 
+# The landing contract of a watch (docs/streaming.md): a producer writes a file under a
+# hidden or temporary name (or elsewhere) and renames it into place when it is complete.
+_TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".filepart", ".swp")
+
+
+def is_landing_temp(path: str, root: str = "") -> bool:
+    """True for a file still being landed: a name (or a directory below `root`, the
+    pattern's fixed part) starting with '.' or '_', or a name ending in a temporary suffix."""
+    rel = path[len(root):] if root and path.startswith(root) else path.rsplit("/", 1)[-1]
+    parts = [part for part in rel.replace("\\", "/").split("/") if part]
+    if not parts:
+        return False
+    return any(part.startswith((".", "_")) for part in parts) or parts[-1].lower().endswith(_TEMP_SUFFIXES)
+
+
+def pattern_root(pattern: str) -> str:
+    """The fixed directory part of a pattern ('landing/' of 'landing/**/*.txt')."""
+    prefix = re.match(r"^[^[*?]*", pattern).group(0)
+    return prefix[: prefix.rfind("/") + 1]
+
+
+class Selection:
+    """Which of the new and changed inputs one watch trigger takes (pipeline/watch.py).
+
+    Files still being landed (`is_landing_temp`) are not matched at all; a file modified less
+    than `settle` seconds before `now` waits for a later trigger; of the rest, the first
+    `max_files` in path order are taken and the others wait (the backlog)."""
+
+    def __init__(self, pattern: str, *, settle: float, now: float, max_files: int | None = None):
+        self.root = pattern_root(pattern)
+        self.settled_before = now - max(settle, 0.0)
+        self.max_files = max_files
+
+    def landed(self, matches: Iterable[FileMetadata]) -> Iterator[FileMetadata]:
+        return (m for m in matches if not is_landing_temp(m.path, self.root))
+
+
 def first_match(pattern: str) -> FileMetadata | None:
     for metadata in iter_matches(pattern):
         return metadata
@@ -160,6 +198,22 @@ class RunDb:
         finally:
             self.con.execute("DETACH DATABASE state")
         return self.count("matched", "WHERE todo = 0")
+
+    def defer(self, selection: Selection) -> tuple[int, int]:
+        """Leaves the inputs `selection` does not take this time for a later one (todo = 2:
+        neither processed nor recorded in the state). Returns (unsettled, over the limit)."""
+        with self.con:
+            self.con.execute("UPDATE matched SET todo = 2 WHERE todo = 1 AND mtime > ?",
+                             (stamp_mtime(selection.settled_before),))
+            unsettled = self.con.execute("SELECT changes()").fetchone()[0]
+            over = 0
+            if selection.max_files is not None:
+                self.con.execute(
+                    """UPDATE matched SET todo = 2 WHERE todo = 1 AND path NOT IN (
+                         SELECT path FROM matched WHERE todo = 1 ORDER BY path LIMIT ?)""",
+                    (selection.max_files,))
+                over = self.con.execute("SELECT changes()").fetchone()[0]
+        return unsettled, over
 
     def count(self, table: str, where: str = "") -> int:
         return self.con.execute(f"SELECT count(*) FROM {table} {where}").fetchone()[0]

@@ -18,7 +18,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from transforms.partition import parquet_writer_options
 
-__all__ = ["GROUPS_PER_PIECE", "Edit", "parquet_files", "read_columns", "rewrite_files"]
+__all__ = ["GROUPS_PER_PIECE", "Edit", "file_compression", "parquet_files", "read_columns", "rewrite_files"]
 
 # A file being rewritten is cut into pieces of this many row groups.
 GROUPS_PER_PIECE = 50
@@ -45,7 +45,7 @@ def read_columns(path: str, columns: list[str]) -> tuple[pa.Table, int]:
         return reader.read(columns=columns), reader.metadata.num_row_groups
 
 
-def _compression(reader: pq.ParquetFile) -> str:
+def file_compression(reader: pq.ParquetFile) -> str:
     """The codec a file was written with, so a rewrite keeps it."""
     if not reader.metadata.num_row_groups:
         return "NONE"
@@ -65,7 +65,7 @@ def _rewrite_piece(path: str, first: int, end: int, edit: Edit) -> tuple[str | N
         reader = pq.ParquetFile(source)
         offset = sum(reader.metadata.row_group(g).num_rows for g in range(first))
         with FileSystems.create(temp) as sink, pq.ParquetWriter(
-                sink, reader.schema_arrow, compression=_compression(reader),
+                sink, reader.schema_arrow, compression=file_compression(reader),
                 **parquet_writer_options(reader.schema_arrow)) as writer:
             for group in range(first, end):
                 batch = reader.read_row_group(group)
