@@ -56,7 +56,7 @@ from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
 from transforms.rules import RulesError, load_rules
 
-__all__ = ["RunFailed", "UsageError", "run", "run_batch", "summarise"]
+__all__ = ["RunFailed", "UsageError", "root_cause", "run", "run_batch", "summarise", "validate"]
 
 _LOG = logging.getLogger("article_ingest")
 
@@ -75,6 +75,14 @@ class RunFailed(Exception):
         self.summary = summary
 
 
+def root_cause(err: BaseException) -> str:
+    """The innermost exception's message: Beam wraps worker errors several times over."""
+    while err.__cause__ is not None or err.__context__ is not None:
+        err = err.__cause__ or err.__context__
+    text = f"{type(err).__name__}: {err}".strip()
+    return text.splitlines()[-1] if "\n" in text else text
+
+
 def as_pattern(path: str) -> str:
     """A directory given as --input means every file below it."""
     if path.endswith("/") or ("://" not in path and os.path.isdir(path)):
@@ -82,7 +90,7 @@ def as_pattern(path: str) -> str:
     return path
 
 
-def _validate(options: IngestOptions, *, watching: bool = False) -> None:
+def validate(options: IngestOptions, *, watching: bool = False) -> None:
     """Checks the command line before anything is written. A watch may start on an empty
     landing area (files arrive later), so long as its --input can be matched at all."""
     if not options.input:
@@ -373,7 +381,7 @@ def run(options: IngestOptions) -> dict:
     other exception is a failed run. In each case nothing is committed and the incremental
     state is unchanged.
     """
-    _validate(options)
+    validate(options)
     with writer_lock(options.output.rstrip("/") or ".", command="run"):
         return _run_locked(options)
 

@@ -57,7 +57,60 @@ def _ingest_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="Seconds between progress log lines (--progress log). Default: 30.",
     )
+    _add_watch_args(parser)
     return parser
+
+
+def _add_watch_args(parser: argparse.ArgumentParser) -> None:
+    """`run --watch` (docs/streaming.md): flags of the launcher's loop, not of the pipeline."""
+    group = parser.add_argument_group("continuous ingestion (docs/streaming.md)")
+    group.add_argument(
+        "--watch", action="store_true", default=False,
+        help="Keep running: every --trigger-interval seconds ingest the new and changed inputs "
+        "as one micro-batch, committed as an --incremental run (implied). Ends on SIGTERM or "
+        "SIGINT (after the batch in flight) or --watch-timeout.")
+    group.add_argument(
+        "--trigger-interval", "--trigger_interval", type=_seconds, default=10.0, metavar="SECONDS",
+        help="Seconds from one trigger to the next (fractions allowed). Default: 10.")
+    group.add_argument(
+        "--settle", type=_seconds, default=2.0, metavar="SECONDS",
+        help="A file modified less than this long ago waits for a later trigger (producers that "
+        "write in place). Default: 2; 0 when every producer renames complete files into place.")
+    group.add_argument(
+        "--max-files-per-trigger", "--max_files_per_trigger", type=_count, default=None, metavar="N",
+        help="At most N files a batch, the first in path order; the rest is the backlog, worked "
+        "off batch after batch. Default: unlimited.")
+    group.add_argument(
+        "--watch-timeout", "--watch_timeout", type=_seconds, default=None, metavar="SECONDS",
+        help="End the watch after this long, as SIGTERM does (tests, cron-bounded jobs).")
+    group.add_argument(
+        "--max-batch-failures", "--max_batch_failures", type=_count, default=5, metavar="N",
+        help="Exit 1 after N failed batches in a row (each is retried at the next trigger). "
+        "Default: 5.")
+    group.add_argument(
+        "--compact-at", "--compact_at", type=int, default=None, metavar="N",
+        help="Compact a partition between batches once it holds N small files of a dataset "
+        "(0: never). Default: 16.")
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}")
+    return number
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return number
 
 
 def _unknown_flags(beam_args: list[str]) -> list[str]:
@@ -96,7 +149,11 @@ def _all_option_classes():
 
 
 # Flags of the CLI itself, not of the pipeline: removed before the rest goes to Beam.
-_CLI_FLAGS_WITH_VALUE = ("--progress", "--progress_interval", "--progress-interval")
+_CLI_FLAGS_WITH_VALUE = ("--progress", "--progress_interval", "--progress-interval",
+                         "--trigger-interval", "--trigger_interval", "--settle",
+                         "--max-files-per-trigger", "--max_files_per_trigger",
+                         "--watch-timeout", "--watch_timeout",
+                         "--max-batch-failures", "--max_batch_failures", "--compact-at", "--compact_at")
 
 
 def _without_cli_flags(argv: list[str]) -> list[str]:
@@ -104,7 +161,7 @@ def _without_cli_flags(argv: list[str]) -> list[str]:
     for arg in argv:
         if skip:
             skip = False
-        elif arg in ("-v", "--verbose"):
+        elif arg in ("-v", "--verbose", "--watch"):
             continue
         elif arg in _CLI_FLAGS_WITH_VALUE:
             skip = True
@@ -119,7 +176,7 @@ def _run_command(argv: list[str]) -> int:
     _quiet_logging("-v" in argv or "--verbose" in argv)
     from pipeline.options import LOCAL_RUNNERS, IngestOptions
     from pipeline.cli.progress import ProgressMonitor, choose_mode
-    from pipeline.run import RunFailed, UsageError, run
+    from pipeline.run import RunFailed, UsageError, root_cause, run
     from pipeline.storage.lock import LockHeld
     from pipeline.cli.summary import print_summary
 
@@ -134,6 +191,8 @@ def _run_command(argv: list[str]) -> int:
     options = IngestOptions(_without_cli_flags(argv))
     requested = "log" if args.verbose and args.progress == "auto" else args.progress
     mode = choose_mode(requested, sys.stderr, local=args.runner in LOCAL_RUNNERS)
+    if args.watch:
+        return _watch(parser, args, options, mode)
     try:
         with ProgressMonitor(mode, sys.stderr, interval=args.progress_interval):
             summary = run(options)
@@ -150,19 +209,63 @@ def _run_command(argv: list[str]) -> int:
     except Exception as err:  # noqa: BLE001 - a failed run is one clear line; -v shows the traceback
         if args.verbose:
             raise
-        print(f"article-ingest: error: the run failed, nothing was committed: {_root_cause(err)} "
+        print(f"article-ingest: error: the run failed, nothing was committed: {root_cause(err)} "
               "(run again with -v for the traceback)", file=sys.stderr)
         return 1
     print_summary(summary, sys.stdout)
     return 0
 
 
-def _root_cause(err: BaseException) -> str:
-    """The innermost exception's message: Beam wraps worker errors several times over."""
-    while err.__cause__ is not None or err.__context__ is not None:
-        err = err.__cause__ or err.__context__
-    text = f"{type(err).__name__}: {err}".strip()
-    return text.splitlines()[-1] if "\n" in text else text
+def _watch(parser: argparse.ArgumentParser, args, options, mode: str) -> int:
+    """`run --watch`: the loop of pipeline/watch.py with a status line and signal handling."""
+    import threading
+
+    from pipeline.cli.progress import WatchDisplay
+    from pipeline.options import LOCAL_RUNNERS
+    from pipeline.run import UsageError
+    from pipeline.storage.compact import AUTO_COMPACT_FILES
+    from pipeline.storage.lock import LockHeld
+    from pipeline.watch import WatchFailed, WatchSettings, handle_signals, watch
+
+    if args.runner not in LOCAL_RUNNERS:
+        parser.error("--watch runs its batches on the local runner; a streaming runner takes "
+                     "--streaming instead (docs/streaming.md)")
+    if options.full_refresh:
+        parser.error("--full_refresh cannot be combined with --watch (a watch only appends)")
+    if args.compact_at is not None and args.compact_at < 0:
+        parser.error("--compact-at must be 0 (never) or a number of files")
+    settings = WatchSettings(
+        trigger_interval=args.trigger_interval, settle=args.settle,
+        max_files_per_trigger=args.max_files_per_trigger, timeout=args.watch_timeout,
+        max_batch_failures=args.max_batch_failures,
+        compact_at=AUTO_COMPACT_FILES if args.compact_at is None else args.compact_at)
+    display = WatchDisplay(mode, sys.stderr)
+    stop = threading.Event()
+
+    def stopping(name: str) -> None:
+        display.message(f"article-ingest: {name}: stopping after the batch in flight "
+                        "(send it again to abandon that batch)")
+
+    try:
+        with handle_signals(stop, stopping):
+            status = watch(options, settings, stop=stop, on_trigger=display)
+    except (UsageError, LockHeld) as err:
+        print(f"article-ingest: error: {err}", file=sys.stderr)
+        return 2 if isinstance(err, UsageError) else err.exit_code
+    except WatchFailed as err:
+        display.close()
+        print(f"article-ingest: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        display.close()
+        print("article-ingest: watch interrupted; the batch in flight was discarded or "
+              "committed whole", file=sys.stderr)
+        return 130
+    display.close()
+    print(f"watch stopped: {status.batches:,} batches committed, {status.dumps:,} dumps, "
+          f"{status.articles:,} articles, {status.duplicates:,} duplicates, {status.rejects:,} rejects; "
+          f"backlog {status.backlog:,}")
+    return 0
 
 
 def _inspect_parser() -> argparse.ArgumentParser:
@@ -255,6 +358,49 @@ def _report_command(argv: list[str]) -> int:
     return 0
 
 
+def _compact_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="article-ingest compact",
+        description="Rewrite each partition's small article, reject and duplicate files into few "
+        "files of up to 128 MiB, with identical records. Commits as a run does (killed at any "
+        "moment, the dataset is as it was or fully compacted once the next writer starts) and "
+        "takes the output's writer lock (docs/maintenance.md).",
+    )
+    parser.add_argument("output", metavar="OUTPUT", help="An output directory of 'run'.")
+    parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                        help="Wait this long for another writer (a run, a watch) to finish. "
+                        "Default: fail at once.")
+    return parser
+
+
+def _compact_command(argv: list[str]) -> int:
+    _quiet_logging(False)
+    import os
+
+    from pipeline.storage.compact import compact
+    from pipeline.storage.lock import LockHeld, writer_lock
+    from pipeline.storage.state import is_local
+
+    args = _compact_parser().parse_args(argv)
+    if is_local(args.output) and not os.path.isdir(args.output):
+        print(f"article-ingest: error: {args.output!r} is not a directory", file=sys.stderr)
+        return 2
+    try:
+        with writer_lock(args.output.rstrip("/") or ".", wait=args.wait, command="compact"):
+            summary = compact(args.output)
+    except LockHeld as err:
+        print(f"article-ingest: error: {err}", file=sys.stderr)
+        return err.exit_code
+    before, after = summary["files_before"], summary["files_after"]
+    if before == after:
+        print(f"nothing to compact in {args.output}")
+        return 0
+    parts = ", ".join(f"{d} {before[d]:,} -> {after[d]:,}" for d in before if before[d])
+    print(f"compacted {sum(before.values()):,} files into {sum(after.values()):,} in "
+          f"{summary['partitions']:,} partitions ({parts}); run {summary['run_id']}")
+    return 0
+
+
 def _bench_command(argv: list[str]) -> int:
     _quiet_logging(False)
     from pipeline.bench import main as bench_main
@@ -266,6 +412,8 @@ _COMMANDS = {
     "run": ("Run the ingest job (see 'article-ingest run --help').", _run_command),
     "inspect": ("Show how one dump is split, line by line.", _inspect_command),
     "report": ("Write an HTML quality report about an output directory.", _report_command),
+    "compact": ("Merge each partition's small Parquet files (see 'article-ingest compact --help').",
+                _compact_command),
     "bench": ("Measure throughput and memory on generated dumps (see 'article-ingest bench --help').",
               _bench_command),
 }

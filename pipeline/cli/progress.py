@@ -30,8 +30,11 @@ __all__ = [
     "MODES",
     "Progress",
     "ProgressMonitor",
+    "WatchDisplay",
     "choose_mode",
+    "format_batch",
     "format_progress",
+    "format_watch",
     "note",
     "read_progress",
 ]
@@ -227,3 +230,72 @@ class ProgressMonitor:
             self.stream.flush()
         except (OSError, ValueError):
             pass  # a closed stream must never fail the run
+
+
+# ---------------------------------------------------------------------------------------
+# A watch (`run --watch`, pipeline/watch.py): a status line, or a log line per batch.
+
+
+def format_watch(status) -> str:
+    """One line about a watch: batches committed, dumps and articles so far, backlog, and
+    how long the last batch took from its trigger to its commit."""
+    last = status.last_batch
+    latency = f"last batch {last['files']:,} dumps in {last['seconds']:.1f} s" if last else "no batch yet"
+    failing = f" · {status.failures_in_a_row} failed in a row" if status.failures_in_a_row else ""
+    return (f"watching · {status.batches:,} batches · {status.dumps:,} dumps · {status.articles:,} articles"
+            f" · backlog {status.backlog:,} · {latency}{failing}")
+
+
+def format_batch(summary: dict, seconds: float, backlog: int) -> str:
+    """The log line of one committed batch."""
+    duplicates = summary.get("duplicates", 0)
+    duplicates = sum(duplicates.values()) if isinstance(duplicates, dict) else int(duplicates or 0)
+    return (f"batch {summary['run_id']} committed: {summary['files_processed']:,} dumps, "
+            f"{summary['articles']:,} articles, {duplicates:,} duplicates, {summary['rejects']:,} rejects "
+            f"in {seconds:.2f} s; backlog {backlog:,}")
+
+
+class WatchDisplay:
+    """What a person sees of a watch: mode 'live' redraws a status line after every trigger,
+    'log' prints a line per committed batch, 'off' nothing. Failures are a line in both."""
+
+    def __init__(self, mode: str, stream=None) -> None:
+        self.mode = mode
+        self.stream = stream if stream is not None else sys.stderr
+        self._shown_failures = 0
+
+    def __call__(self, status, summary: dict | None) -> None:
+        if self.mode == "off":
+            return
+        lines = []
+        if status.failures_in_a_row and status.failures_in_a_row != self._shown_failures:
+            lines.append(f"article-ingest: batch failed ({status.failures_in_a_row} in a row), "
+                         f"retried at the next trigger: {status.last_error}")
+        self._shown_failures = status.failures_in_a_row
+        if summary is not None and self.mode == "log":
+            lines.append("article-ingest: " + format_batch(summary, status.last_batch["seconds"],
+                                                           status.backlog))
+        if self.mode == "live":
+            width = shutil.get_terminal_size((100, 20)).columns
+            text = "".join("\r\x1b[2K" + line + "\n" for line in lines)
+            self._write(text + "\r\x1b[2K" + format_watch(status)[: max(width - 1, 20)])
+        elif lines:
+            self._write("".join(line + "\n" for line in lines))
+
+    def message(self, text: str) -> None:
+        """A line of its own (a signal received, the watch ending)."""
+        if self.mode == "live":
+            self._write("\r\x1b[2K" + text + "\n")
+        elif self.mode == "log":
+            self._write(text + "\n")
+
+    def close(self) -> None:
+        if self.mode == "live":
+            self._write("\n")
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed stream must never fail the watch

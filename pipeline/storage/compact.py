@@ -72,10 +72,25 @@ def _schema_key(path: str) -> bytes:
         return pq.ParquetFile(handle).schema_arrow.serialize().to_pybytes()
 
 
-def plan_compaction(output: str, *, min_files: int = 2,
-                    target_bytes: int = TARGET_FILE_BYTES) -> list[_Group]:
+def _tier(files: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The smallest files, up to the first one bigger than twice all smaller ones together.
+    A merged file is then at least half again as big as the biggest file merged into it, so
+    a row is rewritten O(log n) times over n batches, not at every compaction."""
+    chosen, total = [], 0
+    for rel, size in sorted(files, key=lambda item: (item[1], item[0])):
+        if chosen and size > 2 * total:
+            break
+        chosen.append((rel, size))
+        total += size
+    return chosen
+
+
+def plan_compaction(output: str, *, min_files: int = 2, target_bytes: int = TARGET_FILE_BYTES,
+                    tiered: bool = False) -> list[_Group]:
     """The groups worth merging: per dataset and partition directory, the files under
-    `target_bytes`, when there are at least `min_files` of them (and of one schema)."""
+    `target_bytes`, when there are at least `min_files` of them (and of one schema).
+    `tiered` (a watch's automatic compaction) leaves out the small files bigger than the
+    smaller ones together (`_tier`)."""
     output = output.rstrip("/")
     groups: list[_Group] = []
     for dataset in DATASETS:
@@ -91,8 +106,10 @@ def plan_compaction(output: str, *, min_files: int = 2,
             by_schema: dict[bytes, list[tuple[str, int]]] = {}
             for rel, size in small:  # files of another schema version are merged apart
                 by_schema.setdefault(_schema_key(f"{output}/{rel}"), []).append((rel, size))
-            groups += [_Group(dataset, partition, files) for files in by_schema.values()
-                       if len(files) >= min_files]
+            for files in by_schema.values():
+                files = _tier(files) if tiered else files
+                if len(files) >= min_files:
+                    groups.append(_Group(dataset, partition, files))
     return groups
 
 
@@ -147,7 +164,7 @@ def _rows(path: str) -> int:
 
 
 def compact(output: str, *, min_files: int = 2, target_bytes: int = TARGET_FILE_BYTES,
-            hook=None) -> dict:
+            tiered: bool = False, hook=None) -> dict:
     """Merges each partition's small files (see the module docstring) and commits the result.
 
     Returns the summary recorded in OUTPUT/_runs/<run_id>.json; "files_before" equal to
@@ -158,7 +175,7 @@ def compact(output: str, *, min_files: int = 2, target_bytes: int = TARGET_FILE_
         recover(output)
         started, started_at = time.monotonic(), dt.datetime.now(dt.timezone.utc)
         run_id = new_run_id(started_at)
-        groups = plan_compaction(output, min_files=min_files, target_bytes=target_bytes)
+        groups = plan_compaction(output, min_files=min_files, target_bytes=target_bytes, tiered=tiered)
         summary = {"run_id": run_id, "status": "succeeded", "command": "compact", "output": output,
                    "started_at": started_at.isoformat(), "partitions": 0,
                    "files_before": {d: 0 for d in DATASETS}, "files_after": {d: 0 for d in DATASETS},

@@ -1,0 +1,357 @@
+"""`run --watch`: micro-batches over a landing area, each committed as an incremental run.
+
+Most tests run the watch in this process and act from its `on_trigger` callback, so each
+step happens at a known trigger; the signal, kill and exit-code tests run the CLI in a
+child process."""
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from _dumps import content, dump, rows, write
+
+from pipeline.cli.progress import WatchDisplay
+from pipeline.options import IngestOptions
+from pipeline.run import run
+from pipeline.storage.state import committed_inputs
+from pipeline.watch import STATUS_FILE, WatchFailed, WatchSettings, watch
+
+ROOT = Path(__file__).resolve().parents[1]
+OLD = time.time() - 3600  # an mtime long settled
+
+
+def _options(tmp_path: Path, *flags: str) -> IngestOptions:
+    return IngestOptions(["--input", str(tmp_path / "land"), "--output", str(tmp_path / "out"), *flags])
+
+
+def _land(tmp_path: Path, name: str, n: int, *, mtime: float | None = OLD) -> Path:
+    """A producer following the contract: write under a hidden name, then rename into place."""
+    hidden = write(tmp_path / "land", f".{name}.tmp", dump(n), mtime=mtime)
+    final = hidden.with_name(name)
+    os.replace(hidden, final)
+    return final
+
+
+def _settings(**kw) -> WatchSettings:
+    return WatchSettings(**{"trigger_interval": 0.05, "settle": 0.0, "timeout": 60.0, **kw})
+
+
+def _steps(stop: threading.Event, *steps):
+    """An on_trigger callback running steps[i] after trigger i+1; the watch stops after the last."""
+    seen: list[tuple[int, dict | None]] = []
+
+    def on_trigger(status, summary):
+        seen.append((status.triggers, summary))
+        if status.triggers <= len(steps):
+            steps[status.triggers - 1](status, summary)
+        if status.triggers >= len(steps):
+            stop.set()
+
+    return on_trigger, seen
+
+
+def _uris(tmp_path: Path, dataset: str = "articles") -> list[str]:
+    return sorted(Path(r["source_uri"]).name for r in rows(tmp_path / "out" / dataset))
+
+
+def test_a_renamed_in_file_is_picked_up_and_temporary_names_are_not(tmp_path):
+    write(tmp_path / "land", "first.txt", dump(1), mtime=OLD)
+    write(tmp_path / "land", "second.txt.part", dump(2))  # a producer still writing
+    write(tmp_path / "land", ".third.txt", dump(3))
+    stop = threading.Event()
+    on_trigger, seen = _steps(stop, lambda s, b: _land(tmp_path, "fourth.txt", 4), lambda s, b: None)
+    status = watch(_options(tmp_path), _settings(), stop=stop, on_trigger=on_trigger)
+
+    assert [trigger for trigger, batch in seen if batch] == [1, 2]
+    assert _uris(tmp_path) == ["first.txt", "fourth.txt"]
+    assert sorted(Path(p).name for p in committed_inputs(str(tmp_path / "out"))) == ["first.txt", "fourth.txt"]
+    assert (status.batches, status.dumps, status.articles, status.state) == (2, 2, 2, "stopped")
+    # Each batch is a run of its own in the history, as scheduled runs are.
+    history = sorted((json.loads(p.read_text()) for p in (tmp_path / "out" / "_runs").glob("*.json")),
+                     key=lambda h: h["started_at"])
+    assert [(h["mode"], h["files_processed"]) for h in history] == [("watch", 1), ("watch", 1)]
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["run_id"] == history[-1]["run_id"]
+
+
+def test_settle_holds_a_file_modified_within_the_settle_time(tmp_path):
+    growing = write(tmp_path / "land", "growing.txt", dump(5)[:40])  # modified just now
+    stop = threading.Event()
+
+    def finish_writing(status, batch):
+        assert batch is None and status.backlog == 1  # left for later, not taken half-written
+        write(tmp_path / "land", "growing.txt", dump(5), mtime=OLD)  # done (mtime as if settled)
+
+    on_trigger, seen = _steps(stop, finish_writing, lambda s, b: None)
+    watch(_options(tmp_path), _settings(settle=30.0), stop=stop, on_trigger=on_trigger)
+    assert seen[1][1]["files_processed"] == 1
+    [article] = rows(tmp_path / "out" / "articles")
+    assert article["source_uri"] == str(growing) and "Repairs to plank row 5" in article["body"]
+
+
+def test_settle_zero_takes_a_fresh_file_at_once(tmp_path):
+    write(tmp_path / "land", "fresh.txt", dump(6))  # modified just now
+    stop = threading.Event()
+    on_trigger, seen = _steps(stop, lambda s, b: None)
+    watch(_options(tmp_path), _settings(settle=0.0), stop=stop, on_trigger=on_trigger)
+    assert seen[0][1]["files_processed"] == 1
+
+
+def test_max_files_per_trigger_works_off_a_backlog_in_bounded_batches_in_path_order(tmp_path):
+    for n in range(7):
+        write(tmp_path / "land", f"d{n}.txt", dump(n), mtime=OLD)
+    stop = threading.Event()
+    out = io.StringIO()
+    display = WatchDisplay("log", out)
+    batches = []
+
+    def on_trigger(status, summary):
+        display(status, summary)
+        batches.append((summary["files_processed"], status.backlog) if summary else None)
+        if status.backlog == 0:
+            stop.set()
+
+    watch(_options(tmp_path), _settings(max_files_per_trigger=3, trigger_interval=60), stop=stop,
+          on_trigger=on_trigger)
+    assert batches == [(3, 4), (3, 1), (1, 0)]  # back to back: no trigger interval waited
+    by_run: dict[str, list[str]] = {}
+    for row in rows(tmp_path / "out" / "articles"):
+        by_run.setdefault(row["ingested_at"], []).append(Path(row["source_uri"]).name)
+    assert [sorted(v) for _, v in sorted(by_run.items())] == [
+        ["d0.txt", "d1.txt", "d2.txt"], ["d3.txt", "d4.txt", "d5.txt"], ["d6.txt"]]
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3 and all(" committed: " in line for line in lines)
+    assert "committed: 3 dumps, 3 articles, 0 duplicates, 0 rejects in " in lines[0]
+    assert lines[-1].endswith("backlog 0")
+
+
+def test_watch_timeout_ends_the_watch_and_the_status_file_says_so(tmp_path):
+    (tmp_path / "land").mkdir()  # an empty landing area is fine for a watch
+    statuses = []
+
+    def on_trigger(status, summary):
+        statuses.append(json.loads((tmp_path / "out" / STATUS_FILE).read_text()))
+
+    started = time.monotonic()
+    status = watch(_options(tmp_path), _settings(timeout=1.0, trigger_interval=0.3), on_trigger=on_trigger)
+    assert 1.0 <= time.monotonic() - started < 10
+    assert status.state == "stopped" and status.batches == 0 and status.triggers >= 2
+    # Written every trigger, with the count of triggers so far: a supervisor's liveness check.
+    assert [s["triggers"] for s in statuses] == list(range(1, len(statuses) + 1))
+    final = json.loads((tmp_path / "out" / STATUS_FILE).read_text())
+    assert final["state"] == "stopped" and final["pid"] == os.getpid() and final["updated_at"]
+    assert not (tmp_path / "out" / "_runs").exists()  # idle triggers leave no runs behind
+
+
+def test_a_failing_batch_is_retried_and_nothing_is_lost(tmp_path, monkeypatch):
+    import pipeline.run as run_module
+
+    write(tmp_path / "land", "a.txt", dump(1), mtime=OLD)
+    real, calls = run_module.dedupe_staged, []
+
+    def full_disk_twice(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "dedupe_staged", full_disk_twice)
+    stop = threading.Event()
+    failures = []
+
+    def on_trigger(status, summary):
+        failures.append((status.failures_in_a_row, status.last_error))
+        if summary:
+            stop.set()
+
+    status = watch(_options(tmp_path), _settings(), stop=stop, on_trigger=on_trigger)
+    assert [f for f, _ in failures] == [1, 2, 0]
+    assert "No space left on device" in failures[0][1]
+    assert status.batches == 1 and _uris(tmp_path) == ["a.txt"]
+    assert not list((tmp_path / "out" / "_staging").glob("*"))  # the failed batches' staging is gone
+
+
+def test_max_batch_failures_in_a_row_end_the_watch(tmp_path, monkeypatch):
+    import pipeline.run as run_module
+
+    write(tmp_path / "land", "a.txt", dump(1), mtime=OLD)
+
+    def broken(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(run_module, "dedupe_staged", broken)
+    with pytest.raises(WatchFailed, match="3 batches failed in a row; the last failure: OSError") as err:
+        watch(_options(tmp_path), _settings(max_batch_failures=3))
+    assert "\n" not in str(err.value)
+    status = json.loads((tmp_path / "out" / STATUS_FILE).read_text())
+    assert status["state"] == "failed" and status["failures_in_a_row"] == 3
+    assert committed_inputs(str(tmp_path / "out")) == {}  # nothing committed, nothing lost: a.txt waits
+
+
+def test_25_batches_of_2_dumps_then_compact_leaves_at_most_4_article_files_per_partition(tmp_path):
+    publishers = ["Pier Bulletin", "Coast Weekly"]
+    for n in range(50):
+        write(tmp_path / "land", f"d{n:02d}.txt", dump(n, publisher=publishers[n % 2]), mtime=OLD)
+    stop = threading.Event()
+
+    def on_trigger(status, summary):
+        if status.backlog == 0:
+            stop.set()
+
+    options = _options(tmp_path, "--partition-by", "publisher")
+    status = watch(options, _settings(max_files_per_trigger=2, compact_at=0), stop=stop, on_trigger=on_trigger)
+    assert status.batches == 25 and status.dumps == 50
+    out = tmp_path / "out"
+    partitions = sorted(p for p in (out / "articles").iterdir())
+    assert len(partitions) == 2 and all(len(list(p.glob("*.parquet"))) == 25 for p in partitions)
+    before = sorted(rows(out / "articles"), key=lambda r: r["article_id"])
+
+    from pipeline.cli import main
+
+    assert main(["compact", str(out)]) == 0
+    assert all(len(list(p.glob("*.parquet"))) <= 4 for p in (out / "articles").iterdir())
+    assert sorted(rows(out / "articles"), key=lambda r: r["article_id"]) == before
+
+
+def test_automatic_compaction_between_batches_bounds_the_files_of_a_partition(tmp_path):
+    for n in range(12):
+        write(tmp_path / "land", f"d{n:02d}.txt", dump(n), mtime=OLD)
+    stop = threading.Event()
+    counts = []
+
+    def on_trigger(status, summary):
+        counts.append(len(list((tmp_path / "out" / "articles").rglob("*.parquet"))))
+        if status.backlog == 0:
+            stop.set()
+
+    status = watch(_options(tmp_path), _settings(max_files_per_trigger=1, compact_at=3), stop=stop,
+                   on_trigger=on_trigger)
+    assert status.batches == 12 and status.compactions >= 3
+    assert max(counts) <= 3 + 3  # the threshold, plus a file per doubling of the data
+    assert sorted(_uris(tmp_path)) == [f"d{n:02d}.txt" for n in range(12)]
+    assert len(rows(tmp_path / "out" / "articles")) == 12
+
+
+# ---------------------------------------------------------------------------------------------
+# The CLI in a child process: signals, SIGKILL, exit codes.
+
+_CHILD = """
+import os, signal, sys, time
+mode = sys.argv[1]
+if mode == "slow":  # the batch's pipeline takes a few seconds: signals land mid-batch
+    import transforms.beam as beam_module
+    real = beam_module.arrow_table
+    def slow(*args, **kwargs):
+        time.sleep(0.8)
+        return real(*args, **kwargs)
+    beam_module.arrow_table = slow
+elif mode == "kill_mid_commit":  # SIGKILL itself after the first file of the 2nd batch moved
+    import pipeline.storage.commit as commit_module
+    real_commit, real_move, commits = commit_module.commit, commit_module._move, []
+    def commit(output, manifest, **kw):
+        commits.append(manifest["run_id"])
+        return real_commit(output, manifest, **kw)
+    def move(src, dst):
+        real_move(src, dst)
+        if len(commits) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+    commit_module.commit, commit_module._move = commit, move
+    import pipeline.run as run_module
+    run_module.commit = commit
+elif mode == "disk_full":
+    import errno
+    import pipeline.run as run_module
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    run_module.dedupe_staged = full
+from pipeline.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _child(mode: str, tmp_path: Path, *flags: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = ["run", "--watch", "--input", str(tmp_path / "land"), "--output", str(tmp_path / "out"),
+            "--trigger-interval", "0.1", "--settle", "0", "--progress", "log", *flags]
+    return subprocess.Popen([sys.executable, "-c", _CHILD, mode, *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(predicate, child: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert child.poll() is None, child.communicate()
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def _expected(tmp_path: Path) -> list[dict]:
+    other = tmp_path / "reference"
+    run(IngestOptions(["--input", str(tmp_path / "land"), "--output", str(other)]))
+    return sorted((content(r) for r in rows(other / "articles")), key=lambda r: r["source_uri"])
+
+
+def _got(tmp_path: Path) -> list[dict]:
+    return sorted((content(r) for r in rows(tmp_path / "out" / "articles")), key=lambda r: r["source_uri"])
+
+
+def test_sigterm_mid_batch_commits_the_batch_whole_and_exits_0(tmp_path):
+    for n in range(4):
+        write(tmp_path / "land", f"d{n}.txt", dump(n), mtime=OLD)
+    child = _child("slow", tmp_path)
+    _wait_for(lambda: list((tmp_path / "out" / "_staging").glob("*/_inputs.jsonl")), child)
+    child.send_signal(signal.SIGTERM)
+    stdout, stderr = child.communicate(timeout=60)
+    assert child.returncode == 0, stderr
+    assert "SIGTERM: stopping after the batch in flight" in stderr
+    assert "watch stopped: 1 batches committed, 4 dumps, 4 articles" in stdout
+    assert _got(tmp_path) == _expected(tmp_path)
+    assert not list((tmp_path / "out" / "_staging").glob("*"))
+    assert json.loads((tmp_path / "out" / STATUS_FILE).read_text())["state"] == "stopped"
+
+
+def test_sigkill_mid_commit_then_restart_loses_nothing_and_duplicates_nothing(tmp_path):
+    for n in range(3):
+        write(tmp_path / "land", f"d{n}.txt", dump(n), mtime=OLD)
+    child = _child("kill_mid_commit", tmp_path)
+    _wait_for(lambda: len(list((tmp_path / "out" / "_runs").glob("*.json"))) == 1, child)
+    for n in range(3, 6):  # a second batch, killed while it commits
+        _land(tmp_path, f"d{n}.txt", n)
+    child.wait(timeout=90)
+    assert child.returncode == -signal.SIGKILL
+    [staged] = list((tmp_path / "out" / "_staging").iterdir())
+    assert (staged / "_manifest.json").exists()
+
+    for n in range(6, 8):  # more dumps land while the watch is down
+        _land(tmp_path, f"d{n}.txt", n)
+    restarted = _child("none", tmp_path, "--watch-timeout", "3")
+    stdout, stderr = restarted.communicate(timeout=120)
+    assert restarted.returncode == 0, stderr
+    got = _got(tmp_path)
+    assert [Path(r["source_uri"]).name for r in got] == [f"d{n}.txt" for n in range(8)]  # once each
+    assert got == _expected(tmp_path)
+    assert rows(tmp_path / "out" / "duplicates") == []
+    assert len(committed_inputs(str(tmp_path / "out"))) == 8
+
+
+def test_max_batch_failures_exits_1_with_one_line(tmp_path):
+    write(tmp_path / "land", "a.txt", dump(1), mtime=OLD)
+    child = _child("disk_full", tmp_path, "--max-batch-failures", "2")
+    stdout, stderr = child.communicate(timeout=120)
+    assert child.returncode == 1
+    lines = [line for line in stderr.strip().splitlines() if not line.startswith("WARNING:root:")]
+    assert lines[-1] == ("article-ingest: error: the watch stopped: 2 batches failed in a row; the last "
+                         "failure: OSError: [Errno 28] No space left on device")
+    assert lines[:-1] == ["article-ingest: batch failed (1 in a row), retried at the next trigger: "
+                          "OSError: [Errno 28] No space left on device",
+                          "article-ingest: batch failed (2 in a row), retried at the next trigger: "
+                          "OSError: [Errno 28] No space left on device"]
+    assert not (tmp_path / "out" / "articles").exists()
