@@ -133,6 +133,37 @@ def test_max_files_per_trigger_works_off_a_backlog_in_bounded_batches_in_path_or
     assert lines[-1].endswith("backlog 0")
 
 
+def test_an_unreadable_file_is_a_reject_and_the_watch_goes_on(tmp_path):
+    write(tmp_path / "land", "good.txt", dump(1), mtime=OLD)
+    os.symlink(tmp_path / "gone.txt", tmp_path / "land" / "dangling.txt")  # matched, cannot be read
+    stop = threading.Event()
+    on_trigger, seen = _steps(stop, lambda s, b: _land(tmp_path, "later.txt", 2), lambda s, b: None)
+    status = watch(_options(tmp_path), _settings(), stop=stop, on_trigger=on_trigger)
+    [reject] = rows(tmp_path / "out" / "rejects")
+    assert reject["reason"] == "unreadable" and reject["source_uri"].endswith("dangling.txt")
+    assert _uris(tmp_path) == ["good.txt", "later.txt"]
+    assert (status.batches, status.rejects, status.failures_in_a_row) == (2, 1, 0)
+
+
+def test_the_status_line_and_the_failure_lines_a_person_sees():
+    from pipeline.watch import WatchStatus
+
+    status = WatchStatus(input="land/**", output="out", pid=1, started_at="")
+    live = io.StringIO()
+    display = WatchDisplay("live", live)
+    display(status, None)
+    assert live.getvalue() == "\r\x1b[2Kwatching · 0 batches · 0 dumps · 0 articles · backlog 0 · no batch yet"
+    status.failures_in_a_row, status.last_error = 1, "OSError: [Errno 28] No space left on device"
+    display(status, None)
+    display(status, None)  # the same failure is shown once
+    assert live.getvalue().count("batch failed (1 in a row), retried at the next trigger: OSError") == 1
+    status.failures_in_a_row, status.batches, status.dumps, status.articles, status.backlog = 0, 3, 12, 11, 40
+    status.last_batch = {"files": 4, "seconds": 0.61}
+    display(status, None)
+    assert live.getvalue().endswith("watching · 3 batches · 12 dumps · 11 articles · backlog 40 · "
+                                    "last batch 4 dumps in 0.6 s")
+
+
 def test_watch_timeout_ends_the_watch_and_the_status_file_says_so(tmp_path):
     (tmp_path / "land").mkdir()  # an empty landing area is fine for a watch
     statuses = []
