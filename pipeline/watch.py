@@ -149,7 +149,7 @@ def watch(options: IngestOptions, settings: WatchSettings, *, stop: threading.Ev
         try:
             while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
                 trigger = time.monotonic()
-                summary = _trigger(options, settings, status)
+                summary = _trigger(options, settings, status, stop)
                 _write_status(status)
                 if on_trigger is not None:
                     on_trigger(status, summary if summary and summary.get("run_id") else None)
@@ -173,8 +173,10 @@ def watch(options: IngestOptions, settings: WatchSettings, *, stop: threading.Ev
     return status
 
 
-def _trigger(options: IngestOptions, settings: WatchSettings, status: WatchStatus) -> dict | None:
-    """One trigger: a batch (or nothing to take), then compaction when it is due."""
+def _trigger(options: IngestOptions, settings: WatchSettings, status: WatchStatus,
+             stop: threading.Event) -> dict | None:
+    """One trigger: a batch (or nothing to take), then compaction when it is due (not when
+    the watch is stopping: the next start does it)."""
     status.triggers += 1
     status.state = "running"
     clock = time.monotonic()
@@ -191,7 +193,7 @@ def _trigger(options: IngestOptions, settings: WatchSettings, status: WatchStatu
     if summary["status"] == "idle":
         return summary
     _record(status, summary, time.monotonic() - clock)
-    if settings.compact_at:
+    if settings.compact_at and not stop.is_set():
         try:
             result = compact(status.output, min_files=settings.compact_at, tiered=True)
         except Exception as err:  # noqa: BLE001 - compaction is housekeeping: never fatal
@@ -213,7 +215,6 @@ def _failed(status: WatchStatus, reason: str) -> None:
     # The CLI shows it (on_trigger); -v and library users see it in the log as well.
     _LOG.info("batch failed (%d in a row), retried at the next trigger: %s",
               status.failures_in_a_row, reason)
-    return None
 
 
 @contextlib.contextmanager

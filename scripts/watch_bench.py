@@ -29,7 +29,6 @@ import os
 import random
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -39,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from kill_test import dump, kill_group, visible_records  # noqa: E402  (a sibling script)
+from kill_test import dump, kill_group, visible_records  # a sibling script
 
 
 def land(directory: Path, name: str, text: str) -> float:
@@ -50,12 +49,12 @@ def land(directory: Path, name: str, text: str) -> float:
     return time.time()
 
 
-def start_watch(land_dir: Path, output: Path, *flags: str, log: Path | None = None) -> subprocess.Popen:
+def start_watch(land_dir: Path, output: Path, *flags: str, log: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "pipeline", "run", "--watch", "--input", str(land_dir),
            "--output", str(output), "--progress", "log", *flags]
-    sink = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(cmd, stdout=sink, stderr=sink, cwd=ROOT, start_new_session=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    with open(log, "ab") as sink:  # the child keeps its own descriptor
+        return subprocess.Popen(cmd, stdout=sink, stderr=sink, cwd=ROOT, start_new_session=True,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 def status(output: Path) -> dict:
@@ -81,6 +80,19 @@ def percentile(values: list[float], share: float) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
+def _produce(land_dir: Path, rate: float, seconds: float, landed: dict[str, float],
+             done: threading.Event) -> None:
+    """Lands dumps at `rate` a second for `seconds`, noting when each was renamed in."""
+    start, n = time.monotonic(), 0
+    while time.monotonic() - start < seconds:
+        if (wait := start + n / rate - time.monotonic()) > 0:
+            time.sleep(wait)
+        name = f"r{rate:g}-{n:06d}.txt"
+        landed[str(land_dir / name)] = land(land_dir, name, dump(n))
+        n += 1
+    done.set()
+
+
 def latency(args) -> int:
     import pyarrow.parquet as pq
 
@@ -97,19 +109,7 @@ def latency(args) -> int:
         landed: dict[str, float] = {}
         seen: dict[str, float] = {}
         done = threading.Event()
-
-        def produce():
-            start, n = time.monotonic(), 0
-            while time.monotonic() - start < args.seconds:
-                due = start + n / rate
-                if (wait := due - time.monotonic()) > 0:
-                    time.sleep(wait)
-                name = f"r{rate:g}-{n:06d}.txt"
-                landed[str(land_dir / name)] = land(land_dir, name, dump(n))
-                n += 1
-            done.set()
-
-        producer = threading.Thread(target=produce)
+        producer = threading.Thread(target=_produce, args=(land_dir, rate, args.seconds, landed, done))
         producer.start()
         read: set[Path] = set()
         deadline = None
@@ -179,8 +179,8 @@ def backlog(args) -> int:
             if now.get("batches", 0) != batches:
                 batches = now.get("batches", 0)
                 try:
-                    rss.append(int(next(line.split()[1] for line in open(f"/proc/{proc.pid}/status")
-                                        if line.startswith("VmRSS"))) // 1024)
+                    lines = Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                    rss.append(int(next(line.split()[1] for line in lines if line.startswith("VmRSS"))) // 1024)
                 except (OSError, StopIteration):
                     pass
             if now.get("dumps", 0) >= args.files and now.get("backlog") == 0 and not sent:
@@ -271,7 +271,9 @@ def kill(args) -> int:
     if duplicated:
         violations.append(f"{len(duplicated)} dumps written twice, e.g. {duplicated[:3]}")
     # Same article ids and content as one scheduled run (which duplicate is kept may differ).
-    ids = lambda recs: sorted(json.loads(r)["article_id"] for r in recs["articles"])  # noqa: E731
+    def ids(records: dict) -> list[str]:
+        return sorted(json.loads(r)["article_id"] for r in records["articles"])
+
     if ids(got) != ids(want):
         violations.append("article ids differ from a scheduled run over the same dumps")
     report = {"kills": args.kills, "phases": phases, "landed": len(landed), "articles": len(got["articles"]),

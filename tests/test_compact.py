@@ -123,7 +123,7 @@ def test_compact_failing_before_its_manifest_leaves_the_dataset_as_it_was(small_
     with pytest.raises(OSError):
         compact(str(out))
     assert _records(out) == before and {d: _files(out, d) for d in DATASETS} == files
-    [(run_id, outcome)] = recover(str(out))
+    [(_, outcome)] = recover(str(out))
     assert outcome == "discarded" and not list((out / "_staging").iterdir())
 
 

@@ -4,8 +4,8 @@ ones, with the same records (every column, ids included).
 Each incremental run or watch batch adds at least one file per partition and dataset it
 touches; a watch at one batch a second would leave thousands of files of a few rows, which
 readers (DuckDB, pyarrow, Spark) open one by one. Compaction merges, per dataset and
-partition directory, the files smaller than TARGET_FILE_BYTES into files of up to that size
-(and ROWS_PER_FILE rows), streaming a row group at a time, so memory stays flat.
+partition directory, the files smaller than TARGET_FILE_BYTES into files of up to that size,
+streaming a row group at a time, so memory stays flat.
 
 It commits as a run does (pipeline/storage/commit.py): the merged files are written under
 OUTPUT/_staging/<run_id>/, then a manifest names the files to move in and the small files
@@ -39,7 +39,7 @@ from pipeline.storage.commit import (
 from pipeline.storage.lock import writer_lock
 from pipeline.storage.rewrite import file_compression
 from pipeline.storage.state import is_local, load_state
-from transforms.partition import ROWS_PER_FILE, ROWS_PER_ROW_GROUP, parquet_writer_options
+from transforms.partition import ROWS_PER_ROW_GROUP, parquet_writer_options
 
 __all__ = ["AUTO_COMPACT_FILES", "TARGET_FILE_BYTES", "compact", "plan_compaction"]
 
