@@ -82,6 +82,17 @@ def test_a_renamed_in_file_is_picked_up_and_temporary_names_are_not(tmp_path):
     assert json.loads((tmp_path / "out" / "run.json").read_text())["run_id"] == history[-1]["run_id"]
 
 
+@pytest.mark.parametrize(("path", "landing"), [
+    ("land/a.txt", False), ("land/sub/a_b.txt", False), ("land/.a.txt", True), ("land/a.txt.part", True),
+    ("land/a.TMP", True), ("land/_incoming/a.txt", True), ("land/sub/.staging/a.txt", True),
+])
+def test_names_still_being_landed(path, landing):
+    from pipeline.storage.inputs import is_landing_temp
+
+    assert is_landing_temp(path, "land/") is landing
+    assert is_landing_temp("/srv/_data/" + path, "/srv/_data/land/") is landing  # above the root: ignored
+
+
 def test_settle_holds_a_file_modified_within_the_settle_time(tmp_path):
     growing = write(tmp_path / "land", "growing.txt", dump(5)[:40])  # modified just now
     stop = threading.Event()

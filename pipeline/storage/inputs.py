@@ -109,11 +109,8 @@ _TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".filepar
 def is_landing_temp(path: str, root: str = "") -> bool:
     """True for a file still being landed: a name (or a directory below `root`, the
     pattern's fixed part) starting with '.' or '_', or a name ending in a temporary suffix."""
-    rel = path[len(root):] if root and path.startswith(root) else path.rsplit("/", 1)[-1]
-    parts = [part for part in rel.replace("\\", "/").split("/") if part]
-    if not parts:
-        return False
-    return any(part.startswith((".", "_")) for part in parts) or parts[-1].lower().endswith(_TEMP_SUFFIXES)
+    rel = "/" + (path[len(root):] if root and path.startswith(root) else path.rsplit("/", 1)[-1])
+    return "/." in rel or "/_" in rel or rel.lower().endswith(_TEMP_SUFFIXES)
 
 
 def pattern_root(pattern: str) -> str:
