@@ -41,6 +41,7 @@ from pipeline.storage.inputs import (
     Selection,
     first_match,
     iter_matches,
+    pattern_root,
     write_input_list,
 )
 from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
@@ -102,6 +103,9 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
         raise UsageError(f"--input could not be matched: {options.input!r}: {err}") from None
     if not found and not watching:
         raise UsageError(f"--input matched no files: {options.input!r}")
+    if not found and is_local(options.input) and (not os.path.isdir(pattern_root(options.input) or ".")
+                                                  or not any(c in options.input for c in "*?[")):
+        raise UsageError(f"--input {options.input!r}: no such directory to watch")
     try:
         load_rules(options.rules)
     except RulesError as err:

@@ -156,6 +156,15 @@ def test_an_unreadable_file_is_a_reject_and_the_watch_goes_on(tmp_path):
     assert (status.batches, status.rejects, status.failures_in_a_row) == (2, 1, 0)
 
 
+def test_a_watch_may_start_on_an_empty_landing_directory_but_not_a_missing_one(tmp_path):
+    from pipeline.run import UsageError
+
+    with pytest.raises(UsageError, match="no such directory to watch"):
+        watch(_options(tmp_path), _settings(timeout=0.1))
+    (tmp_path / "land").mkdir()
+    assert watch(_options(tmp_path), _settings(timeout=0.1)).state == "stopped"
+
+
 def test_the_status_line_and_the_failure_lines_a_person_sees():
     from pipeline.watch import WatchStatus
 

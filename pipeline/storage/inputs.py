@@ -22,7 +22,7 @@ from pipeline.storage.commit import RUN_DB
 from pipeline.storage.state import is_local
 
 __all__ = ["INPUT_LIST", "RUN_DB", "RunDb", "Selection", "first_match", "is_landing_temp", "iter_matches",
-           "write_input_list"]
+           "pattern_root", "write_input_list"]
 
 INPUT_LIST = "_inputs.jsonl"
 # Chunks handed to the pipeline: enough to spread over workers, small enough to retry.
