@@ -542,7 +542,8 @@ def format_table(report: dict) -> str:
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for mode, fig in report["modes"].items():
         lines.append(f"| ({mode}) {fig['name']} | {fig['articles_per_second']:,.0f} | "
-                     f"{fig['mb_per_second']:.2f} | {fig['articles_per_cpu_second']:,.0f} | {fig['peak_rss_mib']:.0f} | {fig['processes']} | "
+                     f"{fig['mb_per_second']:.2f} | {fig['articles_per_cpu_second']:,.0f} | "
+                     f"{fig['peak_rss_mib']:.0f} | {fig['processes']} | "
                      f"{fig['seconds']:.2f} |")
     ratios = ", ".join(f"({k.replace('/', ')/(')}) = {v}" for k, v in report["ratios"].items() if v is not None)
     cpu_ratios = ", ".join(f"({k.replace('/', ')/(')}) = {v}" for k, v in report["cpu_ratios"].items()

@@ -20,6 +20,10 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import StandardOptions
 
+from pipeline import version
+from pipeline.dedupe import dedupe_staged
+from pipeline.graph import build_pipeline, side_partition
+from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
 from pipeline.storage.commit import (
     Manifest,
     commit,
@@ -30,11 +34,14 @@ from pipeline.storage.commit import (
     staging_dir,
     write_run_record,
 )
-from pipeline import version
-from pipeline.dedupe import dedupe_staged
-from pipeline.graph import build_pipeline, side_partition
-from pipeline.storage.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
-from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
+from pipeline.storage.inputs import (
+    INPUT_LIST,
+    RUN_DB,
+    RunDb,
+    first_match,
+    iter_matches,
+    write_input_list,
+)
 from pipeline.storage.state import (
     copy_file,
     forget_state_db,

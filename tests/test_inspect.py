@@ -96,7 +96,8 @@ def test_render_shows_lines_and_outcome_with_colour_only_when_asked(rules):
     plain = render(inspection)
     assert "\x1b[" not in plain
     assert plain.splitlines()[0] == "orchard.txt (text)"
-    assert " 2  caption                        Blossom covers the old orchard above the village in early May.\n" in plain
+    caption = "Blossom covers the old orchard above the village in early May."
+    assert f" 2  caption                        {caption}\n" in plain
     assert " 2  credit                         Mara Lind/Reuters\n" in plain
     assert "11  boilerplate: read_original_on  Read the original article on Hillside Weekly" in plain
     assert "result: article " in plain and "publisher 'Hillside Weekly'" in plain

@@ -12,8 +12,8 @@ Conventions in README.md that this test reads:
 from __future__ import annotations
 
 import re
-import shutil
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest

@@ -13,7 +13,16 @@ import re
 from schemas.record import Removed
 from transforms.boilerplate import find_boilerplate
 from transforms.credit import is_credit, split_credit
-from transforms.lines import BULLET, HEADING, IMAGE, MARKDOWN, TEXT_LINE, Line, sniff_markup, to_lines
+from transforms.lines import (
+    BULLET,
+    HEADING,
+    IMAGE,
+    MARKDOWN,
+    TEXT_LINE,
+    Line,
+    sniff_markup,
+    to_lines,
+)
 from transforms.rules import RuleSet
 
 __all__ = ["Parts", "split_dump", "LABELS"]

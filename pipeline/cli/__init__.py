@@ -190,10 +190,10 @@ def _without_cli_flags(argv: list[str]) -> list[str]:
 
 def _run_command(argv: list[str]) -> int:
     _quiet_logging("-v" in argv or "--verbose" in argv)
-    from pipeline.options import LOCAL_RUNNERS, IngestOptions
     from pipeline.cli.progress import ProgressMonitor, choose_mode
-    from pipeline.run import RunFailed, UsageError, run
     from pipeline.cli.summary import print_summary
+    from pipeline.options import LOCAL_RUNNERS, IngestOptions
+    from pipeline.run import RunFailed, UsageError, run
 
     parser = _ingest_parser()
     args, beam_args = parser.parse_known_args(argv)
