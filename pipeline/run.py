@@ -42,6 +42,7 @@ from pipeline.storage.inputs import (
     iter_matches,
     write_input_list,
 )
+from pipeline.storage.lock import writer_lock
 from pipeline.storage.state import (
     copy_file,
     forget_state_db,
@@ -261,8 +262,7 @@ class _Run:
 
 
 def _plan(options: IngestOptions) -> _Run:
-    """Validate the command line, recover killed runs, and lay out the run's staging area."""
-    _validate(options)
+    """Recover killed runs, and lay out the run's staging area."""
     started, started_at = time.monotonic(), dt.datetime.now(dt.timezone.utc)
     run_id = new_run_id(started_at)
     output = options.output.rstrip("/") or "."
@@ -353,11 +353,18 @@ def _gate(plan: _Run, summary: dict) -> None:
 def run(options: IngestOptions) -> dict:
     """Runs the job to completion, commits it and returns the summary (also OUTPUT/run.json).
 
-    Phases: plan, execute, post-process, gate, commit. Raises UsageError for a bad command
-    line and RunFailed when the run's output must not be committed (--max_reject_rate); any
-    other exception is a failed run. In each case nothing is committed and the incremental
-    state is unchanged.
+    Phases: plan, execute, post-process, gate, commit, all under the output's writer lock
+    (pipeline/storage/lock.py). Raises UsageError for a bad command line, LockHeld when
+    another process writes to the same output, and RunFailed when the run's output must not
+    be committed (--max-reject-rate); any other exception is a failed run. In each case
+    nothing is committed and the incremental state is unchanged.
     """
+    _validate(options)
+    with writer_lock(options.output.rstrip("/") or ".", command="run"):
+        return _run_locked(options)
+
+
+def _run_locked(options: IngestOptions) -> dict:
     plan = _plan(options)
     db = RunDb(os.path.join(plan.work, RUN_DB))
     try:
