@@ -535,7 +535,7 @@ def run_bench(n: int, *, seed: int = 0, work: str | None = None, modes=MODES, re
 
 
 def format_table(report: dict) -> str:
-    """The report as a Markdown table plus the ratios, for the terminal and the README."""
+    """The report as a Markdown table plus the ratios, for the terminal and docs/performance.md."""
     lines = [(f"N = {report['n']} dumps (seed {report['seed']}), {report['cpus']} CPUs, "
               f"median of {report['repeat']} run(s)"), "",
              "| mode | articles/s | MB/s | articles/CPU-s | peak RSS (MiB) | processes | seconds |",
