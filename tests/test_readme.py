@@ -8,6 +8,8 @@ Conventions in README.md and docs/*.md that this test reads:
 - a `console` block: `$ article-ingest ...` lines are run in a directory holding that
   page's files (and the shipped samples, as in a checkout), and what follows each is its
   exact output;
+- `<!-- readme-test: usage-error -->` before a block: `$ article-ingest ...` and the one
+  line it prints on stderr, exiting with code 2;
 - `<!-- readme-test: quick-start-summary -->` before a block: the summary that
   `article-ingest run` prints for the shipped samples;
 - `<!-- readme-test: not-run REASON -->` before a block: a command that cannot run here
@@ -168,6 +170,18 @@ def test_console_examples_print_what_the_page_shows(page, tmp_path, monkeypatch,
         assert argv[0] == "article-ingest"
         assert main(argv[1:]) == 0, argv
         assert capsys.readouterr().out == expected, " ".join(argv)
+
+
+def test_usage_error_examples_print_what_the_page_shows(capsys):
+    examples = [body for page in PAGES for _, body, marker in _blocks(_text(page)) if marker == "usage-error"]
+    assert examples
+    for body in examples:
+        command, _, expected = body.partition("\n")
+        argv = shlex.split(command.removeprefix("$ "))
+        with pytest.raises(SystemExit) as exc:
+            main(argv[1:])
+        assert exc.value.code == 2
+        assert capsys.readouterr().err == expected
 
 
 def test_console_examples_cover_inspect_and_rules():
