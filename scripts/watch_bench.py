@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from kill_test import dump, kill_group, visible_records  # a sibling script
+from kill_test import dump, kill_group, visible_records  # noqa: E402 - a sibling script
 
 
 def land(directory: Path, name: str, text: str) -> float:

@@ -91,8 +91,9 @@ def list_dataset_files(root: str, dataset: str) -> list[str]:
 
 class Manifest(dict):
     """What a commit does, written before it starts: {run_id, moves, delete, state, run_db,
-    replace, summary, and optionally latest (false: not written to run.json)}. `run_db` (relative to the staging directory) holds the rows the
-    state database takes; `replace` says whether they replace what earlier runs recorded."""
+    replace, summary, and optionally latest (false: not written to run.json)}. `run_db`
+    (relative to the staging directory) holds the rows the state database takes; `replace`
+    says whether they replace what earlier runs recorded."""
 
     @classmethod
     def plan(cls, output: str, run_id: str, *, replace: bool, state: State, summary: dict) -> Manifest:
