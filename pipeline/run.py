@@ -34,7 +34,7 @@ from pipeline.storage.commit import (
 from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
 from pipeline.storage.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
-from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
+from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input, stream_flags
 from pipeline.storage.state import (
     copy_file,
     forget_state_db,
@@ -350,8 +350,13 @@ def run(options: IngestOptions) -> dict:
     Phases: plan, execute, post-process, gate, commit. Raises UsageError for a bad command
     line and RunFailed when the run's output must not be committed (--max_reject_rate); any
     other exception is a failed run. In each case nothing is committed and the incremental
-    state is unchanged.
+    state is unchanged. With --streaming, starts the streaming job instead
+    (pipeline/streaming.py) and returns what it started.
     """
+    if options.view_as(StandardOptions).streaming or stream_flags(options):
+        from pipeline.streaming import run_streaming  # a job on a runner that streams
+
+        return run_streaming(options)
     plan = _plan(options)
     db = RunDb(os.path.join(plan.work, RUN_DB))
     try:

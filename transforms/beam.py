@@ -5,6 +5,7 @@ adapts it to Beam (counters, tagged outputs, file IO).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -37,11 +38,13 @@ from transforms.partition import (
 )
 from transforms.rules import load_rules
 
-__all__ = ["ARTICLES", "METRICS_NAMESPACE", "REJECTS", "SIGNATURES", "IngestDumps", "WriteRecords"]
+__all__ = ["ARTICLES", "DUPLICATES", "METRICS_NAMESPACE", "REJECTS", "SIGNATURES", "IngestDumps", "SplitFiles",
+           "WriteRecords"]
 
 METRICS_NAMESPACE = "article_ingest"
 ARTICLES = "articles"
 REJECTS = "rejects"
+DUPLICATES = "duplicates"
 SIGNATURES = "_signatures"  # staging only: near-duplicate signatures (--near-dup)
 
 
@@ -54,8 +57,12 @@ class _IngestFileFn(beam.DoFn):
 
     def __init__(self, rules_path: str | None, markup: str, max_file_bytes: int, ingested_at: dt.datetime,
                  *, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
-                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None):
+                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
+                 timestamped: bool = False):
         self._rules_path = rules_path
+        # A stream's records are stamped with their element's event time (when the file was
+        # matched), not with one run time.
+        self._timestamped = timestamped
         self._run_id = run_id
         self._markup = markup
         self._max_member_bytes = max_member_bytes
@@ -98,12 +105,14 @@ class _IngestFileFn(beam.DoFn):
     def _reject(self, uri: str, reason: str, detail: str, size: int | None):
         self._inc("inputs")
         self._inc(f"rejected:{reason}")
-        row = self._stamp(Reject(uri, reason, detail, size, self._ingested_at).to_row())
+        row = self._stamp(Reject(uri, reason, detail, size, self._ctx.ingested_at).to_row())
         return beam.pvalue.TaggedOutput(REJECTS, row)
 
-    def process(self, element):
+    def process(self, element, timestamp=beam.DoFn.TimestampParam):
         """`element`: one matched file's FileMetadata, or a (list file, offset, length)
         chunk of a file list (pipeline/inputs.py), whose files are read one after another."""
+        if self._timestamped:
+            self._ctx = dataclasses.replace(self._ctx, ingested_at=timestamp.to_utc_datetime(has_tz=True))
         if isinstance(element, tuple):
             for metadata in _read_chunk(element):
                 yield from self._process_file(metadata)
@@ -197,10 +206,9 @@ class IngestDumps(beam.PTransform):
         # [path, size, mtime] a line (pipeline/inputs.py writes them): the launcher never
         # holds the list, and neither does the runner.
         self._chunks = chunks
-        self._fn = _IngestFileFn(rules_path, markup, max_file_bytes,
-                                 ingested_at or dt.datetime.now(dt.timezone.utc),
-                                 max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields,
-                                 run_id=run_id)
+        self._split = SplitFiles(rules_path=rules_path, markup=markup, max_file_bytes=max_file_bytes,
+                                 ingested_at=ingested_at, max_member_bytes=max_member_bytes,
+                                 jsonl_fields=jsonl_fields, run_id=run_id)
 
     def expand(self, pbegin):
         if self._chunks is not None:
@@ -210,11 +218,34 @@ class IngestDumps(beam.PTransform):
                 matched = matched | "SpreadChunks" >> beam.Reshuffle()
         else:
             matched = pbegin | "MatchInputs" >> fileio.MatchFiles(self._pattern)
-        return (
-            matched
-            | "SplitDumps" >> beam.ParDo(self._fn).with_input_types(beam.typehints.Any).with_output_types(dict)
-            .with_outputs(REJECTS, main=ARTICLES)
-        )
+        return matched | "SplitDumps" >> self._split
+
+
+class SplitFiles(beam.PTransform):
+    """Turns each matched file (FileMetadata) into an article row or a reject row: the step
+    IngestDumps applies to what it matched, for graphs with a source of their own (a stream).
+
+    Returns a DoOutputsTuple with `articles` (main output) and `rejects`.
+
+    Args:
+      timestamped: stamp each record's ingested_at (a reject's rejected_at) with its
+        element's event time instead of `ingested_at`: in a stream, when its file was matched.
+    """
+
+    def __init__(self, *, rules_path: str | None = None, markup: str = "auto",
+                 max_file_bytes: int = 50 * 1024 * 1024, ingested_at: dt.datetime | None = None,
+                 max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
+                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
+                 timestamped: bool = False):
+        super().__init__()
+        self._fn = _IngestFileFn(rules_path, markup, max_file_bytes,
+                                 ingested_at or dt.datetime.now(dt.timezone.utc),
+                                 max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields,
+                                 run_id=run_id, timestamped=timestamped)
+
+    def expand(self, matched):
+        return matched | "Split" >> beam.ParDo(self._fn).with_input_types(beam.typehints.Any).with_output_types(
+            dict).with_outputs(REJECTS, main=ARTICLES)
 
 
 def _read_chunk(chunk: tuple[str, int, int]):

@@ -149,6 +149,10 @@ def _run_command(argv: list[str]) -> int:
         print(f"article-ingest: error: the run failed, nothing was committed: {_root_cause(err)} "
               "(run again with -v for the traceback)", file=sys.stderr)
         return 1
+    if summary.get("mode") == "streaming":
+        print(f"streaming job {summary['job_id'] or summary['run_id']} on {summary['runner']}: "
+              f"{summary['state']}; writing {summary['output']}")
+        return 0
     print_summary(summary, sys.stdout)
     return 0
 
