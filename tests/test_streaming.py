@@ -23,6 +23,7 @@ from pipeline.cli import main
 from pipeline.options import IngestOptions
 from pipeline.run import run
 from pipeline.streaming import build_streaming_pipeline
+from schemas.record import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA
 from transforms.notifications import notified_file
 from transforms.windowed import window_file_name
 
@@ -76,7 +77,7 @@ def streamed(landing, tmp_path_factory) -> dict[str, dict[str, list[dict]]]:
     pipeline = beam.Pipeline(runner=BundleBasedDirectRunner(), options=options)
     build_streaming_pipeline(pipeline, options, run_id="stream-1", source=stream)
     pipeline.run().wait_until_finish()
-    return {name: _files(out / name) for name in ("articles", "rejects", "duplicates")}
+    return {"root": out, **{name: _files(out / name) for name in ("articles", "rejects", "duplicates")}}
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +110,13 @@ def test_each_window_is_written_as_its_own_files(streamed):
     assert stamps == {"a0.txt": _at(T0 + 5), "a1.txt": _at(T0 + 12), "a2.txt": _at(T0 + 20),
                       "a3.txt": _at(T0 + 70)}
     assert all(r["run_id"] == "stream-1" for rows in articles.values() for r in rows)
+
+
+def test_window_files_have_the_explicit_schemas(streamed):
+    expected = {"articles": ARTICLE_SCHEMA, "rejects": REJECT_SCHEMA, "duplicates": DUPLICATE_SCHEMA}
+    for name, schema in expected.items():
+        for path in streamed[name]:
+            assert pq.read_schema(streamed["root"] / name / path) == schema, path
 
 
 def test_a_copy_arriving_in_a_later_window_is_written_once_and_recorded(streamed):
@@ -197,3 +205,46 @@ def test_streaming_flags_without_streaming_are_a_usage_error(landing, tmp_path, 
     code = main(["run", "--input", str(landing / "*"), "--output", str(tmp_path / "out"), "--window", "30"])
     assert code == 2
     assert "--window applies only to --streaming" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--input", "x/*", "--input_subscription", "projects/p1/subscriptions/s"], "give one of them"),
+    ([], "give one of them"),
+    (["--input", "x/*", "--incremental"], "--incremental does not apply to --streaming"),
+    (["--input", "x/*", "--max_reject_rate", "0.1"], "--max_reject_rate does not apply to --streaming"),
+    (["--input_subscription", "projects/p1/subscriptions/s", "--poll_interval", "5"], "--poll_interval applies"),
+])
+def test_streaming_command_lines_no_job_can_run_are_refused(flags, message):
+    from pipeline.run import UsageError
+    from pipeline.streaming import validate_streaming
+
+    options = IngestOptions(["--streaming", "--runner", "DataflowRunner", *flags])
+    with pytest.raises(UsageError, match=message):
+        validate_streaming(options)
+
+
+def test_a_subscription_builds_a_graph_reading_notifications(tmp_path):
+    """The Pub/Sub read cannot run here (no project); its graph is built, not run."""
+    options = IngestOptions(["--streaming", "--runner", "DataflowRunner", "--output", str(tmp_path),
+                             "--input_subscription", "projects/landing-project/subscriptions/dumps-landed"])
+    pipeline = beam.Pipeline(runner=BundleBasedDirectRunner(), options=options)  # built, never run
+    build_streaming_pipeline(pipeline, options, run_id="stream-2")
+    labels = {t.full_label for t in pipeline.transforms_stack[0].parts[0].parts}
+    assert {"Files/ReadNotifications", "Files/NotifiedFiles"} <= labels
+
+
+def test_notified_files_keeps_finalized_objects_only():
+    from apache_beam.io.gcp.pubsub import PubsubMessage
+    from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from transforms.notifications import NotifiedFiles
+
+    landed = {"eventType": "OBJECT_FINALIZE", "bucketId": "b", "objectId": "dumps/x.txt",
+              "payloadFormat": "JSON_API_V1"}
+    messages = [PubsubMessage(json.dumps({"size": "12"}).encode(), landed),
+                PubsubMessage(b"{}", {**landed, "eventType": "OBJECT_DELETE"})]
+    with BeamTestPipeline() as p:
+        files = p | beam.Create(messages) | NotifiedFiles("test") | beam.Map(
+            lambda f: (f.path, f.size_in_bytes))
+        assert_that(files, equal_to([("gs://b/dumps/x.txt", 12)]))

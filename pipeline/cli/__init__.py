@@ -15,6 +15,8 @@ Any Beam pipeline option is accepted as well and passed to Beam, e.g.
   --runner DataflowRunner --project P --region R --temp_location gs://B/tmp
   --direct_running_mode multi_processing --direct_num_workers 2
 With no --runner the job runs on Beam's in-process local runner, fully offline.
+--streaming with a runner that streams (Dataflow, Flink, Prism) starts a streaming job
+instead: see docs/streaming-runners.md.
 """
 
 
