@@ -57,12 +57,8 @@ class _IngestFileFn(beam.DoFn):
 
     def __init__(self, rules_path: str | None, markup: str, max_file_bytes: int, ingested_at: dt.datetime,
                  *, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
-                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
-                 timestamped: bool = False):
+                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None):
         self._rules_path = rules_path
-        # A stream's records are stamped with their element's event time (when the file was
-        # matched), not with one run time.
-        self._timestamped = timestamped
         self._run_id = run_id
         self._markup = markup
         self._max_member_bytes = max_member_bytes
@@ -108,11 +104,9 @@ class _IngestFileFn(beam.DoFn):
         row = self._stamp(Reject(uri, reason, detail, size, self._ctx.ingested_at).to_row())
         return beam.pvalue.TaggedOutput(REJECTS, row)
 
-    def process(self, element, timestamp=beam.DoFn.TimestampParam):
+    def process(self, element):
         """`element`: one matched file's FileMetadata, or a (list file, offset, length)
         chunk of a file list (pipeline/inputs.py), whose files are read one after another."""
-        if self._timestamped:
-            self._ctx = dataclasses.replace(self._ctx, ingested_at=timestamp.to_utc_datetime(has_tz=True))
         if isinstance(element, tuple):
             for metadata in _read_chunk(element):
                 yield from self._process_file(metadata)
@@ -162,6 +156,15 @@ class _IngestFileFn(beam.DoFn):
 
 
 _COUNTER_BATCH = 256
+
+
+class _StampedIngestFileFn(_IngestFileFn):
+    """_IngestFileFn for a stream: each record is stamped with its element's event time (when
+    its file was matched), not with one run time."""
+
+    def process(self, element, timestamp=beam.DoFn.TimestampParam):
+        self._ctx = dataclasses.replace(self._ctx, ingested_at=timestamp.to_utc_datetime(has_tz=True))
+        yield from super().process(element)
 
 
 def _read(uri: str, limit: int) -> bytes:
@@ -238,10 +241,9 @@ class SplitFiles(beam.PTransform):
                  jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
                  timestamped: bool = False):
         super().__init__()
-        self._fn = _IngestFileFn(rules_path, markup, max_file_bytes,
-                                 ingested_at or dt.datetime.now(dt.timezone.utc),
-                                 max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields,
-                                 run_id=run_id, timestamped=timestamped)
+        fn = _StampedIngestFileFn if timestamped else _IngestFileFn
+        self._fn = fn(rules_path, markup, max_file_bytes, ingested_at or dt.datetime.now(dt.timezone.utc),
+                      max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields, run_id=run_id)
 
     def expand(self, matched):
         return matched | "Split" >> beam.ParDo(self._fn).with_input_types(beam.typehints.Any).with_output_types(
