@@ -62,6 +62,8 @@ def validate_streaming(options: IngestOptions) -> None:
     if bool(options.input) == bool(options.input_subscription):
         raise UsageError("--streaming reads either --input GLOB (polled) or --input_subscription "
                          "(Cloud Storage notifications): give one of them")
+    if options.window is not None and options.window < 1:
+        raise UsageError(f"--window must be at least 1 second, got {options.window:g}")
     if options.input_subscription and options.poll_interval is not None:
         raise UsageError("--poll_interval applies to --input, not to --input_subscription")
     try:

@@ -100,9 +100,9 @@ def window_file_name(win: window.BoundedWindow, pane, destination: str) -> str:
 
 
 class _FileNaming:
-    """window_file_name for WriteToFiles, creating the partition directory first: WriteToFiles
-    creates only its base directory, and a rename into a missing local directory fails
-    with no more than a debug log line (the file would stay behind in the temporary one)."""
+    """window_file_name for WriteToFiles, creating the partition directory first. WriteToFiles
+    (Beam 2.77) creates only its base directory; its rename into a missing local directory
+    fails with a debug log line, and the file stays behind in the temporary directory."""
 
     def __init__(self, directory: str):
         self._directory = directory
