@@ -191,7 +191,8 @@ def test_window_file_names_tell_late_firings_apart():
     assert window_file_name(win, on_time, "000") == f"{_window_part(T0)}-000-000.parquet"  # unpartitioned
 
 
-@pytest.mark.parametrize("runner", [[], ["--runner", "DirectRunner"], ["--runner", "FnApiRunner"]])
+@pytest.mark.parametrize("runner", [[], ["--runner", "DirectRunner"], ["--runner", "FnApiRunner"],
+                                    ["--runner", "BundleBasedDirectRunner"]])
 def test_streaming_on_the_local_runner_is_a_usage_error_pointing_to_watch(landing, tmp_path, capsys, runner):
     out = tmp_path / "out"
     code = main(["run", "--streaming", "--input", str(landing / "*"), "--output", str(out), *runner])
