@@ -9,9 +9,9 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, JSONL_FIELDS
 from transforms.formats import FORMATS
 
-__all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "MARKUPS", "STREAM_ALLOWED_LATENESS", "STREAM_DEDUPE_TTL",
-           "STREAM_POLL", "STREAM_WINDOW", "IngestOptions", "default_input", "jsonl_field_map",
-           "one_local_worker", "stream_flags"]
+__all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "MARKUPS", "STREAM_ALLOWED_LATENESS",
+           "STREAM_DEDUPE_TTL", "STREAM_POLL", "STREAM_WINDOW", "IngestOptions", "default_input",
+           "jsonl_field_map", "one_local_worker", "stream_flags"]
 
 # --runner values that mean "run here": served by the in-process FnApiRunner, which needs no
 # download (Beam's DirectRunner would otherwise first try to fetch the Prism binary).
@@ -154,7 +154,8 @@ class IngestOptions(PipelineOptions):
             default=None,
             metavar="SECONDS",
             help="With --streaming: length of the fixed windows, in event time (when a file was "
-            f"matched); each window's records are written as their own files. Default: {STREAM_WINDOW:g}.",
+            "matched); each window's records are written as their own files. "
+            f"Default: {STREAM_WINDOW:g}.",
         )
         parser.add_argument(
             "--allowed_lateness",
@@ -180,7 +181,8 @@ class IngestOptions(PipelineOptions):
             type=_positive_float,
             default=None,
             metavar="SECONDS",
-            help=f"With --streaming and --input: seconds between matches of --input. Default: {STREAM_POLL:g}.",
+            help="With --streaming and --input: seconds between matches of --input. "
+            f"Default: {STREAM_POLL:g}.",
         )
         parser.add_argument(
             "--window_shards",

@@ -48,8 +48,8 @@ __all__ = ["build_streaming_pipeline", "file_source", "run_streaming", "validate
 # was not replaced as expected"). The tests use the latter with a TestStream source only.
 _IN_PROCESS = LOCAL_RUNNERS | {"BundleBasedDirectRunner", "SwitchingDirectRunner"}
 # Batch-only flags: what they do needs the end of a run.
-_BATCH_ONLY = {"incremental": "--incremental", "full_refresh": "--full_refresh", "near_dup": "--near_dup",
-               "max_reject_rate": "--max_reject_rate"}
+_BATCH_ONLY = {"incremental": "--incremental", "full_refresh": "--full_refresh",
+               "near_dup": "--near_dup", "max_reject_rate": "--max_reject_rate"}
 
 
 def validate_streaming(options: IngestOptions) -> None:
@@ -58,11 +58,13 @@ def validate_streaming(options: IngestOptions) -> None:
     if not standard.streaming:
         raise UsageError(f"{stream_flags(options)[0]} applies only to --streaming jobs")
     if standard.runner in _IN_PROCESS:
-        raise UsageError("--streaming needs a runner that streams (--runner DataflowRunner, FlinkRunner "
-                         "or PrismRunner); to ingest continuously on this machine, use --watch")
+        raise UsageError("--streaming needs a runner that streams (--runner DataflowRunner, "
+                         "FlinkRunner or PrismRunner); to ingest continuously on this machine, "
+                         "use --watch")
     for name, flag in _BATCH_ONLY.items():
         if getattr(options, name):
-            raise UsageError(f"{flag} does not apply to --streaming (a stream has no end to run it at)")
+            raise UsageError(f"{flag} does not apply to --streaming "
+                             "(a stream has no end to run it at)")
     if bool(options.input) == bool(options.input_subscription):
         raise UsageError("--streaming reads either --input GLOB (polled) or --input_subscription "
                          "(Cloud Storage notifications): give one of them")
@@ -82,7 +84,8 @@ def file_source(options: IngestOptions) -> beam.PTransform:
     matched (the poll's time; the notification's publish time)."""
     if options.input_subscription:
         return _Notifications(options.input_subscription)
-    return fileio.MatchContinuously(as_pattern(options.input), interval=options.poll_interval or STREAM_POLL,
+    return fileio.MatchContinuously(as_pattern(options.input),
+                                    interval=options.poll_interval or STREAM_POLL,
                                     start_timestamp=Timestamp.now())
 
 
@@ -95,7 +98,8 @@ class _Notifications(beam.PTransform):
         from apache_beam.io.gcp.pubsub import ReadFromPubSub  # needs apache-beam[gcp]
 
         return (pbegin
-                | "ReadNotifications" >> ReadFromPubSub(subscription=self._subscription, with_attributes=True)
+                | "ReadNotifications" >> ReadFromPubSub(subscription=self._subscription,
+                                                        with_attributes=True)
                 | "NotifiedFiles" >> NotifiedFiles(METRICS_NAMESPACE))
 
 
@@ -110,19 +114,23 @@ def build_streaming_pipeline(p: beam.Pipeline, options: IngestOptions, *, run_id
     outputs = (p
                | "Files" >> (source or file_source(options))
                | "SplitDumps" >> SplitFiles(
-                   rules_path=options.rules, markup=options.markup, max_file_bytes=options.max_file_bytes,
-                   max_member_bytes=options.max_member_bytes, jsonl_fields=jsonl_field_map(options.jsonl_field),
-                   run_id=run_id, timestamped=True))
+                   rules_path=options.rules, markup=options.markup,
+                   max_file_bytes=options.max_file_bytes, max_member_bytes=options.max_member_bytes,
+                   jsonl_fields=jsonl_field_map(options.jsonl_field), run_id=run_id,
+                   timestamped=True))
     # Before any window: a copy arriving windows after its first arrival is still a copy.
     kept = outputs[ARTICLES] | "KeepFirstArrival" >> KeepFirstArrival(
         options.dedupe_ttl or STREAM_DEDUPE_TTL, METRICS_NAMESPACE)
-    write = {"window_seconds": options.window or STREAM_WINDOW, "shards": options.window_shards or 1,
-             "allowed_lateness": STREAM_ALLOWED_LATENESS if options.allowed_lateness is None
-             else options.allowed_lateness, "codec": options.parquet_codec, "namespace": METRICS_NAMESPACE}
+    lateness = options.allowed_lateness
+    write = {"window_seconds": options.window or STREAM_WINDOW,
+             "allowed_lateness": STREAM_ALLOWED_LATENESS if lateness is None else lateness,
+             "shards": options.window_shards or 1, "codec": options.parquet_codec,
+             "namespace": METRICS_NAMESPACE}
     side = side_partition(options)
     return {
         ARTICLES: kept[ARTICLES] | "WriteArticles" >> WriteWindowed(
-            articles_dir(output), ARTICLES, ARTICLE_SCHEMA, partition_by=options.partition_by, **write),
+            articles_dir(output), ARTICLES, ARTICLE_SCHEMA, partition_by=options.partition_by,
+            **write),
         REJECTS: outputs[REJECTS] | "WriteRejects" >> WriteWindowed(
             rejects_dir(output), REJECTS, REJECT_SCHEMA, partition_by=side, **write),
         DUPLICATES: kept[DUPLICATES] | "WriteDuplicates" >> WriteWindowed(

@@ -28,6 +28,7 @@ from transforms.notifications import notified_file
 from transforms.windowed import window_file_name
 
 WINDOW = 60
+DATASETS = ("articles", "rejects", "duplicates")
 # A minute boundary, so the windows are [T0, T0+60) and [T0+60, T0+120).
 T0 = 1_796_000_040
 assert T0 % WINDOW == 0
@@ -55,8 +56,9 @@ def _matched(landing: Path, name: str, seconds: float) -> TimestampedValue:
 
 def _files(root: Path) -> dict[str, list[dict]]:
     """Rows of every Parquet file under root, by path relative to root."""
-    return {str(f.relative_to(root)): pq.read_table(f).to_pylist() for f in sorted(root.rglob("*.parquet"))
-            if not any(part.startswith((".", "_")) for part in f.relative_to(root).parts)}
+    files = [f for f in sorted(root.rglob("*.parquet"))
+             if not any(part.startswith((".", "_")) for part in f.relative_to(root).parts)]
+    return {str(f.relative_to(root)): pq.read_table(f).to_pylist() for f in files}
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +67,11 @@ def streamed(landing, tmp_path_factory) -> dict[str, dict[str, list[dict]]]:
     a0, the empty file and a3; then a2 arrives stamped inside window 1, after its end (late)."""
     out = tmp_path_factory.mktemp("streamed")
     stream = (test_stream.TestStream()
-              .add_elements([_matched(landing, "a0.txt", T0 + 5), _matched(landing, "a1.txt", T0 + 12)])
+              .add_elements([_matched(landing, "a0.txt", T0 + 5),
+                             _matched(landing, "a1.txt", T0 + 12)])
               .advance_watermark_to(T0 + WINDOW + 10)
-              .add_elements([_matched(landing, "copy-of-a0.txt", T0 + 65), _matched(landing, "empty.txt", T0 + 66),
+              .add_elements([_matched(landing, "copy-of-a0.txt", T0 + 65),
+                             _matched(landing, "empty.txt", T0 + 66),
                              _matched(landing, "a3.txt", T0 + 70)])
               .advance_watermark_to(T0 + 2 * WINDOW + 10)
               .add_elements([_matched(landing, "a2.txt", T0 + 20)])
@@ -77,7 +81,7 @@ def streamed(landing, tmp_path_factory) -> dict[str, dict[str, list[dict]]]:
     pipeline = beam.Pipeline(runner=BundleBasedDirectRunner(), options=options)
     build_streaming_pipeline(pipeline, options, run_id="stream-1", source=stream)
     pipeline.run().wait_until_finish()
-    return {"root": out, **{name: _files(out / name) for name in ("articles", "rejects", "duplicates")}}
+    return {"root": out, **{name: _files(out / name) for name in DATASETS}}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +89,7 @@ def batch(landing, tmp_path_factory) -> dict[str, list[dict]]:
     out = tmp_path_factory.mktemp("batch")
     run(IngestOptions(["--input", str(landing / "*"), "--output", str(out)]))
     return {name: [row for rows in _files(out / name).values() for row in rows]
-            for name in ("articles", "rejects", "duplicates")}
+            for name in DATASETS}
 
 
 def _names(rows: list[dict]) -> list[str]:
@@ -99,21 +103,24 @@ def _window_part(seconds: int) -> str:
 def test_each_window_is_written_as_its_own_files(streamed):
     day = _at(T0).date().isoformat()
     articles = streamed["articles"]
-    first, second = f"ingest_date={day}/{_window_part(T0)}", f"ingest_date={day}/{_window_part(T0 + WINDOW)}"
+    first = f"ingest_date={day}/{_window_part(T0)}"
+    second = f"ingest_date={day}/{_window_part(T0 + WINDOW)}"
     assert {path: _names(rows) for path, rows in articles.items()} == {
         f"{first}-000-000.parquet": ["a0.txt", "a1.txt"],
         f"{first}-000-001-late.parquet": ["a2.txt"],  # the late element, in a file of its own
         f"{second}-000-000.parquet": ["a3.txt"],
     }
     # Records are stamped with when their file was matched (the element's timestamp).
-    stamps = {Path(r["source_uri"]).name: r["ingested_at"] for rows in articles.values() for r in rows}
+    stamps = {Path(r["source_uri"]).name: r["ingested_at"]
+              for rows in articles.values() for r in rows}
     assert stamps == {"a0.txt": _at(T0 + 5), "a1.txt": _at(T0 + 12), "a2.txt": _at(T0 + 20),
                       "a3.txt": _at(T0 + 70)}
     assert all(r["run_id"] == "stream-1" for rows in articles.values() for r in rows)
 
 
 def test_window_files_have_the_explicit_schemas(streamed):
-    expected = {"articles": ARTICLE_SCHEMA, "rejects": REJECT_SCHEMA, "duplicates": DUPLICATE_SCHEMA}
+    expected = {"articles": ARTICLE_SCHEMA, "rejects": REJECT_SCHEMA,
+                "duplicates": DUPLICATE_SCHEMA}
     for name, schema in expected.items():
         for path in streamed[name]:
             assert pq.read_schema(streamed["root"] / name / path) == schema, path
@@ -158,23 +165,26 @@ def test_the_stream_holds_the_same_records_as_the_batch_graph(streamed, batch):
 
 
 def test_notified_file_reads_a_finalize_notification():
-    attributes = {"eventType": "OBJECT_FINALIZE", "bucketId": "landing-bucket", "objectId": "dumps/a 1.txt",
-                  "payloadFormat": "JSON_API_V1", "objectGeneration": "17"}
+    attributes = {"eventType": "OBJECT_FINALIZE", "bucketId": "landing-bucket",
+                  "objectId": "dumps/a 1.txt", "payloadFormat": "JSON_API_V1",
+                  "objectGeneration": "17"}
     body = json.dumps({"name": "dumps/a 1.txt", "bucket": "landing-bucket", "size": "2048",
                        "updated": "2026-12-01T10:00:00.500Z"}).encode()
     notice = notified_file(attributes, body)
     assert notice.skipped is None
     assert (notice.path, notice.size) == ("gs://landing-bucket/dumps/a 1.txt", 2048)
-    assert notice.updated == dt.datetime(2026, 12, 1, 10, 0, 0, 500_000, dt.timezone.utc).timestamp()
+    assert notice.updated == _at(0).replace(year=2026, month=12, day=1, hour=10,
+                                            microsecond=500_000).timestamp()
     # Without a payload the object is still an input; its size is looked up before reading.
     bare = notified_file({**attributes, "payloadFormat": "NONE"}, b"")
     assert (bare.path, bare.size, bare.skipped) == ("gs://landing-bucket/dumps/a 1.txt", None, None)
 
 
 def test_notifications_that_announce_no_new_file_say_why():
-    assert notified_file({"eventType": "OBJECT_DELETE", "bucketId": "b", "objectId": "o"}, b"{}").skipped == \
-        "event:OBJECT_DELETE"
-    assert notified_file({"eventType": "OBJECT_FINALIZE", "bucketId": "b"}, None) == (None, None, 0.0, "no_object")
+    deleted = {"eventType": "OBJECT_DELETE", "bucketId": "b", "objectId": "o"}
+    assert notified_file(deleted, b"{}").skipped == "event:OBJECT_DELETE"
+    no_object = {"eventType": "OBJECT_FINALIZE", "bucketId": "b"}
+    assert notified_file(no_object, None) == (None, None, 0.0, "no_object")
     assert notified_file({}, None).skipped == "event:none"
     broken = notified_file({"eventType": "OBJECT_FINALIZE", "bucketId": "b", "objectId": "o",
                             "payloadFormat": "JSON_API_V1"}, b"{not json")
@@ -186,16 +196,19 @@ def test_window_file_names_tell_late_firings_apart():
     on_time = PaneInfo(True, False, PaneInfoTiming.ON_TIME, 0, 0)
     late = PaneInfo(False, False, PaneInfoTiming.LATE, 1, 1)
     part = "ingest_date=2026-12-01"
-    assert window_file_name(win, on_time, f"{part}/002") == f"{part}/{_window_part(T0)}-002-000.parquet"
-    assert window_file_name(win, late, f"{part}/002") == f"{part}/{_window_part(T0)}-002-001-late.parquet"
-    assert window_file_name(win, on_time, "000") == f"{_window_part(T0)}-000-000.parquet"  # unpartitioned
+    name = _window_part(T0)
+    assert window_file_name(win, on_time, f"{part}/002") == f"{part}/{name}-002-000.parquet"
+    assert window_file_name(win, late, f"{part}/002") == f"{part}/{name}-002-001-late.parquet"
+    assert window_file_name(win, on_time, "000") == f"{name}-000-000.parquet"  # unpartitioned
 
 
 @pytest.mark.parametrize("runner", [[], ["--runner", "DirectRunner"], ["--runner", "FnApiRunner"],
                                     ["--runner", "BundleBasedDirectRunner"]])
-def test_streaming_on_the_local_runner_is_a_usage_error_pointing_to_watch(landing, tmp_path, capsys, runner):
+def test_streaming_on_the_local_runner_is_a_usage_error_pointing_to_watch(landing, tmp_path, capsys,
+                                                                         runner):
     out = tmp_path / "out"
-    code = main(["run", "--streaming", "--input", str(landing / "*"), "--output", str(out), *runner])
+    code = main(["run", "--streaming", "--input", str(landing / "*"), "--output", str(out),
+                 *runner])
     err = capsys.readouterr().err
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "--watch" in err and "--streaming" in err
@@ -203,7 +216,8 @@ def test_streaming_on_the_local_runner_is_a_usage_error_pointing_to_watch(landin
 
 
 def test_streaming_flags_without_streaming_are_a_usage_error(landing, tmp_path, capsys):
-    code = main(["run", "--input", str(landing / "*"), "--output", str(tmp_path / "out"), "--window", "30"])
+    code = main(["run", "--input", str(landing / "*"), "--output", str(tmp_path / "out"),
+                 "--window", "30"])
     assert code == 2
     assert "--window applies only to --streaming" in capsys.readouterr().err
 
@@ -212,8 +226,9 @@ def test_streaming_flags_without_streaming_are_a_usage_error(landing, tmp_path, 
     (["--input", "x/*", "--input_subscription", "projects/p1/subscriptions/s"], "give one of them"),
     ([], "give one of them"),
     (["--input", "x/*", "--incremental"], "--incremental does not apply to --streaming"),
-    (["--input", "x/*", "--max_reject_rate", "0.1"], "--max_reject_rate does not apply to --streaming"),
-    (["--input_subscription", "projects/p1/subscriptions/s", "--poll_interval", "5"], "--poll_interval applies"),
+    (["--input", "x/*", "--max_reject_rate", "0.1"], "--max_reject_rate does not apply"),
+    (["--input_subscription", "projects/p1/subscriptions/s", "--poll_interval", "5"],
+     "--poll_interval applies"),
     (["--input", "x/*", "--window", "0.5"], "--window must be at least 1 second"),
 ])
 def test_streaming_command_lines_no_job_can_run_are_refused(flags, message):
@@ -227,8 +242,9 @@ def test_streaming_command_lines_no_job_can_run_are_refused(flags, message):
 
 def test_a_subscription_builds_a_graph_reading_notifications(tmp_path):
     """The Pub/Sub read cannot run here (no project); its graph is built, not run."""
+    subscription = "projects/landing-project/subscriptions/dumps-landed"
     options = IngestOptions(["--streaming", "--runner", "DataflowRunner", "--output", str(tmp_path),
-                             "--input_subscription", "projects/landing-project/subscriptions/dumps-landed"])
+                             "--input_subscription", subscription])
     pipeline = beam.Pipeline(runner=BundleBasedDirectRunner(), options=options)  # built, never run
     build_streaming_pipeline(pipeline, options, run_id="stream-2")
     labels = {t.full_label for t in pipeline.transforms_stack[0].parts[0].parts}

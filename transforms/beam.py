@@ -38,8 +38,8 @@ from transforms.partition import (
 )
 from transforms.rules import load_rules
 
-__all__ = ["ARTICLES", "DUPLICATES", "METRICS_NAMESPACE", "REJECTS", "SIGNATURES", "IngestDumps", "SplitFiles",
-           "WriteRecords"]
+__all__ = ["ARTICLES", "DUPLICATES", "METRICS_NAMESPACE", "REJECTS", "SIGNATURES", "IngestDumps",
+           "SplitFiles", "WriteRecords"]
 
 METRICS_NAMESPACE = "article_ingest"
 ARTICLES = "articles"
@@ -163,7 +163,8 @@ class _StampedIngestFileFn(_IngestFileFn):
     its file was matched), not with one run time."""
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam):
-        self._ctx = dataclasses.replace(self._ctx, ingested_at=timestamp.to_utc_datetime(has_tz=True))
+        matched_at = timestamp.to_utc_datetime(has_tz=True)
+        self._ctx = dataclasses.replace(self._ctx, ingested_at=matched_at)
         yield from super().process(element)
 
 
@@ -209,9 +210,10 @@ class IngestDumps(beam.PTransform):
         # [path, size, mtime] a line (pipeline/inputs.py writes them): the launcher never
         # holds the list, and neither does the runner.
         self._chunks = chunks
-        self._split = SplitFiles(rules_path=rules_path, markup=markup, max_file_bytes=max_file_bytes,
-                                 ingested_at=ingested_at, max_member_bytes=max_member_bytes,
-                                 jsonl_fields=jsonl_fields, run_id=run_id)
+        self._split = SplitFiles(rules_path=rules_path, markup=markup,
+                                 max_file_bytes=max_file_bytes, ingested_at=ingested_at,
+                                 max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields,
+                                 run_id=run_id)
 
     def expand(self, pbegin):
         if self._chunks is not None:
@@ -242,12 +244,13 @@ class SplitFiles(beam.PTransform):
                  timestamped: bool = False):
         super().__init__()
         fn = _StampedIngestFileFn if timestamped else _IngestFileFn
-        self._fn = fn(rules_path, markup, max_file_bytes, ingested_at or dt.datetime.now(dt.timezone.utc),
+        self._fn = fn(rules_path, markup, max_file_bytes,
+                      ingested_at or dt.datetime.now(dt.timezone.utc),
                       max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields, run_id=run_id)
 
     def expand(self, matched):
-        return matched | "Split" >> beam.ParDo(self._fn).with_input_types(beam.typehints.Any).with_output_types(
-            dict).with_outputs(REJECTS, main=ARTICLES)
+        return matched | "Split" >> beam.ParDo(self._fn).with_input_types(
+            beam.typehints.Any).with_output_types(dict).with_outputs(REJECTS, main=ARTICLES)
 
 
 def _read_chunk(chunk: tuple[str, int, int]):

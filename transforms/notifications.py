@@ -83,7 +83,7 @@ class _NoticeFn(beam.DoFn):
         if notice.path is None:
             Metrics.counter(self._namespace, f"notifications_skipped:{notice.skipped}").inc()
             return
-        if notice.size is None:  # no JSON payload: ask the store (a gone object reads as unreadable)
+        if notice.size is None:  # no JSON payload: ask the store (a gone object: unreadable)
             found = FileSystems.match([notice.path])[0].metadata_list
             if found:
                 yield found[0]
@@ -101,4 +101,5 @@ class NotifiedFiles(beam.PTransform):
         self._namespace = namespace
 
     def expand(self, messages):
-        return messages | "FilesOfNotices" >> beam.ParDo(_NoticeFn(self._namespace)).with_output_types(FileMetadata)
+        return messages | "FilesOfNotices" >> beam.ParDo(
+            _NoticeFn(self._namespace)).with_output_types(FileMetadata)

@@ -86,7 +86,11 @@ class KeepFirstArrival(beam.PTransform):
 
     def expand(self, articles):
         return (articles
-                | "KeyByArticleId" >> beam.Map(lambda row: (row["article_id"], row)).with_input_types(
-                    dict).with_output_types(tuple[str, dict])
-                | "FirstArrival" >> beam.ParDo(self._fn).with_input_types(tuple[str, dict]).with_output_types(
-                    dict).with_outputs(DUPLICATES, main=ARTICLES))
+                | "KeyByArticleId" >> beam.Map(_keyed).with_input_types(dict)
+                .with_output_types(tuple[str, dict])
+                | "FirstArrival" >> beam.ParDo(self._fn).with_input_types(tuple[str, dict])
+                .with_output_types(dict).with_outputs(DUPLICATES, main=ARTICLES))
+
+
+def _keyed(row: dict) -> tuple[str, dict]:
+    return row["article_id"], row

@@ -57,7 +57,8 @@ class ParquetSink(fileio.FileSink):
                             compression_type=CompressionTypes.UNCOMPRESSED)
 
     def open(self, fh) -> None:
-        self._writer = pq.ParquetWriter(fh, self._schema, compression=parquet_compression(self._codec),
+        self._writer = pq.ParquetWriter(fh, self._schema,
+                                        compression=parquet_compression(self._codec),
                                         **parquet_writer_options(self._schema))
         self._rows, self._written = [], 0
 
@@ -68,7 +69,8 @@ class ParquetSink(fileio.FileSink):
 
     def _write_rows(self) -> None:
         if self._rows:
-            self._writer.write_table(arrow_table(self._rows, self._schema), row_group_size=ROWS_PER_BATCH)
+            self._writer.write_table(arrow_table(self._rows, self._schema),
+                                     row_group_size=ROWS_PER_BATCH)
             self._written += len(self._rows)
             self._rows = []
 
@@ -164,7 +166,8 @@ class _SinkFactory:
         self._counter_name, self._namespace = counter_name, namespace
 
     def __call__(self, destination: str) -> ParquetSink:
-        return ParquetSink(self._schema, self._codec, Metrics.counter(self._namespace, self._counter_name))
+        counter = Metrics.counter(self._namespace, self._counter_name)
+        return ParquetSink(self._schema, self._codec, counter)
 
 
 class WriteWindowed(beam.PTransform):
@@ -207,10 +210,12 @@ class WriteWindowed(beam.PTransform):
                 file_naming=_FileNaming(self._directory),
                 destination=functools.partial(_destination, partition_by=self._partition_by,
                                               shards=self._shards),
-                sink=_SinkFactory(self._schema, self._codec, f"written:{self._dataset}", self._namespace),
+                sink=_SinkFactory(self._schema, self._codec, f"written:{self._dataset}",
+                                  self._namespace),
                 # One shard per destination (the shard is part of the destination) and every
                 # row through the grouped path, whose files know their pane: see window_file_name.
                 shards=1,
                 max_writers_per_bundle=0)
-            | "CountLate" >> beam.ParDo(_CountLateFn(self._directory, f"late:{self._dataset}", self._namespace))
+            | "CountLate" >> beam.ParDo(
+                _CountLateFn(self._directory, f"late:{self._dataset}", self._namespace))
         )
