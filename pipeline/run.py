@@ -23,7 +23,7 @@ from apache_beam.options.pipeline_options import StandardOptions
 from pipeline import version
 from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
-from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
+from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input, stream_flags
 from pipeline.storage.commit import (
     Manifest,
     commit,
@@ -382,8 +382,14 @@ def run(options: IngestOptions) -> dict:
     (pipeline/storage/lock.py). Raises UsageError for a bad command line, LockHeld when
     another process writes to the same output, and RunFailed when the run's output must not
     be committed (--max-reject-rate); any other exception is a failed run. In each case
-    nothing is committed and the incremental state is unchanged.
+    nothing is committed and the incremental state is unchanged. With --streaming, starts
+    the streaming job instead (pipeline/streaming.py; no lock: it commits nothing) and
+    returns what it started.
     """
+    if options.view_as(StandardOptions).streaming or stream_flags(options):
+        from pipeline.streaming import run_streaming  # a job on a runner that streams
+
+        return run_streaming(options)
     validate(options)
     with writer_lock(options.output.rstrip("/") or ".", command="run"):
         return _run_locked(options)

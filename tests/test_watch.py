@@ -165,6 +165,25 @@ def test_a_watch_may_start_on_an_empty_landing_directory_but_not_a_missing_one(t
     assert watch(_options(tmp_path), _settings(timeout=0.1)).state == "stopped"
 
 
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--runner", "DataflowRunner"], "--watch runs its batches on the local runner"),
+    (["--streaming"], "--streaming and its flags are for runners that stream"),
+    (["--incremental", "--full-refresh"], "--full-refresh cannot be combined with --watch"),
+    (["--trigger-interval", "-1"], "expected a number of seconds, got '-1'"),
+    (["--max-files-per-trigger", "0"], "expected a positive whole number, got '0'"),
+])
+def test_watch_usage_errors_are_one_line_and_exit_2(tmp_path, capsys, flags, message):
+    from pipeline.cli import main
+
+    (tmp_path / "land").mkdir()
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--watch", "--input", str(tmp_path / "land"), "--output", str(tmp_path / "out"), *flags])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_status_line_and_the_failure_lines_a_person_sees():
     from pipeline.watch import WatchStatus
 

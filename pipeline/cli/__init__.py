@@ -19,6 +19,8 @@ Any Beam pipeline option is accepted as well and passed to Beam, e.g.
   --runner DataflowRunner --project P --region R --temp_location gs://B/tmp
   --direct_running_mode multi_processing --direct_num_workers 2
 With no --runner the job runs on Beam's in-process local runner, fully offline.
+--streaming with a runner that streams (Dataflow, Flink, Prism) starts a streaming job
+instead: see docs/streaming-runners.md.
 """
 
 
@@ -288,6 +290,10 @@ def _run_command(argv: list[str]) -> int:
         print(f"article-ingest: error: the run failed, nothing was committed: {root_cause(err)} "
               "(run again with -v for the traceback)", file=sys.stderr)
         return 1
+    if summary.get("mode") == "streaming":
+        print(f"streaming job {summary['job_id'] or summary['run_id']} on {summary['runner']}: "
+              f"{summary['state']}; writing {summary['output']}")
+        return 0
     print_summary(summary, sys.stdout)
     return 0
 
@@ -296,8 +302,10 @@ def _watch(parser: argparse.ArgumentParser, args, options, mode: str) -> int:
     """`run --watch`: the loop of pipeline/watch.py with a status line and signal handling."""
     import threading
 
+    from apache_beam.options.pipeline_options import StandardOptions
+
     from pipeline.cli.progress import WatchDisplay
-    from pipeline.options import LOCAL_RUNNERS
+    from pipeline.options import LOCAL_RUNNERS, stream_flags
     from pipeline.run import UsageError
     from pipeline.storage.compact import AUTO_COMPACT_FILES
     from pipeline.storage.lock import LockHeld
@@ -305,9 +313,12 @@ def _watch(parser: argparse.ArgumentParser, args, options, mode: str) -> int:
 
     if args.runner not in LOCAL_RUNNERS:
         parser.error("--watch runs its batches on the local runner; a streaming runner takes "
-                     "--streaming instead (docs/streaming.md)")
+                     "--streaming instead (docs/streaming-runners.md)")
     if options.full_refresh:
-        parser.error("--full_refresh cannot be combined with --watch (a watch only appends)")
+        parser.error("--full-refresh cannot be combined with --watch (a watch only appends)")
+    if options.view_as(StandardOptions).streaming or stream_flags(options):
+        parser.error("--watch runs micro-batches on the local runner; --streaming and its flags "
+                     "are for runners that stream (docs/streaming-runners.md)")
     if args.compact_at is not None and args.compact_at < 0:
         parser.error("--compact-at must be 0 (never) or a number of files")
     settings = WatchSettings(
