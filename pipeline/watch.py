@@ -187,6 +187,8 @@ def _trigger(options: IngestOptions, settings: WatchSettings, status: WatchStatu
     except RunFailed as err:
         return _failed(status, str(err))
     except Exception as err:  # noqa: BLE001 - a failed batch is retried; its inputs were not committed
+        if _interrupted(err):  # Beam may wrap a KeyboardInterrupt raised in its wait
+            raise KeyboardInterrupt from err
         return _failed(status, root_cause(err))
     status.failures_in_a_row = 0
     status.backlog = sum(_deferred(summary))
@@ -202,6 +204,14 @@ def _trigger(options: IngestOptions, settings: WatchSettings, status: WatchStatu
         else:
             status.compactions += result["files_before"] != result["files_after"]
     return summary
+
+
+def _interrupted(err: BaseException | None) -> bool:
+    while err is not None:
+        if isinstance(err, KeyboardInterrupt):
+            return True
+        err = err.__cause__ or err.__context__
+    return False
 
 
 def _failed(status: WatchStatus, reason: str) -> None:

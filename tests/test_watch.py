@@ -266,6 +266,23 @@ def test_max_batch_failures_in_a_row_end_the_watch(tmp_path, monkeypatch):
     assert committed_inputs(str(tmp_path / "out")) == {}  # nothing committed, nothing lost: a.txt waits
 
 
+def test_an_interrupt_that_beam_wrapped_still_abandons_the_batch(tmp_path, monkeypatch):
+    import pipeline.watch as watch_module
+
+    def interrupted_in_beam(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as err:
+            raise RuntimeError("Pipeline failed") from err  # as Beam's runner may re-raise it
+
+    monkeypatch.setattr(watch_module, "run_batch", interrupted_in_beam)
+    (tmp_path / "land").mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        watch(_options(tmp_path), _settings())
+    status = json.loads((tmp_path / "out" / STATUS_FILE).read_text())
+    assert status["state"] == "interrupted" and status["failures_in_a_row"] == 0
+
+
 def test_25_batches_of_2_dumps_then_compact_leaves_at_most_4_article_files_per_partition(tmp_path):
     publishers = ["Pier Bulletin", "Coast Weekly"]
     for n in range(50):
