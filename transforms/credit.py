@@ -154,8 +154,12 @@ def _glue_points(caption: str, vocab: CreditVocabulary) -> list[tuple[int, str]]
         elif prev in _GLUE_AFTER:
             if prev in _QUOTES and (i < 2 or caption[i - 2].isspace()):
                 continue  # an opening quote: 'says "We', not a glue
-            if prev in _APOSTROPHES and caption[_word_start(caption, i):i] in vocab.name_prefixes:
-                continue  # "O'Neill", "D'Angelo": a name, not a glue
+            if prev in _APOSTROPHES and caption[i - 2].isalpha():
+                # An apostrophe inside a word ("O'Neill", "Sha'Carri") is a case change within
+                # a name: a glue only with the evidence a case change needs.
+                if caption[_word_start(caption, i):i] not in vocab.name_prefixes:
+                    points.append((i, _NEEDS_STRONG))
+                continue
             # 'N.H.Robert': the suffix must not itself start with an initial ('H.Robert'),
             # unless the full stop ends a word ('harbour.U.S. Coast Guard/District 7').
             if (cur.isupper() and i + 1 < len(caption) and caption[i + 1] == "."
@@ -199,14 +203,18 @@ def _without_trailer(text: str, vocab: CreditVocabulary) -> str | None:
     return None
 
 
-def _glued_name(caption: str, i: int, tail: str, vocab: CreditVocabulary, alt: str | None) -> bool:
+def _glued_name(
+    caption: str, i: int, tail: str, vocab: CreditVocabulary, alt: str | None, context: str | None
+) -> bool:
     """A bare name glued at a case change ('children came inJana Novak', '石川Alexander Roe').
 
     The case change alone is weak evidence ('McCarthy', 'iPhone', 'TechCrunch Disrupt'), so
     the line as a whole must agree: the name is `case_glue_words` capitalised words at the
-    line's end; the left part is a whole word, not a name prefix ('Mc'), a lower-case prefix
-    ('i', 'kwa') or the head of a compound ('Tech'); no other word of the line has an inner
-    capital; and the glued word does not stand in the alt text.
+    line's end; the left part is a whole word (one that also stands alone in `context`, the
+    whole dump, or in the caption), not a name prefix ('Mc'), a lower-case prefix ('i',
+    'kwa') or the head of a compound ('Tech'); no other word of the line has an inner
+    capital; and the glued word stands neither in the alt text nor elsewhere in `context`
+    (an article about 'ArcelorMittal South Africa' names it in its body).
     """
     low, high = vocab.case_glue_words
     words = tail.split()
@@ -226,12 +234,19 @@ def _glued_name(caption: str, i: int, tail: str, vocab: CreditVocabulary, alt: s
     if left in vocab.name_prefixes or left.lower() in vocab.lower_prefixes:
         return False
     if left[0].isupper() and (len(left) < 3 or left in vocab.compound_heads):
-        return False  # 'TechCrunch Disrupt'; but 'in EssenMiles Lilley'
-    return not (alt and left + words[0] in alt)
+        return False  # 'TechCrunch Disrupt'
+    glued = left + words[0]
+    if alt and glued in alt or context and context.count(glued) > 1:
+        return False
+    # The left part is a whole word: it stands alone elsewhere in the dump ('in'; the
+    # 'Johannesburg' of '...City of JohannesburgFouzia Roe'), which 'Arcelor' of
+    # 'ArcelorMittal South Africa' or 'easy' of 'easyJet Holidays' seldom does.
+    return re.search(rf"(?<!\w){re.escape(left)}(?!\w)", context or caption) is not None
 
 
 def _glue_accepts(
-    kind: str, caption: str, i: int, vocab: CreditVocabulary, alt: str | None = None
+    kind: str, caption: str, i: int, vocab: CreditVocabulary, alt: str | None = None,
+    context: str | None = None,
 ) -> bool:
     tail = caption[i:].strip()
     if kind == _AFTER_PUNCT:
@@ -259,14 +274,15 @@ def _glue_accepts(
     if tail[:1].islower() and _PUNCT_GLUE.search(first_word):
         return False  # 'p.|m.Jane Roe/AP': the glue is further on
     plain_credit = _strong(tail, vocab) and _credit_words(tail, vocab)
-    shouted_name = tail.isupper() and len(tail.split()) >= 2
+    # A name in capitals ('JANE ROE'), not a word's last capital and an acronym ('IntelliJ IDEA').
+    shouted_name = tail.isupper() and len(tail.split()) >= 2 and len(first_word.rstrip(".")) >= 2
     if (plain_credit or shouted_name) and is_credit(tail, vocab, weak_ok=shouted_name):
         return True
-    return caption[i - 1].isalpha() and _glued_name(caption, i, tail, vocab, alt)
+    return caption[i - 1].isalpha() and _glued_name(caption, i, tail, vocab, alt, context)
 
 
 def split_credit(
-    caption: str, vocab: CreditVocabulary, *, alt: str | None = None
+    caption: str, vocab: CreditVocabulary, *, alt: str | None = None, context: str | None = None
 ) -> tuple[str, str | None]:
     """Cut a photo credit off the end of a caption line. Returns (caption, credit or None).
 
@@ -274,7 +290,9 @@ def split_credit(
     space when it carries a label ('... in Kyiv. Photo: Jane Doe') or follows a sentence
     and names an agency or has a slash ('... in Kyiv. Jane Doe/AP'), and in parentheses
     ('... (AP Photo/Jane Doe)'). `alt`, the image's alt text, helps where the
-    caption repeats it: whatever is glued after the repeated part is the credit.
+    caption repeats it: whatever is glued after the repeated part is the credit. `context`,
+    the whole dump, holding the caption: a word glued at a case change that also stands
+    elsewhere in it ('ArcelorMittal') is a word, not a caption and a credit.
     """
     caption = caption.strip()
     if alt:
@@ -288,7 +306,7 @@ def split_credit(
         if i < start:
             continue
         head = caption[:i].rstrip()
-        if len(head) >= 2 and _glue_accepts(kind, caption, i, vocab, alt):
+        if len(head) >= 2 and _glue_accepts(kind, caption, i, vocab, alt, context):
             return head, caption[i:].strip()
     # '...on the quay– Jane Roe': a dash glued to the caption's last word introduces the credit.
     if vocab.dash_introducers and (dash := _glued_dash(caption, start, vocab)):

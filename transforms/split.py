@@ -69,8 +69,8 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         labels[kept[0].number] = "title"
         kept = kept[1:]
 
-    head, rest = _image_block(kept, markup, leading_blank, rules)
-    alt, caption, credit, head_labels = _read_image_block(head, markup, rules)
+    head, rest = _image_block(kept, markup, leading_blank, rules, text)
+    alt, caption, credit, head_labels = _read_image_block(head, markup, rules, text)
     for line, label in zip(head, head_labels):
         labels[line.number] = label
     # Below the image block, a markdown image without alt text holds no text: dropped.
@@ -157,9 +157,10 @@ def _continues(prev: Line, line: Line, wrap_min: int) -> bool:
 
 
 def _image_block(
-    lines: list[Line], markup: str, leading_blank: bool, rules: RuleSet
+    lines: list[Line], markup: str, leading_blank: bool, rules: RuleSet, context: str
 ) -> tuple[list[Line], list[Line]]:
-    """The lines of the image block at the top of the dump (possibly none), and the rest."""
+    """The lines of the image block at the top of the dump (possibly none), and the rest.
+    `context` is the whole dump, which tells a word from a credit glued at a case change."""
     if not lines:
         return [], lines
     limits = rules.splitter
@@ -186,12 +187,12 @@ def _image_block(
         return [], lines  # the whole dump is one block: no body would be left
     if 2 <= len(first) <= limits.max_head_lines and (
             not _is_wrapped(first, limits.wrap_min)
-            or split_credit(first[-1].text, rules.credits)[1] is not None):
+            or split_credit(first[-1].text, rules.credits, context=context)[1] is not None):
         # Lines that read on like a wrapped paragraph ('"Fair pay now": ...' after an alt
         # line) are still an image block when the last one ends in a glued credit.
         return first, lines[len(first):]
     if len(first) == 1:
-        _, credit = split_credit(first[0].text, rules.credits)
+        _, credit = split_credit(first[0].text, rules.credits, context=context)
         # A text browser prints an image without alt text as an empty first line; a short
         # first line after it is that image's caption.
         if credit is not None or leading_blank and len(first[0].text) <= limits.max_lone_caption_chars:
@@ -200,7 +201,7 @@ def _image_block(
 
 
 def _read_image_block(
-    head: list[Line], markup: str, rules: RuleSet
+    head: list[Line], markup: str, rules: RuleSet, context: str
 ) -> tuple[str | None, str | None, str | None, list[str]]:
     """(alt, caption, credit, one label a line) from the image block's lines."""
     vocab = rules.credits
@@ -218,7 +219,7 @@ def _read_image_block(
             and second != first
             and not second.startswith(first)
             and is_credit(second, vocab, weak_ok=False)
-            and split_credit(second, vocab)[1] is None
+            and split_credit(second, vocab, context=context)[1] is None
         )
         if not caption_then_credit:
             alt = first
@@ -232,7 +233,7 @@ def _read_image_block(
         return alt, " ".join(texts[:-1]), texts[-1], [*head_labels, *caption_lines, "credit"]
     # A caption over several lines is one caption, never lost; a line holding a caption and
     # its glued credit is labelled by its caption.
-    caption, credit = split_credit(" ".join(texts), vocab, alt=alt)
+    caption, credit = split_credit(" ".join(texts), vocab, alt=alt, context=context)
     last = "caption" if caption else "credit"
     return alt, caption or None, credit, [*head_labels, *caption_lines, last]
 
