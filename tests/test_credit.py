@@ -536,3 +536,14 @@ def test_captions_ending_in_inner_capitals_are_not_cut():
     assert len(captions) >= 300
     cut = [(line, split_credit(line, VOCAB)) for line in captions if split_credit(line, VOCAB)[1] is not None]
     assert cut == []
+
+
+def test_an_alt_text_that_carries_a_credit_is_evidence_for_a_case_change_glue():
+    line = "Fire crews march through EssenMiles Lilley"
+    plain_alt = "Fire crews march in the rain"
+    credited_alt = "Fire crews march in the rain | Bildquelle: Harbour TV / Jana Roe"
+    assert split_credit(line, VOCAB, alt=plain_alt) == (line, None)
+    assert split_credit(line, VOCAB, alt=credited_alt) == ("Fire crews march through Essen", "Miles Lilley")
+    # ...but a name prefix, a compound head or an inner capital elsewhere still holds.
+    for kept in ("Fire crews greet Kevin McCarthy", "Fire crews at TechCrunch Disrupt"):
+        assert split_credit(kept, VOCAB, alt=credited_alt) == (kept, None)

@@ -240,8 +240,22 @@ def _glued_name(
         return False
     # The left part is a whole word: it stands alone elsewhere in the dump ('in'; the
     # 'Johannesburg' of '...City of JohannesburgFouzia Roe'), which 'Arcelor' of
-    # 'ArcelorMittal South Africa' or 'easy' of 'easyJet Holidays' seldom does.
-    return re.search(rf"(?<!\w){re.escape(left)}(?!\w)", context or caption) is not None
+    # 'ArcelorMittal South Africa' or 'easy' of 'easyJet Holidays' seldom does. Or the alt
+    # text carries a credit ('Firefighters march | Photo: Jane Roe'): this publisher credits
+    # its images, so the caption most likely ends in one too.
+    if re.search(rf"(?<!\w){re.escape(left)}(?!\w)", context or caption):
+        return True
+    return bool(alt) and _carries_credit(alt, vocab)
+
+
+def _carries_credit(alt: str, vocab: CreditVocabulary) -> bool:
+    """Whether an alt text ends in a credit: '... | Bildquelle: WDR / Jane Roe', '... (Photo: AP)'."""
+    for sep in (" | ", "("):
+        if sep in alt:
+            tail = alt.rsplit(sep, 1)[1].rstrip(")").strip()
+            if is_credit(tail, vocab, weak_ok=False):
+                return True
+    return False
 
 
 def _glue_accepts(
