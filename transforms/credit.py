@@ -179,9 +179,8 @@ def _glue_points(caption: str, vocab: CreditVocabulary) -> list[tuple[int, str]]
             # An acronym, then a word with a lower-case prefix: 'EPVeThekwini Municipality'.
             if caption[i - 2:i - 1].isupper() and cur in vocab.lower_prefixes:
                 points.append((i, _LOWER_AFTER_PUNCT))
-        elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and any(
-                caption.startswith(agency, i) and not caption[i + len(agency):i + len(agency) + 1].isalnum()
-                for agency in vocab.caps_agencies):
+        elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and vocab.caps_agency_re.match(
+                caption, i):
             points.append((i, _NEEDS_STRONG))  # an agency glued to an acronym: 'NATOAFP'
         elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and caption[i + 1:i + 2].islower():
             points.append((i, _NEEDS_STRONG))  # an acronym ends and a name begins: 'EPVJane'

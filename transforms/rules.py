@@ -55,8 +55,8 @@ class CreditVocabulary:
     # Lower-case labels ('photo') that may also end a credit: 'J. Nowak / Daily Post photo'.
     label_words: frozenset[str]
     # All-caps agency words of 3 letters or more ('AFP'), which may be glued to an acronym
-    # that ends a caption ('...at NATOAFP').
-    caps_agencies: tuple[str, ...]
+    # that ends a caption ('...at NATOAFP'): matched where a capital follows a capital.
+    caps_agency_re: re.Pattern[str]
     # Capitalised word starts after which a case change is part of the word: 'McCarthy'.
     name_prefixes: frozenset[str]
     # Lower-case word starts glued to a capitalised word: 'iPhone', 'eThekwini', 'kwaZulu'.
@@ -95,11 +95,11 @@ class RuleSet:
     # a run over text dumps never imports the HTML reader.
     html_table: dict = dataclasses.field(compare=False, repr=False)
 
-    @property
+    @functools.cached_property
     def tail_rules(self) -> tuple[BoilerplateRule, ...]:
         return tuple(r for r in self.boilerplate if r.where in ("tail", "anywhere"))
 
-    @property
+    @functools.cached_property
     def anywhere_rules(self) -> tuple[BoilerplateRule, ...]:
         return tuple(r for r in self.boilerplate if r.where == "anywhere")
 
@@ -163,9 +163,9 @@ def _credits(table: dict, splitter: SplitterSettings) -> CreditVocabulary:
             # 'Photo: ', 'Foto：' (full-width colon), or a label ending in a full stop: 'Fot. '
             + r")(?:\s*[:：]\s*|(?<=\.)\s+)", re.IGNORECASE),
         label_words=frozenset(x.lower() for x in labels if x.isalpha()),
-        caps_agencies=tuple(sorted(
-            {w for w in agencies if w.isascii() and w.isalpha() and w.isupper() and len(w) >= 3},
-            key=len, reverse=True)),
+        caps_agency_re=re.compile("(?:" + "|".join(sorted(
+            (re.escape(w) for w in agencies if w.isascii() and w.isalpha() and w.isupper() and len(w) >= 3),
+            key=len, reverse=True)) + r")(?![^\W_])"),
         name_prefixes=frozenset(table.get("name_prefixes", ())),
         lower_prefixes=frozenset(table.get("lower_prefixes", ())),
         compound_heads=frozenset(table.get("compound_heads", ())),
