@@ -102,8 +102,8 @@ def read_ids(articles: Path) -> dict[str, str]:
         return {}
     table = ds.dataset(articles, format="parquet", partitioning="hive").to_table(
         columns=["source_uri", "article_id"])
-    return {Path(uri).parent.name: aid for uri, aid in zip(*(table.column(c).to_pylist()
-                                                             for c in ("source_uri", "article_id")))}
+    uris, ids = (table.column(c).to_pylist() for c in ("source_uri", "article_id"))
+    return {Path(uri).parent.name: aid for uri, aid in zip(uris, ids)}
 
 
 def disagreements(ids: dict[str, dict[str, dict[str, str]]], a: str = "seedlike", b: str = "w3m"):
@@ -112,8 +112,10 @@ def disagreements(ids: dict[str, dict[str, dict[str, str]]], a: str = "seedlike"
     ids: layout -> variant -> case -> article_id. Returns (sorted differing pairs, pairs seen).
     """
     pairs = {(v, c) for layout in (a, b) for v, cases in ids.get(layout, {}).items() for c in cases}
-    differ = sorted(p for p in pairs
-                    if ids.get(a, {}).get(p[0], {}).get(p[1]) != ids.get(b, {}).get(p[0], {}).get(p[1]))
+    def id_of(layout, pair):
+        return ids.get(layout, {}).get(pair[0], {}).get(pair[1])
+
+    differ = sorted(p for p in pairs if id_of(a, p) != id_of(b, p))
     return differ, len(pairs)
 
 

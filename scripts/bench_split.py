@@ -45,7 +45,8 @@ def _pass(split_dump, rules, texts: list[str]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path)
-    parser.add_argument("--baseline", type=Path, default=None, help="Another checkout to compare with.")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="Another checkout to compare with.")
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args(argv)
     texts = [p.read_text(encoding="utf-8") for p in sorted(args.corpus.rglob("*"))
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{median / len(texts) * 1e6:.0f} µs a dump")
     if args.baseline:
         ratios = [a / b for a, b in zip(times["this"], times["baseline"])]
-        print(f"this / baseline: median ratio {statistics.median(ratios):.3f} over {args.rounds} rounds")
+        ratio = statistics.median(ratios)
+        print(f"this / baseline: median ratio {ratio:.3f} over {args.rounds} rounds")
     return 0
 
 

@@ -274,7 +274,8 @@ def test_missing_rules_file_raises(tmp_path):
 
 
 def test_extra_keys_extend_a_shipped_list(tmp_path):
-    path = _write(tmp_path, '[credits]\nagencies_extra = ["Harbour Pictures"]\nlabels_extra = ["Bildnachweis"]\n')
+    path = _write(tmp_path, '[credits]\nagencies_extra = ["Harbour Pictures"]\n'
+                            'labels_extra = ["Bildnachweis"]\n')
     rules = load_rules(path)
     assert rules.credits.agencies == (*RULES.credits.agencies, "Harbour Pictures")
     assert "Bildnachweis" in rules.credits.labels and "Photo" in rules.credits.labels

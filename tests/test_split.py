@@ -446,15 +446,17 @@ JP_BODY = "港の朝市は今年も多くの人でにぎわった。\n\n市長�
 def test_full_width_credit_after_a_full_width_bracket(lead):
     # Before: the caption line was read as the first paragraph.
     parts = split_dump(lead + "記者会見する市長（港町で、３日）ＡＰ\n\n" + JP_BODY, RULES)
-    assert (parts.image_alt, parts.caption, parts.caption_credit) == (None, "記者会見する市長（港町で、３日）", "ＡＰ")
+    image_block = (parts.image_alt, parts.caption, parts.caption_credit)
+    assert image_block == (None, "記者会見する市長（港町で、３日）", "ＡＰ")
     assert parts.paragraphs == ("港の朝市は今年も多くの人でにぎわった。", "市長は来年も続けると話した。")
 
 
 def test_caption_that_is_a_name_with_a_labelled_credit_glued():
-    text = "Marta Kowalska at the harbour office\nMarta KowalskaJ. Nowak / Daily Post photo\n\n" + BODY
+    alt = "Marta Kowalska at the harbour office"
+    text = alt + "\nMarta KowalskaJ. Nowak / Daily Post photo\n\n" + BODY
     parts = split_dump(text, RULES)
     assert (parts.image_alt, parts.caption, parts.caption_credit) == (
-        "Marta Kowalska at the harbour office", "Marta Kowalska", "J. Nowak / Daily Post photo")
+        alt, "Marta Kowalska", "J. Nowak / Daily Post photo")
     assert parts.paragraphs == PARAGRAPHS
 
 
@@ -472,7 +474,8 @@ def test_bare_name_glued_to_a_caption_naming_a_place_the_body_names(lead):
 
 def test_a_term_the_body_repeats_is_not_cut():
     line = "Visitors at the stand of ArcelorMittal South Africa"
-    body = "ArcelorMittal South Africa showed its new furnace on Monday.\n\nThe furnace runs on gas.\n"
+    body = ("ArcelorMittal South Africa showed its new furnace on Monday.\n\n"
+            "The furnace runs on gas.\n")
     parts = split_dump("\n" + line + "\n\n" + body, RULES)
     assert (parts.caption, parts.caption_credit) == (line, None)
     assert parts.paragraphs == ("ArcelorMittal South Africa showed its new furnace on Monday.",

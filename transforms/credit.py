@@ -31,7 +31,8 @@ _PAREN_CREDIT = re.compile(r"\s*[(（]([^()（）]{2,90})[)）]$")  # ASCII or f
 # closing bracket or quote, a CJK character, or between capitals as in 'EPVeThekwini'), '('
 # not after a space, and '©'. Most of a caption is skipped unread.
 _GLUE_CANDIDATE = re.compile(
-    r"(?<=[.!?…\"'”“’»)\]\u3040-\U0010ffff])[a-z]|(?<=[A-Z])[a-z](?=[A-Z])|(?<!\s)(?:[^\W_a-z]|\()|©")
+    r"(?<=[.!?…\"'”“’»)\]\u3040-\U0010ffff])[a-z]|(?<=[A-Z])[a-z](?=[A-Z])"
+    r"|(?<!\s)(?:[^\W_a-z]|\()|©")
 # A bare name glued at a case change ('came inJana Novak'): capitalised words, initials
 # ('J.'), hyphenated parts ('Zuma-Sambudla'); particles are checked against the vocabulary.
 _NAME_WORD = re.compile(r"[^\W\d_][^\W\d_A-Z]*(?:[-'’][^\W\d_][^\W\d_A-Z]*)*|[A-Z]\.")
@@ -179,8 +180,8 @@ def _glue_points(caption: str, vocab: CreditVocabulary) -> list[tuple[int, str]]
             # An acronym, then a word with a lower-case prefix: 'EPVeThekwini Municipality'.
             if caption[i - 2:i - 1].isupper() and cur in vocab.lower_prefixes:
                 points.append((i, _LOWER_AFTER_PUNCT))
-        elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and vocab.caps_agency_re.match(
-                caption, i):
+        elif (prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper()
+              and vocab.caps_agency_re.match(caption, i)):
             points.append((i, _NEEDS_STRONG))  # an agency glued to an acronym: 'NATOAFP'
         elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and caption[i + 1:i + 2].islower():
             points.append((i, _NEEDS_STRONG))  # an acronym ends and a name begins: 'EPVJane'
@@ -222,14 +223,18 @@ def _glued_name(
     for n, word in enumerate(words):
         if n and word.lower() in vocab.name_particles:
             continue  # 'Anna van der Berg'
-        if not (_NAME_WORD.fullmatch(word) and word[0].isupper()) or n == len(words) - 1 and word.endswith("."):
+        if not (_NAME_WORD.fullmatch(word) and word[0].isupper()):
             return False
+        if n == len(words) - 1 and word.endswith("."):
+            return False  # a name does not end in an initial
     if _CJK.match(caption[i - 1]):
         return True  # a script change: '石川|Alexander Roe'
     start = _word_start(caption, i)
     left = caption[start:i]
-    if len(left) < 2 or not left.isalpha() or _CASE_GLUE.search(left) or _CASE_GLUE.search(caption, 0, start):
+    if len(left) < 2 or not left.isalpha() or _CASE_GLUE.search(left):
         return False
+    if _CASE_GLUE.search(caption, 0, start):
+        return False  # another word of the line has an inner capital: a style, not a glue
     if left in vocab.name_prefixes or left.lower() in vocab.lower_prefixes:
         return False
     if left[0].isupper() and (len(left) < 3 or left in vocab.compound_heads):
@@ -248,7 +253,7 @@ def _glued_name(
 
 
 def _carries_credit(alt: str, vocab: CreditVocabulary) -> bool:
-    """Whether an alt text ends in a credit: '... | Bildquelle: WDR / Jane Roe', '... (Photo: AP)'."""
+    """Whether an alt text ends in a credit: '... | Foto: TV / Jane Roe', '... (Photo: AP)'."""
     for sep in (" | ", "("):
         if sep in alt:
             tail = alt.rsplit(sep, 1)[1].rstrip(")").strip()
@@ -356,7 +361,8 @@ def _glued_dash(caption: str, start: int, vocab: CreditVocabulary) -> tuple[str,
             ok = is_credit(body, vocab, weak_ok=True)
         elif name:
             head = name.group("name")
-            ok = is_credit(head, vocab, weak_ok=True) and (_credit_words(head, vocab) or not _strong(head, vocab))
+            plain = _credit_words(head, vocab) or not _strong(head, vocab)
+            ok = is_credit(head, vocab, weak_ok=True) and plain
         else:
             ok = False
         if ok and len(body) <= vocab.max_chars and len(caption[: m.start()].strip()) >= 2:

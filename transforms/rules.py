@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 
 __all__ = [
-    "BoilerplateRule", "CreditVocabulary", "RuleSet", "RulesError", "SplitterSettings",
-    "load_rules", "DEFAULT_RULES_TEXT", "HTML_RULES_TEXT",
+    "DEFAULT_RULES_TEXT", "HTML_RULES_TEXT", "BoilerplateRule", "CreditVocabulary", "RuleSet",
+    "RulesError", "SplitterSettings", "load_rules",
 ]
 
 DEFAULT_RULES_TEXT = resources.files("schemas").joinpath("rules/default.toml").read_text("utf-8")
@@ -23,7 +23,7 @@ HTML_RULES_TEXT = resources.files("schemas").joinpath("rules/html.toml").read_te
 # Sections that are lists of named rules ([[boilerplate]], [[lines]]): a user's entry with a
 # shipped rule's name replaces it (or switches it off with `enabled = false`), a new name adds one.
 _NAMED_RULE_SECTIONS = ("boilerplate", "lines")
-# A key `<list>_extra` in a user's section extends the shipped list `<list>` instead of replacing it.
+# A key `<list>_extra` in a user's section extends the shipped list `<list>`, not replacing it.
 _EXTRA = "_extra"
 
 
@@ -105,7 +105,7 @@ class RuleSet:
 
     @functools.cached_property
     def html(self):
-        """The HTML reader's compiled vocabularies (transforms.formats.html.rules.HtmlVocabulary)."""
+        """The HTML reader's compiled vocabularies (formats.html.rules.HtmlVocabulary)."""
         from transforms.formats.html.rules import compile_vocabulary  # only HTML runs need it
 
         return compile_vocabulary(self.html_table)
@@ -164,7 +164,8 @@ def _credits(table: dict, splitter: SplitterSettings) -> CreditVocabulary:
             + r")(?:\s*[:：]\s*|(?<=\.)\s+)", re.IGNORECASE),
         label_words=frozenset(x.lower() for x in labels if x.isalpha()),
         caps_agency_re=re.compile("(?:" + "|".join(sorted(
-            (re.escape(w) for w in agencies if w.isascii() and w.isalpha() and w.isupper() and len(w) >= 3),
+            (re.escape(w) for w in agencies
+             if w.isascii() and w.isalpha() and w.isupper() and len(w) >= 3),
             key=len, reverse=True)) + r")(?![^\W_])"),
         name_prefixes=frozenset(table.get("name_prefixes", ())),
         lower_prefixes=frozenset(table.get("lower_prefixes", ())),
@@ -238,7 +239,8 @@ def _layer(base: dict, user: dict, source: str) -> dict:
 @functools.lru_cache(maxsize=1)
 def _shipped() -> tuple[dict, frozenset[str]]:
     """The shipped rules, both files in one table, and the names of html.toml's sections."""
-    default, html = _parse(DEFAULT_RULES_TEXT, "default rules"), _parse(HTML_RULES_TEXT, "html rules")
+    default = _parse(DEFAULT_RULES_TEXT, "default rules")
+    html = _parse(HTML_RULES_TEXT, "html rules")
     for entry in default.get("boilerplate", []):
         entry["_source"] = "default rules"
     shared = set(default) & set(html)
@@ -259,7 +261,8 @@ def load_rules(user_rules: str | Path | None = None) -> RuleSet:
             raise RulesError(f"--rules: cannot read {str(path)!r}: {err.strerror}") from None
         table = _layer(base, _parse(user_text, str(path)), str(path))
     entries = table.get("boilerplate", [])
-    rules = tuple(r for e in entries if (r := _compile_rule(e, e.get("_source", "rules"))) is not None)
+    rules = tuple(
+        r for e in entries if (r := _compile_rule(e, e.get("_source", "rules"))) is not None)
     splitter = _splitter(table.get("splitter", {}))
     return RuleSet(
         boilerplate=rules,

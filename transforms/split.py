@@ -195,7 +195,8 @@ def _image_block(
         _, credit = split_credit(first[0].text, rules.credits, context=context)
         # A text browser prints an image without alt text as an empty first line; a short
         # first line after it is that image's caption.
-        if credit is not None or leading_blank and len(first[0].text) <= limits.max_lone_caption_chars:
+        lone_caption = leading_blank and len(first[0].text) <= limits.max_lone_caption_chars
+        if credit is not None or lone_caption:
             return first, lines[1:]
     return [], lines
 

@@ -53,7 +53,7 @@ def attr_words(value) -> set[str]:
 
 @functools.lru_cache(maxsize=1)
 def html_vocabulary() -> HtmlVocabulary:
-    """The shipped HTML vocabularies (a run uses `RuleSet.html`, which a user's rules may extend)."""
+    """The shipped HTML vocabularies (a run uses `RuleSet.html`, which user rules may extend)."""
     from transforms.rules import load_rules
 
     return load_rules().html
