@@ -211,10 +211,10 @@ def _glued_name(
     The case change alone is weak evidence ('McCarthy', 'iPhone', 'TechCrunch Disrupt'), so
     the line as a whole must agree: the name is `case_glue_words` capitalised words at the
     line's end; the left part is a whole word (one that also stands alone in `context`, the
-    whole dump, or in the caption), not a name prefix ('Mc'), a lower-case prefix ('i',
-    'kwa') or the head of a compound ('Tech'); no other word of the line has an inner
-    capital; and the glued word stands neither in the alt text nor elsewhere in `context`
-    (an article about 'ArcelorMittal South Africa' names it in its body).
+    whole dump, or in the caption; or the alt text ends in a credit), not a name prefix
+    ('Mc'), a lower-case prefix ('i', 'kwa') or the head of a compound ('Tech'); no other
+    word of the line has an inner capital; and the glued word stands neither in the alt text
+    nor elsewhere in `context` (an article about 'ArcelorMittal South Africa' names it again).
     """
     low, high = vocab.case_glue_words
     words = tail.split()
