@@ -81,6 +81,8 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *, meta: dic
           language, caption, caption_credit, image_alt, source_encoding. What the page states
           wins, except publisher: a syndication footer names it first, then `meta`, then the
           page's og:site_name.
+        - A full page's furniture drops are counted through `ctx.count` as
+          'furniture:<rule>' (prune.prune and lines.furniture_lines name the rules).
         - Never raises on any string; a Reject has reason `no_article_text` and size None.
     """
     meta = meta or {}
@@ -90,11 +92,11 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *, meta: dic
     if doc is None:
         return Reject(source_uri, reasons.NO_ARTICLE_TEXT, "the HTML holds no elements", None, ctx.ingested_at)
     page_meta = read_meta(doc)
-    prune(doc, vocab, page=page)
+    dropped = prune(doc, vocab, page=page)
     root = main_content(doc, vocab) if page else next(doc.iter("body"), doc)
     if page:
-        drop_link_lists(root)
-        drop_loose_captions(root, vocab)
+        drop_link_lists(root, dropped)
+        drop_loose_captions(root, vocab, dropped)
     parts = read_parts(root, vocab, ctx.rules.credits, fragment=not page)
     if page and parts.image_alt is None and parts.caption is None and (figure := lead_figure(root)) is not None:
         alt, caption, credit = read_figure(figure, vocab, ctx.rules.credits)
@@ -103,6 +105,11 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *, meta: dic
     if page:
         furniture = furniture_lines(paragraphs, vocab)
         paragraphs = [p for i, p in enumerate(paragraphs) if i not in furniture]
+        dropped.update(furniture.values())
+        # Counters, not record fields: what the page lost as furniture, by rule (run.json).
+        for rule, n in sorted(dropped.items()):
+            if n:
+                ctx.count(f"furniture:{rule}", n)
     title = page_meta.title or _str(meta.get("title"))
     # A heading that repeats the title is the headline, not body text.
     if paragraphs and 0 in parts.headings and title and paragraphs[0] == title:

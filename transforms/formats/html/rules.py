@@ -25,10 +25,12 @@ class LineRule:
 @dataclasses.dataclass(frozen=True)
 class HtmlVocabulary:
     drop_tags: frozenset[str]
-    page_drop_tags: frozenset[str]
+    region_tags: frozenset[str]
+    fragment_drop_tags: frozenset[str]
     short_drop_tags: frozenset[str]
     short_chars: int
     furniture: frozenset[str]
+    display_re: re.Pattern[str]
     keep: frozenset[str]
     body: frozenset[str]
     body_re: re.Pattern[str]
@@ -63,10 +65,13 @@ def html_vocabulary() -> HtmlVocabulary:
 
     return HtmlVocabulary(
         drop_tags=words("drop", "tags"),
-        page_drop_tags=words("drop", "page_tags"),
+        region_tags=words("drop", "region_tags"),
+        fragment_drop_tags=words("drop", "fragment_tags"),
         short_drop_tags=words("drop", "short_tags"),
         short_chars=int(table.get("drop", {}).get("short_chars", 400)),
         furniture=words("furniture"),
+        display_re=re.compile(r"(?<![\w-])(?:%s)(?![\w-])" % "|".join(
+            table.get("furniture", {}).get("display_classes", ["(?!)"])), re.IGNORECASE),
         keep=words("furniture", "keep_words"),
         body=words("body"),
         body_re=re.compile("|".join(re.escape(w) for w in sorted(words("body"), key=len, reverse=True))),
