@@ -22,10 +22,10 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _LINK_HEAVY = 0.55  # blocks with more link text than this share, and short, are navigation
 _LINK_BLOCK_MAX = 300  # ... and shorter than this many characters
 _FURNITURE_MAX_SHARE = 0.4  # a furniture-named element holding more of the page is its body
-# An <aside>, <header> or <footer> holding more of the page's text than this share, and at
-# least this many characters, and little of it link text, holds its article (a one-line
-# 'Contact us' footer or a site map does not).
-_REGION_MAX_SHARE, _REGION_MIN_CHARS, _REGION_MAX_LINKS = 0.4, 100, 0.3
+# An <aside>, <header> or <footer> holding this share of the page's text outside links, at
+# least this many characters, and little link text, holds its article (a one-line 'Contact
+# us' footer or a site map does not).
+_REGION_MIN_SHARE, _REGION_MIN_CHARS, _REGION_MAX_LINKS = 0.4, 100, 0.3
 _CAPTION_MAX = 400
 _SENTENCE_CHARS = 40  # an inline element beside this much text of its paragraph stands in a sentence
 _SLUG = re.compile(r"[\W_]+")
@@ -118,13 +118,13 @@ def prune(doc, vocab: HtmlVocabulary, *, page: bool) -> Counter:
             drop(node)
     if page:
         body = next(doc.iter("body"), doc)
-        total = text_len(body) or 1
+        prose = text_len(body) - link_len(body)
         # Outermost first: an <aside> holding the article keeps the <header> inside it.
         for node in list(doc.iter(*vocab.region_tags)):
             if node.getparent() is not None and not any(a.tag in vocab.region_tags for a in node.iterancestors()):
-                length = text_len(node)
-                if (length < _REGION_MAX_SHARE * total or length < _REGION_MIN_CHARS
-                        or link_len(node) > _REGION_MAX_LINKS * length):
+                length, links = text_len(node), link_len(node)
+                if (length - links < _REGION_MIN_SHARE * prose or length < _REGION_MIN_CHARS
+                        or links > _REGION_MAX_LINKS * length):
                     dropped["region"] += _visible(node)
                     drop(node)
         _prune_furniture(body, vocab, text_len(body) or 1, dropped)
