@@ -11,7 +11,7 @@ from __future__ import annotations
 from lxml import etree
 
 from transforms.formats.html.blocks import BLOCK_TAGS, tag_of
-from transforms.formats.html.rules import HtmlVocabulary
+from transforms.formats.html.rules import HtmlVocabulary, attr_words
 from transforms.formats.html.tree import link_len, names_body, text_len
 
 __all__ = ["lead_figure", "main_content"]
@@ -33,7 +33,7 @@ _INLINE_NAMED = frozenset({"p", "span", "li", "h2", "h3", "em", "strong", "font"
 def _body_named(doc, vocab: HtmlVocabulary) -> list:
     found = []
     for node in doc.iter():
-        if tag_of(node) and names_body(node, vocab):
+        if tag_of(node) and names_body(node, vocab) and not _in_comments(node, vocab):
             if tag_of(node) in _INLINE_NAMED:
                 node = node.getparent()  # <p class="bodytext"> names its container's paragraphs
                 if node is None or any(node is f for f in found):
@@ -42,6 +42,11 @@ def _body_named(doc, vocab: HtmlVocabulary) -> list:
             if not any(a in found for a in node.iterancestors()):
                 found.append(node)
     return found
+
+
+def _in_comments(node, vocab: HtmlVocabulary) -> bool:
+    return any((attr_words(a.get("class")) | attr_words(a.get("id"))) & vocab.body_not_within
+               for a in node.iterancestors())
 
 
 def _paragraph_chars(node) -> int:

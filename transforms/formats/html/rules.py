@@ -34,6 +34,7 @@ class HtmlVocabulary:
     keep: frozenset[str]
     body: frozenset[str]
     body_re: re.Pattern[str]
+    body_not_within: frozenset[str]
     summary: frozenset[str]
     captions: frozenset[str]
     credit: frozenset[str]
@@ -75,6 +76,7 @@ def html_vocabulary() -> HtmlVocabulary:
         keep=words("furniture", "keep_words"),
         body=words("body"),
         body_re=re.compile("|".join(re.escape(w) for w in sorted(words("body"), key=len, reverse=True))),
+        body_not_within=words("body", "not_within"),
         summary=words("summary"),
         captions=words("captions"),
         credit=words("credit"),
