@@ -42,6 +42,9 @@ class HtmlVocabulary:
     line_rules: tuple[LineRule, ...]
     dateline_words: frozenset[str]
     dateline_max_words: int
+    repeat_min_paragraphs: int
+    repeat_min_chars: int
+    repeat_min_share: float
 
 
 def attr_words(value) -> set[str]:
@@ -87,4 +90,7 @@ def html_vocabulary() -> HtmlVocabulary:
         ),
         dateline_words=words("dateline"),
         dateline_max_words=int(table.get("dateline", {}).get("max_words", 10)),
+        repeat_min_paragraphs=int(table.get("repeat", {}).get("min_paragraphs", 3)),
+        repeat_min_chars=int(table.get("repeat", {}).get("min_chars", 300)),
+        repeat_min_share=float(table.get("repeat", {}).get("min_share", 0.8)),
     )
