@@ -2,7 +2,8 @@
 
 `read` decodes one HTML file and yields one Article or Reject. `html_to_article` is the
 pure core, also used by the feed, JSONL and WARC readers for the HTML they hold.
-Parsing is lxml's HTML parser (libxml2), which never fetches anything: no DTD, no network.
+Parsing is lxml's HTML parser (libxml2), which never fetches anything: no DTD, no network;
+BeautifulSoup with Python's html.parser is the parser of last resort (`soup.parse_soup`).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from transforms.formats.html.lines import furniture_lines
 from transforms.formats.html.main import lead_figure, main_content
 from transforms.formats.html.meta import parse_datetime, read_meta
 from transforms.formats.html.parts import read_figure, read_parts
+from transforms.formats.html.soup import parse_soup
 from transforms.formats.html.prune import drop_link_lists, drop_loose_captions, prune
 from transforms.formats.html.rules import html_vocabulary
 from transforms.ids import article_id
@@ -37,14 +39,10 @@ _PAGE_SIGNS = re.compile(r"<(?:html|head|body|!doctype html)[\s>]", re.IGNORECAS
 # lxml refuses a str holding an XML declaration with an encoding: the text is decoded already.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Plain etree elements (not lxml.html's classes, whose per-element Python lookup costs a
-# third of the reading time on feed items); one parser per thread, as lxml asks.
-# huge_tree lifts libxml2's nesting limit from 256 to 2048 levels (HTML has no entities to
-# expand, and --max_file_bytes bounds the input).
+# third of the reading time on feed items); one parser per thread, as lxml asks. libxml2
+# follows nesting 256 levels deep; a deeper page is parsed again by the parser of last
+# resort (soup.parse_soup), which keeps all of its text.
 _PARSERS = threading.local()
-# Wrapper tags removed when a page nests deeper than libxml2 follows (it drops everything
-# below that depth): their text is kept, their nesting is not.
-_WRAPPERS = re.compile(r"</?(?:div|span|section|article|main|aside|font|center|table|tbody|tr|td|th|"
-                       r"b|i|u|em|strong|small|big|a|ul|ol|li|blockquote)\b[^>]*>", re.IGNORECASE)
 
 
 def decode_html(data: bytes) -> tuple[str, str]:
@@ -145,21 +143,25 @@ def _parser() -> etree.HTMLParser:
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
         parser = _PARSERS.parser = etree.HTMLParser(
-            remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=True)
+            remove_comments=True, remove_pis=True, no_network=True, recover=True)
     return parser
 
 
 def _parse(html: str):
-    """The parsed document, or None when nothing can be parsed."""
+    """The parsed document, or None when nothing can be parsed.
+
+    lxml first; BeautifulSoup (html.parser) when libxml2 gives up on the markup or nests
+    deeper than it follows (it would drop the text below).
+    """
     html = _XML_DECL.sub("", html, count=1)
     parser = _parser()
     try:
         doc = etree.fromstring(html, parser)
-        if any("Excessive depth" in entry.message for entry in parser.error_log):
-            doc = etree.fromstring(_WRAPPERS.sub(" ", html), parser)
-        return doc
+        if not any("Excessive depth" in entry.message for entry in parser.error_log):
+            return doc
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return None
+        pass
+    return parse_soup(html)
 
 
 def _str(value) -> str | None:

@@ -22,7 +22,7 @@ _BODY_MIN_CHARS = 250  # a body-named element with less paragraph text is not tr
 _DIRECT_OWNERS = frozenset({"div", "section", "article", "main", "td", "body"})
 # Readability's rule for an article in parts: of the next _RIVALS scorers, those within
 # _RIVAL_SHARE of the top; when _MIN_RIVALS of them share an ancestor with it, that is the article.
-_RIVALS, _RIVAL_SHARE, _MIN_RIVALS = 4, 0.75, 3
+_RIVALS, _RIVAL_SHARE, _MIN_RIVALS = 4, 0.6, 3
 # What a block adds to its voter and the voter's ancestors, nearest first.
 _SHARES = (1.0, 0.5, 1 / 6)
 _PARAGRAPHS = ("p", "h2", "h3", "li", "blockquote")

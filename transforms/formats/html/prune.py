@@ -72,8 +72,11 @@ def _in_sentence(node) -> bool:
 def _is_furniture(node, vocab: HtmlVocabulary) -> bool:
     if tag_of(node) in _NEVER_FURNITURE:
         return False
-    if not _words(node, vocab) & vocab.furniture or _in_sentence(node):
+    words = _words(node, vocab)
+    if not words & vocab.furniture or _in_sentence(node):
         return False
+    if words & vocab.body_not_within:
+        return True  # a comment list, whatever its comments' classes say
     # 'article-body' and kin name the body itself, whatever other class it carries; an
     # element holding the named body is not furniture either.
     return not (names_body(node, vocab) or any(names_body(d, vocab) for d in node.iterdescendants()))
@@ -96,9 +99,9 @@ def prune(doc, vocab: HtmlVocabulary, *, page: bool) -> Counter:
     """Removes non-article elements from `doc` in place; returns what it dropped, by rule.
 
     Rules (the names counted): 'tag' (navigation, buttons, forms holding little text, ...;
-    code and styles are removed but not counted), 'region' (an <aside>, <header> or <footer>
-    holding a small share of the page's text, little text, or mostly links), 'hidden' (hidden elements) and 'class' (a
-    class or id naming page furniture).
+    code and styles are removed but not counted), 'region' (an <aside>, <header> or
+    <footer> holding little text, mostly links, or a small share of the page's text),
+    'hidden' (hidden elements) and 'class' (a class or id naming page furniture).
 
     Args:
         page: a full page (regions, hidden elements and furniture by class too); a fragment
@@ -118,16 +121,24 @@ def prune(doc, vocab: HtmlVocabulary, *, page: bool) -> Counter:
             drop(node)
     if page:
         body = next(doc.iter("body"), doc)
-        prose = text_len(body) - link_len(body)
+        total = text_len(body)
+        prose = None  # the page's text outside links, counted when a region needs it
         # Outermost first: an <aside> holding the article keeps the <header> inside it.
         for node in list(doc.iter(*vocab.region_tags)):
-            if node.getparent() is not None and not any(a.tag in vocab.region_tags for a in node.iterancestors()):
-                length, links = text_len(node), link_len(node)
-                if (length - links < _REGION_MIN_SHARE * prose or length < _REGION_MIN_CHARS
-                        or links > _REGION_MAX_LINKS * length):
-                    dropped["region"] += _visible(node)
-                    drop(node)
-        _prune_furniture(body, vocab, text_len(body) or 1, dropped)
+            if node.getparent() is None or any(a.tag in vocab.region_tags for a in node.iterancestors()):
+                continue
+            length = text_len(node)
+            if length >= _REGION_MIN_CHARS:
+                links = link_len(node)
+                if links <= _REGION_MAX_LINKS * length:
+                    if prose is None:
+                        prose = total - link_len(body)
+                    if length - links >= _REGION_MIN_SHARE * prose:
+                        continue  # the article's region
+            dropped["region"] += _visible(node)
+            total -= length
+            drop(node)
+        _prune_furniture(body, vocab, total or 1, dropped)
     return dropped
 
 
