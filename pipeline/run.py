@@ -175,7 +175,8 @@ def summarise(result, options: IngestOptions, started: float, started_at: dt.dat
     rejects = sum(counts["rejects_by_reason"].values())
     boilerplate = {k.split(":", 1)[1]: v for k, v in sorted(counters.items()) if k.startswith("boilerplate:")}
     # Elements and blocks of full HTML pages dropped as page furniture, by rule.
-    furniture = {k.split(":", 1)[1]: v for k, v in sorted(counters.items()) if k.startswith("furniture:")}
+    furniture = {k.split(":", 1)[1]: v for k, v in sorted(counters.items())
+                 if k.startswith("furniture:")}
     files = files or {"matched": counters.get("files_matched", 0),
                       "processed": counters.get("files_matched", 0), "unchanged": 0}
     inputs = counters.get("inputs", 0) if metrics else articles + duplicates + rejects

@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bs4.dammit import EncodingDetector  # noqa: E402
-from lxml import etree  # noqa: E402
+from bs4.dammit import EncodingDetector
+from lxml import etree
 
-from transforms.decode import declared_charset  # noqa: E402
-from transforms.formats.html.soup import parse_soup  # noqa: E402
+from transforms.decode import declared_charset
+from transforms.formats.html.soup import parse_soup
 
 
 def _cpu_per_file(work, inputs: list, repeat: int) -> float:
@@ -48,13 +48,16 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print(f"no file matches {args.pattern!r}", file=sys.stderr)
         return 2
-    raw = [gzip.decompress(Path(p).read_bytes()) if p.endswith(".gz") else Path(p).read_bytes() for p in paths]
+    raw = [Path(p).read_bytes() for p in paths]
+    raw = [gzip.decompress(b) if p.endswith(".gz") else b for p, b in zip(paths, raw)]
     texts = [b.decode("utf-8", "replace") for b in raw]
-    html_parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)
+    html_parser = etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, recover=True)
     lxml_s = _cpu_per_file(lambda t: etree.fromstring(t, html_parser), texts, args.repeat)
     soup_s = _cpu_per_file(parse_soup, texts, args.repeat)
     ours_s = _cpu_per_file(declared_charset, raw, args.repeat)
-    bs4_s = _cpu_per_file(lambda b: EncodingDetector.find_declared_encoding(b, is_html=True), raw, args.repeat)
+    bs4_s = _cpu_per_file(
+        lambda b: EncodingDetector.find_declared_encoding(b, is_html=True), raw, args.repeat)
     differ = 0
     for data in raw:
         a = (declared_charset(data) or "").lower()

@@ -20,7 +20,9 @@ import re
 
 from schemas import reasons
 
-__all__ = ["MIXED_ENCODING", "DecodeError", "declared_charset", "decode_dump", "repair_mojibake", "sniff_content"]
+__all__ = [
+    "MIXED_ENCODING", "DecodeError", "declared_charset", "decode_dump", "repair_mojibake", "sniff_content",
+]
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),

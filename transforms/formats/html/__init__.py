@@ -24,9 +24,9 @@ from transforms.formats.html.lines import furniture_lines
 from transforms.formats.html.main import lead_figure, main_content
 from transforms.formats.html.meta import parse_datetime, read_meta
 from transforms.formats.html.parts import read_figure, read_parts
-from transforms.formats.html.soup import parse_soup
 from transforms.formats.html.prune import drop_link_lists, drop_loose_captions, prune
 from transforms.formats.html.rules import html_vocabulary
+from transforms.formats.html.soup import parse_soup
 from transforms.ids import article_id
 from transforms.lines import TEXT_LINE, Line
 from transforms.normalize import normalize_line

@@ -169,7 +169,8 @@ def _climb(scores: dict) -> tuple[object, float]:
         for ancestor in ancestors[1:]:
             if tag_of(ancestor) in ("body", "html"):
                 break
-            held = sum(1 for n in rivals if n is ancestor or any(a is ancestor for a in n.iterancestors()))
+            held = sum(1 for n in rivals
+                       if n is ancestor or any(a is ancestor for a in n.iterancestors()))
             if held >= _MIN_RIVALS:
                 top = ancestor
                 top_score = scores.get(id(ancestor), (ancestor, top_score))[1]

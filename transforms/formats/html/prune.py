@@ -26,11 +26,14 @@ _FURNITURE_MAX_SHARE = 0.4  # a furniture-named element holding more of the page
 # least this many characters, and little link text, holds its article (a one-line 'Contact
 # us' footer or a site map does not).
 _REGION_MIN_SHARE, _REGION_MIN_CHARS, _REGION_MAX_LINKS = 0.4, 100, 0.3
-_CAPTION_MAX = 400
-_SENTENCE_CHARS = 40  # an inline element beside this much text of its paragraph stands in a sentence
+_CAPTION_MAX = 400  # a longer element named 'caption' is not one
+# An inline element beside this much text of its own paragraph stands in a sentence.
+_SENTENCE_CHARS = 40
 _SLUG = re.compile(r"[\W_]+")
 # Removed, but not counted as furniture: code, not page text.
-_CODE = frozenset({"script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed"})  # a longer element named 'caption' is not one
+_CODE = frozenset({
+    "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed",
+})
 # Elements whose classes describe the article rather than the page ('tag-diy',
 # 'category-books' on a WordPress <article>): never dropped for a furniture word.
 # Table parts too: their classes style data ('oddrow player-2020-580'), not page furniture.
@@ -55,11 +58,13 @@ def _is_heading_anchor(node, ident: str) -> bool:
     heading = next(node.iter(*HEADINGS), None)
     if heading is None:
         return False
-    return _SLUG.sub("-", "".join(heading.itertext()).lower()).strip("-") == ident.lower().strip("-")
+    slug = _SLUG.sub("-", "".join(heading.itertext()).lower()).strip("-")
+    return slug == ident.lower().strip("-")
 
 
 def _in_sentence(node) -> bool:
-    """An inline element standing in running text (a link mid-sentence): content, whatever its class."""
+    """An inline element standing in running text (a link mid-sentence): content, whatever
+    its class."""
     if tag_of(node) in BLOCK_TAGS:
         return False
     parent = node.getparent()
@@ -125,7 +130,8 @@ def prune(doc, vocab: HtmlVocabulary, *, page: bool) -> Counter:
         prose = None  # the page's text outside links, counted when a region needs it
         # Outermost first: an <aside> holding the article keeps the <header> inside it.
         for node in list(doc.iter(*vocab.region_tags)):
-            if node.getparent() is None or any(a.tag in vocab.region_tags for a in node.iterancestors()):
+            if node.getparent() is None or any(a.tag in vocab.region_tags
+                                               for a in node.iterancestors()):
                 continue
             length = text_len(node)
             if length >= _REGION_MIN_CHARS:

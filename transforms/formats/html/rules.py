@@ -74,8 +74,8 @@ def html_vocabulary() -> HtmlVocabulary:
         short_drop_tags=words("drop", "short_tags"),
         short_chars=int(table.get("drop", {}).get("short_chars", 400)),
         furniture=words("furniture"),
-        display_re=re.compile(r"(?<![\w-])(?:%s)(?![\w-])" % "|".join(
-            table.get("furniture", {}).get("display_classes", ["(?!)"])), re.IGNORECASE),
+        display_re=re.compile("(?<![\\w-])(?:{})(?![\\w-])".format("|".join(
+            table.get("furniture", {}).get("display_classes", ["(?!)"]))), re.IGNORECASE),
         keep=words("furniture", "keep_words"),
         body=words("body"),
         body_re=re.compile("|".join(re.escape(w) for w in sorted(words("body"), key=len, reverse=True))),

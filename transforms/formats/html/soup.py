@@ -15,8 +15,6 @@ from __future__ import annotations
 import collections
 import re
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 from lxml import etree
 
 __all__ = ["MAX_DEPTH", "parse_soup"]
@@ -32,11 +30,15 @@ _INLINE = frozenset({
     "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "tt",
     "u", "var", "wbr",
 })
-_SKIPPED = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
 
 
 def parse_soup(html: str):
-    """The document as an lxml element tree (rooted at <html>), or None when it holds no elements."""
+    """The document as an lxml tree rooted at <html>; None when it holds no elements."""
+    # Imported here: bs4 takes about 0.15 s to import, and nearly every run never needs it.
+    from bs4 import BeautifulSoup, NavigableString, Tag
+    from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
+
+    skipped = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
     soup = BeautifulSoup(html, "html.parser")
     top = next((c for c in soup.contents if isinstance(c, Tag)), None)
     if top is None:
@@ -63,21 +65,21 @@ def parse_soup(html: str):
                     pending.append((child.contents, sub, depth + 1))
                     continue
                 # Too deep: the element keeps its leading text and inline elements, as text;
-                # what it holds from its first block element on follows it, as its siblings.
+                # what it holds from its first other element on follows it, as its siblings.
                 rest = collections.deque(child.contents)
                 while rest and not (isinstance(rest[0], Tag) and rest[0].name not in _INLINE):
                     item = rest.popleft()
                     if isinstance(item, Tag):
                         _add_text(sub, item.get_text())
-                    elif not isinstance(item, _SKIPPED):
+                    elif not isinstance(item, skipped):
                         _add_text(sub, str(item))
                 queue.extendleft(reversed(rest))
-            elif isinstance(child, NavigableString) and not isinstance(child, _SKIPPED):
+            elif isinstance(child, NavigableString) and not isinstance(child, skipped):
                 _add_text(element, str(child))
     return root
 
 
-def _copy_attributes(tag: Tag, element) -> None:
+def _copy_attributes(tag, element) -> None:
     for name, value in tag.attrs.items():
         if isinstance(value, list):
             value = " ".join(value)
