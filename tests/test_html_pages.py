@@ -188,3 +188,20 @@ def test_parser_of_last_resort_flattens_only_below_its_depth():
     depth = max(len(list(node.iterancestors())) for node in root.iter())
     assert depth <= MAX_DEPTH + 1
     assert parse_soup("no markup at all") is None
+
+
+def test_a_page_whose_only_text_is_in_a_figure_reads_its_caption_as_the_body():
+    caption = ("Fishing boats wait out the storm in the inner harbour, their crews ashore since Tuesday, "
+               "as the ferry company cancelled every crossing until the weekend.")
+    figure = (f"<figure><img src='boats.jpg' alt='Boats in the harbour'><figcaption>{caption} "
+              "<span class='credit'>Photo: Lena Ek</span></figcaption></figure>")
+    article, _ = _read(_page(f"<article><h1>Storm day</h1>{figure}</article>"))
+    assert isinstance(article, Article), "a photo story was rejected as no_article_text"
+    assert article.paragraphs == (caption,)
+    assert article.image_alt == "Boats in the harbour"
+    assert article.caption is None  # read as the body, not twice
+    assert article.caption_credit == "Photo: Lena Ek"
+    # Without a caption there is still no article text.
+    reject, _ = _read(_page("<article><h1>Storm day</h1><figure><img src='boats.jpg'></figure></article>"))
+    assert isinstance(reject, Reject)
+    assert reject.reason == reasons.NO_ARTICLE_TEXT

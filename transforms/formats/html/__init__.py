@@ -104,6 +104,12 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *, meta: dic
         furniture = furniture_lines(paragraphs, vocab)
         paragraphs = [p for i, p in enumerate(paragraphs) if i not in furniture]
         dropped.update(furniture.values())
+        if not paragraphs:
+            # A page whose only text is in its figures (a photo story): the captions are its body.
+            paragraphs = [caption for figure in root.iter("figure")
+                          if (caption := read_figure(figure, vocab, ctx.rules.credits)[1])]
+            if parts.caption in paragraphs:
+                parts = dataclasses.replace(parts, caption=None)
         # Counters, not record fields: what the page lost as furniture, by rule (run.json).
         for rule, n in sorted(dropped.items()):
             if n:

@@ -150,7 +150,9 @@ def main_content(doc, vocab: HtmlVocabulary):
             length = text_len(child)
             if length > 80 and link_len(child) < 0.3 * length:
                 siblings.append(child)
-    return top if len(siblings) == 1 else _wrap(siblings)
+    # A lone <figure> is handed over wrapped, so that it is read as a figure (image, caption
+    # and credit), not as loose text.
+    return top if len(siblings) == 1 and tag_of(top) != "figure" else _wrap(siblings)
 
 
 def _climb(scores: dict) -> tuple[object, float]:
