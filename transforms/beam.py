@@ -24,7 +24,14 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from pipeline.cli import progress  # live progress on local runs; a no-op elsewhere
 from schemas import reasons
-from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, SIGNATURE_SCHEMA, Article, Reject
+from schemas.record import (
+    ARTICLE_SCHEMA,
+    REJECT_SCHEMA,
+    SIGNATURE_SCHEMA,
+    Article,
+    Reject,
+    pipeline_version,
+)
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext
 from transforms.ingest import ingest_file
 from transforms.partition import (
@@ -90,15 +97,19 @@ class _IngestFileFn(beam.DoFn):
     def finish_bundle(self):
         self._flush_counters()
 
-    def _stamp(self, row: dict) -> dict:
+    def _stamp(self, row: dict, source_file: str) -> dict:
+        """The run's id and the row's provenance: its input file, release and rules."""
         if self._run_id is not None:
             row["run_id"] = self._run_id
+        row["source_file"] = source_file
+        row["pipeline_version"] = pipeline_version()
+        row["rules_fingerprint"] = self._ctx.rules.fingerprint
         return row
 
     def _reject(self, uri: str, reason: str, detail: str, size: int | None):
         self._inc("inputs")
         self._inc(f"rejected:{reason}")
-        row = self._stamp(Reject(uri, reason, detail, size, self._ingested_at).to_row())
+        row = self._stamp(Reject(uri, reason, detail, size, self._ingested_at).to_row(), uri)
         return beam.pvalue.TaggedOutput(REJECTS, row)
 
     def process(self, element):
@@ -134,7 +145,7 @@ class _IngestFileFn(beam.DoFn):
                                f"more than --max_file_bytes={self._max_file_bytes} bytes", len(data))
             return
         try:
-            outcomes = [(o, self._stamp(o.to_row())) for o in ingest_file(data, uri, self._ctx)]
+            outcomes = [(o, self._stamp(o.to_row(), uri)) for o in ingest_file(data, uri, self._ctx)]
         except Exception as err:  # noqa: BLE001 - one bad file never stops a run
             where = traceback.extract_tb(err.__traceback__)[-1]
             detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"

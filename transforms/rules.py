@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import re
 import tomllib
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["BoilerplateRule", "CreditVocabulary", "RuleSet", "load_rules", "DEFAULT_RULES_TEXT"]
+__all__ = ["BoilerplateRule", "CreditVocabulary", "RuleSet", "fingerprint", "load_rules", "DEFAULT_RULES_TEXT"]
 
 DEFAULT_RULES_TEXT = resources.files("schemas").joinpath("rules/default.toml").read_text("utf-8")
 
@@ -43,6 +45,8 @@ class CreditVocabulary:
 class RuleSet:
     boilerplate: tuple[BoilerplateRule, ...]
     credits: CreditVocabulary
+    # A hash of the effective rules (see `fingerprint`), written on every record.
+    fingerprint: str = ""
 
     @property
     def tail_rules(self) -> tuple[BoilerplateRule, ...]:
@@ -107,6 +111,19 @@ def _parse(text: str, source: str) -> dict:
         raise RulesError(f"{source}: not valid TOML: {err}") from None
 
 
+def fingerprint(rules: tuple[BoilerplateRule, ...], credit_table: dict) -> str:
+    """16 hex digits identifying what the rules do: each enabled boilerplate rule's name,
+    place and pattern, in order, and the credit settings. The same on every machine and run;
+    `why` comments, disabled rules and the files' layout do not count."""
+    effective = {
+        "boilerplate": [[r.name, r.where, r.pattern.pattern] for r in rules],
+        "credits": credit_table,
+    }
+    text = json.dumps(effective, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def load_rules(user_rules: str | Path | None = None) -> RuleSet:
     """The default rules, with a user's rules file (path) layered on top when given."""
     base = _parse(DEFAULT_RULES_TEXT, "default rules")
@@ -126,4 +143,5 @@ def load_rules(user_rules: str | Path | None = None) -> RuleSet:
             entries[name] = (entry, str(path))
         credit_table.update(user.get("credits", {}))
     rules = tuple(r for e, src in entries.values() if (r := _compile_rule(e, src)) is not None)
-    return RuleSet(boilerplate=rules, credits=_credits(credit_table))
+    return RuleSet(boilerplate=rules, credits=_credits(credit_table),
+                   fingerprint=fingerprint(rules, credit_table))
