@@ -268,3 +268,26 @@ def test_unusable_rules_file_raises(tmp_path, text, message):
 def test_missing_rules_file_raises(tmp_path):
     with pytest.raises(RulesError, match="cannot read"):
         load_rules(tmp_path / "absent.toml")
+
+
+def test_the_rules_fingerprint_follows_what_the_rules_do(tmp_path):
+    import subprocess
+    import sys
+
+    default = load_rules().fingerprint
+    # Stable across processes (no hash randomization, no paths or times in it).
+    other = subprocess.run([sys.executable, "-c", "from transforms.rules import load_rules; "
+                            "print(load_rules().fingerprint)"], capture_output=True, text=True, check=True)
+    assert other.stdout.strip() == default and len(default) == 16
+    # Restating a default rule, or changing only its comment, does the same: same fingerprint.
+    same = _write(tmp_path, '[[boilerplate]]\nname = "read_original_on"\nwhy = "a comment of mine"\n')
+    assert load_rules(same).fingerprint == default
+    # Switching it off, adding a rule or changing a credit list does something else.
+    off = tmp_path / "off.toml"
+    off.write_text('[[boilerplate]]\nname = "read_original_on"\nenabled = false\n', encoding="utf-8")
+    added = tmp_path / "added.toml"
+    added.write_text('[[boilerplate]]\nname = "ferry_times"\npattern = "ferry times: .*"\n', encoding="utf-8")
+    credits = tmp_path / "credits.toml"
+    credits.write_text('[credits]\nagencies = ["Gull Wire"]\n', encoding="utf-8")
+    prints = {load_rules(p).fingerprint for p in (off, added, credits)}
+    assert len(prints) == 3 and default not in prints
