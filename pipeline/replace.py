@@ -146,16 +146,17 @@ def plan_replacement(output: str, state: State, db: RunDb) -> Replacement | None
     round_ = 0
     while True:
         for hit in find_rows(output, rels, _RowsOfInputs(db.con, round_)):
-            if hit.rel in replacement.hits:
-                replacement.hits[hit.rel].merge(hit)
-            else:
-                replacement.hits[hit.rel] = hit
             if hit.dataset == "articles":
                 with db.con:
                     db.con.executemany(
                         "INSERT OR IGNORE INTO removed_ids VALUES (?, ?, ?)",
                         ((article_id, hit.rel, row) for article_id, row in zip(
                             hit.keys.column("article_id").to_pylist(), hit.keys.column("row").to_pylist())))
+            hit.keys = hit.keys.select(["row"])  # the ids are in SQLite now: memory stays small
+            if hit.rel in replacement.hits:
+                replacement.hits[hit.rel].merge(hit)
+            else:
+                replacement.hits[hit.rel] = hit
         added = _reread_copies(output, state.files.get("duplicates", []), db, round_ + 1)
         if not added:
             return replacement

@@ -67,7 +67,7 @@ class Hit:
         return self.rel.split("/", 1)[0]
 
     def merge(self, other: Hit) -> None:
-        """Adds the rows `other` (of the same file) drops."""
+        """Adds the rows `other` (of the same file, with the same key columns) drops."""
         new = other.keys.filter(pa.array(~self.drop[other.keys.column("row").to_numpy()]))
         self.drop |= other.drop
         self.keys = pa.concat_tables([self.keys, new])
