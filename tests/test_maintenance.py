@@ -334,3 +334,25 @@ def test_keep_runs_bounds_the_run_history(tmp_path):
     assert [p.stem for p in (tmp_path / "out" / "_runs").glob("*.json")] == [record["run_id"]]
     with pytest.raises(UsageError, match="--keep_runs"):
         _run(tmp_path, "--keep-runs", "0")
+
+
+def test_records_written_before_schema_v3_are_replaced_too(tmp_path):
+    import pyarrow.parquet as pq
+
+    from pipeline.storage.remove import source_file_of
+
+    assert source_file_of("/in/feed.jsonl#line=3") == "/in/feed.jsonl"
+    assert source_file_of("/in/a.zip!/b.tar.gz!/c.txt") == "/in/a.zip"
+    assert source_file_of("/in/crawl.warc.gz#record=urn:uuid:1") == "/in/crawl.warc.gz"
+    assert source_file_of("/in/plain #1.txt") == "/in/plain #1.txt"
+    write(tmp_path / "in", "feed.jsonl", _jsonl(_text(1), _text(2)), mtime=1_700_000_000)
+    write(tmp_path / "in", "keep.txt", dump(3), mtime=1_700_000_000)
+    _run(tmp_path)
+    for path in (tmp_path / "out" / "articles").rglob("*.parquet"):   # as an older release wrote them
+        table = pq.read_table(path)
+        pq.write_table(table.drop_columns(["source_file", "pipeline_version", "rules_fingerprint"]), path)
+    write(tmp_path / "in", "feed.jsonl", _jsonl(_text(5)), mtime=1_700_000_100)
+    summary = _run(tmp_path)
+    assert summary["replaced"]["articles"] == 2
+    names = sorted(_name(r) for r in rows(tmp_path / "out" / "articles"))
+    assert names == ["feed.jsonl#line=1", "keep.txt"]
