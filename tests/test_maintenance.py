@@ -356,3 +356,20 @@ def test_records_written_before_schema_v3_are_replaced_too(tmp_path):
     assert summary["replaced"]["articles"] == 2
     names = sorted(_name(r) for r in rows(tmp_path / "out" / "articles"))
     assert names == ["feed.jsonl#line=1", "keep.txt"]
+
+
+def test_run_history_pruning_keeps_the_newest_of_runs_started_in_one_second(tmp_path):
+    from pipeline.storage.commit import prune_run_history
+
+    runs = tmp_path / "out" / "_runs"
+    runs.mkdir(parents=True)
+    # Started in the same second: the random suffixes sort against the order of the runs.
+    order = ["20261201T120000Z-ffff0000", "20261201T120000Z-aaaa0000", "20261201T120000Z-cccc0000",
+             "20261201T115959Z-eeee0000"]
+    for n, run_id in enumerate(order):
+        (runs / f"{run_id}.json").write_text("{}")
+        stamp = 1_700_000_000 + (n if n < 3 else -10)
+        os.utime(runs / f"{run_id}.json", (stamp, stamp))
+    deleted = prune_run_history(str(tmp_path / "out"), 2)
+    assert sorted(deleted) == ["20261201T115959Z-eeee0000", "20261201T120000Z-ffff0000"]
+    assert sorted(p.stem for p in runs.iterdir()) == ["20261201T120000Z-aaaa0000", "20261201T120000Z-cccc0000"]

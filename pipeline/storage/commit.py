@@ -172,19 +172,27 @@ def write_run_record(output: str, summary: dict, *, latest: bool = True,
 
 
 def prune_run_history(output: str, keep: int) -> list[str]:
-    """Deletes all but the newest `keep` records of OUTPUT/_runs/ (run ids sort by start
-    time); returns the run ids deleted. The run a record describes is not touched."""
+    """Deletes all but the newest `keep` records of OUTPUT/_runs/; returns the run ids
+    deleted. The run a record describes is not touched.
+
+    Newest by start second (the run id's prefix), then by when the record was written: two
+    runs started in the same second (a watch's batches) sort by their random suffix alone."""
     directory = _join(output, RUNS)
     if is_local(directory):
         names = os.listdir(directory) if os.path.isdir(directory) else []
+        found = []
+        for name in names:
+            with contextlib.suppress(OSError):
+                found.append((name, os.stat(os.path.join(directory, name)).st_mtime_ns))
     else:
         try:
-            names = [m.path.rsplit("/", 1)[-1]
+            found = [(m.path.rsplit("/", 1)[-1], m.last_updated_in_seconds)
                      for m in FileSystems.match([f"{directory}/*.json"])[0].metadata_list]
         except Exception:  # noqa: BLE001 - no history yet
-            names = []
-    records = sorted(n for n in names if n.endswith(".json") and not _hidden(n))
-    old = records[:max(len(records) - max(keep, 0), 0)]
+            found = []
+    records = sorted(((name.split("-", 1)[0], written, name) for name, written in found
+                      if name.endswith(".json") and not _hidden(name)))
+    old = [name for _, _, name in records[:max(len(records) - max(keep, 0), 0)]]
     for name in old:
         _delete(_join(directory, name))
     return [name.removesuffix(".json") for name in old]
