@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline import version
 from pipeline.storage.commit import (
     DATASETS,
     RUN_DB,
@@ -53,7 +54,7 @@ from pipeline.storage.state import (
     state_path,
 )
 from schemas import reasons
-from schemas.record import REJECT_SCHEMA, SCHEMA_VERSION, pipeline_version
+from schemas.record import REJECT_SCHEMA, SCHEMA_VERSION
 from transforms.partition import arrow_table, parquet_compression, parquet_writer_options, partition_dir
 
 __all__ = ["PurgeError", "filter_purged", "purge"]
@@ -141,7 +142,7 @@ def _purge_locked(output: str, uris: set[str], ids: set[str], keep_runs: int | N
         "removed": removed,
         "removed_records": sorted(records, key=lambda r: (r["dataset"], r["source_uri"])),
         "schema_version": SCHEMA_VERSION,
-        "article_ingest_version": pipeline_version(),
+        "article_ingest_version": version(),
     }
     commit(output, Manifest.plan(output, run_id, replace=False, state=state, summary=summary,
                                  removed=emptied, latest=False, keep_runs=keep_runs))

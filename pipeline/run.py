@@ -1,7 +1,7 @@
 """Runs the ingest job: validate, pick inputs, run on a runner, count, commit, summarise.
 
 The order matters for scheduled runs: output is staged under OUTPUT/_staging/<run_id>/,
-counted, checked against --max_reject_rate, and only then committed together with the
+counted, checked against --max-reject-rate, and only then committed together with the
 incremental state (pipeline/commit.py), so a failed or killed run is simply retried.
 """
 from __future__ import annotations
@@ -20,6 +20,12 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import StandardOptions
 
+from pipeline import version
+from pipeline.dedupe import dedupe_staged
+from pipeline.graph import build_pipeline, side_partition
+from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input, stream_flags
+from pipeline.purge import filter_purged
+from pipeline.replace import Replacement, plan_replacement
 from pipeline.storage.commit import (
     Manifest,
     commit,
@@ -30,13 +36,15 @@ from pipeline.storage.commit import (
     staging_dir,
     write_run_record,
 )
-from pipeline.dedupe import dedupe_staged
-from pipeline.purge import filter_purged
-from pipeline.replace import Replacement, plan_replacement
-from pipeline.graph import build_pipeline, side_partition
+from pipeline.storage.inputs import (
+    INPUT_LIST,
+    RUN_DB,
+    RunDb,
+    first_match,
+    iter_matches,
+    write_input_list,
+)
 from pipeline.storage.lock import writer_lock
-from pipeline.storage.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
-from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
 from pipeline.storage.state import (
     copy_file,
     forget_state_db,
@@ -45,7 +53,7 @@ from pipeline.storage.state import (
     migrate_legacy,
     state_db,
 )
-from schemas.record import SCHEMA_VERSION, pipeline_version
+from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
 from transforms.rules import RulesError, load_rules
 
@@ -76,6 +84,12 @@ def as_pattern(path: str) -> str:
 
 
 def _validate(options: IngestOptions) -> None:
+    if options.near_dup:
+        try:
+            import datasketch  # noqa: F401 - only checks that the extra is installed
+        except ImportError:
+            raise UsageError("--near-dup needs the near-dup extra: "
+                             "pip install 'article-ingest[near-dup]'") from None
     if not options.input:
         options.input = default_input()
     options.input = as_pattern(options.input)
@@ -90,19 +104,19 @@ def _validate(options: IngestOptions) -> None:
     except RulesError as err:
         raise UsageError(str(err)) from None
     if options.max_file_bytes <= 0:
-        raise UsageError(f"--max_file_bytes must be positive, got {options.max_file_bytes}")
+        raise UsageError(f"--max-file-bytes must be positive, got {options.max_file_bytes}")
     rate = options.max_reject_rate
     if rate is not None and not 0 <= rate <= 1:
-        raise UsageError(f"--max_reject_rate must be between 0 and 1, got {rate}")
+        raise UsageError(f"--max-reject-rate must be between 0 and 1, got {rate}")
     _validate_output(options.output)
     if options.full_refresh and not options.incremental:
-        raise UsageError("--full_refresh only applies to --incremental runs "
+        raise UsageError("--full-refresh only applies to --incremental runs "
                          "(a run without --incremental always starts over)")
     if options.reprocess_stale and not options.incremental:
-        raise UsageError("--reprocess_stale only applies to --incremental runs "
+        raise UsageError("--reprocess-stale only applies to --incremental runs "
                          "(a run without --incremental processes every input anyway)")
     if options.keep_runs < 1:
-        raise UsageError(f"--keep_runs must be at least 1, got {options.keep_runs}")
+        raise UsageError(f"--keep-runs must be at least 1, got {options.keep_runs}")
 
 
 def _validate_output(output: str) -> None:
@@ -210,7 +224,7 @@ def summarise(result, options: IngestOptions, started: float, started_at: dt.dat
         "reconciled": inputs == articles + duplicates + rejects and inputs >= files["processed"],
         "articles_per_second": round(articles / duration, 1) if duration > 0 else None,
         "schema_version": SCHEMA_VERSION,
-        "article_ingest_version": pipeline_version(),
+        "article_ingest_version": version(),
     }
 
 
@@ -273,7 +287,7 @@ def _plan(options: IngestOptions) -> _Run:
         if state.last_run_id is None:
             forget_state_db(output)  # no state.json: a database left without it is stale
     stage = staging_dir(output, run_id)
-    provenance = {"pipeline_version": pipeline_version(),
+    provenance = {"pipeline_version": version(),
                   "rules_fingerprint": load_rules(options.rules).fingerprint}
     return _Run(options, output, run_id, started, started_at, runner, runner_name, replace,
                 state, stage, _local_work_dir(stage), provenance=provenance)
@@ -349,7 +363,7 @@ def _summary(plan: _Run) -> dict:
 
 
 def _gate(plan: _Run, summary: dict) -> None:
-    """--max_reject_rate: a run over it records its failure, discards its output and raises."""
+    """--max-reject-rate: a run over it records its failure, discards its output and raises."""
     rate = plan.options.max_reject_rate
     if rate is None or not summary["inputs"] or summary["rejects"] / summary["inputs"] <= rate:
         return
@@ -358,7 +372,7 @@ def _gate(plan: _Run, summary: dict) -> None:
     write_run_record(plan.output, summary, latest=False, keep_runs=plan.options.keep_runs)
     discard(plan.output, plan.run_id)
     raise RunFailed(f"{summary['rejects']} of {summary['inputs']} inputs rejected ({share:.1%}), "
-                    f"over --max_reject_rate={rate}; nothing was committed", summary)
+                    f"over --max-reject-rate={rate}; nothing was committed", summary)
 
 
 def run(options: IngestOptions) -> dict:
@@ -366,10 +380,16 @@ def run(options: IngestOptions) -> dict:
 
     Phases: plan, execute, post-process, gate, commit, all under the output's writer lock
     (pipeline/storage/lock.py). Raises UsageError for a bad command line, LockHeld when
-    another process writes to the same output, and RunFailed when the run's output must not be committed (--max_reject_rate); any
-    other exception is a failed run. In each case nothing is committed and the incremental
-    state is unchanged.
+    another process writes to the same output, and RunFailed when the run's output must not
+    be committed (--max-reject-rate); any other exception is a failed run. In each case
+    nothing is committed and the incremental state is unchanged. With --streaming, starts
+    the streaming job instead (pipeline/streaming.py; no lock: it commits nothing) and
+    returns what it started.
     """
+    if options.view_as(StandardOptions).streaming or stream_flags(options):
+        from pipeline.streaming import run_streaming  # a job on a runner that streams
+
+        return run_streaming(options)
     _validate(options)
     with writer_lock(options.output.rstrip("/") or ".", command="run"):
         return _run_locked(options)

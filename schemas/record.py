@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
-from importlib import metadata as importlib_metadata
 from typing import Any
 
 import pyarrow as pa
@@ -22,7 +20,6 @@ __all__ = [
     "Article",
     "Reject",
     "Removed",
-    "pipeline_version",
 ]
 
 # v1: the text-dump record. v2 adds url, published_at, authors, language and
@@ -39,22 +36,13 @@ _UTC_TS = pa.timestamp("us", tz="UTC")
 # - source_file: the input file that was read: source_uri without the part naming a record
 #   inside it ('#line=N', '#item=N', '#record=ID', '!/member'). A changed input replaces all
 #   the rows with its source_file.
-# - pipeline_version: the article-ingest release that wrote the row.
+# - pipeline_version: the article-ingest release that wrote the row (pipeline.version()).
 # - rules_fingerprint: a hash of the effective rules (defaults with --rules layered on top).
 PROVENANCE_FIELDS = (
     pa.field("source_file", pa.string()),
     pa.field("pipeline_version", pa.string()),
     pa.field("rules_fingerprint", pa.string()),
 )
-
-
-@functools.lru_cache(maxsize=1)
-def pipeline_version() -> str:
-    """The installed article-ingest release, written on every row and in run.json."""
-    try:
-        return importlib_metadata.version("article-ingest")
-    except importlib_metadata.PackageNotFoundError:
-        return "unknown"
 
 ARTICLE_SCHEMA = pa.schema(
     [
@@ -140,7 +128,7 @@ class Removed:
 
 @dataclasses.dataclass(frozen=True)
 class Article:
-    """One article, split into its parts. Field meanings are documented in the README."""
+    """One article, split into its parts. Field meanings are documented in docs/schema.md."""
 
     article_id: str
     source_uri: str

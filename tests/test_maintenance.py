@@ -223,7 +223,7 @@ def test_reprocess_stale_picks_inputs_another_release_processed(tmp_path):
 
 def test_reprocess_stale_without_incremental_is_a_usage_error(tmp_path):
     write(tmp_path / "in", "a0.txt", dump(0))
-    with pytest.raises(UsageError, match="--reprocess_stale"):
+    with pytest.raises(UsageError, match="--reprocess-stale"):
         run(IngestOptions(["--input", str(tmp_path / "in" / "*"), "--output", str(tmp_path / "out"),
                            "--reprocess-stale"]))
 
@@ -332,7 +332,7 @@ def test_keep_runs_bounds_the_run_history(tmp_path):
     assert json.loads((tmp_path / "out" / "run.json").read_text())["run_id"] == ids[-1]
     record = purge(str(tmp_path / "out"), source_uris=["nothing-there"], keep_runs=1)
     assert [p.stem for p in (tmp_path / "out" / "_runs").glob("*.json")] == [record["run_id"]]
-    with pytest.raises(UsageError, match="--keep_runs"):
+    with pytest.raises(UsageError, match="--keep-runs"):
         _run(tmp_path, "--keep-runs", "0")
 
 

@@ -102,7 +102,7 @@ def test_build_pipeline_writes_parquet_with_the_explicit_schemas(tmp_path):
     assert row["ingested_at"] == WHEN
     assert row["schema_version"] == SCHEMA_VERSION == 3
     # Provenance (v3): the input file, the release and the effective rules, on both datasets.
-    from schemas.record import pipeline_version
+    from pipeline import version as pipeline_version
     from transforms.rules import load_rules
 
     provenance = (str(tmp_path / "in" / "good.txt"), pipeline_version(), load_rules().fingerprint)
