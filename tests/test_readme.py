@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import _COMMANDS, _ingest_parser, _inspect_parser, _report_parser, main
+from pipeline.cli import _COMMANDS, _ingest_parser, _inspect_parser, _purge_parser, _report_parser, main
 from schemas import reasons
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,14 +220,12 @@ def test_readme_is_short_and_its_test_commands_are_what_ci_runs():
 def test_troubleshooting_explains_every_reject_reason():
     table = _section(_text(ROOT / "docs" / "troubleshooting.md"), "## Rejects: what each reason means")
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.MULTILINE))
-    # The maintenance commands' own reason (purge) is explained with them.
-    maintenance = (README.parent / "docs" / "maintenance.md").read_text(encoding="utf-8")
-    documented |= set(re.findall(r"^\s*\| `([a-z_]+)` \| the input's", maintenance, flags=re.MULTILINE))
     assert documented == set(reasons.ALL)
 
 
 @pytest.mark.parametrize("command, parser", [
-    ("run", _ingest_parser), ("inspect", _inspect_parser), ("report", _report_parser)])
+    ("run", _ingest_parser), ("inspect", _inspect_parser), ("report", _report_parser),
+    ("purge", _purge_parser)])
 def test_the_cli_reference_documents_every_flag_and_no_other(command, parser):
     section = _section(_text(ROOT / "docs" / "cli.md"), f"## `article-ingest {command}`")
     first_cells = re.findall(r"^\| ((?:[^|\\]|\\.)+) \|", section, flags=re.MULTILINE)  # `a\|b` is one cell

@@ -343,7 +343,7 @@ def _report_command(argv: list[str]) -> int:
 
 
 def _purge_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="article-ingest purge",
         description="Remove records from an output directory, for a takedown or an erasure "
         "request: every articles, rejects and duplicates row of the given source_uri (a "
@@ -352,10 +352,10 @@ def _purge_parser() -> argparse.ArgumentParser:
         "record (docs/maintenance.md).",
     )
     parser.add_argument("output", metavar="OUTPUT", help="An output directory of 'run'.")
-    parser.add_argument("--source-uri", "--source_uri", dest="source_uris", action="append", default=[],
-                        metavar="URI", help="A record's source_uri, or an input file (repeatable).")
-    parser.add_argument("--article-id", "--article_id", dest="article_ids", action="append", default=[],
-                        metavar="ID", help="An article_id: its record and every duplicate row (repeatable).")
+    parser.add_argument("--source-uri", dest="source_uris", action="append", default=[], metavar="URI",
+                        help="A record's source_uri, or an input file: all its records (repeatable).")
+    parser.add_argument("--article-id", dest="article_ids", action="append", default=[], metavar="ID",
+                        help="An article_id: its record and every duplicates row (repeatable).")
     parser.add_argument("--keep-runs", "--keep_runs", dest="keep_runs", type=int, default=1000, metavar="N",
                         help="Keep at most N records in the run history. Default: 1000.")
     return parser
