@@ -55,7 +55,12 @@ from pipeline.storage.state import (
 )
 from schemas import reasons
 from schemas.record import REJECT_SCHEMA, SCHEMA_VERSION
-from transforms.partition import arrow_table, parquet_compression, parquet_writer_options, partition_dir
+from transforms.partition import (
+    arrow_table,
+    parquet_compression,
+    parquet_writer_options,
+    partition_dir,
+)
 
 __all__ = ["PurgeError", "filter_purged", "purge"]
 

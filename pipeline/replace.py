@@ -122,7 +122,7 @@ class Replacement:
                AND EXISTS (SELECT 1 FROM holders h WHERE h.article_id = r.article_id
                            AND NOT EXISTS (SELECT 1 FROM replace p WHERE p.path = h.source_file))"""
         ).fetchall()
-        for article_id, rel, row in orphans:
+        for _article_id, rel, row in orphans:
             self.hits[rel].keep(row)
         with db.con:
             db.con.executemany("DELETE FROM removed_ids WHERE article_id = ?", [(o[0],) for o in orphans])

@@ -15,6 +15,7 @@ against the dataset's size. Reuses WORK_DIR/landing and WORK_DIR/out when presen
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -101,17 +102,18 @@ def main() -> int:
         print(f"initial run: {summary['articles']:,} articles in {wall:.1f} s", file=sys.stderr)
     results: dict[str, list[dict]] = {"new_input": [], "changed_small_input": [], "changed_jsonl_input": []}
     stamp = int(time.time())
+    middle = args.files // 2
     for round_ in range(args.repeat):
         edit = stamp + round_
         results["new_input"].append(_measure(
-            landing, output, lambda: _write_text(landing / f"new-{edit}.txt", 500 + round_)))
+            landing, output, functools.partial(_write_text, landing / f"new-{edit}.txt", 500 + round_)))
         results["changed_small_input"].append(_measure(
-            landing, output, lambda: _write_text(landing / "note-03.txt", 3, edit)))
+            landing, output, functools.partial(_write_text, landing / "note-03.txt", 3, edit)))
         results["changed_jsonl_input"].append(_measure(
-            landing, output, lambda: _write_jsonl(landing / f"district-{args.files // 2:04d}.jsonl",
-                                                  args.files // 2, args.lines, edit)))
-    report = {"files": args.files, "lines": args.lines, "rounds": results,
-              "median_wall_seconds": {k: statistics.median(r["wall_seconds"] for r in v) for k, v in results.items()}}
+            landing, output, functools.partial(_write_jsonl, landing / f"district-{middle:04d}.jsonl",
+                                               middle, args.lines, edit)))
+    medians = {k: statistics.median(r["wall_seconds"] for r in v) for k, v in results.items()}
+    report = {"files": args.files, "lines": args.lines, "rounds": results, "median_wall_seconds": medians}
     text = json.dumps(report, indent=2)
     if args.json:
         args.json.write_text(text + "\n")

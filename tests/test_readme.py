@@ -25,7 +25,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import _COMMANDS, _ingest_parser, _inspect_parser, _purge_parser, _report_parser, main
+from pipeline.cli import (
+    _COMMANDS,
+    _ingest_parser,
+    _inspect_parser,
+    _purge_parser,
+    _report_parser,
+    main,
+)
 from schemas import reasons
 
 ROOT = Path(__file__).resolve().parent.parent
