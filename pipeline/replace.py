@@ -138,6 +138,8 @@ def plan_replacement(output: str, state: State, db: RunDb) -> Replacement | None
     RunDb.skip_unchanged), records the ids of the removed articles, and adds to the run the
     inputs holding other copies of those articles (round after round, as a re-read input
     is replaced too). None when the run replaces nothing."""
+    with db.con:  # an input left for a later run (a watch's deferred one, todo 2) keeps its rows
+        db.con.execute("DELETE FROM replace WHERE path NOT IN (SELECT path FROM matched WHERE todo = 1)")
     inputs = db.count("replace")
     if not inputs:
         return None
@@ -177,7 +179,7 @@ def _reread_copies(output: str, duplicates: list[str], db: RunDb, round_: int) -
     with db.con:
         added = db.con.execute(
             """INSERT OR IGNORE INTO replace SELECT DISTINCT h.source_file, ? FROM holders h
-               JOIN matched m ON m.path = h.source_file
+               JOIN matched m ON m.path = h.source_file AND m.todo IN (0, 1)
                WHERE NOT EXISTS (SELECT 1 FROM replace p WHERE p.path = h.source_file)""", (round_,)).rowcount
         db.con.execute("UPDATE matched SET todo = 1 WHERE path IN (SELECT path FROM replace WHERE round = ?)",
                        (round_,))
