@@ -24,7 +24,6 @@ from transforms.formats.html.main import lead_figure, main_content
 from transforms.formats.html.meta import parse_datetime, read_meta
 from transforms.formats.html.parts import read_figure, read_parts
 from transforms.formats.html.prune import drop_link_lists, drop_loose_captions, prune
-from transforms.formats.html.rules import html_vocabulary
 from transforms.ids import article_id
 from transforms.lines import TEXT_LINE, Line
 from transforms.normalize import normalize_line
@@ -84,7 +83,7 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *, meta: dic
         - Never raises on any string; a Reject has reason `no_article_text` and size None.
     """
     meta = meta or {}
-    vocab = html_vocabulary()
+    vocab = ctx.rules.html
     page = bool(_PAGE_SIGNS.search(html[:4096]))
     doc = _parse(html)
     if doc is None:

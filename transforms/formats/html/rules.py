@@ -1,13 +1,12 @@
-"""The HTML reader's vocabularies (schemas/rules/html.toml), loaded and compiled once."""
+"""The HTML reader's vocabularies (schemas/rules/html.toml, loaded by transforms.rules with a
+user's rules file layered on top), compiled once per rule set."""
 from __future__ import annotations
 
 import dataclasses
 import functools
 import re
-import tomllib
-from importlib import resources
 
-__all__ = ["HtmlVocabulary", "LineRule", "attr_words", "html_vocabulary"]
+__all__ = ["HtmlVocabulary", "LineRule", "attr_words", "compile_vocabulary", "html_vocabulary"]
 
 _SPLIT = re.compile(r"[\s_\-]+")
 
@@ -54,8 +53,14 @@ def attr_words(value) -> set[str]:
 
 @functools.lru_cache(maxsize=1)
 def html_vocabulary() -> HtmlVocabulary:
-    """The shipped HTML vocabularies."""
-    table = tomllib.loads(resources.files("schemas").joinpath("rules/html.toml").read_text("utf-8"))
+    """The shipped HTML vocabularies (a run uses `RuleSet.html`, which user rules may extend)."""
+    from transforms.rules import load_rules
+
+    return load_rules().html
+
+
+def compile_vocabulary(table: dict) -> HtmlVocabulary:
+    """The vocabularies of html.toml's sections in `table`."""
 
     def words(section: str, key: str = "words") -> frozenset[str]:
         return frozenset(w.lower() for w in table.get(section, {}).get(key, ()))
@@ -75,7 +80,7 @@ def html_vocabulary() -> HtmlVocabulary:
         credit_tags=words("credit", "tags"),
         line_rules=tuple(
             LineRule(rule["name"], rule.get("action", "drop"), re.compile(rule["pattern"], re.IGNORECASE))
-            for rule in table.get("lines", ())
+            for rule in table.get("lines", ()) if rule.get("enabled", True) is not False
         ),
         dateline_words=words("dateline"),
         dateline_max_words=int(table.get("dateline", {}).get("max_words", 10)),
