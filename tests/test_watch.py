@@ -266,6 +266,25 @@ def test_max_batch_failures_in_a_row_end_the_watch(tmp_path, monkeypatch):
     assert committed_inputs(str(tmp_path / "out")) == {}  # nothing committed, nothing lost: a.txt waits
 
 
+def test_a_changed_input_replaces_its_row_even_inside_a_compacted_file(tmp_path):
+    write(tmp_path / "land", "a.txt", dump(1), mtime=OLD)
+    write(tmp_path / "land", "b.txt", dump(2), mtime=OLD)
+    stop = threading.Event()
+
+    def change_a(status, batch):
+        files = list((tmp_path / "out" / "articles").rglob("*.parquet"))
+        assert [f.name.startswith("part-compacted-") for f in files] == [True]  # a and b merged
+        write(tmp_path / "land", "a.txt", dump(7), mtime=OLD + 60)
+
+    on_trigger, _ = _steps(stop, lambda s, b: None, change_a, lambda s, b: None)
+    watch(_options(tmp_path), _settings(max_files_per_trigger=1, compact_at=2, trigger_interval=0),
+          stop=stop, on_trigger=on_trigger)
+    articles = sorted(rows(tmp_path / "out" / "articles"), key=lambda r: r["source_uri"])
+    assert [Path(r["source_uri"]).name for r in articles] == ["a.txt", "b.txt"]  # once each
+    assert "plank row 7" in articles[0]["body"] and "plank row 2" in articles[1]["body"]
+    assert rows(tmp_path / "out" / "duplicates") == []
+
+
 def test_an_interrupt_that_beam_wrapped_still_abandons_the_batch(tmp_path, monkeypatch):
     import pipeline.watch as watch_module
 

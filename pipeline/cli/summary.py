@@ -56,6 +56,15 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
         # An --incremental run skips inputs it has already committed.
         rows.append(("  unchanged, skipped", f"{unchanged:,}"))
         rows.append(("  processed", f"{int(summary.get('files_processed', matched - unchanged)):,}"))
+    replaced = summary.get("replaced") or {}
+    if replaced.get("inputs"):
+        # Committed inputs read again (changed, stale, or other copies of an article whose
+        # kept record went): their old rows were replaced (docs/maintenance.md).
+        rows.append(("  replaced", f"{int(replaced['inputs']) + int(replaced.get('reread', 0)):,}"))
+        removed = sum(int(replaced.get(k, 0)) for k in ("articles", "rejects", "duplicates"))
+        rows.append(("  old rows removed", f"{removed:,}"))
+        if replaced.get("kept"):
+            rows.append(("  old records kept", f"{int(replaced['kept']):,}"))
     if inputs is not None and inputs != matched:
         # Feeds, JSONL and archives hold many inputs a file.
         rows.append(("inputs", f"{int(inputs):,}"))
@@ -72,6 +81,10 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
     if boilerplate is not None:
         rows.append(("boilerplate removed", f"{sum(boilerplate.values()):,}"))
         rows += [(f"  {rule}", f"{n:,}") for rule, n in boilerplate.items()]
+    furniture = summary.get("furniture_by_rule") or {}
+    if furniture:  # only runs over full HTML pages drop furniture
+        rows.append(("html furniture dropped", f"{sum(furniture.values()):,}"))
+        rows += [(f"  {rule}", f"{n:,}") for rule, n in furniture.items()]
     articles = int(summary.get("articles", 0))
     processed = int(summary.get("files_processed", matched))  # an incremental run skips some
     rows.append(("throughput", f"{_rate(processed, duration, 'files')}, {_rate(articles, duration, 'articles')}"))
