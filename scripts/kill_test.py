@@ -173,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
                         "'commit' (just after its manifest is written). Default: all three.")
     parser.add_argument("--incremental", action="store_true", help="Run with --incremental (append mode).")
     args = parser.parse_args(argv)
-    if not (ROOT / "pipeline" / "commit.py").exists():
-        print("kill_test.py: pipeline/commit.py is missing: atomic commit has not landed", file=sys.stderr)
+    if not (ROOT / "pipeline" / "storage" / "commit.py").exists():
+        print("kill_test.py: pipeline/storage/commit.py is missing: atomic commit has not landed", file=sys.stderr)
         return 2
     rng = random.Random(args.seed)
     work = Path(args.workdir).resolve()
