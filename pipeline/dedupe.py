@@ -52,12 +52,15 @@ def choose_kept(rows: list[dict], already_committed: bool) -> tuple[dict | None,
     return (ordered[0], ordered[1:]) if ordered else (None, [])
 
 
-def duplicate_row(row: dict, kept: dict | None, detected_at: dt.datetime) -> dict:
+def duplicate_row(article_id: str, source_uri: str, kept_source_uri: str | None, *,
+                  run_id: str | None, detected_at: dt.datetime) -> dict:
+    """One row of the duplicates dataset (DUPLICATE_SCHEMA); `kept_source_uri` is None when
+    an earlier run committed the article."""
     return {
-        "source_uri": row["source_uri"],
-        "article_id": row["article_id"],
-        "kept_source_uri": kept["source_uri"] if kept else None,
-        "run_id": row.get("run_id"),
+        "source_uri": source_uri,
+        "article_id": article_id,
+        "kept_source_uri": kept_source_uri,
+        "run_id": run_id,
         "detected_at": detected_at,
         "schema_version": SCHEMA_VERSION,
     }
@@ -111,8 +114,7 @@ def dedupe_staged(stage: str, con: sqlite3.Connection, state_db: str | None, *, 
     written = 0
     try:
         for batch in _batches(_losers(con, state_db)):
-            rows = [{"source_uri": uri, "article_id": article_id, "kept_source_uri": kept, "run_id": run_id,
-                     "detected_at": detected_at, "schema_version": SCHEMA_VERSION}
+            rows = [duplicate_row(article_id, uri, kept, run_id=run_id, detected_at=detected_at)
                     for article_id, uri, kept in batch]
             if writer is None:
                 part = partition_dir(partition_by, rows[0], ingest_date)

@@ -9,7 +9,7 @@ from pipeline.dedupe import DUPLICATES
 from pipeline.options import IngestOptions, jsonl_field_map, one_local_worker
 from transforms.beam import ARTICLES, REJECTS, SIGNATURES, IngestDumps, WriteRecords
 
-__all__ = ["articles_dir", "build_pipeline", "duplicates_dir", "is_kind", "rejects_dir", "side_partition"]
+__all__ = ["articles_dir", "build_pipeline", "is_kind", "rejects_dir", "side_partition"]
 
 
 def articles_dir(output: str) -> str:
@@ -18,10 +18,6 @@ def articles_dir(output: str) -> str:
 
 def rejects_dir(output: str) -> str:
     return f"{output.rstrip('/')}/{REJECTS}"
-
-
-def duplicates_dir(output: str) -> str:
-    return f"{output.rstrip('/')}/{DUPLICATES}"
 
 
 # A field only rows of that dataset have. Beam's Dask runner (2.77) hands every output of a

@@ -9,7 +9,7 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, JSONL_FIELDS
 from transforms.formats import FORMATS
 
-__all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "MARKUPS", "IngestOptions", "default_input", "jsonl_field_map",
+__all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "IngestOptions", "default_input", "jsonl_field_map",
            "one_local_worker"]
 
 # --runner values that mean "run here": served by the in-process FnApiRunner, which needs no
@@ -17,7 +17,6 @@ __all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "MARKUPS", "IngestOptions", "defau
 LOCAL_RUNNERS = frozenset({None, "", "DirectRunner", "direct", "FnApiRunner"})
 
 DEFAULT_OUTPUT = "out"
-MARKUPS = ("auto", "text", "markdown")
 
 
 def default_input() -> str:

@@ -40,7 +40,6 @@ from pipeline.storage.state import (
     forget_state_db,
     is_local,
     load_state,
-    migrate_legacy,
     state_db,
 )
 from schemas.record import SCHEMA_VERSION
@@ -154,28 +153,20 @@ def staged_counts(stage: str) -> dict:
 
 
 def summarise(result, options: IngestOptions, started: float, started_at: dt.datetime, runner: str,
-              *, run_id: str | None = None, counts: dict | None = None, files: dict | None = None) -> dict:
+              *, run_id: str, counts: dict, files: dict) -> dict:
     """The run's summary, in the shape written to run.json.
 
-    Articles, duplicates and rejects are counted from the files written (`counts`), so they
-    are right on every runner; inputs and boilerplate come from Beam's metrics where the
-    runner has them.
+    Articles, duplicates and rejects are counted from the files written (`counts`, from
+    `staged_counts`), so they are right on every runner; `files` are the launcher's counts
+    of matched, processed and unchanged files; inputs and boilerplate come from Beam's
+    metrics where the runner has them.
     """
     counters = _metric_counters(result)
     metrics = counters is not None
     counters = counters or {}
-    if counts is None:  # no staged files to count: fall back to the counters alone
-        counts = {
-            "articles": counters.get("articles", 0) - counters.get("duplicates", 0),
-            "duplicates": counters.get("duplicates", 0),
-            "rejects_by_reason": {k.split(":", 1)[1]: v for k, v in sorted(counters.items())
-                                  if k.startswith("rejected:")},
-        }
     articles, duplicates = counts["articles"], counts["duplicates"]
     rejects = sum(counts["rejects_by_reason"].values())
     boilerplate = {k.split(":", 1)[1]: v for k, v in sorted(counters.items()) if k.startswith("boilerplate:")}
-    files = files or {"matched": counters.get("files_matched", 0),
-                      "processed": counters.get("files_matched", 0), "unchanged": 0}
     inputs = counters.get("inputs", 0) if metrics else articles + duplicates + rejects
     duration = time.monotonic() - started
     return {
@@ -265,10 +256,8 @@ def _plan(options: IngestOptions) -> _Run:
     runner, runner_name = _runner(options)
     replace = not options.incremental or options.full_refresh
     state = load_state(output)
-    if not replace:
-        migrate_legacy(output, state)  # state written by the first release
-        if state.last_run_id is None:
-            forget_state_db(output)  # no state.json: a database left without it is stale
+    if not replace and state.last_run_id is None:
+        forget_state_db(output)  # no state.json: a database left without it is stale
     stage = staging_dir(output, run_id)
     return _Run(options, output, run_id, started, started_at, runner, runner_name, replace,
                 state, stage, _local_work_dir(stage))

@@ -12,7 +12,7 @@ from _dumps import dump, write
 
 from pipeline.options import IngestOptions
 from pipeline.run import run
-from transforms.partition import NULL_PARTITION, bucket_of, partition_dir, partition_segment
+from transforms.partition import NULL_PARTITION, partition_dir, partition_segment
 
 
 @pytest.mark.parametrize("value", ["../../etc", "..", ".", "a/b", "a\\b", "/abs", "x=y", "a%2Fb", "\x00nul"])
@@ -33,7 +33,6 @@ def test_partition_segment_values():
     assert len(partition_segment("p", long_a).encode()) < 255
     assert partition_dir("ingest_date", {}, "2026-11-28") == "ingest_date=2026-11-28"
     assert partition_dir("none", {"publisher": "X"}, "2026-11-28") == ""
-    assert [bucket_of("same id", 4)] * 2 == [bucket_of("same id", 4), bucket_of("same id", 4)]
 
 
 def _run(tmp_path: Path, *flags: str) -> dict:

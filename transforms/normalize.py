@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize_newlines", "normalize_line", "count_words", "is_blank"]
+__all__ = ["normalize_newlines", "normalize_line", "count_words"]
 
 # Spaces that render as a space but are not U+0020 (NBSP, narrow NBSP, figure space, ...).
 _ODD_SPACES = dict.fromkeys(
@@ -43,10 +43,6 @@ def normalize_line(line: str) -> str:
     if "  " in line:
         line = _SPACES.sub(" ", line)
     return line.strip()
-
-
-def is_blank(line: str) -> bool:
-    return not line.strip() or not normalize_line(line)
 
 
 def count_words(text: str) -> int:

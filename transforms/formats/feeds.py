@@ -27,7 +27,7 @@ from transforms.decode import DecodeError, decode_dump
 from transforms.formats.html import html_to_article
 from transforms.normalize import normalize_line
 
-__all__ = ["FeedItem", "feed_items", "parse_feed", "read"]
+__all__ = ["FeedItem", "parse_feed", "read"]
 
 _CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 _ITEM_NAMES = {"item", "entry"}
@@ -219,12 +219,6 @@ def _media(item) -> tuple[str | None, str | None]:
 def _date(item) -> str | None:
     el = _first(item, "pubDate", "date", "published", "updated", "issued", "modified")
     return (el.text or "").strip() or None if el is not None else None
-
-
-def feed_items(root) -> Iterator[FeedItem]:
-    """The items of a parsed feed, in document order."""
-    for el, feed_lang in _item_elements(root):
-        yield _feed_item(el, feed_lang)
 
 
 def _item_elements(root):
