@@ -26,6 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.storage.commit import list_dataset_files
 from pipeline.storage.rewrite import parquet_files, read_columns, rewrite_files
+from schemas.datasets import ARTICLES, DUPLICATES
 from schemas.record import DUPLICATE_SCHEMA, SCHEMA_VERSION
 from transforms.partition import (
     arrow_table,
@@ -34,9 +35,8 @@ from transforms.partition import (
     partition_dir,
 )
 
-__all__ = ["DUPLICATES", "choose_kept", "dedupe_staged", "drop_duplicates", "duplicate_row"]
+__all__ = ["choose_kept", "dedupe_staged", "drop_duplicates", "duplicate_row"]
 
-DUPLICATES = "duplicates"
 _BATCH = 10_000
 
 
@@ -68,7 +68,7 @@ def duplicate_row(article_id: str, source_uri: str, kept_source_uri: str | None,
 
 def _collect_keys(con: sqlite3.Connection, stage: str) -> None:
     """Every staged article's (article_id, source_uri), a batch at a time."""
-    for rel in list_dataset_files(stage, "articles"):
+    for rel in list_dataset_files(stage, ARTICLES):
         with FileSystems.open(f"{stage}/{rel}") as handle:
             for batch in pq.ParquetFile(handle).iter_batches(batch_size=_BATCH,
                                                              columns=["article_id", "source_uri"]):
@@ -133,7 +133,7 @@ def dedupe_staged(stage: str, con: sqlite3.Connection, state_db: str | None, *, 
         if state_db is not None:
             con.execute("DETACH DATABASE state")
     if written:
-        drop_duplicates(f"{stage}/articles", f"{stage}/{DUPLICATES}")
+        drop_duplicates(f"{stage}/{ARTICLES}", f"{stage}/{DUPLICATES}")
     return written
 
 

@@ -5,9 +5,9 @@ import datetime as dt
 
 import apache_beam as beam
 
-from pipeline.dedupe import DUPLICATES
 from pipeline.options import IngestOptions, jsonl_field_map, one_local_worker
-from transforms.beam import ARTICLES, REJECTS, SIGNATURES, IngestDumps, WriteRecords
+from schemas.datasets import ARTICLES, DUPLICATES, REJECTS, SIGNATURES
+from transforms.beam import IngestDumps, WriteRecords
 
 __all__ = ["articles_dir", "build_pipeline", "is_kind", "rejects_dir", "side_partition"]
 

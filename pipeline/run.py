@@ -42,6 +42,7 @@ from pipeline.storage.state import (
     load_state,
     state_db,
 )
+from schemas.datasets import ARTICLES, DUPLICATES, REJECTS
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
 from transforms.rules import RulesError, load_rules
@@ -139,12 +140,12 @@ def _metric_counters(result) -> dict[str, int] | None:
 
 def staged_counts(stage: str) -> dict:
     """Rows actually written under a staging directory: what the commit will publish."""
-    counts = {"articles": 0, "duplicates": 0, "rejects_by_reason": {}}
-    for rel in list_dataset_files(stage, "articles") + list_dataset_files(stage, "duplicates"):
+    counts = {ARTICLES: 0, DUPLICATES: 0, "rejects_by_reason": {}}
+    for rel in list_dataset_files(stage, ARTICLES) + list_dataset_files(stage, DUPLICATES):
         with FileSystems.open(f"{stage}/{rel}") as handle:
             counts[rel.split("/", 1)[0]] += pq.ParquetFile(handle).metadata.num_rows
     by_reason: dict[str, int] = {}
-    for rel in list_dataset_files(stage, "rejects"):
+    for rel in list_dataset_files(stage, REJECTS):
         with FileSystems.open(f"{stage}/{rel}") as handle:
             for reason in pq.read_table(handle, columns=["reason"]).column("reason").to_pylist():
                 by_reason[reason] = by_reason.get(reason, 0) + 1

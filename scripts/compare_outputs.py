@@ -24,10 +24,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from schemas.datasets import ARTICLES, DUPLICATES, REJECTS
+
+# The key that matches a record of each dataset in the two outputs.
 DATASETS = {
-    "articles": ("article_id", "source_uri"),
-    "rejects": ("source_uri",),
-    "duplicates": ("source_uri", "article_id"),
+    ARTICLES: ("article_id", "source_uri"),
+    REJECTS: ("source_uri",),
+    DUPLICATES: ("source_uri", "article_id"),
 }
 PER_RUN_FIELDS = ("run_id", "ingested_at", "rejected_at", "detected_at")
 # run.json keys that change from run to run whatever the code does.

@@ -98,7 +98,8 @@ def test_rows_are_streamed_in_bounded_row_groups(tmp_path):
     import apache_beam as beam
 
     from schemas.record import REJECT_SCHEMA
-    from transforms.beam import REJECTS, WriteRecords
+    from schemas.datasets import REJECTS
+    from transforms.beam import WriteRecords
     from transforms.partition import ROWS_PER_BATCH
 
     when = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)

@@ -24,7 +24,8 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from pipeline.cli import progress  # live progress on local runs; a no-op elsewhere
 from schemas import reasons
-from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, SIGNATURE_SCHEMA, Article, Reject
+from schemas.datasets import ARTICLES, REJECTS, SCHEMAS
+from schemas.record import Article, Reject
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext
 from transforms.ingest import ingest_file
 from transforms.partition import (
@@ -37,12 +38,9 @@ from transforms.partition import (
 )
 from transforms.rules import load_rules
 
-__all__ = ["ARTICLES", "METRICS_NAMESPACE", "REJECTS", "SIGNATURES", "IngestDumps", "WriteRecords"]
+__all__ = ["METRICS_NAMESPACE", "IngestDumps", "WriteRecords"]
 
 METRICS_NAMESPACE = "article_ingest"
-ARTICLES = "articles"
-REJECTS = "rejects"
-SIGNATURES = "_signatures"  # staging only: near-duplicate signatures (--near-dup)
 
 
 def _counter(name: str):
@@ -334,7 +332,8 @@ class WriteRecords(beam.PTransform):
     Returns the paths written.
 
     Args:
-      kind: ARTICLES, REJECTS or SIGNATURES: picks the explicit schema.
+      kind: a dataset name from schemas.datasets (ARTICLES, REJECTS or SIGNATURES): picks
+        the explicit schema.
       partition_by: 'ingest_date', 'publisher' or 'none' (Hive-style directories).
       ingest_date: the run's UTC date, 'YYYY-MM-DD', for partition_by='ingest_date'.
       file_tag: appended to file names (the run id), so appended runs never collide.
@@ -344,7 +343,7 @@ class WriteRecords(beam.PTransform):
                  ingest_date: str | None = None, file_tag: str = ""):
         super().__init__()
         self._directory = directory.rstrip("/")
-        self._schema = {ARTICLES: ARTICLE_SCHEMA, REJECTS: REJECT_SCHEMA, SIGNATURES: SIGNATURE_SCHEMA}[kind]
+        self._schema = SCHEMAS[kind]
         self._codec = codec
         self._partition_by = partition_by
         self._ingest_date = ingest_date or dt.datetime.now(dt.timezone.utc).date().isoformat()

@@ -30,9 +30,9 @@ from pipeline.storage.state import (
     save_state,
     write_atomic,
 )
+from schemas.datasets import COMMITTED
 
 __all__ = [
-    "DATASETS",
     "Manifest",
     "commit",
     "discard",
@@ -43,7 +43,6 @@ __all__ = [
     "write_run_record",
 ]
 
-DATASETS = ("articles", "rejects", "duplicates")
 STAGING = "_staging"
 RUNS = "_runs"
 MANIFEST = "_manifest.json"
@@ -97,9 +96,9 @@ class Manifest(dict):
     @classmethod
     def plan(cls, output: str, run_id: str, *, replace: bool, state: State, summary: dict) -> Manifest:
         stage = staging_dir(output, run_id)
-        staged = [rel for dataset in DATASETS for rel in list_dataset_files(stage, dataset)]
-        old = [rel for dataset in DATASETS for rel in list_dataset_files(output, dataset)] if replace else []
-        for dataset in DATASETS:
+        staged = [rel for dataset in COMMITTED for rel in list_dataset_files(stage, dataset)]
+        old = [rel for dataset in COMMITTED for rel in list_dataset_files(output, dataset)] if replace else []
+        for dataset in COMMITTED:
             kept = [] if replace else list(state.files.get(dataset, []))
             state.files[dataset] = sorted(set(kept) | {r for r in staged if r.startswith(dataset + "/")})
         state.last_run_id = run_id
