@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import apache_beam as beam
 
@@ -39,6 +40,7 @@ def build_pipeline(
     run_id: str | None = None,
     target: str | None = None,
     chunks: list[tuple[str, int, int]] | None = None,
+    on_count: Callable[[str, int], None] | None = None,
 ):
     """Adds the ingest graph to `p`: match -> split -> write the articles and rejects (and,
     with --near-dup, each article's signature).
@@ -50,7 +52,9 @@ def build_pipeline(
       target: the directory the datasets are written under (a run's staging directory);
         default OPTIONS.output.
       chunks: (list file, offset, length) chunks of a file list the launcher wrote
-        (pipeline/inputs.py), instead of matching --input.
+        (pipeline/storage/inputs.py), instead of matching --input.
+      on_count: called on the workers with every counter increment (name, n), besides
+        Beam's counters: the command line's live progress (pipeline/cli/progress.note).
 
     Returns a dict of the article and reject rows (before writing) and, under "files", the
     paths of the Parquet files written.
@@ -70,6 +74,7 @@ def build_pipeline(
         jsonl_fields=jsonl_field_map(options.jsonl_field),
         run_id=run_id,
         spread=not one_local_worker(options),
+        on_count=on_count,
     )
     # Declared element types spare Beam inferring them from the code (a tenth of a second).
     articles = outputs[ARTICLES] | "OnlyArticles" >> _rows_of(ARTICLES)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Any
 
 import pyarrow as pa
@@ -19,6 +20,7 @@ __all__ = [
     "Article",
     "Reject",
     "Removed",
+    "count_words",
 ]
 
 # v1: the text-dump record. v2 adds url, published_at, authors, language and
@@ -27,6 +29,12 @@ __all__ = [
 SCHEMA_VERSION = 2
 
 _UTC_TS = pa.timestamp("us", tz="UTC")
+_WORD = re.compile(r"\w+")
+# For ASCII text, the bytes that are not \w (letters, digits, '_') become spaces, so counting
+# words is a bytes split: the same count as the regex, several times faster.
+_ASCII_NON_WORD = bytes(
+    i if i >= 128 or chr(i).isalnum() or chr(i) == "_" else ord(" ") for i in range(256)
+)
 
 ARTICLE_SCHEMA = pa.schema(
     [
@@ -73,8 +81,6 @@ REJECT_SCHEMA = pa.schema(
     metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},
 )
 
-# One row per input whose article was not written because another input, in this run or an
-# earlier one, has the same article_id (pipeline/dedupe.py).
 # Staging only, never committed: the MinHash signature of each article of a --near-dup run
 # (transforms/near_dup.py), read back by the launcher to mark near-duplicates.
 SIGNATURE_SCHEMA = pa.schema(
@@ -85,6 +91,8 @@ SIGNATURE_SCHEMA = pa.schema(
     ]
 )
 
+# One row per input whose article was not written because another input, in this run or an
+# earlier one, has the same article_id (pipeline/dedupe.py).
 DUPLICATE_SCHEMA = pa.schema(
     [
         pa.field("source_uri", pa.string(), nullable=False),
@@ -97,6 +105,14 @@ DUPLICATE_SCHEMA = pa.schema(
     ],
     metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},
 )
+
+
+def count_words(text: str) -> int:
+    """The record's word_count: words as runs of letters/digits (so a CJK sentence without
+    spaces counts as one)."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(_ASCII_NON_WORD).split())
+    return _WORD.subn("", text)[1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,8 +153,6 @@ class Article:
 
     @property
     def word_count(self) -> int:
-        from transforms.normalize import count_words
-
         return count_words(self.body)
 
     def to_row(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import random
 import sqlite3
 
 import pytest
-from _dumps import dump, rows, write
+from _dumps import dump, write
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.dedupe import _losers, choose_kept

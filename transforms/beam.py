@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import stat
-import traceback
+from collections.abc import Callable
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -22,11 +22,10 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from pipeline.cli import progress  # live progress on local runs; a no-op elsewhere
 from schemas import reasons
 from schemas.datasets import ARTICLES, REJECTS, SCHEMAS
 from schemas.record import Article, Reject
-from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext
+from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext, guarded
 from transforms.ingest import ingest_file
 from transforms.partition import (
     ROWS_PER_BATCH,
@@ -48,12 +47,17 @@ def _counter(name: str):
 
 
 class _IngestFileFn(beam.DoFn):
-    """Reads one matched file and emits its article row, or a reject row tagged `rejects`."""
+    """Reads one matched file and emits its article row, or a reject row tagged `rejects`.
+
+    Every counter increment goes to Beam's counters and, when given, to `on_count` as well
+    (the command line's live progress: pipeline/cli/progress.py)."""
 
     def __init__(self, rules_path: str | None, markup: str, max_file_bytes: int, ingested_at: dt.datetime,
                  *, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
-                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None):
+                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
+                 on_count: Callable[[str, int], None] | None = None):
         self._rules_path = rules_path
+        self._on_count = on_count
         self._run_id = run_id
         self._markup = markup
         self._max_member_bytes = max_member_bytes
@@ -75,7 +79,8 @@ class _IngestFileFn(beam.DoFn):
         # Summed here and handed to Beam's counters every _COUNTER_BATCH files and at the
         # end of the bundle: a Beam counter increment costs more than a dict update.
         self._pending[name] = self._pending.get(name, 0) + n
-        progress.note(name, n)
+        if self._on_count is not None:
+            self._on_count(name, n)
 
     def _flush_counters(self) -> None:
         for name, n in self._pending.items():
@@ -131,14 +136,9 @@ class _IngestFileFn(beam.DoFn):
             yield self._reject(uri, reasons.TOO_LARGE,
                                f"more than --max_file_bytes={self._max_file_bytes} bytes", len(data))
             return
-        try:
-            outcomes = [(o, self._stamp(o.to_row())) for o in ingest_file(data, uri, self._ctx)]
-        except Exception as err:  # noqa: BLE001 - one bad file never stops a run
-            where = traceback.extract_tb(err.__traceback__)[-1]
-            detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
-            yield self._reject(uri, reasons.INTERNAL_ERROR, detail, len(data))
-            return
-        for outcome, row in outcomes:
+        # All of the file's outcomes, or one internal_error reject: one bad file never stops a run.
+        for outcome in guarded(uri, len(data), self._ctx, lambda: ingest_file(data, uri, self._ctx)):
+            row = self._stamp(outcome.to_row())
             self._inc("inputs")
             if isinstance(outcome, Article):
                 self._inc("articles")
@@ -176,7 +176,9 @@ def _not_a_regular_file(uri: str) -> bool:
 class IngestDumps(beam.PTransform):
     """Matches a file pattern and turns every matched file into an article row or a reject row.
 
-    Returns a DoOutputsTuple with `articles` (main output) and `rejects`.
+    Returns a DoOutputsTuple with `articles` (main output) and `rejects`. `on_count`, if
+    given, is called with every counter increment (name, n) on the workers, besides Beam's
+    counters: it must be picklable (a module-level function).
     """
 
     def __init__(self, pattern: str, *, rules_path: str | None = None, markup: str = "auto",
@@ -184,7 +186,7 @@ class IngestDumps(beam.PTransform):
                  chunks: list[tuple[str, int, int]] | None = None,
                  max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
                  jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
-                 spread: bool = True):
+                 spread: bool = True, on_count: Callable[[str, int], None] | None = None):
         super().__init__()
         self._pattern = pattern
         # Redistribute the chunks so several workers share them. Without it a runner runs
@@ -198,7 +200,7 @@ class IngestDumps(beam.PTransform):
         self._fn = _IngestFileFn(rules_path, markup, max_file_bytes,
                                  ingested_at or dt.datetime.now(dt.timezone.utc),
                                  max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields,
-                                 run_id=run_id)
+                                 run_id=run_id, on_count=on_count)
 
     def expand(self, pbegin):
         if self._chunks is not None:

@@ -118,7 +118,7 @@ def _without_cli_flags(argv: list[str]) -> list[str]:
 def _run_command(argv: list[str]) -> int:
     _quiet_logging("-v" in argv or "--verbose" in argv)
     from pipeline.options import LOCAL_RUNNERS, IngestOptions
-    from pipeline.cli.progress import ProgressMonitor, choose_mode
+    from pipeline.cli.progress import ProgressMonitor, choose_mode, note
     from pipeline.run import RunFailed, UsageError, run
     from pipeline.cli.summary import print_summary
 
@@ -135,7 +135,7 @@ def _run_command(argv: list[str]) -> int:
     mode = choose_mode(requested, sys.stderr, local=args.runner in LOCAL_RUNNERS)
     try:
         with ProgressMonitor(mode, sys.stderr, interval=args.progress_interval):
-            summary = run(options)
+            summary = run(options, on_count=None if mode == "off" else note)
     except UsageError as err:
         print(f"article-ingest: error: {err}", file=sys.stderr)
         return 2

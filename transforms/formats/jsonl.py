@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
-import datetime as dt
-import email.utils
 import json
 from collections.abc import Iterator
 
 from schemas import reasons
 from schemas.record import Article, Reject
-from transforms.context import IngestContext
+from transforms.context import IngestContext, guarded
 from transforms.decode import repair_mojibake
+from transforms.formats.text import ingest_text
+from transforms.metadata import parse_datetime
 from transforms.normalize import normalize_line
 
-__all__ = ["read", "record_to_article", "timestamp_of"]
+__all__ = ["authors_of", "read", "record_to_article"]
 
 SOURCE_FORMAT = "jsonl"
 _UTF16_32_BOMS = (
@@ -63,8 +63,6 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
     if document is not None:
         yield from _read_document(document, source_uri, len(data), encoding, ctx)
         return
-    from transforms.ingest import guarded  # here: transforms.ingest imports the reader registry
-
     for number, line in records:
         uri = f"{source_uri}#line={number}"
         yield from guarded(uri, len(line), ctx,
@@ -164,7 +162,7 @@ def _metadata(record: dict, ctx: IngestContext) -> dict:
     meta = {field: text_of(_first(record, ctx, field)[1])
             for field in ("url", "title", "publisher", "language")}
     published = _first(record, ctx, "published_at")[1]
-    meta["published_at"] = timestamp_of(published)
+    meta["published_at"] = parse_datetime(published)
     if published is not None and meta["published_at"] is None:
         ctx.count("invalid_field:published_at")
     meta["authors"] = authors_of(_first(record, ctx, "authors")[1])
@@ -172,8 +170,6 @@ def _metadata(record: dict, ctx: IngestContext) -> dict:
 
 
 def _from_text(text: str, uri: str, ctx: IngestContext, meta: dict) -> Article | Reject:
-    from transforms.ingest import ingest_text
-
     outcome = ingest_text(text, uri, ctx.rules, ctx.ingested_at)
     if isinstance(outcome, Reject):
         return outcome
@@ -199,30 +195,3 @@ def authors_of(value) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     names = (item.get("name") if isinstance(item, dict) else item for item in items)
     return tuple(dict.fromkeys(name for name in map(text_of, names) if name))
-
-
-def timestamp_of(value) -> dt.datetime | None:
-    """ISO 8601 (a date alone is midnight), RFC 822, or Unix seconds/milliseconds, as UTC.
-
-    A time without a zone is taken as UTC. Anything else is None.
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        seconds = value / 1000 if value > 1e11 else value
-        try:
-            return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return when.astimezone(dt.timezone.utc)

@@ -21,12 +21,13 @@ from transforms.context import IngestContext
 from transforms.decode import DecodeError, decode_dump
 from transforms.formats.html.lines import furniture_lines
 from transforms.formats.html.main import lead_figure, main_content
-from transforms.formats.html.meta import parse_datetime, read_meta
+from transforms.formats.html.meta import read_meta
 from transforms.formats.html.parts import read_figure, read_parts
 from transforms.formats.html.prune import drop_link_lists, drop_loose_captions, prune
 from transforms.formats.html.rules import html_vocabulary
 from transforms.ids import article_id
 from transforms.lines import TEXT_LINE, Line
+from transforms.metadata import parse_datetime
 from transforms.normalize import normalize_line
 
 __all__ = ["decode_html", "html_to_article", "read"]

@@ -10,12 +10,12 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from email.utils import parsedate_to_datetime
 
 from transforms.formats.html.blocks import text_of
+from transforms.metadata import parse_datetime
 from transforms.normalize import normalize_line
 
-__all__ = ["PageMeta", "parse_datetime", "read_meta"]
+__all__ = ["PageMeta", "read_meta"]
 
 _ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -24,8 +24,6 @@ _ARTICLE_TYPES = {
 }
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _HTTP = re.compile(r"^https?://", re.IGNORECASE)
-# RFC 822 dates ('Mon, 01 Sep 2025 10:00:00 +0000') are read by email.utils; this is ISO 8601.
-_ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,35 +34,6 @@ class PageMeta:
     authors: tuple[str, ...] = ()
     language: str | None = None
     publisher: str | None = None
-
-
-def parse_datetime(value: str | None) -> dt.datetime | None:
-    """An ISO 8601 or RFC 822 date as an aware UTC datetime; None when unreadable or out of
-    range (a year of 20 digits is unreadable, not an error). Never raises.
-
-    A time without a zone is taken as UTC; a date alone as midnight UTC.
-    """
-    if not value or not isinstance(value, str):
-        return None
-    value = value.strip()
-    iso = value.replace("Z", "+00:00").replace("z", "+00:00")
-    if _ISO_DATE_ONLY.match(iso):
-        iso += "T00:00:00"
-    try:
-        parsed = dt.datetime.fromisoformat(iso)
-    except (ValueError, OverflowError):
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    if parsed is None:
-        return None
-    try:
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.timezone.utc)
-        return parsed.astimezone(dt.timezone.utc)
-    except (ValueError, OverflowError):
-        return None  # e.g. 0001-01-01 in a zone east of UTC
 
 
 def _clean(value) -> str | None:

@@ -2,7 +2,10 @@
 
 The order matters for scheduled runs: output is staged under OUTPUT/_staging/<run_id>/,
 counted, checked against --max_reject_rate, and only then committed together with the
-incremental state (pipeline/commit.py), so a failed or killed run is simply retried.
+incremental state (pipeline/storage/commit.py), so a failed or killed run is simply retried.
+
+`python -m pipeline.run …` runs the command line's `run` command (see __main__.py); this
+module never imports the command line, which sits above it.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from importlib import metadata as importlib_metadata
 
 import apache_beam as beam
@@ -264,7 +268,7 @@ def _plan(options: IngestOptions) -> _Run:
                 state, stage, _local_work_dir(stage))
 
 
-def _execute(plan: _Run, db: RunDb) -> int:
+def _execute(plan: _Run, db: RunDb, on_count) -> int:
     """Match the inputs, skip the unchanged ones, and run the Beam job over the rest.
 
     Returns how many files the job processed."""
@@ -284,7 +288,7 @@ def _execute(plan: _Run, db: RunDb) -> int:
     clock = _lap(plan.phases, "match", clock)
     pipeline = beam.Pipeline(runner=plan.runner, options=options)
     build_pipeline(pipeline, options, ingested_at=plan.started_at, run_id=plan.run_id,
-                   target=plan.stage, chunks=chunks)
+                   target=plan.stage, chunks=chunks, on_count=on_count)
     plan.result = pipeline.run()
     try:
         plan.result.wait_until_finish()
@@ -334,8 +338,11 @@ def _gate(plan: _Run, summary: dict) -> None:
                     f"over --max_reject_rate={rate}; nothing was committed", summary)
 
 
-def run(options: IngestOptions) -> dict:
+def run(options: IngestOptions, *, on_count: Callable[[str, int], None] | None = None) -> dict:
     """Runs the job to completion, commits it and returns the summary (also OUTPUT/run.json).
+
+    `on_count`, if given, is called on the workers with every counter increment (name, n):
+    the command line passes its live progress (pipeline/cli/progress.note).
 
     Phases: plan, execute, post-process, gate, commit. Raises UsageError for a bad command
     line and RunFailed when the run's output must not be committed (--max_reject_rate); any
@@ -345,7 +352,7 @@ def run(options: IngestOptions) -> dict:
     plan = _plan(options)
     db = RunDb(os.path.join(plan.work, RUN_DB))
     try:
-        if _execute(plan, db):
+        if _execute(plan, db, on_count):
             _post_process(plan, db)
     finally:
         db.close()
@@ -357,13 +364,3 @@ def run(options: IngestOptions) -> dict:
     commit(plan.output, Manifest.plan(plan.output, plan.run_id, replace=plan.replace,
                                       state=plan.state, summary=summary))
     return summary
-
-
-if __name__ == "__main__":
-    # `python -m pipeline.run --input … --output …` is `article-ingest run …`: the form Airflow's
-    # BeamRunPythonPipelineOperator launches (py_file="pipeline.run", py_options=["-m"]).
-    import sys
-
-    from pipeline.cli import exit_fast, main
-
-    exit_fast(main(["run", *sys.argv[1:]]))
