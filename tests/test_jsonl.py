@@ -147,16 +147,16 @@ def test_html_field_goes_through_html_to_article(monkeypatch):
     def fake_html_to_article(html, source_uri, ctx, *, meta=None):
         seen.update(html=html, uri=source_uri, meta=meta)
         return Article("0" * 32, source_uri, "html", None, None, None, None, None, (), ("From HTML.",), (),
-                       ctx.ingested_at, url=meta["url"], published_at=meta["published_at"],
-                       source_encoding=meta.get("source_encoding"))
+                       ctx.ingested_at, url=meta.url, published_at=meta.published_at,
+                       source_encoding=meta.source_encoding)
 
     monkeypatch.setattr(html_module, "html_to_article", fake_html_to_article)
     data = _jsonl({"html": "<p>From HTML.</p>", "url": "https://v.example/h", "date": "2025-03-01"})
     [article] = read(data, "mem://h.jsonl", _ctx())
     assert seen["html"] == "<p>From HTML.</p>"
     assert seen["uri"] == "mem://h.jsonl#line=1"
-    assert seen["meta"]["url"] == "https://v.example/h"
-    assert seen["meta"]["published_at"] == dt.datetime(2025, 3, 1, tzinfo=UTC)
+    assert seen["meta"].url == "https://v.example/h"
+    assert seen["meta"].published_at == dt.datetime(2025, 3, 1, tzinfo=UTC)
     assert (article.source_format, article.source_encoding) == ("jsonl", "utf-8")
     assert article.paragraphs == ("From HTML.",)
 

@@ -5,6 +5,7 @@ adapts it to Beam (counters, tagged outputs, file IO).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -228,6 +229,18 @@ def _read_chunk(chunk: tuple[str, int, int]):
         yield FileMetadata(file_path, size, updated)
 
 
+@dataclasses.dataclass
+class _OpenFile:
+    """A Parquet file a bundle is writing, named part-<stem>-<chunk>."""
+
+    writer: pq.ParquetWriter
+    handle: object
+    path: str
+    stem: str
+    chunk: int
+    rows: int = 0  # written so far
+
+
 class _StreamWriteFn(beam.DoFn):
     """Writes rows as they arrive: per bundle and partition, one Parquet file (more past
     ROWS_PER_FILE rows), in row groups of at most ROWS_PER_BATCH rows.
@@ -250,7 +263,7 @@ class _StreamWriteFn(beam.DoFn):
     def start_bundle(self):
         self._pending: dict[str, list[dict]] = {}  # partition -> rows not yet written
         self._buffered = 0
-        self._open: dict[str, list] = {}  # partition -> [writer, handle, path, rows, stem, chunk]
+        self._open: dict[str, _OpenFile] = {}  # partition -> the file it is written to
         self._chunks: dict[str, tuple[str, int]] = {}  # partition -> (stem, next chunk) once closed
         self._done: list[str] = []
         self._fixed_part: str | None = None
@@ -283,7 +296,7 @@ class _StreamWriteFn(beam.DoFn):
         if not rows:
             return
         state = self._open.get(part)
-        if state is not None and state[3] + len(rows) > ROWS_PER_FILE:
+        if state is not None and state.rows + len(rows) > ROWS_PER_FILE:
             self._close(part)
             state = self._open.get(part)
         if state is None:
@@ -297,16 +310,16 @@ class _StreamWriteFn(beam.DoFn):
             handle = FileSystems.create(path)
             writer = pq.ParquetWriter(handle, self._schema, compression=parquet_compression(self._codec),
                                       **parquet_writer_options(self._schema))
-            state = self._open[part] = [writer, handle, path, 0, stem, chunk]
-        state[0].write_table(arrow_table(rows, self._schema), row_group_size=ROWS_PER_BATCH)
-        state[3] += len(rows)
+            state = self._open[part] = _OpenFile(writer, handle, path, stem, chunk)
+        state.writer.write_table(arrow_table(rows, self._schema), row_group_size=ROWS_PER_BATCH)
+        state.rows += len(rows)
 
     def _close(self, part: str) -> None:
-        writer, handle, path, _rows, stem, chunk = self._open.pop(part)
-        writer.close()
-        handle.close()
-        self._chunks[part] = (stem, chunk + 1)
-        self._done.append(path)
+        state = self._open.pop(part)
+        state.writer.close()
+        state.handle.close()
+        self._chunks[part] = (state.stem, state.chunk + 1)
+        self._done.append(state.path)
 
     def finish_bundle(self):
         for part in list(self._pending):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize_newlines", "normalize_line"]
+__all__ = ["normalize_field", "normalize_line", "normalize_newlines"]
 
 # Spaces that render as a space but are not U+0020 (NBSP, narrow NBSP, figure space, ...).
 _ODD_SPACES = dict.fromkeys(
@@ -38,3 +38,8 @@ def normalize_line(line: str) -> str:
         line = _SPACES.sub(" ", line)
     return line.strip()
 
+
+def normalize_field(value: object) -> str | None:
+    """A metadata value as stored: a string normalized as one line (`normalize_line`), None
+    when it is empty then, or not a string."""
+    return (normalize_line(value) or None) if isinstance(value, str) else None

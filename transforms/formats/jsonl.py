@@ -21,8 +21,8 @@ from schemas.record import Article, Reject
 from transforms.context import IngestContext, guarded
 from transforms.decode import repair_mojibake
 from transforms.formats.text import ingest_text
-from transforms.metadata import parse_datetime
-from transforms.normalize import normalize_line
+from transforms.metadata import Metadata, parse_datetime
+from transforms.normalize import normalize_field
 
 __all__ = ["authors_of", "read", "record_to_article"]
 
@@ -158,18 +158,22 @@ def record_to_article(record, uri: str, size: int | None, encoding: str,
     return dataclasses.replace(outcome, source_format=SOURCE_FORMAT, source_encoding=encoding)
 
 
-def _metadata(record: dict, ctx: IngestContext) -> dict:
-    meta = {field: text_of(_first(record, ctx, field)[1])
-            for field in ("url", "title", "publisher", "language")}
+def _metadata(record: dict, ctx: IngestContext) -> Metadata:
     published = _first(record, ctx, "published_at")[1]
-    meta["published_at"] = parse_datetime(published)
-    if published is not None and meta["published_at"] is None:
+    published_at = parse_datetime(published)
+    if published is not None and published_at is None:
         ctx.count("invalid_field:published_at")
-    meta["authors"] = authors_of(_first(record, ctx, "authors")[1])
-    return meta
+    return Metadata(
+        title=normalize_field(_first(record, ctx, "title")[1]),
+        url=normalize_field(_first(record, ctx, "url")[1]),
+        published_at=published_at,
+        authors=authors_of(_first(record, ctx, "authors")[1]),
+        language=normalize_field(_first(record, ctx, "language")[1]),
+        publisher=normalize_field(_first(record, ctx, "publisher")[1]),
+    )
 
 
-def _from_text(text: str, uri: str, ctx: IngestContext, meta: dict) -> Article | Reject:
+def _from_text(text: str, uri: str, ctx: IngestContext, meta: Metadata) -> Article | Reject:
     outcome = ingest_text(text, uri, ctx.rules, ctx.ingested_at)
     if isinstance(outcome, Reject):
         return outcome
@@ -177,21 +181,17 @@ def _from_text(text: str, uri: str, ctx: IngestContext, meta: dict) -> Article |
     # syndication footer names who published this copy.
     return dataclasses.replace(
         outcome,
-        title=meta["title"] or outcome.title,
-        publisher=outcome.publisher or meta["publisher"],
-        url=meta["url"],
-        published_at=meta["published_at"],
-        authors=meta["authors"],
-        language=meta["language"],
+        title=meta.title or outcome.title,
+        publisher=outcome.publisher or meta.publisher,
+        url=meta.url,
+        published_at=meta.published_at,
+        authors=meta.authors,
+        language=meta.language,
     )
-
-
-def text_of(value) -> str | None:
-    return (normalize_line(value) or None) if isinstance(value, str) else None
 
 
 def authors_of(value) -> tuple[str, ...]:
     """'Jo Berg', ['Jo Berg', 'Kim Lo'] or [{'name': 'Jo Berg'}] -> ('Jo Berg', ...)."""
     items = value if isinstance(value, list) else [value]
     names = (item.get("name") if isinstance(item, dict) else item for item in items)
-    return tuple(dict.fromkeys(name for name in map(text_of, names) if name))
+    return tuple(dict.fromkeys(name for name in map(normalize_field, names) if name))

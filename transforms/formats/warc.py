@@ -22,7 +22,8 @@ from schemas import reasons
 from schemas.record import Article, Reject
 from transforms.context import IngestContext, guarded
 from transforms.decode import DecodeError, decode_dump, sniff_content
-from transforms.metadata import parse_datetime
+from transforms.metadata import Metadata, parse_datetime
+from transforms.normalize import normalize_field
 
 __all__ = ["read"]
 
@@ -130,7 +131,7 @@ def _article(payload: bytes, charset: str | None, uri: str, record, ctx: IngestC
 
     target = (record.rec_headers.get_header("WARC-Target-URI") or "").strip() or None
     fetched_at = parse_datetime(record.rec_headers.get_header("WARC-Date"))
-    meta = {"url": target, "published_at": fetched_at, "source_encoding": encoding}
+    meta = Metadata(url=normalize_field(target), published_at=fetched_at, source_encoding=encoding)
     outcome = html_to_article(html, uri, ctx, meta=meta)
     if isinstance(outcome, Reject):
         return dataclasses.replace(outcome, size_bytes=len(payload))
