@@ -21,7 +21,7 @@ from lxml import etree
 
 from schemas import reasons
 from schemas.record import Article, Reject
-from transforms.context import IngestContext
+from transforms.context import IngestContext, guarded
 from transforms.decode import DecodeError, decode_markup
 from transforms.formats.html import html_to_article
 from transforms.metadata import Metadata, parse_datetime
@@ -234,21 +234,17 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
     for index, (element, feed_lang) in enumerate(_item_elements(root)):
         count += 1
         uri = f"{source_uri}#item={index}"
-        try:
-            html, meta = _feed_item(element, feed_lang, encoding)
-        except Exception as err:  # noqa: BLE001 - one bad item never costs the feed its other items
-            yield Reject(uri, reasons.INTERNAL_ERROR, f"{type(err).__name__}: {err} (reading this item)",
-                         None, ctx.ingested_at)
-            continue
-        if not html:
-            yield Reject(uri, reasons.NO_ARTICLE_TEXT, "the feed item has no content, description or summary",
-                         None, ctx.ingested_at)
-            continue
-        try:
-            yield html_to_article(html, uri, ctx, meta=meta)
-        except Exception as err:  # noqa: BLE001 - one bad item never costs the feed its other items
-            yield Reject(uri, reasons.INTERNAL_ERROR, f"{type(err).__name__}: {err} (in the HTML of this item)",
-                         None, ctx.ingested_at)
+        # One bad item never costs the feed its other items.
+        yield from guarded(uri, None, ctx, lambda e=element, lang=feed_lang, u=uri: [
+            _item(e, lang, u, encoding, ctx)])
     if count == 0:
         yield Reject(source_uri, reasons.NO_ARTICLE_TEXT, "the feed holds no item or entry", len(data),
                      ctx.ingested_at)
+
+
+def _item(element, feed_lang: str | None, uri: str, encoding: str, ctx: IngestContext) -> Article | Reject:
+    html, meta = _feed_item(element, feed_lang, encoding)
+    if not html:
+        return Reject(uri, reasons.NO_ARTICLE_TEXT, "the feed item has no content, description or summary",
+                      None, ctx.ingested_at)
+    return html_to_article(html, uri, ctx, meta=meta)
