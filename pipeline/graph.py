@@ -7,28 +7,19 @@ from collections.abc import Callable
 import apache_beam as beam
 
 from pipeline.options import IngestOptions, jsonl_field_map, one_local_worker
-from schemas.datasets import ARTICLES, DUPLICATES, REJECTS, SIGNATURES
+from schemas.datasets import ARTICLES, REJECTS, SIGNATURES
 from transforms.beam import IngestDumps, WriteRecords
 
-__all__ = ["articles_dir", "build_pipeline", "is_kind", "rejects_dir", "side_partition"]
-
-
-def articles_dir(output: str) -> str:
-    return f"{output.rstrip('/')}/{ARTICLES}"
-
-
-def rejects_dir(output: str) -> str:
-    return f"{output.rstrip('/')}/{REJECTS}"
-
+__all__ = ["build_pipeline", "side_partition"]
 
 # A field only rows of that dataset have. Beam's Dask runner (2.77) hands every output of a
 # multi-output ParDo to each consumer (its bag per transform mixes main and tagged outputs),
 # so each dataset keeps only its own rows: a no-op on runners that route tags correctly.
-_OWN_FIELD = {ARTICLES: "body", REJECTS: "reason", DUPLICATES: "kept_source_uri"}
+_OWN_FIELD = {ARTICLES: "body", REJECTS: "reason"}
 
 
-def is_kind(row: dict, kind: str) -> bool:
-    """True when `row` is a row of dataset `kind` (articles, rejects or duplicates)."""
+def _is_kind(row: dict, kind: str) -> bool:
+    """True when `row` is a row of dataset `kind` (articles or rejects)."""
     return _OWN_FIELD[kind] in row
 
 
@@ -59,7 +50,7 @@ def build_pipeline(
     Returns a dict of the article and reject rows (before writing) and, under "files", the
     paths of the Parquet files written.
     """
-    target = target or options.output
+    target = (target or options.output).rstrip("/")
     ingest_date = ingested_at.astimezone(dt.timezone.utc).date().isoformat()
     write = {"codec": options.parquet_codec, "ingest_date": ingest_date, "file_tag": run_id or ""}
 
@@ -81,9 +72,9 @@ def build_pipeline(
     rejects = outputs[REJECTS] | "OnlyRejects" >> _rows_of(REJECTS)
     written = (
         articles | "WriteArticles" >> WriteRecords(
-            articles_dir(target), ARTICLES, partition_by=options.partition_by, **write),
+            f"{target}/{ARTICLES}", ARTICLES, partition_by=options.partition_by, **write),
         rejects | "WriteRejects" >> WriteRecords(
-            rejects_dir(target), REJECTS, partition_by=side_partition(options), **write),
+            f"{target}/{REJECTS}", REJECTS, partition_by=side_partition(options), **write),
     )
     if options.near_dup:
         # Each article's MinHash signature, computed on the workers; the launcher finds the
@@ -92,7 +83,7 @@ def build_pipeline(
 
         written += (articles
                     | "NearDupSignatures" >> beam.Map(signature_row).with_input_types(dict).with_output_types(dict)
-                    | "WriteSignatures" >> WriteRecords(f"{target.rstrip('/')}/{SIGNATURES}", SIGNATURES,
+                    | "WriteSignatures" >> WriteRecords(f"{target}/{SIGNATURES}", SIGNATURES,
                                                         partition_by="none", **write),)
     # One last step that depends on every write: Beam's Dask runner (2.77) computes only the
     # graph behind the last transform applied, so both writes must lead to it.
@@ -101,7 +92,7 @@ def build_pipeline(
 
 
 def _rows_of(kind: str) -> beam.PTransform:
-    return beam.Filter(is_kind, kind).with_input_types(dict, str).with_output_types(dict)
+    return beam.Filter(_is_kind, kind).with_input_types(dict, str).with_output_types(dict)
 
 
 def side_partition(options: IngestOptions) -> str:
