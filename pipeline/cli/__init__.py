@@ -120,6 +120,7 @@ def _run_command(argv: list[str]) -> int:
     from pipeline.options import LOCAL_RUNNERS, IngestOptions
     from pipeline.cli.progress import ProgressMonitor, choose_mode, note
     from pipeline.run import RunFailed, UsageError, run
+    from pipeline.storage.lock import LockHeld
     from pipeline.cli.summary import print_summary
 
     parser = _ingest_parser()
@@ -139,6 +140,9 @@ def _run_command(argv: list[str]) -> int:
     except UsageError as err:
         print(f"article-ingest: error: {err}", file=sys.stderr)
         return 2
+    except LockHeld as err:
+        print(f"article-ingest: error: {err}", file=sys.stderr)
+        return err.exit_code
     except RunFailed as err:
         print_summary(err.summary, sys.stdout)
         print(f"article-ingest: run failed: {err}", file=sys.stderr)

@@ -37,6 +37,7 @@ from pipeline.storage.commit import (
 )
 from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
+from pipeline.storage.lock import writer_lock
 from pipeline.storage.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
 from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
 from pipeline.storage.state import (
@@ -251,8 +252,7 @@ class _Run:
 
 
 def _plan(options: IngestOptions) -> _Run:
-    """Validate the command line, recover killed runs, and lay out the run's staging area."""
-    _validate(options)
+    """Recover killed runs, and lay out the run's staging area."""
     started, started_at = time.monotonic(), dt.datetime.now(dt.timezone.utc)
     run_id = new_run_id(started_at)
     output = options.output.rstrip("/") or "."
@@ -344,11 +344,18 @@ def run(options: IngestOptions, *, on_count: Callable[[str, int], None] | None =
     `on_count`, if given, is called on the workers with every counter increment (name, n):
     the command line passes its live progress (pipeline/cli/progress.note).
 
-    Phases: plan, execute, post-process, gate, commit. Raises UsageError for a bad command
-    line and RunFailed when the run's output must not be committed (--max_reject_rate); any
-    other exception is a failed run. In each case nothing is committed and the incremental
-    state is unchanged.
+    Phases: plan, execute, post-process, gate, commit, all under the output's writer lock
+    (pipeline/storage/lock.py). Raises UsageError for a bad command line, LockHeld when
+    another process writes to the same output, and RunFailed when the run's output must not
+    be committed (--max_reject_rate); any other exception is a failed run. In each case
+    nothing is committed and the incremental state is unchanged.
     """
+    _validate(options)
+    with writer_lock(options.output.rstrip("/") or ".", command="run"):
+        return _run_locked(options, on_count)
+
+
+def _run_locked(options: IngestOptions, on_count: Callable[[str, int], None] | None) -> dict:
     plan = _plan(options)
     db = RunDb(os.path.join(plan.work, RUN_DB))
     try:
