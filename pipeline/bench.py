@@ -535,14 +535,15 @@ def run_bench(n: int, *, seed: int = 0, work: str | None = None, modes=MODES, re
 
 
 def format_table(report: dict) -> str:
-    """The report as a Markdown table plus the ratios, for the terminal and the README."""
+    """The report as a Markdown table plus the ratios, for the terminal and docs/performance.md."""
     lines = [(f"N = {report['n']} dumps (seed {report['seed']}), {report['cpus']} CPUs, "
               f"median of {report['repeat']} run(s)"), "",
              "| mode | articles/s | MB/s | articles/CPU-s | peak RSS (MiB) | processes | seconds |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for mode, fig in report["modes"].items():
         lines.append(f"| ({mode}) {fig['name']} | {fig['articles_per_second']:,.0f} | "
-                     f"{fig['mb_per_second']:.2f} | {fig['articles_per_cpu_second']:,.0f} | {fig['peak_rss_mib']:.0f} | {fig['processes']} | "
+                     f"{fig['mb_per_second']:.2f} | {fig['articles_per_cpu_second']:,.0f} | "
+                     f"{fig['peak_rss_mib']:.0f} | {fig['processes']} | "
                      f"{fig['seconds']:.2f} |")
     ratios = ", ".join(f"({k.replace('/', ')/(')}) = {v}" for k, v in report["ratios"].items() if v is not None)
     cpu_ratios = ", ".join(f"({k.replace('/', ')/(')}) = {v}" for k, v in report["cpu_ratios"].items()

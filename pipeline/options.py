@@ -44,7 +44,7 @@ class IngestOptions(PipelineOptions):
             "--rules",
             default=None,
             help="A TOML rules file layered over the default boilerplate and credit rules "
-            "(see README, 'Writing a rules file').",
+            "(see docs/rules.md).",
         )
         parser.add_argument(
             "--format",
@@ -52,46 +52,48 @@ class IngestOptions(PipelineOptions):
             default="auto",
             choices=FORMATS,
             help="How to read the inputs: 'auto' (default) sniffs each file's content, then its "
-            "extension (README, 'Choosing the format'); any other name forces that format. "
+            "extension (docs/input-formats.md); any other name forces that format. "
             "Compressed files and archives are opened whatever this says.",
         )
         parser.add_argument(
-            "--max_member_bytes",
             "--max-member-bytes",
+            "--max_member_bytes",
             type=_positive_int,
             default=DEFAULT_MAX_MEMBER_BYTES,
+            metavar="BYTES",
             help="Most bytes one compressed file, archive member or WARC payload may expand to; "
             "more is rejected as 'decompression_limit' (a decompression bomb costs no more "
             f"memory than this). Default: {DEFAULT_MAX_MEMBER_BYTES} (200 MiB).",
         )
         parser.add_argument(
-            "--jsonl_field",
             "--jsonl-field",
+            "--jsonl_field",
             action="append",
             default=[],
             type=_jsonl_field,
             metavar="FIELD=KEY",
-            help="Which JSON key fills a record field in JSONL inputs, e.g. --jsonl_field "
-            "text=content --jsonl_field url=link (repeatable; a dotted KEY reaches into nested "
+            help="Which JSON key fills a record field in JSONL inputs, e.g. --jsonl-field "
+            "text=content --jsonl-field url=link (repeatable; a dotted KEY reaches into nested "
             f"objects). FIELD is one of: {', '.join(JSONL_FIELDS)}. Unmapped fields use the "
-            "common key names (README, 'JSONL').",
+            "common key names (docs/input-formats.md, 'JSONL').",
         )
         parser.add_argument(
-            "--max_file_bytes",
             "--max-file-bytes",
+            "--max_file_bytes",
             type=int,
             default=50 * 1024 * 1024,
+            metavar="BYTES",
             help="Files larger than this are rejected with reason 'too_large' without being "
             "read. Default: 52428800 (50 MiB).",
         )
         parser.add_argument(
-            "--parquet_codec",
             "--parquet-codec",
+            "--parquet_codec",
             default="zstd",
             choices=("zstd", "snappy", "gzip", "none"),
             help="Compression of the Parquet files. Default: zstd.",
         )
-        # Scheduled runs (README: 'Scheduled and incremental runs').
+        # Scheduled runs (docs/scheduled-runs.md).
         parser.add_argument(
             "--incremental",
             action="store_true",
@@ -101,34 +103,36 @@ class IngestOptions(PipelineOptions):
             "every input and replaces the dataset at commit.",
         )
         parser.add_argument(
-            "--full_refresh",
             "--full-refresh",
+            "--full_refresh",
             action="store_true",
             default=False,
             help="With --incremental: forget the state and start over (process every input, "
             "replace the dataset).",
         )
         parser.add_argument(
-            "--partition_by",
             "--partition-by",
+            "--partition_by",
             default="ingest_date",
             choices=("ingest_date", "publisher", "none"),
             help="Hive-style directories of OUTPUT/articles/: ingest_date=YYYY-MM-DD/ (default), "
             "publisher=NAME/, or none. Rejects and duplicates use ingest_date unless 'none'.",
         )
         parser.add_argument(
-            "--near_dup",
             "--near-dup",
+            "--near_dup",
             action="store_true",
             default=False,
             help="Mark near-duplicate articles (MinHash/LSH on the body, within the run): "
-            "near_dup_of holds the cluster representative's article_id. Nothing is dropped.",
+            "near_dup_of holds the cluster representative's article_id. Nothing is dropped. "
+            "Needs: pip install 'article-ingest[near-dup]'.",
         )
         parser.add_argument(
-            "--max_reject_rate",
             "--max-reject-rate",
+            "--max_reject_rate",
             type=float,
             default=None,
+            metavar="SHARE",
             help="Fail the run (exit code 3, nothing committed) when rejects / inputs exceeds "
             "this share, e.g. 0.2. Default: no limit.",
         )
@@ -153,7 +157,7 @@ def _jsonl_field(value: str) -> str:
 
 
 def jsonl_field_map(values: list[str] | None) -> tuple[tuple[str, str], ...]:
-    """--jsonl_field values as IngestContext.jsonl_fields: (("text", "content"), ...)."""
+    """--jsonl-field values as IngestContext.jsonl_fields: (("text", "content"), ...)."""
     return tuple(tuple(value.split("=", 1)) for value in values or ())
 
 

@@ -97,8 +97,8 @@ def test_rows_are_streamed_in_bounded_row_groups(tmp_path):
 
     import apache_beam as beam
 
-    from schemas.record import REJECT_SCHEMA
     from schemas.datasets import REJECTS
+    from schemas.record import REJECT_SCHEMA
     from transforms.beam import WriteRecords
     from transforms.partition import ROWS_PER_BATCH
 

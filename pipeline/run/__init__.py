@@ -1,7 +1,7 @@
 """Runs the ingest job: validate, pick inputs, run on a runner, count, commit, summarise.
 
 The order matters for scheduled runs: output is staged under OUTPUT/_staging/<run_id>/,
-counted, checked against --max_reject_rate, and only then committed together with the
+counted, checked against --max-reject-rate, and only then committed together with the
 incremental state (pipeline/storage/commit.py), so a failed or killed run is simply retried.
 
 `python -m pipeline.run …` runs the command line's `run` command (see __main__.py); this
@@ -17,7 +17,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from importlib import metadata as importlib_metadata
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -25,6 +24,10 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import StandardOptions
 
+from pipeline import version
+from pipeline.dedupe import dedupe_staged
+from pipeline.graph import build_pipeline, side_partition
+from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
 from pipeline.storage.commit import (
     Manifest,
     commit,
@@ -35,11 +38,15 @@ from pipeline.storage.commit import (
     staging_dir,
     write_run_record,
 )
-from pipeline.dedupe import dedupe_staged
-from pipeline.graph import build_pipeline, side_partition
+from pipeline.storage.inputs import (
+    INPUT_LIST,
+    RUN_DB,
+    RunDb,
+    first_match,
+    iter_matches,
+    write_input_list,
+)
 from pipeline.storage.lock import writer_lock
-from pipeline.storage.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
-from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
 from pipeline.storage.state import (
     copy_file,
     forget_state_db,
@@ -79,6 +86,12 @@ def as_pattern(path: str) -> str:
 
 
 def _validate(options: IngestOptions) -> None:
+    if options.near_dup:
+        try:
+            import datasketch  # noqa: F401 - only checks that the extra is installed
+        except ImportError:
+            raise UsageError("--near-dup needs the near-dup extra: "
+                             "pip install 'article-ingest[near-dup]'") from None
     if not options.input:
         options.input = default_input()
     options.input = as_pattern(options.input)
@@ -93,13 +106,13 @@ def _validate(options: IngestOptions) -> None:
     except RulesError as err:
         raise UsageError(str(err)) from None
     if options.max_file_bytes <= 0:
-        raise UsageError(f"--max_file_bytes must be positive, got {options.max_file_bytes}")
+        raise UsageError(f"--max-file-bytes must be positive, got {options.max_file_bytes}")
     rate = options.max_reject_rate
     if rate is not None and not 0 <= rate <= 1:
-        raise UsageError(f"--max_reject_rate must be between 0 and 1, got {rate}")
+        raise UsageError(f"--max-reject-rate must be between 0 and 1, got {rate}")
     _validate_output(options.output)
     if options.full_refresh and not options.incremental:
-        raise UsageError("--full_refresh only applies to --incremental runs "
+        raise UsageError("--full-refresh only applies to --incremental runs "
                          "(a run without --incremental always starts over)")
 
 
@@ -200,15 +213,8 @@ def summarise(result, options: IngestOptions, started: float, started_at: dt.dat
         "reconciled": inputs == articles + duplicates + rejects and inputs >= files["processed"],
         "articles_per_second": round(articles / duration, 1) if duration > 0 else None,
         "schema_version": SCHEMA_VERSION,
-        "article_ingest_version": _version(),
+        "article_ingest_version": version(),
     }
-
-
-def _version() -> str:
-    try:
-        return importlib_metadata.version("article-ingest")
-    except importlib_metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _matched_files(pattern: str):
@@ -326,7 +332,7 @@ def _summary(plan: _Run) -> dict:
 
 
 def _gate(plan: _Run, summary: dict) -> None:
-    """--max_reject_rate: a run over it records its failure, discards its output and raises."""
+    """--max-reject-rate: a run over it records its failure, discards its output and raises."""
     rate = plan.options.max_reject_rate
     if rate is None or not summary["inputs"] or summary["rejects"] / summary["inputs"] <= rate:
         return
@@ -335,7 +341,7 @@ def _gate(plan: _Run, summary: dict) -> None:
     write_run_record(plan.output, summary, latest=False)
     discard(plan.output, plan.run_id)
     raise RunFailed(f"{summary['rejects']} of {summary['inputs']} inputs rejected ({share:.1%}), "
-                    f"over --max_reject_rate={rate}; nothing was committed", summary)
+                    f"over --max-reject-rate={rate}; nothing was committed", summary)
 
 
 def run(options: IngestOptions, *, on_count: Callable[[str, int], None] | None = None) -> dict:
@@ -347,7 +353,7 @@ def run(options: IngestOptions, *, on_count: Callable[[str, int], None] | None =
     Phases: plan, execute, post-process, gate, commit, all under the output's writer lock
     (pipeline/storage/lock.py). Raises UsageError for a bad command line, LockHeld when
     another process writes to the same output, and RunFailed when the run's output must not
-    be committed (--max_reject_rate); any other exception is a failed run. In each case
+    be committed (--max-reject-rate); any other exception is a failed run. In each case
     nothing is committed and the incremental state is unchanged.
     """
     _validate(options)

@@ -29,6 +29,7 @@ from pipeline.storage.state import is_local
 __all__ = ["LOCK", "LockHeld", "writer_lock"]
 
 LOCK = "_lock"
+_INFO_BYTES = 512
 
 _held: dict[str, int] = {}  # real path of a locked output -> re-entry depth, this process
 _guard = threading.Lock()
@@ -96,8 +97,8 @@ def writer_lock(output: str, *, wait: float = 0.0, command: str = "run"):
         info = {"pid": os.getpid(), "host": socket.gethostname(),
                 "command": " ".join([os.path.basename(sys.argv[0]), command]).strip(),
                 "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
+        # Padded to a fixed size instead of truncated: the file is only ever overwritten.
+        os.pwrite(fd, json.dumps(info).encode()[:_INFO_BYTES].ljust(_INFO_BYTES), 0)
         with _guard:
             _held[key] = 1
         try:
