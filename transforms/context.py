@@ -58,9 +58,9 @@ def guarded(source_uri: str, size: int | None, ctx: IngestContext,
             produce: Callable[[], Iterable[Article | Reject]]) -> Iterator[Article | Reject]:
     """The outcomes of `produce()`, or one `internal_error` reject if it raises.
 
-    Used per file (the Beam DoFn), per record and per member, so one bad item never loses
-    the others of its file, and one bad file never stops a run. The detail names the
-    exception and where it was raised.
+    Used per file (the Beam DoFn), per archive member, JSONL line, WARC record and feed item,
+    so one bad item never loses the others of its file, and one bad file never stops a run.
+    The detail names the exception and where it was raised.
     """
     try:
         outcomes = list(produce())
