@@ -27,7 +27,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.storage.commit import list_dataset_files
 from pipeline.storage.rewrite import parquet_files, read_columns, rewrite_files
 from schemas.datasets import ARTICLES, DUPLICATES
-from schemas.record import DUPLICATE_SCHEMA, SCHEMA_VERSION
+from schemas.record import DUPLICATE_SCHEMA, duplicate_row
 from transforms.partition import (
     arrow_table,
     parquet_compression,
@@ -35,7 +35,7 @@ from transforms.partition import (
     partition_dir,
 )
 
-__all__ = ["choose_kept", "dedupe_staged", "drop_duplicates", "duplicate_row"]
+__all__ = ["choose_kept", "dedupe_staged", "drop_duplicates"]
 
 _BATCH = 10_000
 
@@ -50,20 +50,6 @@ def choose_kept(rows: list[dict], already_committed: bool) -> tuple[dict | None,
     if already_committed:
         return None, ordered
     return (ordered[0], ordered[1:]) if ordered else (None, [])
-
-
-def duplicate_row(article_id: str, source_uri: str, kept_source_uri: str | None, *,
-                  run_id: str | None, detected_at: dt.datetime) -> dict:
-    """One row of the duplicates dataset (DUPLICATE_SCHEMA); `kept_source_uri` is None when
-    an earlier run committed the article."""
-    return {
-        "source_uri": source_uri,
-        "article_id": article_id,
-        "kept_source_uri": kept_source_uri,
-        "run_id": run_id,
-        "detected_at": detected_at,
-        "schema_version": SCHEMA_VERSION,
-    }
 
 
 def _collect_keys(con: sqlite3.Connection, stage: str) -> None:

@@ -10,7 +10,13 @@ from pipeline.options import IngestOptions, jsonl_field_map, one_local_worker
 from schemas.datasets import ARTICLES, REJECTS, SIGNATURES
 from transforms.beam import IngestDumps, WriteRecords
 
-__all__ = ["build_pipeline", "side_partition"]
+__all__ = ["build_pipeline", "dataset_dir", "side_partition"]
+
+
+def dataset_dir(output: str, dataset: str) -> str:
+    """The directory of a dataset (schemas.datasets) under an output or staging directory."""
+    return f"{output.rstrip('/')}/{dataset}"
+
 
 # A field only rows of that dataset have. Beam's Dask runner (2.77) hands every output of a
 # multi-output ParDo to each consumer (its bag per transform mixes main and tagged outputs),
@@ -50,7 +56,7 @@ def build_pipeline(
     Returns a dict of the article and reject rows (before writing) and, under "files", the
     paths of the Parquet files written.
     """
-    target = (target or options.output).rstrip("/")
+    target = target or options.output
     ingest_date = ingested_at.astimezone(dt.timezone.utc).date().isoformat()
     write = {"codec": options.parquet_codec, "ingest_date": ingest_date, "file_tag": run_id or ""}
 
@@ -72,9 +78,9 @@ def build_pipeline(
     rejects = outputs[REJECTS] | "OnlyRejects" >> _rows_of(REJECTS)
     written = (
         articles | "WriteArticles" >> WriteRecords(
-            f"{target}/{ARTICLES}", ARTICLES, partition_by=options.partition_by, **write),
+            dataset_dir(target, ARTICLES), ARTICLES, partition_by=options.partition_by, **write),
         rejects | "WriteRejects" >> WriteRecords(
-            f"{target}/{REJECTS}", REJECTS, partition_by=side_partition(options), **write),
+            dataset_dir(target, REJECTS), REJECTS, partition_by=side_partition(options), **write),
     )
     if options.near_dup:
         # Each article's MinHash signature, computed on the workers; the launcher finds the
@@ -83,7 +89,7 @@ def build_pipeline(
 
         written += (articles
                     | "NearDupSignatures" >> beam.Map(signature_row).with_input_types(dict).with_output_types(dict)
-                    | "WriteSignatures" >> WriteRecords(f"{target}/{SIGNATURES}", SIGNATURES,
+                    | "WriteSignatures" >> WriteRecords(dataset_dir(target, SIGNATURES), SIGNATURES,
                                                         partition_by="none", **write),)
     # One last step that depends on every write: Beam's Dask runner (2.77) computes only the
     # graph behind the last transform applied, so both writes must lead to it.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from importlib import resources
 
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
@@ -9,14 +10,31 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, JSONL_FIELDS
 from transforms.formats import FORMATS
 
-__all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "IngestOptions", "default_input", "jsonl_field_map",
-           "one_local_worker"]
+__all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "STREAM_ALLOWED_LATENESS", "STREAM_DEDUPE_TTL",
+           "STREAM_POLL", "STREAM_WINDOW", "IngestOptions", "UsageError", "as_pattern",
+           "default_input", "jsonl_field_map", "one_local_worker", "stream_flags"]
 
 # --runner values that mean "run here": served by the in-process FnApiRunner, which needs no
 # download (Beam's DirectRunner would otherwise first try to fetch the Prism binary).
 LOCAL_RUNNERS = frozenset({None, "", "DirectRunner", "direct", "FnApiRunner"})
 
 DEFAULT_OUTPUT = "out"
+# --streaming defaults, in seconds.
+STREAM_WINDOW = 60.0
+STREAM_ALLOWED_LATENESS = 24 * 3600.0
+STREAM_DEDUPE_TTL = 7 * 24 * 3600.0
+STREAM_POLL = 10.0
+
+
+class UsageError(Exception):
+    """A problem with the command line; the message names the flag."""
+
+
+def as_pattern(path: str) -> str:
+    """A directory given as --input means every file below it."""
+    if path.endswith("/") or ("://" not in path and os.path.isdir(path)):
+        return path.rstrip("/") + "/**"
+    return path
 
 
 def default_input() -> str:
@@ -136,6 +154,59 @@ class IngestOptions(PipelineOptions):
             help="Fail the run (exit code 3, nothing committed) when rejects / inputs exceeds "
             "this share, e.g. 0.2. Default: no limit.",
         )
+        # Streaming runners (docs/streaming-runners.md); all of these need --streaming.
+        parser.add_argument(
+            "--input_subscription",
+            "--input-subscription",
+            default=None,
+            metavar="projects/P/subscriptions/S",
+            help="With --streaming: read the files to ingest from Cloud Storage Pub/Sub "
+            "notifications on this subscription, instead of polling --input.",
+        )
+        parser.add_argument(
+            "--window",
+            type=_positive_float,
+            default=None,
+            metavar="SECONDS",
+            help="With --streaming: length of the fixed windows, in event time (when a file was "
+            "matched); each window's records are written as their own files. "
+            f"Default: {STREAM_WINDOW:g}.",
+        )
+        parser.add_argument(
+            "--allowed_lateness",
+            "--allowed-lateness",
+            type=_non_negative_float,
+            default=None,
+            metavar="SECONDS",
+            help="With --streaming: how long after a window's end its late records are still "
+            f"written, in a file of their own. Default: {STREAM_ALLOWED_LATENESS:g} (a day).",
+        )
+        parser.add_argument(
+            "--dedupe_ttl",
+            "--dedupe-ttl",
+            type=_positive_float,
+            default=None,
+            metavar="SECONDS",
+            help="With --streaming: how long an article_id is remembered to drop later copies "
+            f"of the article. Default: {STREAM_DEDUPE_TTL:g} (7 days).",
+        )
+        parser.add_argument(
+            "--poll_interval",
+            "--poll-interval",
+            type=_positive_float,
+            default=None,
+            metavar="SECONDS",
+            help="With --streaming and --input: seconds between matches of --input. "
+            f"Default: {STREAM_POLL:g}.",
+        )
+        parser.add_argument(
+            "--window_shards",
+            "--window-shards",
+            type=_positive_int,
+            default=None,
+            metavar="N",
+            help="With --streaming: files per window and partition of each dataset. Default: 1.",
+        )
 
 
 def _positive_int(value: str) -> int:
@@ -144,8 +215,29 @@ def _positive_int(value: str) -> int:
     except ValueError:
         number = 0
     if number <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of bytes, got {value!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
     return number
+
+
+def _positive_float(value: str) -> float:
+    number = _float(value)
+    if not 0 < number < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
+    return number
+
+
+def _non_negative_float(value: str) -> float:
+    number = _float(value)
+    if not 0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, 0 or more, got {value!r}")
+    return number
+
+
+def _float(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")
 
 
 def _jsonl_field(value: str) -> str:
@@ -159,6 +251,18 @@ def _jsonl_field(value: str) -> str:
 def jsonl_field_map(values: list[str] | None) -> tuple[tuple[str, str], ...]:
     """--jsonl-field values as IngestContext.jsonl_fields: (("text", "content"), ...)."""
     return tuple(tuple(value.split("=", 1)) for value in values or ())
+
+
+# The flags that only a --streaming job reads.
+_STREAM_FLAGS = {"input_subscription": "--input_subscription", "window": "--window",
+                 "allowed_lateness": "--allowed_lateness", "dedupe_ttl": "--dedupe_ttl",
+                 "poll_interval": "--poll_interval", "window_shards": "--window_shards"}
+
+
+def stream_flags(options: PipelineOptions) -> list[str]:
+    """The streaming-only flags given on the command line (they default to None)."""
+    values = options.view_as(IngestOptions)
+    return [flag for name, flag in _STREAM_FLAGS.items() if getattr(values, name) is not None]
 
 
 def one_local_worker(options: PipelineOptions) -> bool:

@@ -21,6 +21,7 @@ __all__ = [
     "Reject",
     "Removed",
     "count_words",
+    "duplicate_row",
 ]
 
 # v1: the text-dump record. v2 adds url, published_at, authors, language and
@@ -113,6 +114,21 @@ def count_words(text: str) -> int:
     if text.isascii():
         return len(text.encode("ascii").translate(_ASCII_NON_WORD).split())
     return _WORD.subn("", text)[1]
+
+
+def duplicate_row(article_id: str, source_uri: str, kept_source_uri: str | None, *,
+                  run_id: str | None, detected_at: dt.datetime) -> dict[str, Any]:
+    """One row of DUPLICATE_SCHEMA, for batch runs (pipeline/dedupe.py) and streams
+    (transforms/stream_dedupe.py); `kept_source_uri` is None when an earlier run committed
+    the article."""
+    return {
+        "source_uri": source_uri,
+        "article_id": article_id,
+        "kept_source_uri": kept_source_uri,
+        "run_id": run_id,
+        "detected_at": detected_at,
+        "schema_version": SCHEMA_VERSION,
+    }
 
 
 @dataclasses.dataclass(frozen=True)

@@ -138,8 +138,8 @@ def test_drop_duplicates_rewrites_only_files_holding_losers(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipeline.dedupe import drop_duplicates, duplicate_row
-    from schemas.record import DUPLICATE_SCHEMA
+    from pipeline.dedupe import drop_duplicates
+    from schemas.record import DUPLICATE_SCHEMA, duplicate_row
 
     schema = pa.schema([("article_id", pa.string()), ("source_uri", pa.string()), ("body", pa.string())],
                        metadata={b"article_ingest.schema_version": b"2"})
@@ -191,9 +191,9 @@ def test_a_big_file_is_rewritten_in_pieces_without_its_losers(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipeline.dedupe import drop_duplicates, duplicate_row
+    from pipeline.dedupe import drop_duplicates
     from pipeline.storage.rewrite import GROUPS_PER_PIECE as _GROUPS_PER_PIECE
-    from schemas.record import DUPLICATE_SCHEMA
+    from schemas.record import DUPLICATE_SCHEMA, duplicate_row
 
     schema = pa.schema([("article_id", pa.string()), ("source_uri", pa.string()), ("body", pa.string())])
     n = 2 * _GROUPS_PER_PIECE + 20

@@ -17,6 +17,7 @@ __all__ = [
     "ROWS_PER_BATCH",
     "ROWS_PER_FILE",
     "arrow_table",
+    "bucket_of",
     "parquet_compression",
     "parquet_writer_options",
     "partition_dir",
@@ -60,6 +61,14 @@ def partition_dir(partition_by: str, row: dict, ingest_date: str) -> str:
     if partition_by == "publisher":
         return partition_segment("publisher", row.get("publisher"))
     raise ValueError(f"unknown partition key {partition_by!r}; expected one of {PARTITION_KEYS}")
+
+
+def bucket_of(key: str, buckets: int) -> int:
+    """A stable bucket for a row key: the same on every worker and every run (the shard of a
+    streaming window's file: transforms/windowed.py)."""
+    if buckets <= 1:
+        return 0
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % buckets
 
 
 # Columns of long, nearly unique text: no dictionary encoding (it is tried, then abandoned

@@ -19,6 +19,8 @@ Any Beam pipeline option is accepted as well and passed to Beam, e.g.
   --runner DataflowRunner --project P --region R --temp_location gs://B/tmp
   --direct_running_mode multi_processing --direct_num_workers 2
 With no --runner the job runs on Beam's in-process local runner, fully offline.
+--streaming with a runner that streams (Dataflow, Flink, Prism) starts a streaming job
+instead: see docs/streaming-runners.md.
 """
 
 
@@ -192,8 +194,8 @@ def _run_command(argv: list[str]) -> int:
     _quiet_logging("-v" in argv or "--verbose" in argv)
     from pipeline.cli.progress import ProgressMonitor, choose_mode, note
     from pipeline.cli.summary import print_summary
-    from pipeline.options import LOCAL_RUNNERS, IngestOptions
-    from pipeline.run import RunFailed, UsageError, run
+    from pipeline.options import LOCAL_RUNNERS, IngestOptions, UsageError
+    from pipeline.run import RunFailed, run
     from pipeline.storage.lock import LockHeld
 
     parser = _ingest_parser()
@@ -227,6 +229,10 @@ def _run_command(argv: list[str]) -> int:
         print(f"article-ingest: error: the run failed, nothing was committed: {_root_cause(err)} "
               "(run again with -v for the traceback)", file=sys.stderr)
         return 1
+    if summary.get("mode") == "streaming":
+        print(f"streaming job {summary['job_id'] or summary['run_id']} on {summary['runner']}: "
+              f"{summary['state']}; writing {summary['output']}")
+        return 0
     print_summary(summary, sys.stdout)
     return 0
 

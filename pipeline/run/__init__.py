@@ -27,7 +27,14 @@ from apache_beam.options.pipeline_options import StandardOptions
 from pipeline import version
 from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
-from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
+from pipeline.options import (
+    LOCAL_RUNNERS,
+    IngestOptions,
+    UsageError,
+    as_pattern,
+    default_input,
+    stream_flags,
+)
 from pipeline.storage.commit import (
     Manifest,
     commit,
@@ -64,10 +71,6 @@ __all__ = ["RunFailed", "UsageError", "run", "summarise"]
 _LOG = logging.getLogger("article_ingest")
 
 
-class UsageError(Exception):
-    """A problem with the command line; the message names the flag."""
-
-
 class RunFailed(Exception):
     """The run finished but must not be committed (e.g. too many rejects); exit code 3."""
 
@@ -76,13 +79,6 @@ class RunFailed(Exception):
     def __init__(self, message: str, summary: dict):
         super().__init__(message)
         self.summary = summary
-
-
-def as_pattern(path: str) -> str:
-    """A directory given as --input means every file below it."""
-    if path.endswith("/") or ("://" not in path and os.path.isdir(path)):
-        return path.rstrip("/") + "/**"
-    return path
 
 
 def _validate(options: IngestOptions) -> None:
@@ -354,8 +350,14 @@ def run(options: IngestOptions, *, on_count: Callable[[str, int], None] | None =
     (pipeline/storage/lock.py). Raises UsageError for a bad command line, LockHeld when
     another process writes to the same output, and RunFailed when the run's output must not
     be committed (--max-reject-rate); any other exception is a failed run. In each case
-    nothing is committed and the incremental state is unchanged.
+    nothing is committed and the incremental state is unchanged. With --streaming, starts
+    the streaming job instead (pipeline/streaming.py; no lock: it commits nothing) and
+    returns what it started.
     """
+    if options.view_as(StandardOptions).streaming or stream_flags(options):
+        from pipeline.streaming import run_streaming  # a job on a runner that streams
+
+        return run_streaming(options)
     _validate(options)
     with writer_lock(options.output.rstrip("/") or ".", command="run"):
         return _run_locked(options, on_count)
