@@ -39,8 +39,9 @@ import sys
 import time
 from pathlib import Path
 
+from schemas.datasets import COMMITTED as DATASETS
+
 ROOT = Path(__file__).resolve().parent.parent
-DATASETS = ("articles", "rejects", "duplicates")
 # Columns that differ between two runs over the same inputs by design.
 VOLATILE = {"ingested_at", "rejected_at", "detected_at", "run_id"}
 

@@ -157,7 +157,7 @@ def test_an_unreadable_file_is_a_reject_and_the_watch_goes_on(tmp_path):
 
 
 def test_a_watch_may_start_on_an_empty_landing_directory_but_not_a_missing_one(tmp_path):
-    from pipeline.run import UsageError
+    from pipeline.options import UsageError
 
     with pytest.raises(UsageError, match="no such directory to watch"):
         watch(_options(tmp_path), _settings(timeout=0.1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize_newlines", "normalize_line", "count_words", "is_blank"]
+__all__ = ["normalize_field", "normalize_line", "normalize_newlines"]
 
 # Spaces that render as a space but are not U+0020 (NBSP, narrow NBSP, figure space, ...).
 _ODD_SPACES = dict.fromkeys(
@@ -18,12 +18,6 @@ _ODD_SPACES = dict.fromkeys(
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None)
 _TABLE = {**_ODD_SPACES, **_ZERO_WIDTH}
 _SPACES = re.compile(r" {2,}")
-_WORD = re.compile(r"\w+")
-# For ASCII text, the bytes that are not \w (letters, digits, '_') become spaces, so counting
-# words is a bytes split: the same count as the regex, several times faster.
-_ASCII_NON_WORD = bytes(
-    i if i >= 128 or chr(i).isalnum() or chr(i) == "_" else ord(" ") for i in range(256)
-)
 
 
 def normalize_newlines(text: str) -> str:
@@ -45,12 +39,7 @@ def normalize_line(line: str) -> str:
     return line.strip()
 
 
-def is_blank(line: str) -> bool:
-    return not line.strip() or not normalize_line(line)
-
-
-def count_words(text: str) -> int:
-    """Words as runs of letters/digits (so a CJK sentence without spaces counts as one)."""
-    if text.isascii():
-        return len(text.encode("ascii").translate(_ASCII_NON_WORD).split())
-    return _WORD.subn("", text)[1]
+def normalize_field(value: object) -> str | None:
+    """A metadata value as stored: a string normalized as one line (`normalize_line`), None
+    when it is empty then, or not a string."""
+    return (normalize_line(value) or None) if isinstance(value, str) else None

@@ -28,7 +28,6 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.storage.commit import (
-    DATASETS,
     Manifest,
     commit,
     list_dataset_files,
@@ -39,7 +38,8 @@ from pipeline.storage.commit import (
 from pipeline.storage.lock import writer_lock
 from pipeline.storage.rewrite import file_compression
 from pipeline.storage.state import is_local, load_state
-from transforms.partition import ROWS_PER_ROW_GROUP, parquet_writer_options
+from schemas.datasets import COMMITTED as DATASETS
+from transforms.partition import parquet_writer_options
 
 __all__ = ["AUTO_COMPACT_FILES", "TARGET_FILE_BYTES", "compact", "plan_compaction"]
 
@@ -48,7 +48,10 @@ TARGET_FILE_BYTES = 128 * 1024 * 1024
 # A watch compacts a partition between batches once it holds this many small files of a
 # dataset (docs/streaming.md); `compact` merges any partition with two or more.
 AUTO_COMPACT_FILES = 16
-# Rows of small files gathered before a row group is written: as the writers' row groups.
+# A merged file's row groups: up to this many rows, or the rows of _BUFFER_BYTES in memory.
+# (The workers write row groups of 1,000 rows as they stream; a merged file can afford
+# bigger ones, which readers scan faster.)
+_ROWS_PER_ROW_GROUP = 10_000
 _BUFFER_BYTES = 64 * 1024 * 1024
 
 
@@ -152,7 +155,7 @@ def _merge(output: str, sources: list[str], target: str) -> int:
                     pending_rows += table.num_rows
                     pending_bytes += table.nbytes
                     written += table.num_rows
-                    if pending_rows >= ROWS_PER_ROW_GROUP or pending_bytes >= _BUFFER_BYTES:
+                    if pending_rows >= _ROWS_PER_ROW_GROUP or pending_bytes >= _BUFFER_BYTES:
                         flush()
         flush()
     return written
