@@ -8,6 +8,8 @@ import unicodedata
 __all__ = ["article_id"]
 
 _NON_WORD = re.compile(r"[\W_]+")
+# What \W matches beyond ASCII (\w is str.isalnum() or '_', and '_' is ASCII).
+_NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
 # ASCII bytes that are not letters or digits become spaces; the bytes of multi-byte UTF-8
 # sequences stay as they are.
 _ASCII_NON_WORD = bytes(b if b >= 0x80 or chr(b).isalnum() else 0x20 for b in range(256))
@@ -24,16 +26,18 @@ def _fingerprint_bytes(text: str) -> bytes:
     Case, punctuation, spacing and soft hyphens (which text browsers drop) differ between
     renderers of the same article; none of them may change the id. The same as
     `_NON_WORD.sub(" ", text).strip()` on the normalized text (ids must never change), done
-    without a regular expression: about twice as fast.
+    with one scan for non-ASCII non-word characters and a byte translation.
     """
     text = unicodedata.normalize("NFKC", text.replace("\u00ad", "")).casefold()
     if not text.isascii():
-        for ch in set(text):
-            if ch > "\x7f" and not ch.isalnum():  # what \W matches beyond ASCII
-                text = text.replace(ch, " ")
+        text = _NON_ASCII_NON_WORD.sub(" ", text)
     # Every character left that is not a letter or digit is an ASCII space now, and bytes of
-    # multi-byte UTF-8 sequences are never ASCII, so splitting the bytes splits the words.
-    return b" ".join(text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD).split())
+    # multi-byte UTF-8 sequences are never ASCII, so collapsing the runs of spaces between
+    # the bytes leaves the words joined by single spaces (cheaper than split and join).
+    raw = text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD)
+    while b"  " in raw:
+        raw = raw.replace(b"  ", b" ")
+    return raw.strip(b" ")
 
 
 def article_id(paragraphs: tuple[str, ...] | list[str]) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import tomllib
 from importlib import resources
@@ -44,11 +45,12 @@ class RuleSet:
     boilerplate: tuple[BoilerplateRule, ...]
     credits: CreditVocabulary
 
-    @property
+    # Cached: read once a dump, and the boilerplate filter keys its combined pattern on them.
+    @functools.cached_property
     def tail_rules(self) -> tuple[BoilerplateRule, ...]:
         return tuple(r for r in self.boilerplate if r.where in ("tail", "anywhere"))
 
-    @property
+    @functools.cached_property
     def anywhere_rules(self) -> tuple[BoilerplateRule, ...]:
         return tuple(r for r in self.boilerplate if r.where == "anywhere")
 
