@@ -71,6 +71,17 @@ def test_normalize_line_equals_its_earlier_definition(text):
         assert normalize.normalize_line(line) == reference_normalize_line(line)
 
 
+# --- count_words -----------------------------------------------------------------------------
+
+@MANY
+@given(TEXT)
+@example("a \u2013 b")
+@example("\u2013")
+@example("_ x_")
+def test_count_words_equals_its_earlier_definition(text):
+    assert normalize.count_words(text) == re.compile(r"\w+").subn("", text)[1]
+
+
 # --- the id fingerprint ----------------------------------------------------------------------
 
 _ASCII_NON_WORD = bytes(b if b >= 0x80 or chr(b).isalnum() else 0x20 for b in range(256))

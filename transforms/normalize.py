@@ -21,11 +21,13 @@ _TABLE = {**_ODD_SPACES, **_ZERO_WIDTH}
 # (a dict lookup per character), and most lines of news text hold none.
 _ODD = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]")
 _SPACES = re.compile(r" {2,}")
-_WORD = re.compile(r"\w+")
-# For ASCII text, the bytes that are not \w (letters, digits, '_') become spaces, so counting
-# words is a bytes split: the same count as the regex, several times faster.
-_ASCII_NON_WORD = bytes(
-    i if i >= 128 or chr(i).isalnum() or chr(i) == "_" else ord(" ") for i in range(256)
+# What \W matches beyond ASCII (\w is str.isalnum() or '_', and '_' is ASCII).
+_NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
+# Word bytes become 'a' and the others spaces: ASCII letters, digits and '_' are word bytes,
+# and so is every byte of a multi-byte UTF-8 sequence (non-word characters beyond ASCII are
+# replaced first). A word is then an 'a' at the start or after a space.
+_WORD_BYTES = bytes(
+    0x61 if i >= 128 or chr(i).isalnum() or chr(i) == "_" else 0x20 for i in range(256)
 )
 
 
@@ -59,7 +61,11 @@ def is_blank(line: str) -> bool:
 
 
 def count_words(text: str) -> int:
-    """Words as runs of letters/digits (so a CJK sentence without spaces counts as one)."""
-    if text.isascii():
-        return len(text.encode("ascii").translate(_ASCII_NON_WORD).split())
-    return _WORD.subn("", text)[1]
+    """Words as runs of letters/digits (so a CJK sentence without spaces counts as one): the
+    number of matches of `\\w+`, counted without making a string a word."""
+    if not text.isascii():
+        # Non-ASCII characters that are not word characters become spaces; those left are
+        # letters or digits, whose UTF-8 bytes (all >= 0x80) are word bytes below.
+        text = _NON_ASCII_NON_WORD.sub(" ", text)
+    marks = text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES)
+    return marks.count(b" a") + marks.startswith(b"a")
