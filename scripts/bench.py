@@ -94,26 +94,29 @@ def _pack_jsonl(data: Path) -> int:
 
 
 def big_inputs(directory: Path) -> dict[str, Path]:
-    """One 45 MB input of one line, and one of 150,000 paragraphs (invented words)."""
+    """One 45 MB input of one line, and one of 150,000 paragraphs, of generated article text
+    (typographic quotes and accents included, as in real news: not plain ASCII)."""
+    import random
+
     directory.mkdir(parents=True, exist_ok=True)
     made = {"one line": directory / "one-line.txt", "150,000 paragraphs": directory / "paragraphs.txt"}
+    rng = random.Random(45)
+    width = BIG_BYTES // BIG_PARAGRAPHS - 2  # bytes a paragraph, with its blank line
     if not made["one line"].exists():
-        words = " ".join(dumps._LEXICON[:4000]).encode("utf-8")
         with open(made["one line"], "wb") as out:
             written = 0
             while written < BIG_BYTES:
-                chunk = words[: BIG_BYTES - written]
-                out.write(chunk + b" ")
-                written += len(chunk) + 1
+                piece = (dumps._paragraph(rng, False) + " ").encode("utf-8")[: BIG_BYTES - written]
+                piece = piece.decode("utf-8", "ignore").encode("utf-8")
+                out.write(piece)
+                written += len(piece)
             out.write(b"\n")
     if not made["150,000 paragraphs"].exists():
-        rng = __import__("random").Random(45)
-        width = BIG_BYTES // BIG_PARAGRAPHS - 2
         with open(made["150,000 paragraphs"], "wb") as out:
             for k in range(BIG_PARAGRAPHS):
-                line = f"{k} " + " ".join(dumps._words(rng, 60))
-                cut = line.encode("utf-8")[:width].decode("utf-8", "ignore").rstrip()
-                out.write(cut.encode("utf-8") + b".\n\n")
+                text = f"{k} " + dumps._paragraph(rng, False) + " " + dumps._paragraph(rng, False)
+                cut = text.encode("utf-8")[:width].decode("utf-8", "ignore").rstrip()
+                out.write(cut.encode("utf-8") + b"\n\n")
     return made
 
 

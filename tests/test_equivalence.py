@@ -8,6 +8,7 @@ dedupe against earlier runs depend on it.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -130,7 +131,7 @@ def reference_gate(text: str) -> bool:
 @example("\u00f4\u2122")
 @example("x\udfff")
 def test_mojibake_gate_equals_its_earlier_definition(text):
-    assert (not text.isascii() and decode._has_mojibake_hint(text)) == reference_gate(text)
+    assert decode._has_mojibake_hint(text) == reference_gate(text)
     if not reference_gate(text):
         assert decode.repair_mojibake(text) is text
 
@@ -209,3 +210,43 @@ def test_rules_with_group_references_are_tried_one_by_one():
     plain = (rules[1], BoilerplateRule("menu", "", "anywhere", re.compile(r"(?P<x>menu)", re.IGNORECASE)))
     combined = _combine(plain)
     assert combined is not None and combined.fullmatch("MENU") and not combined.fullmatch("menus")
+
+
+# --- long texts, a piece at a time -----------------------------------------------------------
+
+_PARAGRAPHS = st.lists(TEXT.map(lambda t: t.replace("\n", " ")), max_size=6)
+
+
+@MANY
+@given(_PARAGRAPHS, st.integers(min_value=1, max_value=12))
+@example(["a b", "c  d\u0301 e"], 1)
+@example([" \u0301x", "\u00b4y z"], 2)
+def test_article_id_in_pieces_equals_the_whole(paragraphs, piece_chars):
+    from transforms.ids import article_id
+
+    whole = article_id(paragraphs, piece_chars=10**9)
+    assert article_id(paragraphs, piece_chars=piece_chars) == whole
+    assert whole == hashlib.sha256(reference_fingerprint_bytes("\n".join(paragraphs))).hexdigest()[:32]
+
+
+@MANY
+@given(TEXT, st.integers(min_value=1, max_value=12))
+def test_count_words_in_pieces_equals_the_whole(text, piece_chars):
+    whole = normalize.count_words(text)
+    saved = normalize._PIECE_CHARS
+    normalize._PIECE_CHARS = piece_chars
+    try:
+        assert normalize.count_words(text) == whole
+    finally:
+        normalize._PIECE_CHARS = saved
+
+
+@MANY
+@given(TEXT)
+def test_mojibake_gate_in_pieces_equals_the_whole(text):
+    saved = decode._GATE_PIECE
+    decode._GATE_PIECE = 3
+    try:
+        assert decode._has_mojibake_hint(text) == reference_gate(text)
+    finally:
+        decode._GATE_PIECE = saved

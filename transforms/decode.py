@@ -187,9 +187,16 @@ def repair_mojibake(text: str) -> str:
 def _has_mojibake_hint(text: str) -> bool:
     """Whether `text` holds a pair of a lead letter and a continuation character, a C1
     control or a lone surrogate (see _MOJIBAKE_LEADS)."""
-    raw = text.encode("utf-8", "surrogatepass")
-    return bool(_MOJIBAKE_PAIR.search(raw) or _C1_CONTROL.search(raw)
-                or b"\xed" in raw and _SURROGATE.search(raw))
+    # A long text is encoded a piece at a time (pieces overlap by one character, as a pair
+    # may straddle a cut), so no whole copy of it is made.
+    for start in range(0, len(text), _GATE_PIECE):
+        raw = text[start:start + _GATE_PIECE + 1].encode("utf-8", "surrogatepass")
+        if _MOJIBAKE_PAIR.search(raw) or _C1_CONTROL.search(raw) or b"\xed" in raw and _SURROGATE.search(raw):
+            return True
+    return False
+
+
+_GATE_PIECE = 1 << 20
 
 
 @functools.lru_cache(maxsize=1)
@@ -231,7 +238,7 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
         data: the raw bytes.
         declared: a charset named outside the bytes (an HTTP Content-Type), if any.
     """
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): no copy of a large input
         raise DecodeError(reasons.EMPTY, f"the file holds {len(data)} bytes and no text")
     encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
     if encoding is None and b"\x00" in data:
@@ -270,7 +277,7 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if controls > max(8, len(text[:20000]) // 20):
         raise DecodeError(reasons.BINARY, f"{controls} control characters in the first 20000: binary data")
     text = repair_mojibake(text)
-    if not text.strip():
+    if not text or text.isspace():
         raise DecodeError(reasons.EMPTY, "the file holds only whitespace")
     return text, encoding
 

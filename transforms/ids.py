@@ -40,11 +40,44 @@ def _fingerprint_bytes(text: str) -> bytes:
     return raw.strip(b" ")
 
 
-def article_id(paragraphs: tuple[str, ...] | list[str]) -> str:
+# Bodies longer than this many characters are fingerprinted a piece at a time (see below).
+_PIECE_CHARS = 1 << 20
+
+
+def article_id(paragraphs: tuple[str, ...] | list[str], *, piece_chars: int = _PIECE_CHARS) -> str:
     """A 32-hex-digit id from the article body alone.
 
     The body, not the file: the same article syndicated with another footer, or rendered
     by another tool (text, markdown), gets the same id, which is what deduplication keys on.
+
+    It hashes `_fingerprint_bytes("\\n".join(paragraphs))`. A long body is fingerprinted in
+    pieces instead, so a 45 MB input never has several whole copies of its text alive at
+    once: every step of the fingerprint works character by character, and newline and
+    space compose and reorder with nothing under NFKC, so the fingerprint of text cut at a
+    newline or a space is the pieces' fingerprints joined by one space (empty ones left out).
     """
-    digest = hashlib.sha256(_fingerprint_bytes("\n".join(paragraphs))).hexdigest()
-    return digest[:32]
+    if sum(map(len, paragraphs)) <= piece_chars:
+        return hashlib.sha256(_fingerprint_bytes("\n".join(paragraphs))).hexdigest()[:32]
+    digest = hashlib.sha256()
+    first = True
+    for piece in _pieces(paragraphs, piece_chars):
+        words = _fingerprint_bytes(piece)
+        if words:
+            if not first:
+                digest.update(b" ")
+            digest.update(words)
+            first = False
+    return digest.hexdigest()[:32]
+
+
+def _pieces(paragraphs, piece_chars: int):
+    """Each paragraph, a long one cut before a space about every `piece_chars` characters."""
+    for paragraph in paragraphs:
+        start = 0
+        while len(paragraph) - start > piece_chars:
+            cut = paragraph.find(" ", start + piece_chars)
+            if cut < 0:
+                break
+            yield paragraph[start:cut]
+            start = cut
+        yield paragraph[start:] if start else paragraph

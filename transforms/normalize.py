@@ -62,7 +62,24 @@ def is_blank(line: str) -> bool:
 
 def count_words(text: str) -> int:
     """Words as runs of letters/digits (so a CJK sentence without spaces counts as one): the
-    number of matches of `\\w+`, counted without making a string a word."""
+    number of matches of `\\w+`, counted without making a string a word. A long text is
+    counted a piece at a time, cut before a space (words never straddle one)."""
+    if len(text) <= _PIECE_CHARS:
+        return _count_words(text)
+    total, start = 0, 0
+    while len(text) - start > _PIECE_CHARS:
+        cut = text.find(" ", start + _PIECE_CHARS)
+        if cut < 0:
+            break
+        total += _count_words(text[start:cut])
+        start = cut
+    return total + _count_words(text[start:])
+
+
+_PIECE_CHARS = 1 << 20
+
+
+def _count_words(text: str) -> int:
     if not text.isascii():
         # Non-ASCII characters that are not word characters become spaces; those left are
         # letters or digits, whose UTF-8 bytes (all >= 0x80) are word bytes below.
