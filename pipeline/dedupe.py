@@ -27,16 +27,17 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.storage.commit import list_dataset_files
 from pipeline.storage.rewrite import parquet_files, read_columns, rewrite_files
 from schemas.record import DUPLICATE_SCHEMA, SCHEMA_VERSION
+from transforms.beam import DUPLICATES
 from transforms.partition import (
     arrow_table,
     parquet_compression,
     parquet_writer_options,
     partition_dir,
 )
+from transforms.stream_dedupe import duplicate_row  # one row builder for batch and stream
 
 __all__ = ["DUPLICATES", "choose_kept", "dedupe_staged", "drop_duplicates", "duplicate_row"]
 
-DUPLICATES = "duplicates"
 _BATCH = 10_000
 
 
@@ -50,17 +51,6 @@ def choose_kept(rows: list[dict], already_committed: bool) -> tuple[dict | None,
     if already_committed:
         return None, ordered
     return (ordered[0], ordered[1:]) if ordered else (None, [])
-
-
-def duplicate_row(row: dict, kept: dict | None, detected_at: dt.datetime) -> dict:
-    return {
-        "source_uri": row["source_uri"],
-        "article_id": row["article_id"],
-        "kept_source_uri": kept["source_uri"] if kept else None,
-        "run_id": row.get("run_id"),
-        "detected_at": detected_at,
-        "schema_version": SCHEMA_VERSION,
-    }
 
 
 def _collect_keys(con: sqlite3.Connection, stage: str) -> None:

@@ -9,14 +9,20 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, JSONL_FIELDS
 from transforms.formats import FORMATS
 
-__all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "MARKUPS", "IngestOptions", "default_input", "jsonl_field_map",
-           "one_local_worker"]
+__all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "MARKUPS", "STREAM_ALLOWED_LATENESS",
+           "STREAM_DEDUPE_TTL", "STREAM_POLL", "STREAM_WINDOW", "IngestOptions", "default_input",
+           "jsonl_field_map", "one_local_worker", "stream_flags"]
 
 # --runner values that mean "run here": served by the in-process FnApiRunner, which needs no
 # download (Beam's DirectRunner would otherwise first try to fetch the Prism binary).
 LOCAL_RUNNERS = frozenset({None, "", "DirectRunner", "direct", "FnApiRunner"})
 
 DEFAULT_OUTPUT = "out"
+# --streaming defaults, in seconds.
+STREAM_WINDOW = 60.0
+STREAM_ALLOWED_LATENESS = 24 * 3600.0
+STREAM_DEDUPE_TTL = 7 * 24 * 3600.0
+STREAM_POLL = 10.0
 MARKUPS = ("auto", "text", "markdown")
 
 
@@ -45,7 +51,7 @@ class IngestOptions(PipelineOptions):
             "--rules",
             default=None,
             help="A TOML rules file layered over the default boilerplate and credit rules "
-            "(see README, 'Writing a rules file').",
+            "(see docs/rules.md).",
         )
         parser.add_argument(
             "--format",
@@ -53,46 +59,48 @@ class IngestOptions(PipelineOptions):
             default="auto",
             choices=FORMATS,
             help="How to read the inputs: 'auto' (default) sniffs each file's content, then its "
-            "extension (README, 'Choosing the format'); any other name forces that format. "
+            "extension (docs/input-formats.md); any other name forces that format. "
             "Compressed files and archives are opened whatever this says.",
         )
         parser.add_argument(
-            "--max_member_bytes",
             "--max-member-bytes",
+            "--max_member_bytes",
             type=_positive_int,
             default=DEFAULT_MAX_MEMBER_BYTES,
+            metavar="BYTES",
             help="Most bytes one compressed file, archive member or WARC payload may expand to; "
             "more is rejected as 'decompression_limit' (a decompression bomb costs no more "
             f"memory than this). Default: {DEFAULT_MAX_MEMBER_BYTES} (200 MiB).",
         )
         parser.add_argument(
-            "--jsonl_field",
             "--jsonl-field",
+            "--jsonl_field",
             action="append",
             default=[],
             type=_jsonl_field,
             metavar="FIELD=KEY",
-            help="Which JSON key fills a record field in JSONL inputs, e.g. --jsonl_field "
-            "text=content --jsonl_field url=link (repeatable; a dotted KEY reaches into nested "
+            help="Which JSON key fills a record field in JSONL inputs, e.g. --jsonl-field "
+            "text=content --jsonl-field url=link (repeatable; a dotted KEY reaches into nested "
             f"objects). FIELD is one of: {', '.join(JSONL_FIELDS)}. Unmapped fields use the "
-            "common key names (README, 'JSONL').",
+            "common key names (docs/input-formats.md, 'JSONL').",
         )
         parser.add_argument(
-            "--max_file_bytes",
             "--max-file-bytes",
+            "--max_file_bytes",
             type=int,
             default=50 * 1024 * 1024,
+            metavar="BYTES",
             help="Files larger than this are rejected with reason 'too_large' without being "
             "read. Default: 52428800 (50 MiB).",
         )
         parser.add_argument(
-            "--parquet_codec",
             "--parquet-codec",
+            "--parquet_codec",
             default="zstd",
             choices=("zstd", "snappy", "gzip", "none"),
             help="Compression of the Parquet files. Default: zstd.",
         )
-        # Scheduled runs (README: 'Scheduled and incremental runs').
+        # Scheduled runs (docs/scheduled-runs.md).
         parser.add_argument(
             "--incremental",
             action="store_true",
@@ -102,36 +110,91 @@ class IngestOptions(PipelineOptions):
             "every input and replaces the dataset at commit.",
         )
         parser.add_argument(
-            "--full_refresh",
             "--full-refresh",
+            "--full_refresh",
             action="store_true",
             default=False,
             help="With --incremental: forget the state and start over (process every input, "
             "replace the dataset).",
         )
         parser.add_argument(
-            "--partition_by",
             "--partition-by",
+            "--partition_by",
             default="ingest_date",
             choices=("ingest_date", "publisher", "none"),
             help="Hive-style directories of OUTPUT/articles/: ingest_date=YYYY-MM-DD/ (default), "
             "publisher=NAME/, or none. Rejects and duplicates use ingest_date unless 'none'.",
         )
         parser.add_argument(
-            "--near_dup",
             "--near-dup",
+            "--near_dup",
             action="store_true",
             default=False,
             help="Mark near-duplicate articles (MinHash/LSH on the body, within the run): "
-            "near_dup_of holds the cluster representative's article_id. Nothing is dropped.",
+            "near_dup_of holds the cluster representative's article_id. Nothing is dropped. "
+            "Needs: pip install 'article-ingest[near-dup]'.",
         )
         parser.add_argument(
-            "--max_reject_rate",
             "--max-reject-rate",
+            "--max_reject_rate",
             type=float,
             default=None,
+            metavar="SHARE",
             help="Fail the run (exit code 3, nothing committed) when rejects / inputs exceeds "
             "this share, e.g. 0.2. Default: no limit.",
+        )
+        # Streaming runners (docs/streaming-runners.md); all of these need --streaming.
+        parser.add_argument(
+            "--input_subscription",
+            "--input-subscription",
+            default=None,
+            metavar="projects/P/subscriptions/S",
+            help="With --streaming: read the files to ingest from Cloud Storage Pub/Sub "
+            "notifications on this subscription, instead of polling --input.",
+        )
+        parser.add_argument(
+            "--window",
+            type=_positive_float,
+            default=None,
+            metavar="SECONDS",
+            help="With --streaming: length of the fixed windows, in event time (when a file was "
+            "matched); each window's records are written as their own files. "
+            f"Default: {STREAM_WINDOW:g}.",
+        )
+        parser.add_argument(
+            "--allowed_lateness",
+            "--allowed-lateness",
+            type=_non_negative_float,
+            default=None,
+            metavar="SECONDS",
+            help="With --streaming: how long after a window's end its late records are still "
+            f"written, in a file of their own. Default: {STREAM_ALLOWED_LATENESS:g} (a day).",
+        )
+        parser.add_argument(
+            "--dedupe_ttl",
+            "--dedupe-ttl",
+            type=_positive_float,
+            default=None,
+            metavar="SECONDS",
+            help="With --streaming: how long an article_id is remembered to drop later copies "
+            f"of the article. Default: {STREAM_DEDUPE_TTL:g} (7 days).",
+        )
+        parser.add_argument(
+            "--poll_interval",
+            "--poll-interval",
+            type=_positive_float,
+            default=None,
+            metavar="SECONDS",
+            help="With --streaming and --input: seconds between matches of --input. "
+            f"Default: {STREAM_POLL:g}.",
+        )
+        parser.add_argument(
+            "--window_shards",
+            "--window-shards",
+            type=_positive_int,
+            default=None,
+            metavar="N",
+            help="With --streaming: files per window and partition of each dataset. Default: 1.",
         )
 
 
@@ -141,8 +204,29 @@ def _positive_int(value: str) -> int:
     except ValueError:
         number = 0
     if number <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of bytes, got {value!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
     return number
+
+
+def _positive_float(value: str) -> float:
+    number = _float(value)
+    if not 0 < number < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
+    return number
+
+
+def _non_negative_float(value: str) -> float:
+    number = _float(value)
+    if not 0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, 0 or more, got {value!r}")
+    return number
+
+
+def _float(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")
 
 
 def _jsonl_field(value: str) -> str:
@@ -154,8 +238,20 @@ def _jsonl_field(value: str) -> str:
 
 
 def jsonl_field_map(values: list[str] | None) -> tuple[tuple[str, str], ...]:
-    """--jsonl_field values as IngestContext.jsonl_fields: (("text", "content"), ...)."""
+    """--jsonl-field values as IngestContext.jsonl_fields: (("text", "content"), ...)."""
     return tuple(tuple(value.split("=", 1)) for value in values or ())
+
+
+# The flags that only a --streaming job reads.
+_STREAM_FLAGS = {"input_subscription": "--input_subscription", "window": "--window",
+                 "allowed_lateness": "--allowed_lateness", "dedupe_ttl": "--dedupe_ttl",
+                 "poll_interval": "--poll_interval", "window_shards": "--window_shards"}
+
+
+def stream_flags(options: PipelineOptions) -> list[str]:
+    """The streaming-only flags given on the command line (they default to None)."""
+    values = options.view_as(IngestOptions)
+    return [flag for name, flag in _STREAM_FLAGS.items() if getattr(values, name) is not None]
 
 
 def one_local_worker(options: PipelineOptions) -> bool:

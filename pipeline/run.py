@@ -1,7 +1,7 @@
 """Runs the ingest job: validate, pick inputs, run on a runner, count, commit, summarise.
 
 The order matters for scheduled runs: output is staged under OUTPUT/_staging/<run_id>/,
-counted, checked against --max_reject_rate, and only then committed together with the
+counted, checked against --max-reject-rate, and only then committed together with the
 incremental state (pipeline/commit.py), so a failed or killed run is simply retried.
 """
 from __future__ import annotations
@@ -13,7 +13,6 @@ import os
 import shutil
 import tempfile
 import time
-from importlib import metadata as importlib_metadata
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -21,6 +20,10 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import StandardOptions
 
+from pipeline import version
+from pipeline.dedupe import dedupe_staged
+from pipeline.graph import build_pipeline, side_partition
+from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input, stream_flags
 from pipeline.storage.commit import (
     Manifest,
     commit,
@@ -31,10 +34,15 @@ from pipeline.storage.commit import (
     staging_dir,
     write_run_record,
 )
-from pipeline.dedupe import dedupe_staged
-from pipeline.graph import build_pipeline, side_partition
-from pipeline.storage.inputs import INPUT_LIST, RUN_DB, RunDb, first_match, iter_matches, write_input_list
-from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input
+from pipeline.storage.inputs import (
+    INPUT_LIST,
+    RUN_DB,
+    RunDb,
+    first_match,
+    iter_matches,
+    write_input_list,
+)
+from pipeline.storage.lock import writer_lock
 from pipeline.storage.state import (
     copy_file,
     forget_state_db,
@@ -74,6 +82,12 @@ def as_pattern(path: str) -> str:
 
 
 def _validate(options: IngestOptions) -> None:
+    if options.near_dup:
+        try:
+            import datasketch  # noqa: F401 - only checks that the extra is installed
+        except ImportError:
+            raise UsageError("--near-dup needs the near-dup extra: "
+                             "pip install 'article-ingest[near-dup]'") from None
     if not options.input:
         options.input = default_input()
     options.input = as_pattern(options.input)
@@ -88,13 +102,13 @@ def _validate(options: IngestOptions) -> None:
     except RulesError as err:
         raise UsageError(str(err)) from None
     if options.max_file_bytes <= 0:
-        raise UsageError(f"--max_file_bytes must be positive, got {options.max_file_bytes}")
+        raise UsageError(f"--max-file-bytes must be positive, got {options.max_file_bytes}")
     rate = options.max_reject_rate
     if rate is not None and not 0 <= rate <= 1:
-        raise UsageError(f"--max_reject_rate must be between 0 and 1, got {rate}")
+        raise UsageError(f"--max-reject-rate must be between 0 and 1, got {rate}")
     _validate_output(options.output)
     if options.full_refresh and not options.incremental:
-        raise UsageError("--full_refresh only applies to --incremental runs "
+        raise UsageError("--full-refresh only applies to --incremental runs "
                          "(a run without --incremental always starts over)")
 
 
@@ -203,15 +217,8 @@ def summarise(result, options: IngestOptions, started: float, started_at: dt.dat
         "reconciled": inputs == articles + duplicates + rejects and inputs >= files["processed"],
         "articles_per_second": round(articles / duration, 1) if duration > 0 else None,
         "schema_version": SCHEMA_VERSION,
-        "article_ingest_version": _version(),
+        "article_ingest_version": version(),
     }
-
-
-def _version() -> str:
-    try:
-        return importlib_metadata.version("article-ingest")
-    except importlib_metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _matched_files(pattern: str):
@@ -255,8 +262,7 @@ class _Run:
 
 
 def _plan(options: IngestOptions) -> _Run:
-    """Validate the command line, recover killed runs, and lay out the run's staging area."""
-    _validate(options)
+    """Recover killed runs, and lay out the run's staging area."""
     started, started_at = time.monotonic(), dt.datetime.now(dt.timezone.utc)
     run_id = new_run_id(started_at)
     output = options.output.rstrip("/") or "."
@@ -332,7 +338,7 @@ def _summary(plan: _Run) -> dict:
 
 
 def _gate(plan: _Run, summary: dict) -> None:
-    """--max_reject_rate: a run over it records its failure, discards its output and raises."""
+    """--max-reject-rate: a run over it records its failure, discards its output and raises."""
     rate = plan.options.max_reject_rate
     if rate is None or not summary["inputs"] or summary["rejects"] / summary["inputs"] <= rate:
         return
@@ -341,17 +347,30 @@ def _gate(plan: _Run, summary: dict) -> None:
     write_run_record(plan.output, summary, latest=False)
     discard(plan.output, plan.run_id)
     raise RunFailed(f"{summary['rejects']} of {summary['inputs']} inputs rejected ({share:.1%}), "
-                    f"over --max_reject_rate={rate}; nothing was committed", summary)
+                    f"over --max-reject-rate={rate}; nothing was committed", summary)
 
 
 def run(options: IngestOptions) -> dict:
     """Runs the job to completion, commits it and returns the summary (also OUTPUT/run.json).
 
-    Phases: plan, execute, post-process, gate, commit. Raises UsageError for a bad command
-    line and RunFailed when the run's output must not be committed (--max_reject_rate); any
-    other exception is a failed run. In each case nothing is committed and the incremental
-    state is unchanged.
+    Phases: plan, execute, post-process, gate, commit, all under the output's writer lock
+    (pipeline/storage/lock.py). Raises UsageError for a bad command line, LockHeld when
+    another process writes to the same output, and RunFailed when the run's output must not
+    be committed (--max-reject-rate); any other exception is a failed run. In each case
+    nothing is committed and the incremental state is unchanged. With --streaming, starts
+    the streaming job instead (pipeline/streaming.py; no lock: it commits nothing) and
+    returns what it started.
     """
+    if options.view_as(StandardOptions).streaming or stream_flags(options):
+        from pipeline.streaming import run_streaming  # a job on a runner that streams
+
+        return run_streaming(options)
+    _validate(options)
+    with writer_lock(options.output.rstrip("/") or ".", command="run"):
+        return _run_locked(options)
+
+
+def _run_locked(options: IngestOptions) -> dict:
     plan = _plan(options)
     db = RunDb(os.path.join(plan.work, RUN_DB))
     try:

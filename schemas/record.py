@@ -109,7 +109,7 @@ class Removed:
 
 @dataclasses.dataclass(frozen=True)
 class Article:
-    """One article, split into its parts. Field meanings are documented in the README."""
+    """One article, split into its parts. Field meanings are documented in docs/schema.md."""
 
     article_id: str
     source_uri: str

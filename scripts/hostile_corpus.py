@@ -13,8 +13,8 @@ Writes, all under OUT_DIR:
 
 Full size (the default) writes a single 100 MB line, an 8 MB paragraph and a gzip bomb that
 expands to 4 GiB (about 4 MB on disk, built streaming from zeros), judged under the default
-limits. `--small` keeps every case at small sizes and lowers --max_file_bytes and
---max_member_bytes to match, so the same outcomes are expected; the test suite uses it.
+limits. `--small` keeps every case at small sizes and lowers --max-file-bytes and
+--max-member-bytes to match, so the same outcomes are expected; the test suite uses it.
 
 Cases that need the test harness: `deleted_after_match` is deleted by the test after the run
 has matched its inputs; `unreadable_chmod` is mode 000, which root reads anyway (the
@@ -87,8 +87,8 @@ class Corpus:
         self.max_file_bytes = 1 << 20 if small else 50 << 20
         self.max_member_bytes = 8 << 20 if small else 200 << 20
         if small:
-            self.flags = ["--max_file_bytes", str(self.max_file_bytes),
-                          "--max_member_bytes", str(self.max_member_bytes)]
+            self.flags = ["--max-file-bytes", str(self.max_file_bytes),
+                          "--max-member-bytes", str(self.max_member_bytes)]
 
     # -- helpers -------------------------------------------------------------------------
     def write(self, name: str, data: bytes | str) -> str:

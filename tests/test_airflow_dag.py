@@ -54,5 +54,5 @@ def test_the_command_the_dag_runs_exits_0_then_3_over_the_reject_rate(tmp_path):
     write(tmp_path / "in", "e2.txt", " \n")
     failed = _module_run(tmp_path, "--incremental", "--max_reject_rate=0.5")
     assert failed.returncode == 3, failed.stderr[-2000:]
-    assert "max_reject_rate" in failed.stderr
+    assert "max-reject-rate" in failed.stderr
     assert json.loads((tmp_path / "out" / "run.json").read_text())["articles"] == 1  # unchanged

@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from _dumps import content, dump, rows, write
 
-from pipeline.storage.commit import recover
 from pipeline.options import IngestOptions
 from pipeline.run import run
+from pipeline.storage.commit import recover
 from pipeline.storage.state import committed_inputs
 
 ROOT = Path(__file__).resolve().parents[1]

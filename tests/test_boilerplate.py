@@ -1,7 +1,8 @@
 """Boilerplate rules: one before/after pair per default rule, and user rules layered on top."""
 
-import pytest
 import tomllib
+
+import pytest
 
 from schemas.record import Removed
 from transforms.boilerplate import find_boilerplate

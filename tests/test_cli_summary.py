@@ -116,7 +116,7 @@ def test_a_failed_run_still_prints_its_summary_and_exits_3(tmp_path, capsys):
     assert code == 3
     assert captured.out.startswith("files matched")  # the table, though nothing was committed
     assert "  empty" in captured.out
-    assert "run failed" in captured.err and "--max_reject_rate" in captured.err
+    assert "run failed" in captured.err and "--max-reject-rate" in captured.err
 
 
 def test_throughput_counts_only_the_files_an_incremental_run_read():

@@ -414,7 +414,8 @@ def test_a_long_caption_is_read_for_a_credit_only_at_its_end(monkeypatch, unit):
     seen: list[int] = []
     for name in ("is_credit", "_strong", "_credit_words"):
         real = getattr(credit, name)
-        monkeypatch.setattr(credit, name, lambda text, *a, _real=real, **k: seen.append(len(text)) or _real(text, *a, **k))
+        monkeypatch.setattr(credit, name,
+                            lambda text, *a, _real=real, **k: seen.append(len(text)) or _real(text, *a, **k))
     caption = unit * 5000 + "at dusk"
     split_credit(caption, VOCAB)
     split_credit(caption, VOCAB, alt=caption[: len(caption) // 2 + 3])

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from _dumps import body, dump, long_dump, rows, write
 
+from pipeline.dedupe import choose_kept
 from pipeline.options import IngestOptions
 from pipeline.run import run
-from pipeline.dedupe import choose_kept
 from transforms.near_dup import clusters, signature
 
 

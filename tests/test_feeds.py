@@ -46,7 +46,8 @@ def test_rss2_items_become_articles_with_item_metadata():
     assert first.caption_credit == "Jo Berg/Island Post"
     assert first.bullets == ("Six crossings a day from the first of July.",)
     assert first.paragraphs == (
-        "The island council has added two crossings a day to the summer ferry timetable, starting on the first of July.",
+        "The island council has added two crossings a day to the summer ferry timetable, "
+        "starting on the first of July.",
         "Residents had asked for a late boat for years, so that evening shifts on the mainland no longer "
         "mean a night in a hotel.",
     )
@@ -57,7 +58,8 @@ def test_rss2_items_become_articles_with_item_metadata():
     # Escaped HTML in <description>; Media RSS description and credit describe the image.
     assert second.source_uri == "mem://rss2.xml#item=1"
     assert second.paragraphs == (
-        "Divers began inspecting the old harbour wall on Wednesday before repairs that are expected to last until the autumn.",
+        "Divers began inspecting the old harbour wall on Wednesday before repairs that are "
+        "expected to last until the autumn.",
         "The quay stays open to fishing boats throughout the work.",
     )
     assert second.caption == "Divers prepare their gear beside the harbour wall."
@@ -174,7 +176,8 @@ def test_unreadable_feeds_are_one_reject(name, reason):
 
 
 def test_feed_without_items_is_one_reject():
-    (reject,) = _read("empty.xml", b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title></channel></rss>')
+    (reject,) = _read("empty.xml",
+                      b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title></channel></rss>')
     assert reject.reason == reasons.NO_ARTICLE_TEXT and "no item" in reject.detail
 
 
@@ -189,7 +192,8 @@ def test_bytes_that_are_not_a_feed(data, reason):
 
 def test_utf16_feed_with_bom():
     text = ('<?xml version="1.0" encoding="UTF-16"?><rss version="2.0"><channel><item><title>Été</title>'
-            "<description>Les fontaines de la ville sont remises en marche pour l'été.</description></item></channel></rss>")
+            "<description>Les fontaines de la ville sont remises en marche pour l'été.</description>"
+            "</item></channel></rss>")
     (item,) = _read("utf16.xml", text.encode("utf-16"))
     assert item.title == "Été"
     assert item.source_encoding.startswith("utf-16")

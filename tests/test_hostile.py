@@ -38,7 +38,7 @@ def _corpus_module():
 
 # Every hostile case of the corpus, and why it is expected to fail today (None: it must pass).
 # Cases that fail because another module has a bug are xfail(strict=False): they turn green
-# when that module is fixed. See the README's Reliability section for the table.
+# when that module is fixed. See docs/reliability.md for the table.
 CASES: dict[str, str | None] = {
     "empty": None,
     "whitespace_only": None,

@@ -113,5 +113,5 @@ def test_max_reject_rate_fails_the_run_and_commits_nothing(tmp_path):
 
 def test_full_refresh_without_incremental_is_a_usage_error(tmp_path):
     write(tmp_path / "in", "a0.txt", dump(0))
-    with pytest.raises(UsageError, match="--full_refresh"):
+    with pytest.raises(UsageError, match="--full-refresh"):
         _run(tmp_path, "--full-refresh")

@@ -13,9 +13,9 @@ from _dumps import dump, rows, write
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.dedupe import _losers, choose_kept
-from pipeline.storage.inputs import RunDb, iter_matches, write_input_list
 from pipeline.options import IngestOptions
 from pipeline.run import run
+from pipeline.storage.inputs import RunDb, iter_matches, write_input_list
 from pipeline.storage.state import apply_run, committed_inputs, state_db_path
 from transforms.beam import _read_chunk
 

@@ -25,7 +25,7 @@ ORCHARD = (
 )
 # Line numbers of ORCHARD and what each must be labelled.
 ORCHARD_LABELS = [
-    (1, "alt"), (2, "caption+credit"), (3, "bullet"), (4, "bullet"), (5, "dropped: blank"),
+    (1, "alt"), (2, "caption"), (2, "credit"), (3, "bullet"), (4, "bullet"), (5, "dropped: blank"),
     (6, "paragraph"), (7, "dropped: no text"), (8, "dropped: blank"), (9, "paragraph"),
     (10, "dropped: blank"), (11, "boilerplate: read_original_on"),
 ]
@@ -68,6 +68,22 @@ def test_markdown_title_alt_caption_credit_and_rule_line(rules):
     ]
 
 
+def test_a_credit_glued_to_its_caption_is_shown_as_a_part_of_its_own(rules):
+    """Before: one line 'caption+credit' with both glued; now the line's two parts, labelled."""
+    lines = label_lines(ORCHARD, split_dump(ORCHARD, rules))
+    assert [(line.number, line.label, line.text) for line in lines[1:3]] == [
+        (2, "caption", "Blossom covers the old orchard above the village in early May."),
+        (2, "credit", "Mara Lind/Reuters"),
+    ]
+    bracketed = ORCHARD.replace("May.Mara Lind/Reuters", "May (Photo: Mara Lind)")
+    parts = split_dump(bracketed, rules)
+    assert parts.caption_credit == "Photo: Mara Lind"
+    assert [(line.label, line.text) for line in label_lines(bracketed, parts)[1:3]] == [
+        ("caption", "Blossom covers the old orchard above the village in early May"),
+        ("credit", "(Photo: Mara Lind)"),
+    ]
+
+
 def test_crlf_lines_keep_their_numbers_and_text(rules):
     crlf = ORCHARD.replace("\n", "\r\n")
     lines = label_lines(crlf, split_dump(crlf, rules))
@@ -80,7 +96,9 @@ def test_render_shows_lines_and_outcome_with_colour_only_when_asked(rules):
     plain = render(inspection)
     assert "\x1b[" not in plain
     assert plain.splitlines()[0] == "orchard.txt (text)"
-    assert " 2  caption+credit" in plain
+    caption = "Blossom covers the old orchard above the village in early May."
+    assert f" 2  caption                        {caption}\n" in plain
+    assert " 2  credit                         Mara Lind/Reuters\n" in plain
     assert "11  boilerplate: read_original_on  Read the original article on Hillside Weekly" in plain
     assert "result: article " in plain and "publisher 'Hillside Weekly'" in plain
     assert "2 bullets, 2 paragraphs" in plain
@@ -128,7 +146,7 @@ def orchard_file(tmp_path):
 def test_cli_plain_when_not_a_terminal(orchard_file, capsys):
     assert main(["inspect", str(orchard_file)]) == 0
     out = capsys.readouterr().out
-    assert "\x1b[" not in out and "caption+credit" in out
+    assert "\x1b[" not in out and " 2  credit " in out
 
 
 def test_cli_colour_always_and_no_color(orchard_file, capsys, monkeypatch):

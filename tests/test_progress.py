@@ -7,9 +7,7 @@ import time
 
 import pytest
 
-from pipeline.cli import progress
-from pipeline.cli import main
-from pipeline.options import IngestOptions
+from pipeline.cli import main, progress
 from pipeline.cli.progress import (
     ENV_VAR,
     Progress,
@@ -19,6 +17,7 @@ from pipeline.cli.progress import (
     note,
     read_progress,
 )
+from pipeline.options import IngestOptions
 
 KITE = (
     "Kites over the dunes\n"

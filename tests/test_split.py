@@ -330,7 +330,8 @@ def test_caption_over_two_lines_is_kept_whole():
 
 
 def test_markdown_image_without_alt_in_the_body_is_dropped():
-    text = f"![{ALT}](https://img.example/a.jpg)\n\n{CAPTION}\n\nJane Roe/AP\n\n{BODY}\n![](https://img.example/b.jpg)\n\nThe end."
+    text = (f"![{ALT}](https://img.example/a.jpg)\n\n{CAPTION}\n\nJane Roe/AP\n\n{BODY}\n"
+            "![](https://img.example/b.jpg)\n\nThe end.")
     parts = split_dump(text, RULES)
     assert parts.paragraphs == PARAGRAPHS + ("The end.",)
 

@@ -5,6 +5,7 @@ adapts it to Beam (counters, tagged outputs, file IO).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -37,11 +38,13 @@ from transforms.partition import (
 )
 from transforms.rules import load_rules
 
-__all__ = ["ARTICLES", "METRICS_NAMESPACE", "REJECTS", "SIGNATURES", "IngestDumps", "WriteRecords"]
+__all__ = ["ARTICLES", "DUPLICATES", "METRICS_NAMESPACE", "REJECTS", "SIGNATURES", "IngestDumps",
+           "SplitFiles", "WriteRecords"]
 
 METRICS_NAMESPACE = "article_ingest"
 ARTICLES = "articles"
 REJECTS = "rejects"
+DUPLICATES = "duplicates"
 SIGNATURES = "_signatures"  # staging only: near-duplicate signatures (--near-dup)
 
 
@@ -98,7 +101,7 @@ class _IngestFileFn(beam.DoFn):
     def _reject(self, uri: str, reason: str, detail: str, size: int | None):
         self._inc("inputs")
         self._inc(f"rejected:{reason}")
-        row = self._stamp(Reject(uri, reason, detail, size, self._ingested_at).to_row())
+        row = self._stamp(Reject(uri, reason, detail, size, self._ctx.ingested_at).to_row())
         return beam.pvalue.TaggedOutput(REJECTS, row)
 
     def process(self, element):
@@ -155,6 +158,16 @@ class _IngestFileFn(beam.DoFn):
 _COUNTER_BATCH = 256
 
 
+class _StampedIngestFileFn(_IngestFileFn):
+    """_IngestFileFn for a stream: each record is stamped with its element's event time (when
+    its file was matched), not with one run time."""
+
+    def process(self, element, timestamp=beam.DoFn.TimestampParam):
+        matched_at = timestamp.to_utc_datetime(has_tz=True)
+        self._ctx = dataclasses.replace(self._ctx, ingested_at=matched_at)
+        yield from super().process(element)
+
+
 def _read(uri: str, limit: int) -> bytes:
     """At most `limit` bytes of a file, as stored (never decompressed here)."""
     if "://" not in uri:
@@ -197,8 +210,8 @@ class IngestDumps(beam.PTransform):
         # [path, size, mtime] a line (pipeline/inputs.py writes them): the launcher never
         # holds the list, and neither does the runner.
         self._chunks = chunks
-        self._fn = _IngestFileFn(rules_path, markup, max_file_bytes,
-                                 ingested_at or dt.datetime.now(dt.timezone.utc),
+        self._split = SplitFiles(rules_path=rules_path, markup=markup,
+                                 max_file_bytes=max_file_bytes, ingested_at=ingested_at,
                                  max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields,
                                  run_id=run_id)
 
@@ -210,11 +223,34 @@ class IngestDumps(beam.PTransform):
                 matched = matched | "SpreadChunks" >> beam.Reshuffle()
         else:
             matched = pbegin | "MatchInputs" >> fileio.MatchFiles(self._pattern)
-        return (
-            matched
-            | "SplitDumps" >> beam.ParDo(self._fn).with_input_types(beam.typehints.Any).with_output_types(dict)
-            .with_outputs(REJECTS, main=ARTICLES)
-        )
+        return matched | "SplitDumps" >> self._split
+
+
+class SplitFiles(beam.PTransform):
+    """Turns each matched file (FileMetadata) into an article row or a reject row: the step
+    IngestDumps applies to what it matched, for graphs with a source of their own (a stream).
+
+    Returns a DoOutputsTuple with `articles` (main output) and `rejects`.
+
+    Args:
+      timestamped: stamp each record's ingested_at (a reject's rejected_at) with its
+        element's event time instead of `ingested_at`: in a stream, when its file was matched.
+    """
+
+    def __init__(self, *, rules_path: str | None = None, markup: str = "auto",
+                 max_file_bytes: int = 50 * 1024 * 1024, ingested_at: dt.datetime | None = None,
+                 max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
+                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
+                 timestamped: bool = False):
+        super().__init__()
+        fn = _StampedIngestFileFn if timestamped else _IngestFileFn
+        self._fn = fn(rules_path, markup, max_file_bytes,
+                      ingested_at or dt.datetime.now(dt.timezone.utc),
+                      max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields, run_id=run_id)
+
+    def expand(self, matched):
+        return matched | "Split" >> beam.ParDo(self._fn).with_input_types(
+            beam.typehints.Any).with_output_types(dict).with_outputs(REJECTS, main=ARTICLES)
 
 
 def _read_chunk(chunk: tuple[str, int, int]):

@@ -1,6 +1,6 @@
 """Splits one dump's text into the parts of an article.
 
-The anatomy of a dump (see the README): an optional image block (alt text line, caption
+The anatomy of a dump (see docs/input-formats.md): an optional image block (alt text line, caption
 line with the photo credit glued on), optional summary bullets, body paragraphs separated
 by blank lines, and syndication boilerplate at the end. Every line ends in exactly one
 part, is removed by a named boilerplate rule, or is dropped for holding no text.
@@ -13,7 +13,16 @@ import re
 from schemas.record import Removed
 from transforms.boilerplate import find_boilerplate
 from transforms.credit import is_credit, split_credit
-from transforms.lines import BULLET, HEADING, IMAGE, MARKDOWN, TEXT_LINE, Line, sniff_markup, to_lines
+from transforms.lines import (
+    BULLET,
+    HEADING,
+    IMAGE,
+    MARKDOWN,
+    TEXT_LINE,
+    Line,
+    sniff_markup,
+    to_lines,
+)
 from transforms.rules import RuleSet
 
 __all__ = ["Parts", "split_dump", "LABELS"]

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import copy
+import difflib
 import logging
 import sys
+
+from pipeline import version
 
 __all__ = ["main"]
 
@@ -15,6 +19,8 @@ Any Beam pipeline option is accepted as well and passed to Beam, e.g.
   --runner DataflowRunner --project P --region R --temp_location gs://B/tmp
   --direct_running_mode multi_processing --direct_num_workers 2
 With no --runner the job runs on Beam's in-process local runner, fully offline.
+--streaming with a runner that streams (Dataflow, Flink, Prism) starts a streaming job
+instead: see docs/streaming-runners.md.
 """
 
 
@@ -29,14 +35,68 @@ def _quiet_logging(verbose: bool) -> None:
         logging.getLogger("apache_beam").setLevel(logging.CRITICAL)
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows each flag in its dashed spelling only (--max-file-bytes), though the underscore
+    twin (--max_file_bytes) is accepted too."""
+
+    def _format_action_invocation(self, action):
+        strings = action.option_strings
+        shown = [s for s in strings if "_" not in s or s.replace("_", "-") not in strings]
+        if shown != strings:
+            action = copy.copy(action)
+            action.option_strings = shown
+        return super()._format_action_invocation(action)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, as a command-line tool's user wants it: no abbreviated flags (Beam, which
+    gets the same command line, does not expand them), and an error is one line, with the
+    closest valid flag when one was mistyped, instead of the whole usage."""
+
+    def __init__(self, *args, **kwargs):
+        self.flags: dict[str, str] = {}  # every accepted spelling -> the one to suggest
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        _record_flags(self.flags, action.option_strings)
+        return action
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {self.explain(message)}\n")
+
+    def explain(self, message: str, known: dict[str, str] | None = None) -> str:
+        prefix = "unrecognized arguments: "
+        if not message.startswith(prefix):
+            return message
+        unknown = message[len(prefix):].split()
+        return unrecognized(unknown, {**self.flags, **(known or {})})
+
+
+def _record_flags(flags: dict[str, str], option_strings) -> None:
+    longs = [s for s in option_strings if s.startswith("--")]
+    if not longs:
+        return
+    dashed = next((s for s in longs if "_" not in s), longs[0])
+    for spelling in longs:
+        flags[spelling] = dashed
+
+
+def unrecognized(unknown: list[str], flags: dict[str, str]) -> str:
+    """'unrecognized argument --inptu (did you mean --input?)': for the first unknown flag."""
+    flagged = [a for a in unknown if a.startswith("-")]
+    first = flagged[0] if flagged else unknown[0] if unknown else ""
+    rest = len(flagged) - 1
+    text = f"unrecognized argument {first}" + (f" (and {rest} more)" if rest > 0 else "")
+    match = difflib.get_close_matches(first.split("=", 1)[0], list(flags), n=1, cutoff=0.6)
+    return text + (f" (did you mean {flags[match[0]]}?)" if match else "")
+
+
 def _ingest_parser() -> argparse.ArgumentParser:
     from pipeline.options import IngestOptions
 
-    parser = argparse.ArgumentParser(
-        prog="article-ingest run",
-        description=_RUN_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = _Parser(prog="article-ingest run", description=_RUN_HELP)
     IngestOptions._add_argparse_args(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="Show Beam's own log lines.")
     parser.add_argument("--runner", help="Any Beam runner name; default: local and offline.")
@@ -45,13 +105,13 @@ def _ingest_parser() -> argparse.ArgumentParser:
         choices=("auto", "live", "log", "off"),
         default="auto",
         help="Progress while a local run runs: 'live' redraws a status line, 'log' prints a "
-        "plain line every --progress_interval seconds, 'off' neither. Default 'auto': live on "
+        "plain line every --progress-interval seconds, 'off' neither. Default 'auto': live on "
         "a terminal, log lines otherwise (cron, CI, a redirected stderr). Runners other than "
         "the local one show their progress in their own UI.",
     )
     parser.add_argument(
-        "--progress_interval",
         "--progress-interval",
+        "--progress_interval",
         type=float,
         default=30.0,
         metavar="SECONDS",
@@ -60,13 +120,28 @@ def _ingest_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _unknown_flags(beam_args: list[str]) -> list[str]:
-    """Flags that neither this tool nor any Beam options class knows (typos, mostly)."""
+def _beam_parser():
+    """A parser of every Beam option, recording each flag it accepts."""
     from apache_beam.options.pipeline_options import _BeamArgumentParser
 
-    parser = _BeamArgumentParser(allow_abbrev=False)
+    class BeamFlags(_BeamArgumentParser):
+        def __init__(self):
+            self.flags: dict[str, str] = {}
+            super().__init__(allow_abbrev=False)
+
+        def add_argument(self, *args, **kwargs):
+            action = super().add_argument(*args, **kwargs)
+            _record_flags(self.flags, action.option_strings)
+            return action
+
+    parser = BeamFlags()
     for cls in _all_option_classes():
         cls._add_argparse_args(parser)
+    return parser
+
+
+def _unknown_flags(beam_args: list[str], parser) -> list[str]:
+    """Flags that neither this tool nor any Beam options class knows (typos, mostly)."""
     _, unknown = parser.parse_known_args(beam_args)
     return [a for a in unknown if a.startswith("-")]
 
@@ -96,7 +171,7 @@ def _all_option_classes():
 
 
 # Flags of the CLI itself, not of the pipeline: removed before the rest goes to Beam.
-_CLI_FLAGS_WITH_VALUE = ("--progress", "--progress_interval", "--progress-interval")
+_CLI_FLAGS_WITH_VALUE = ("--progress", "--progress-interval", "--progress_interval")
 
 
 def _without_cli_flags(argv: list[str]) -> list[str]:
@@ -117,19 +192,21 @@ def _without_cli_flags(argv: list[str]) -> list[str]:
 
 def _run_command(argv: list[str]) -> int:
     _quiet_logging("-v" in argv or "--verbose" in argv)
-    from pipeline.options import LOCAL_RUNNERS, IngestOptions
     from pipeline.cli.progress import ProgressMonitor, choose_mode
-    from pipeline.run import RunFailed, UsageError, run
     from pipeline.cli.summary import print_summary
+    from pipeline.options import LOCAL_RUNNERS, IngestOptions
+    from pipeline.run import RunFailed, UsageError, run
+    from pipeline.storage.lock import LockHeld
 
     parser = _ingest_parser()
     args, beam_args = parser.parse_known_args(argv)
     _import_runner_options(args.runner)
-    unknown = _unknown_flags(beam_args)
+    beam = _beam_parser()
+    unknown = _unknown_flags(beam_args, beam)
     if unknown:
-        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        parser.exit(2, f"{parser.prog}: error: {unrecognized(unknown, {**beam.flags, **parser.flags})}\n")
     if args.progress_interval <= 0:
-        parser.error("--progress_interval must be a positive number of seconds")
+        parser.error("--progress-interval must be a positive number of seconds")
     options = IngestOptions(_without_cli_flags(argv))
     requested = "log" if args.verbose and args.progress == "auto" else args.progress
     mode = choose_mode(requested, sys.stderr, local=args.runner in LOCAL_RUNNERS)
@@ -139,6 +216,9 @@ def _run_command(argv: list[str]) -> int:
     except UsageError as err:
         print(f"article-ingest: error: {err}", file=sys.stderr)
         return 2
+    except LockHeld as err:
+        print(f"article-ingest: error: {err}", file=sys.stderr)
+        return err.exit_code
     except RunFailed as err:
         print_summary(err.summary, sys.stdout)
         print(f"article-ingest: run failed: {err}", file=sys.stderr)
@@ -149,6 +229,10 @@ def _run_command(argv: list[str]) -> int:
         print(f"article-ingest: error: the run failed, nothing was committed: {_root_cause(err)} "
               "(run again with -v for the traceback)", file=sys.stderr)
         return 1
+    if summary.get("mode") == "streaming":
+        print(f"streaming job {summary['job_id'] or summary['run_id']} on {summary['runner']}: "
+              f"{summary['state']}; writing {summary['output']}")
+        return 0
     print_summary(summary, sys.stdout)
     return 0
 
@@ -164,7 +248,7 @@ def _root_cause(err: BaseException) -> str:
 def _inspect_parser() -> argparse.ArgumentParser:
     from transforms.formats import FORMATS
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="article-ingest inspect",
         description="Show how one dump is split: every line labelled with the field it went to "
         "(title, alt, caption, credit, bullet, paragraph), 'boilerplate: RULE', or 'dropped: "
@@ -226,7 +310,7 @@ def _inspect_command(argv: list[str]) -> int:
 
 
 def _report_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="article-ingest report",
         description="Write one self-contained HTML file (no network needed to open it) about an "
         "output directory: articles per publisher and per day, word counts, captions, credits "
@@ -242,6 +326,13 @@ def _report_command(argv: list[str]) -> int:
     from pipeline.cli.report import ReportError, write_report
 
     args = _report_parser().parse_args(argv)
+    try:
+        import duckdb  # noqa: F401 - the report extra: checked before any work
+        import matplotlib  # noqa: F401
+    except ImportError as err:
+        print(f"article-ingest: error: report needs {err.name}, in the report extra: "
+              "pip install 'article-ingest[report]'", file=sys.stderr)
+        return 2
     try:
         path = write_report(args.directory, args.out)
     except ReportError as err:
@@ -260,10 +351,11 @@ _COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    top = argparse.ArgumentParser(
+    top = _Parser(
         prog="article-ingest",
         description="Turn raw news-article dumps into clean, structured Parquet with Apache Beam.",
     )
+    top.add_argument("-V", "--version", action="version", version=f"article-ingest {version()}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, _) in _COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
@@ -271,14 +363,36 @@ def main(argv: list[str] | None = None) -> int:
         top.print_help()
         return 0
     if argv[0] not in _COMMANDS:
-        top.parse_args(argv[:1])  # prints the usage error and exits 2
-        return 2
+        if argv[0].startswith("-"):
+            top.parse_args(argv[:1])  # --version exits 0; an unknown flag is a usage error
+        match = difflib.get_close_matches(argv[0], list(_COMMANDS), n=1)
+        hint = f" (did you mean {match[0]}?)" if match else f" (choose from {', '.join(_COMMANDS)})"
+        top.exit(2, f"article-ingest: error: unknown command {argv[0]!r}{hint}\n")
     return _COMMANDS[argv[0]][1](argv[1:])
 
 
 def entry() -> None:
-    """The console script and `python -m pipeline`: main(), then a fast exit (see exit_fast)."""
-    exit_fast(main())
+    """The console script and `python -m pipeline`: main(), then a fast exit (see exit_fast).
+
+    Output piped into a reader that stops early (`inspect --json F | head`) ends the
+    program quietly, as other command-line tools end, with 141 (128 + SIGPIPE)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _closed_pipe()
+    exit_fast(code)
+
+
+def _closed_pipe() -> int:
+    import os
+
+    # What is left in stdout's buffer can go nowhere: point it at /dev/null, so that no
+    # later flush fails again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 def exit_fast(code: int) -> None:

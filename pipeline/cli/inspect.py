@@ -36,7 +36,6 @@ _COLOURS = {
     "title": "1;35",
     "alt": "35",
     "caption": "36",
-    "caption+credit": "36",
     "credit": "34",
     "bullet": "33",
     "paragraph": "32",
@@ -51,7 +50,7 @@ class LabelledLine:
 
     number: int  # 1-based, as in an editor
     text: str
-    label: str  # title, alt, caption, caption+credit, credit, bullet, paragraph, boilerplate, dropped
+    label: str  # title, alt, caption, credit, bullet, paragraph, boilerplate, dropped
     detail: str = ""  # the rule's name for boilerplate, the reason for dropped
 
     @property
@@ -82,10 +81,10 @@ def label_lines(text: str, parts: Parts) -> list[LabelledLine]:
     for number, raw in enumerate(raw_lines, start=1):
         shown = raw.rstrip()
         label = labels.get(number)
-        if label is not None:
+        if number == glued:
+            out.extend(_caption_and_credit(number, shown, parts.caption_credit))
+        elif label is not None:
             name, _, rule = label.partition(":")
-            if name == "caption" and number == glued:
-                name = "caption+credit"
             out.append(LabelledLine(number, shown, name, rule))
         elif number in typed:
             # Kept as a line but placed in no field: a markdown image below the image block.
@@ -107,6 +106,18 @@ def _glued_caption_line(parts: Parts) -> int | None:
         return None
     caption_lines = [n for n, label in parts.labels if label == "caption"]
     return caption_lines[-1] if caption_lines else None
+
+
+def _caption_and_credit(number: int, shown: str, credit: str) -> list[LabelledLine]:
+    """A caption line with its credit glued on ('...goes out.Sam Reed/PA'), as two labelled
+    parts of the same line: the caption, then the credit."""
+    cut = shown.rfind(credit)
+    if cut <= 0:  # the credit as written differs from its normalized form: show it whole
+        return [LabelledLine(number, shown, "caption", "with credit")]
+    while cut > 0 and shown[cut - 1] in "([（【":  # '... at dawn (Photo: Jo Roe)'
+        cut -= 1
+    return [LabelledLine(number, shown[:cut].rstrip(), "caption"),
+            LabelledLine(number, shown[cut:], "credit")]
 
 
 def inspect_bytes(data: bytes, source_uri: str, rules: RuleSet, fmt: str = "auto") -> Inspection:

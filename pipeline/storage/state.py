@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -114,7 +115,7 @@ def write_atomic(path: str, data: bytes) -> None:
         return
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    fd, tmp = _create_temp(directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -125,6 +126,17 @@ def write_atomic(path: str, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _create_temp(directory: str) -> tuple[int, str]:
+    """A new hidden file in `directory`, created with the mode the umask allows (0644 under
+    the usual 022), as the Parquet files are: tempfile.mkstemp would make it 0600."""
+    while True:
+        tmp = os.path.join(directory, f".tmp-{secrets.token_hex(8)}")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def load_state(output: str) -> State:

@@ -4,9 +4,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from importlib import resources
-
 import tomllib
+from importlib import resources
 
 __all__ = ["HtmlVocabulary", "LineRule", "attr_words", "html_vocabulary"]
 

@@ -1,0 +1,157 @@
+"""What a new user meets first: --help, --version, typos, missing extras, file modes, pipes."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+import subprocess
+import sys
+from importlib import metadata
+
+import pytest
+
+from pipeline.cli import _ingest_parser, main
+
+STORY = (
+    "Gulls circle the fish market at dawn\n"
+    "Traders set out the morning catch on the quay before sunrise.Ada Holm/AP\n"
+    "  • The market opens at five.\n"
+    "\n"
+    "The fish market on the quay opened an hour earlier this summer to beat the heat.\n"
+    "\n"
+    "Read the original article on Quay Courier\n"
+)
+# The tool's own flags that have two spellings: help and docs show the first.
+DASHED = ("--max-file-bytes", "--max-member-bytes", "--jsonl-field", "--parquet-codec",
+          "--full-refresh", "--partition-by", "--near-dup", "--max-reject-rate",
+          "--progress-interval")
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "market.txt").write_text(STORY, encoding="utf-8")
+    return d
+
+
+def test_help_shows_the_dashed_spelling_only():
+    text = _ingest_parser().format_help()
+    for flag in DASHED:
+        assert flag in text, flag
+        assert flag.replace("-", "_").replace("__", "--", 1) not in text, flag
+    assert "--direct_num_workers" in text  # Beam's own options keep Beam's spelling
+
+
+def test_underscore_spellings_stay_accepted(inbox, tmp_path):
+    out = tmp_path / "out"
+    code = main(["run", "--input", str(inbox / "*"), "--output", str(out), "--progress_interval",
+                 "5", "--max_file_bytes", "20", "--parquet_codec", "snappy", "--partition_by",
+                 "none", "--progress", "off"])
+    assert code == 0
+    summary = json.loads((out / "run.json").read_text())
+    assert summary["rejects_by_reason"] == {"too_large": 1}  # --max_file_bytes 20 took effect
+    assert summary["partition_by"] == "none"
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version(flag, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([flag])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"article-ingest {metadata.version('article-ingest')}\n"
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["run", "--inptu", "x"], "article-ingest run: error: unrecognized argument --inptu "
+                              "(did you mean --input?)"),
+    (["run", "--max_file_byte", "9"], "article-ingest run: error: unrecognized argument "
+                                      "--max_file_byte (did you mean --max-file-bytes?)"),
+    (["run", "--direct_num_worker=2"], "article-ingest run: error: unrecognized argument "
+                                       "--direct_num_worker=2 (did you mean --direct_num_workers?)"),
+    (["run", "--inptu", "x", "--outptu", "y"], "article-ingest run: error: unrecognized argument "
+                                               "--inptu (and 1 more) (did you mean --input?)"),
+    (["inspect", "f.txt", "--jsno"], "article-ingest inspect: error: unrecognized argument --jsno "
+                                     "(did you mean --json?)"),
+    (["rnu"], "article-ingest: error: unknown command 'rnu' (did you mean run?)"),
+])
+def test_a_typo_is_one_line_naming_the_closest_flag(argv, expected, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.err == expected + "\n"
+    assert captured.out == ""
+
+
+def test_an_abbreviated_flag_is_refused_not_dropped(inbox, tmp_path, monkeypatch, capsys):
+    """argparse would take --out for --output, but Beam, which reads the same command line,
+    does not: the run went to ./out. Now it is a usage error."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--input", str(inbox / "*"), "--out", str(tmp_path / "mine")])
+    assert exc.value.code == 2
+    assert "(did you mean --output?)" in capsys.readouterr().err
+    assert not (tmp_path / "mine").exists() and not (tmp_path / "out").exists()
+
+
+def test_near_dup_without_its_extra_is_a_usage_error_before_the_run(inbox, tmp_path, monkeypatch,
+                                                                      capsys, caplog):
+    out = tmp_path / "out"
+    argv = ["run", "--input", str(inbox / "*"), "--output", str(out), "--progress", "off"]
+    monkeypatch.setitem(sys.modules, "datasketch", None)  # `import datasketch` fails
+    assert main([*argv, "--near-dup"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'article-ingest[near-dup]'" in err
+    assert not out.exists()  # nothing started: no staging directory to recover
+    monkeypatch.delitem(sys.modules, "datasketch")
+    with caplog.at_level(logging.WARNING, logger="article_ingest"):
+        assert main(argv) == 0
+    assert "interrupted" not in caplog.text
+
+
+def test_report_without_its_extra_names_the_install_command(inbox, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "--input", str(inbox / "*"), "--output", str(out), "--progress", "off"]) == 0
+    capsys.readouterr()
+    for module in ("duckdb", "matplotlib"):
+        with monkeypatch.context() as patch:
+            patch.setitem(sys.modules, module, None)
+            assert main(["report", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err == (f"article-ingest: error: report needs {module}, in the report extra: "
+                       "pip install 'article-ingest[report]'\n")
+        assert not (out / "report.html").exists()
+    assert main(["report", str(out)]) == 0
+    assert (out / "report.html").exists()
+
+
+def test_run_records_and_state_respect_the_umask_like_the_data(inbox, tmp_path):
+    """Before: run.json, _runs/*.json and _state/state.json were 0600 whatever the umask."""
+    out = tmp_path / "out"
+    old = os.umask(0o027)
+    try:
+        assert main(["run", "--input", str(inbox / "*"), "--output", str(out), "--progress", "off"]) == 0
+    finally:
+        os.umask(old)
+    modes = {path.relative_to(out).as_posix().split("/")[0] + "/" + path.suffix:
+             stat.S_IMODE(path.stat().st_mode) for path in out.rglob("*") if path.is_file()}
+    assert modes["run.json/.json"] == 0o640
+    assert modes["_runs/.json"] == 0o640
+    assert modes["_state/.json"] == 0o640
+    assert modes["articles/.parquet"] == 0o640
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`article-ingest inspect --json F | head -1`: no BrokenPipeError traceback, exit 141."""
+    path = tmp_path / "many.jsonl"
+    line = {"text": "The ferry to the island runs twice a day in winter and hourly in summer."}
+    path.write_text("\n".join(json.dumps(line) for _ in range(3000)) + "\n", encoding="utf-8")
+    child = subprocess.Popen([sys.executable, "-m", "pipeline", "inspect", "--json", str(path)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout.readline() == b"[\n"  # the output is far larger than a pipe's buffer
+    child.stdout.close()
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
