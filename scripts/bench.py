@@ -99,7 +99,8 @@ def big_inputs(directory: Path) -> dict[str, Path]:
     import random
 
     directory.mkdir(parents=True, exist_ok=True)
-    made = {"one line": directory / "one-line.txt", "150,000 paragraphs": directory / "paragraphs.txt"}
+    made = {"one line": directory / "one-line.txt",
+            "150,000 paragraphs": directory / "paragraphs.txt"}
     rng = random.Random(45)
     width = BIG_BYTES // BIG_PARAGRAPHS - 2  # bytes a paragraph, with its blank line
     if not made["one line"].exists():
@@ -271,8 +272,9 @@ def _spawn(cmd: list[str]) -> dict:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-3000:]}")
     return {"wall_seconds": wall, "tree_cpu_seconds": usage.ru_utime + usage.ru_stime,
             "peak_rss_bytes": max(peak["rss"], usage.ru_maxrss * 1024), "processes": peak["procs"],
-            "stdout": stdout, "cpu_seconds_by_process": sorted((round(v, 2) for v in cpu_seen.values()),
-                                                                reverse=True)}
+            "stdout": stdout,
+            "cpu_seconds_by_process": sorted((round(v, 2) for v in cpu_seen.values()),
+                                             reverse=True)}
 
 
 def _cli(pattern: str, out: str, extra: list[str] = ()) -> list[str]:
@@ -286,7 +288,8 @@ def measure(mode: str, data: str, out: str) -> dict:
 
         shutil.rmtree(out, ignore_errors=True)
         pattern = f"{data}/jsonl/*.jsonl" if mode == "a-jsonl" else f"{data}/dumps/*/*"
-        extra = ["--direct_running_mode", "multi_processing", "--direct_num_workers", "2"] if mode == "b" else []
+        extra = ["--direct_running_mode", "multi_processing", "--direct_num_workers", "2"]
+        extra = extra if mode == "b" else []
         result = _spawn(_cli(pattern, out, extra))
         summary = json.loads(Path(out, "run.json").read_text())
         result.update(seconds=result["wall_seconds"], cpu_seconds=result["tree_cpu_seconds"],
@@ -321,8 +324,9 @@ def _have_trafilatura() -> bool:
     return importlib.util.find_spec("trafilatura") is not None
 
 
-def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text", work: str | None = None,
-              modes=MODES, repeat: int = 1, startup_repeat: int = 3, packed: bool = False,
+def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
+              work: str | None = None, modes=MODES, repeat: int = 1, startup_repeat: int = 3,
+              packed: bool = False,
               big: bool = False, log=None) -> dict:
     """Generates N inputs and measures each mode `repeat` times (interleaved); medians reported."""
     work = work or tempfile.mkdtemp(prefix="article-ingest-bench-")
@@ -366,6 +370,17 @@ def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text", w
             return round(figures[top][key] / figures[bottom][key], 3)
         return None
 
+    def paired(top: str, bottom: str):
+        """Median over rounds of bottom's seconds over top's, each pair measured minutes apart
+        at most: steadier than a ratio of medians when the machine's load drifts."""
+        if top in runs and bottom in runs:
+            return round(statistics.median(b["seconds"] / t["seconds"]
+                                           for t, b in zip(runs[top], runs[bottom])), 3)
+        return None
+
+    def cpu(top: str, bottom: str):
+        return ratio(top, bottom, "dumps_per_cpu_second")
+
     report = {
         "n": n, "seed": seed, "size": size, "mix": mix, "repeat": repeat, "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
@@ -376,8 +391,16 @@ def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text", w
         "modes": figures,
         # a/d: the CLI against trafilatura; c/a: the share of the CLI's wall time that is the
         # bare loop's work (1 - overhead); b/a: scaling with two workers.
-        "ratios": {"a/d": ratio("a", "d"), "c/a": ratio("c", "a", "seconds"), "b/a": ratio("b", "a"),
-                   "core/d": ratio("core", "d")},
+        # a/d: the CLI's dumps/s over trafilatura's; c/a and core/a: the bare loop's seconds
+        # over the CLI's (1 - the CLI's overhead); b/a: two workers over one.
+        "ratios": {"a/d": ratio("a", "d"), "c/a": ratio("c", "a", "seconds"),
+                   "core/a": ratio("core", "a", "seconds"), "b/a": ratio("b", "a")},
+        "paired_ratios": {"a/d": paired("a", "d"), "core/a": paired("a", "core"),
+                          "b/a": paired("b", "a")},
+        # Per CPU second: steadier than wall clock on a shared machine (not for b, whose
+        # point is to use more CPUs).
+        "cpu_ratios": {"a/d": cpu("a", "d"), "core/d": cpu("core", "d"),
+                       "core/a": ratio("core", "a", "cpu_seconds")},
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
     if startup_repeat:
@@ -408,7 +431,8 @@ def _median_size(data: Path) -> int:
 def format_table(report: dict) -> str:
     """The report as a Markdown table plus the ratios."""
     lines = [(f"N = {report['n']} {report['size']}-size dumps (mix {report['mix']}, median "
-              f"{report['median_input_bytes'] / 1024:.1f} KiB, seed {report['seed']}), {report['cpus']} CPUs, "
+              f"{report['median_input_bytes'] / 1024:.1f} KiB, seed {report['seed']}), "
+              f"{report['cpus']} CPUs, "
               f"median of {report['repeat']} run(s), load {report['load_average_1min']}"), "",
              "| mode | dumps/s | MB/s | dumps/CPU-s | peak RSS (MiB) | processes | seconds |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -416,33 +440,46 @@ def format_table(report: dict) -> str:
         lines.append(f"| ({mode}) {fig['name']} | {fig['dumps_per_second']:,.0f} | "
                      f"{fig['mb_per_second']:.2f} | {fig['dumps_per_cpu_second']:,.0f} | "
                      f"{fig['peak_rss_mib']:.0f} | {fig['processes']} | {fig['seconds']:.2f} |")
-    ratios = ", ".join(f"{k} = {v}" for k, v in report["ratios"].items() if v is not None)
-    lines += ["", f"ratios: {ratios}  (a/d: CLI over trafilatura; c/a: bare-loop seconds over CLI "
-                  "seconds; b/a: two workers over one)"]
+    def listed(kind: str) -> str:
+        return ", ".join(f"{k} = {v}" for k, v in report[kind].items() if v is not None)
+
+    lines += ["", f"ratios of medians: {listed('ratios')}",
+              f"paired by round: {listed('paired_ratios')}",
+              f"per CPU second: {listed('cpu_ratios')}",
+              "(a/d: CLI over trafilatura; c/a, core/a: bare-loop seconds over CLI seconds; "
+              "b/a: two workers over one)"]
     if report.get("startup_seconds") is not None:
-        lines.append(f"start-up (CLI over one dump, Python start included): {report['startup_seconds']} s "
+        lines.append("start-up (CLI over one dump, Python start included): "
+                     f"{report['startup_seconds']} s "
                      f"wall, {report['startup_cpu_seconds']} s CPU")
     for name, fig in report.get("big", {}).items():
-        lines.append(f"big input ({fig['input_mb']} MB, {name}): peak RSS {fig['peak_rss_mib']} MiB, "
-                     f"{fig['seconds']} s, {fig['articles']} article(s), {fig['rejects']} reject(s)")
+        lines.append(f"big input ({fig['input_mb']} MB, {name}): peak RSS {fig['peak_rss_mib']} "
+                     f"MiB, {fig['seconds']} s, {fig['articles']} article(s), "
+                     f"{fig['rejects']} reject(s)")
     return "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scripts/bench.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("-n", "--n", type=int, default=4000, help="Inputs to generate (default 4000).")
+    parser.add_argument("-n", "--n", type=int, default=4000,
+                        help="Inputs to generate (default 4000).")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--size", choices=("real", "small"), default="real",
                         help="real: median about 5 KiB, tail to 50 KiB (default); small: 2-3 KiB.")
     parser.add_argument("--mix", choices=("text", "real"), default="text",
-                        help="text: text and markdown dumps (default); real: also HTML pages and feeds.")
-    parser.add_argument("--modes", default=",".join(MODES), help=f"Comma-separated, of {','.join(MODES)}.")
-    parser.add_argument("--repeat", type=int, default=1, help="Rounds per mode; medians are reported.")
+                        help="text: text and markdown dumps (default); "
+                        "real: also HTML pages and feeds.")
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help=f"Comma-separated, of {','.join(MODES)}.")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="Rounds per mode; medians are reported.")
     parser.add_argument("--startup-repeat", type=int, default=3, help="Start-up runs (0 skips).")
     parser.add_argument("--big", action="store_true", help="Also peak RSS over two 45 MB inputs.")
-    parser.add_argument("--packed", action="store_true", help="Also the CLI over the dumps packed as JSONL.")
+    parser.add_argument("--packed", action="store_true",
+                        help="Also the CLI over the dumps packed as JSONL.")
     parser.add_argument("--work", default=None, help="Work directory (generated data is reused).")
-    parser.add_argument("--json", dest="json_path", default=None, help="Also write the report here.")
+    parser.add_argument("--json", dest="json_path", default=None,
+                        help="Also write the report here.")
     return parser
 
 

@@ -56,11 +56,14 @@ def body(n: int) -> list[str]:
     """Two or three paragraphs that differ for every n."""
     town = TOWNS[n % len(TOWNS)]
     paragraphs = [
-        f"The council of {town} voted {n + 3} to {n % 5} on Tuesday to reopen the old pier for anglers.",
-        f"Repairs to plank row {n} will take about {n % 7 + 2} weeks, the harbour keeper told reporters.",
+        f"The council of {town} voted {n + 3} to {n % 5} on Tuesday to reopen the old pier "
+        "for anglers.",
+        f"Repairs to plank row {n} will take about {n % 7 + 2} weeks, the harbour keeper told "
+        "reporters.",
     ]
     if n % 2:
-        paragraphs.append(f"Visitors from {TOWNS[(n + 5) % len(TOWNS)]} are expected once the work ends.")
+        paragraphs.append(f"Visitors from {TOWNS[(n + 5) % len(TOWNS)]} are expected once the "
+                          "work ends.")
     return paragraphs
 
 
@@ -77,8 +80,9 @@ def dump(n: int, publisher: str = "Pier Bulletin", credit: str = "Rui Tamm/Harbo
 
 def long_dump(n: int) -> str:
     """dump(n) with six more paragraphs: long enough for one edit to leave it a near-duplicate."""
-    extra = "".join(f"Stall {k} of the fish market in case {n} sells smoked eel, pickled herring and "
-                    f"rye bread to the anglers who come down before dawn on weekday {k}.\n\n"
+    extra = "".join(f"Stall {k} of the fish market in case {n} sells smoked eel, pickled "
+                    f"herring and rye bread to the anglers who come down before dawn on "
+                    f"weekday {k}.\n\n"
                     for k in range(6))
     return dump(n).replace("Read the original", extra + "Read the original")
 
@@ -95,7 +99,8 @@ _ACCENTED = ("ü", "ä", "é", "ö", "ó", "í", "á", "å", "ø", "ú", "ı", "
 _CODAS = ("", "", "", "n", "r", "s", "l", "m", "nd", "st", "k", "th", "rt")
 _GLUE = ("the", "of", "and", "to", "in", "a", "for", "on", "with", "that", "was", "by", "from",
          "at", "as", "said", "after", "will", "its", "their", "is", "has", "it", "an", "be")
-_CJK = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说"
+_CJK = ("的一是在不了有和人这中大为上个国我以要他时来用们"
+        "生到作地于出就分对成会可主发年动同工也能下过子说")
 _AGENCIES = ("AP", "Reuters", "AFP via Getty Images", "Getty Images", "dpa", "EPA-EFE", "Bloomberg",
              "Anadolu Agency via Getty Images", "Xinhua", "Handout", "Tidewater Press")
 _PAPERS = ("Post", "Herald", "Times", "Courier", "Daily", "Gazette", "Ledger", "Tribune", "Zeitung")
@@ -144,7 +149,8 @@ def _name(rng: random.Random) -> str:
 
 def _sentence(rng: random.Random, low: int = 8, high: int = 30, cjk: bool = False) -> str:
     if cjk:
-        return "".join(rng.choices(_CJK, k=rng.randint(low * 2, high * 2))) + rng.choice("。。。？！")
+        chars = rng.choices(_CJK, k=rng.randint(low * 2, high * 2))
+        return "".join(chars) + rng.choice("。。。？！")
     words = _words(rng, rng.randint(low, high))
     words[0] = words[0].capitalize()
     for _ in range(rng.randint(0, 2)):  # proper names
@@ -282,7 +288,8 @@ def _esc(text: str) -> str:
 def _item_html(parts: dict) -> str:
     body = []
     if parts["caption"]:
-        credit = f" <span class=\"credit\">{_esc(parts['credit'])}</span>" if parts["credit"] else ""
+        credit = (f" <span class=\"credit\">{_esc(parts['credit'])}</span>"
+                  if parts["credit"] else "")
         body.append(f"<figure><img src=\"https://img.example/{parts['index']}.jpg\" "
                     f"alt=\"{_esc(parts['alt'] or '')}\"><figcaption>{_esc(parts['caption'])}"
                     f"{credit}</figcaption></figure>")
@@ -395,11 +402,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=("real", "small"), default="real")
     parser.add_argument("--mix", choices=("text", "real"), default="text",
                         help="text: text and markdown dumps only; real: also HTML pages and feeds")
-    parser.add_argument("--dups", action="store_true", help="About 2%% exact and 1%% near duplicates.")
+    parser.add_argument("--dups", action="store_true",
+                        help="About 2%% exact and 1%% near duplicates.")
     parser.add_argument("--html-copy", action="store_true", help="Also every article as HTML.")
     args = parser.parse_args(argv)
-    info = write_corpus(args.out_dir, args.n, args.seed, size=args.size, mix=args.mix, dups=args.dups,
-                        html_copy=args.html_copy)
+    info = write_corpus(args.out_dir, args.n, args.seed, size=args.size, mix=args.mix,
+                        dups=args.dups, html_copy=args.html_copy)
     print(json.dumps(info), file=sys.stderr)
     return 0
 

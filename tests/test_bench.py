@@ -88,7 +88,8 @@ def test_every_generated_input_of_the_real_mix_is_read():
 
 def test_template_dumps_differ_by_n():
     assert len({dumps.dump(n) for n in range(50)}) == 50
-    assert dumps.dump(4, publisher="Other Post").endswith("Read the original article on Other Post\n")
+    other = dumps.dump(4, publisher="Other Post")
+    assert other.endswith("Read the original article on Other Post\n")
     assert dumps.long_dump(4).startswith(dumps.dump(4).split("Read the original")[0])
 
 
@@ -114,11 +115,12 @@ def test_smoke_run_reports_every_mode(tmp_path):
 
 def test_incremental_bench_smoke(tmp_path):
     """scripts/incremental_bench.py: a full run, then a rerun that reads only the new dumps."""
-    done = subprocess.run([sys.executable, str(SCRIPTS / "incremental_bench.py"), str(tmp_path), "-n", "40",
-                           "--new-share", "0.1", "--json", str(tmp_path / "inc.json")],
+    done = subprocess.run([sys.executable, str(SCRIPTS / "incremental_bench.py"), str(tmp_path),
+                           "-n", "40", "--new-share", "0.1", "--json", str(tmp_path / "inc.json")],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads((tmp_path / "inc.json").read_text())
     assert (result["full"]["files_processed"], result["full"]["files_unchanged"]) == (40, 0)
-    assert (result["incremental"]["files_processed"], result["incremental"]["files_unchanged"]) == (4, 40)
+    rerun = result["incremental"]
+    assert (rerun["files_processed"], rerun["files_unchanged"]) == (4, 40)
     assert result["ratio_wall"] > 0 and result["ratio_duration"] > 0

@@ -25,7 +25,8 @@ MANY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCh
 
 # Characters the fast paths care about, and ordinary ones.
 _SPECIAL = (
-    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f"
+    "\u205f\u3000"
     "\t\x0b\x0c\u200b\u2060\ufeff\u200c\u200d\u00ad"  # odd spaces, zero-width, joiners, soft hyphen
     "\u0301\u0308\u0327\u0345e\u00e9\u00c3\u00c2\u00e2\u00f4\u00f5\u00c1"  # combining marks, leads
     "\u0080\u0085\u009f\u00a9\u00bb\u00bf\u00c0\u0152\u0161\u0192\u02c6\u02dc"  # C1, continuations
@@ -35,7 +36,8 @@ _SPECIAL = (
 )
 _PIECE = st.one_of(
     st.text(alphabet=_SPECIAL, max_size=6),
-    st.sampled_from(["the", "Harbour", "caf\u00e9", "Stra\u00dfe", "naïve", "K\u00f6ln", "AP", "1999",
+    st.sampled_from(["the", "Harbour", "caf\u00e9", "Stra\u00dfe", "naïve", "K\u00f6ln", "AP",
+                     "1999",
                      "cafÃ©", "Ã€", "â€™", "**bold**", "[link](http://x.example)", "\\*", "__u__"]),
     st.text(max_size=5),
 )
@@ -176,14 +178,15 @@ def _one_by_one(line_texts: list[str], rules: RuleSet) -> dict[int, str]:
             break
         removed[index] = rule.name
     for index, text in enumerate(line_texts):
-        if index not in removed and (rule := first([r for r in rules.boilerplate if r.where == "anywhere"],
-                                                   text)):
+        anywhere = [r for r in rules.boilerplate if r.where == "anywhere"]
+        if index not in removed and (rule := first(anywhere, text)):
             removed[index] = rule.name
     return removed
 
 
 _FOOTERS = st.sampled_from([
-    "Read the original article on Coast Daily", "This article was originally published by Tide News.",
+    "Read the original article on Coast Daily",
+    "This article was originally published by Tide News.",
     "The post Pier works appeared first on Quay Times.", "Sign up for our newsletter today",
     "Jetzt abonnieren Sie den Newsletter", "Continue reading", "Follow us on Instagram",
     "Read more at Harbour Post.", "See more stories on Gull Net", "An ordinary sentence.",
@@ -207,7 +210,8 @@ def test_rules_with_group_references_are_tried_one_by_one():
     rules = (BoilerplateRule("twice", "", "anywhere", re.compile(r"(\w+) \1", re.IGNORECASE)),
              BoilerplateRule("ad", "", "anywhere", re.compile(r"(advert)", re.IGNORECASE)))
     assert _combine(rules) is None
-    plain = (rules[1], BoilerplateRule("menu", "", "anywhere", re.compile(r"(?P<x>menu)", re.IGNORECASE)))
+    menu = BoilerplateRule("menu", "", "anywhere", re.compile(r"(?P<x>menu)", re.IGNORECASE))
+    plain = (rules[1], menu)
     combined = _combine(plain)
     assert combined is not None and combined.fullmatch("MENU") and not combined.fullmatch("menus")
 
@@ -226,7 +230,8 @@ def test_article_id_in_pieces_equals_the_whole(paragraphs, piece_chars):
 
     whole = article_id(paragraphs, piece_chars=10**9)
     assert article_id(paragraphs, piece_chars=piece_chars) == whole
-    assert whole == hashlib.sha256(reference_fingerprint_bytes("\n".join(paragraphs))).hexdigest()[:32]
+    reference = hashlib.sha256(reference_fingerprint_bytes("\n".join(paragraphs)))
+    assert whole == reference.hexdigest()[:32]
 
 
 @MANY

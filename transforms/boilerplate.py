@@ -65,8 +65,8 @@ def _combine(rules: tuple[BoilerplateRule, ...]) -> re.Pattern[str] | None:
     if len(flags) != 1:
         return None
     try:
-        return re.compile("|".join(f"(?:{_NAMED_GROUP.sub('(?:', r.pattern.pattern)})" for r in rules),
-                          flags.pop())
+        branches = (f"(?:{_NAMED_GROUP.sub('(?:', r.pattern.pattern)})" for r in rules)
+        return re.compile("|".join(branches), flags.pop())
     except re.error:
         return None
 

@@ -67,8 +67,9 @@ def _utf8_class(chars: str) -> bytes:
     for ch in chars:
         raw = ch.encode("utf-8", "surrogatepass")
         by_prefix.setdefault(raw[:-1], []).append(raw[-1])
-    return b"(?:" + b"|".join(re.escape(prefix) + b"[" + b"".join(re.escape(bytes([b])) for b in sorted(last)) + b"]"
-                              for prefix, last in sorted(by_prefix.items())) + b")"
+    branches = [re.escape(prefix) + b"[" + b"".join(re.escape(bytes([b])) for b in sorted(last)) + b"]"
+                for prefix, last in sorted(by_prefix.items())]
+    return b"(?:" + b"|".join(branches) + b")"
 
 
 # The hints are searched in the text's UTF-8 bytes, one pattern at a time: each then starts
@@ -191,7 +192,9 @@ def _has_mojibake_hint(text: str) -> bool:
     # may straddle a cut), so no whole copy of it is made.
     for start in range(0, len(text), _GATE_PIECE):
         raw = text[start:start + _GATE_PIECE + 1].encode("utf-8", "surrogatepass")
-        if _MOJIBAKE_PAIR.search(raw) or _C1_CONTROL.search(raw) or b"\xed" in raw and _SURROGATE.search(raw):
+        if _MOJIBAKE_PAIR.search(raw) or _C1_CONTROL.search(raw):
+            return True
+        if b"\xed" in raw and _SURROGATE.search(raw):
             return True
     return False
 
