@@ -172,8 +172,8 @@ def summarise(result, options: IngestOptions, started: float, started_at: dt.dat
     """The run's summary, in the shape written to run.json.
 
     Articles, duplicates and rejects are counted from the files written (`counts`), so they
-    are right on every runner; inputs and boilerplate come from Beam's metrics where the
-    runner has them.
+    are right on every runner; inputs, boilerplate and HTML furniture come from Beam's
+    metrics where the runner has them.
     """
     counters = _metric_counters(result)
     metrics = counters is not None
@@ -188,6 +188,9 @@ def summarise(result, options: IngestOptions, started: float, started_at: dt.dat
     articles, duplicates = counts["articles"], counts["duplicates"]
     rejects = sum(counts["rejects_by_reason"].values())
     boilerplate = {k.split(":", 1)[1]: v for k, v in sorted(counters.items()) if k.startswith("boilerplate:")}
+    # Elements and blocks of full HTML pages dropped as page furniture, by rule.
+    furniture = {k.split(":", 1)[1]: v for k, v in sorted(counters.items())
+                 if k.startswith("furniture:")}
     files = files or {"matched": counters.get("files_matched", 0),
                       "processed": counters.get("files_matched", 0), "unchanged": 0}
     inputs = counters.get("inputs", 0) if metrics else articles + duplicates + rejects
@@ -211,6 +214,7 @@ def summarise(result, options: IngestOptions, started: float, started_at: dt.dat
         "rejects": rejects,
         "rejects_by_reason": counts["rejects_by_reason"],
         "boilerplate_by_rule": boilerplate,
+        "furniture_by_rule": furniture,
         "metrics_available": metrics,
         # Every input (a file, or an item/line/member of a file holding many) ends in exactly
         # one of articles, duplicates or rejects.

@@ -20,6 +20,9 @@ and scores each (variant, layout) with the segmentation scorer, one pipeline run
 variants of an article share its body, so one run would count them as duplicates). It
 measures how the splitter copes with layouts and credit styles the corpus does not hold
 as such: a stand-in for articles from other publishers. Nothing here is tuned to a corpus.
+
+Last, it counts the articles whose seedlike and w3m renderings get different article_ids
+(deduplication across renderers needs them equal) and lists them.
 """
 from __future__ import annotations
 
@@ -91,6 +94,31 @@ def variants(cases: list[tuple[str, dict]]):
             yield f"shift{shift}", name, {**t, "caption_credit": credits[(i + shift) % len(credits)]}
 
 
+def read_ids(articles: Path) -> dict[str, str]:
+    """case folder -> article_id, from one run's articles dataset."""
+    import pyarrow.dataset as ds
+
+    if not articles.exists():
+        return {}
+    table = ds.dataset(articles, format="parquet", partitioning="hive").to_table(
+        columns=["source_uri", "article_id"])
+    uris, ids = (table.column(c).to_pylist() for c in ("source_uri", "article_id"))
+    return {Path(uri).parent.name: aid for uri, aid in zip(uris, ids)}
+
+
+def disagreements(ids: dict[str, dict[str, dict[str, str]]], a: str = "seedlike", b: str = "w3m"):
+    """(variant, case) pairs whose renderings in layouts a and b got different ids (or one none).
+
+    ids: layout -> variant -> case -> article_id. Returns (sorted differing pairs, pairs seen).
+    """
+    pairs = {(v, c) for layout in (a, b) for v, cases in ids.get(layout, {}).items() for c in cases}
+    def id_of(layout, pair):
+        return ids.get(layout, {}).get(pair[0], {}).get(pair[1])
+
+    differ = sorted(p for p in pairs if id_of(a, p) != id_of(b, p))
+    return differ, len(pairs)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path)
@@ -124,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
             line = scored.stdout.strip().splitlines()[-1]  # "<layout>: all fields right in A/B = ..."
             cells.append(line.split(" in ", 1)[1].split(" =", 1)[0])
         print(f"| {variant} | " + " | ".join(cells) + " |")
+    ids = {layout: {variant: read_ids(args.work / "out" / layout / variant / "articles")
+                    for variant in os.listdir(args.work / "out" / layout)} for layout in LAYOUTS}
+    differ, seen = disagreements(ids)
+    print(f"\nseedlike and w3m renderings with different article_ids: {len(differ)} of {seen}")
+    for variant, name in differ:
+        print(f"  {variant} {name}")
     return 0
 
 

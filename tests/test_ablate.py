@@ -89,3 +89,13 @@ def test_seedlike_rendering_is_the_reference_layout():
         "  • " + truth["bullets"][0],
         "  • " + truth["bullets"][1],
     ]
+
+
+def test_disagreements_between_renderings_are_listed():
+    ids = {
+        "seedlike": {"full": {"case_one": "a1", "case_two": "b1"}, "nocredit": {"case_one": "a1"}},
+        "w3m": {"full": {"case_one": "a1", "case_two": "b2"}, "nocredit": {}},
+    }
+    # case_two got two ids; nocredit/case_one was rejected in one rendering.
+    assert ablate.disagreements(ids) == ([("full", "case_two"), ("nocredit", "case_one")], 3)
+    assert ablate.disagreements({"seedlike": ids["seedlike"], "w3m": ids["seedlike"]}) == ([], 3)

@@ -269,3 +269,42 @@ def test_unusable_rules_file_raises(tmp_path, text, message):
 def test_missing_rules_file_raises(tmp_path):
     with pytest.raises(RulesError, match="cannot read"):
         load_rules(tmp_path / "absent.toml")
+
+
+# One loader for both rules files; lists extended without restating them. -----------------
+
+
+def test_extra_keys_extend_a_shipped_list(tmp_path):
+    path = _write(tmp_path, '[credits]\nagencies_extra = ["Harbour Pictures"]\n'
+                            'labels_extra = ["Bildnachweis"]\n')
+    rules = load_rules(path)
+    assert rules.credits.agencies == (*RULES.credits.agencies, "Harbour Pictures")
+    assert "Bildnachweis" in rules.credits.labels and "Photo" in rules.credits.labels
+    # Before: only a full list replaced the shipped one, so the new agency went unrecognised.
+    text = "Boats in the harbour at dawn\n" + "Boats in the harbour. Harbour Pictures\n\n" + BODY
+    assert split_dump(text, RULES).caption_credit is None
+    parts = split_dump(text, rules)
+    assert (parts.caption, parts.caption_credit) == ("Boats in the harbour.", "Harbour Pictures")
+
+
+def test_user_rules_layer_over_the_html_vocabulary(tmp_path):
+    path = _write(tmp_path, '[furniture]\nwords_extra = ["quayside-promo"]\n\n'
+                            '[[lines]]\nname = "teasers_heading"\nenabled = false\n')
+    rules = load_rules(path)
+    assert "quayside-promo" in rules.html.furniture and "newsletter" in rules.html.furniture
+    assert "teasers_heading" not in [rule.name for rule in rules.html.line_rules]
+    assert "teasers_heading" in [rule.name for rule in RULES.html.line_rules]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[credit]\nagences = []\n", "no key 'agences'"),  # a typo'd key in an HTML section
+        ("[creditz]\nagencies = []\n", r"unknown section \[creditz\]"),
+        ('[credits]\nagencies_extra = "AP"\n', "must be a list"),
+        ('[splitter]\nwrap_min = "wide"\n', "whole number"),
+    ],
+)
+def test_unknown_sections_and_keys_name_themselves(tmp_path, text, message):
+    with pytest.raises(RulesError, match=message):
+        load_rules(_write(tmp_path, text))

@@ -49,6 +49,15 @@ def test_rows_in_order_with_breakdowns():
     assert rows["duration"] == "2.0 s"
 
 
+def test_html_furniture_rows_only_when_pages_lost_some():
+    assert "html furniture dropped" not in _labels(SUMMARY)
+    rows = summary_rows({**SUMMARY, "furniture_by_rule": {"class": 4, "region": 2}})
+    labels = [label for label, _ in rows]
+    start = labels.index("html furniture dropped")
+    assert labels[start:start + 3] == ["html furniture dropped", "  class", "  region"]
+    assert dict(rows)["html furniture dropped"] == "6"
+
+
 def test_inputs_shown_only_when_a_file_held_several():
     assert "inputs" not in _labels(SUMMARY)
     assert dict(summary_rows({**SUMMARY, "inputs": 25}))["inputs"] == "25"

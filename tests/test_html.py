@@ -6,6 +6,7 @@ what must not leak into the body (navigation, share widgets, ads, teasers, bylin
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import socket
 import tomllib
@@ -229,6 +230,11 @@ def test_cli_run_over_html_and_feeds(tmp_path):
     assert page["published_at"] == dt.datetime(2024, 9, 14, 6, 30, tzinfo=dt.timezone.utc)
     assert page["language"] == "en-GB"
     assert page["url"] == "https://courier.example/news/orchard-harvest"
+    # What full pages lost as furniture is counted by rule in run.json (fragments count nothing).
+    furniture = json.loads((out / "run.json").read_text())["furniture_by_rule"]
+    assert furniture["tag"] >= 1 and furniture["region"] >= 1  # page_article.html's <nav> and <footer>
+    assert set(furniture) <= {"tag", "region", "hidden", "class", "link_list", "loose_caption", "repeated",
+                              *(rule.name for rule in html_vocabulary().line_rules), "dateline"}
     feed_item = articles["island.xml#item=0"]
     assert feed_item["url"] == "https://islandpost.example/ferry-summer"
     assert feed_item["publisher"] == "Island Post"

@@ -436,3 +436,60 @@ def test_empty_or_textless_input_gives_empty_parts(text):
     parts = split_dump(text, RULES)
     assert parts.paragraphs == () and parts.bullets == ()
     assert parts.caption is None and parts.caption_credit is None
+
+
+# Issue 16: glue classes in whole dumps, every image-block field asserted. -----------------
+
+JP_BODY = "港の朝市は今年も多くの人でにぎわった。\n\n市長は来年も続けると話した。\n"
+
+
+@pytest.mark.parametrize("lead", ["", "\n"])  # seedlike, and w3m's blank line for an image
+def test_full_width_credit_after_a_full_width_bracket(lead):
+    # Before: the caption line was read as the first paragraph.
+    parts = split_dump(lead + "記者会見する市長（港町で、３日）ＡＰ\n\n" + JP_BODY, RULES)
+    image_block = (parts.image_alt, parts.caption, parts.caption_credit)
+    assert image_block == (None, "記者会見する市長（港町で、３日）", "ＡＰ")
+    assert parts.paragraphs == ("港の朝市は今年も多くの人でにぎわった。", "市長は来年も続けると話した。")
+
+
+def test_caption_that_is_a_name_with_a_labelled_credit_glued():
+    alt = "Marta Kowalska at the harbour office"
+    text = alt + "\nMarta KowalskaJ. Nowak / Daily Post photo\n\n" + BODY
+    parts = split_dump(text, RULES)
+    assert (parts.image_alt, parts.caption, parts.caption_credit) == (
+        alt, "Marta Kowalska", "J. Nowak / Daily Post photo")
+    assert parts.paragraphs == PARAGRAPHS
+
+
+@pytest.mark.parametrize("lead", ["", "\n"])
+def test_bare_name_glued_to_a_caption_naming_a_place_the_body_names(lead):
+    # The line alone reads like a credit ('/'), but a name is glued to its last word at a case
+    # change; the body names the place on its own, so the case change is the glue.
+    line = "Stalls/ Street Traders/ Port of PortvaleMira Roe"
+    body = BODY + "\nPortvale has 300 street stalls.\n"
+    parts = split_dump(ALT + "\n" + line + "\n\n" + body, RULES)
+    assert (parts.image_alt, parts.caption, parts.caption_credit) == (
+        ALT, "Stalls/ Street Traders/ Port of Portvale", "Mira Roe")
+    assert parts.paragraphs == PARAGRAPHS + ("Portvale has 300 street stalls.",)
+
+
+def test_a_term_the_body_repeats_is_not_cut():
+    line = "Visitors at the stand of ArcelorMittal South Africa"
+    body = ("ArcelorMittal South Africa showed its new furnace on Monday.\n\n"
+            "The furnace runs on gas.\n")
+    parts = split_dump("\n" + line + "\n\n" + body, RULES)
+    assert (parts.caption, parts.caption_credit) == (line, None)
+    assert parts.paragraphs == ("ArcelorMittal South Africa showed its new furnace on Monday.",
+                                "The furnace runs on gas.")
+
+
+def test_splitter_thresholds_come_from_the_rules(tmp_path):
+    # Two short lines over a hard-wrapped block: with the shipped wrap_min (55) they are an
+    # image block; with a lower one they read as a wrapped paragraph.
+    text = ("Cranes on the old pier at first light on Monday\nrepairs go on\n\n" + BODY)
+    assert split_dump(text, RULES).caption == "repairs go on"
+    path = tmp_path / "rules.toml"
+    path.write_text("[splitter]\nwrap_min = 20\n", encoding="utf-8")
+    parts = split_dump(text, load_rules(path))
+    assert parts.caption is None
+    assert parts.paragraphs[0] == "Cranes on the old pier at first light on Monday repairs go on"

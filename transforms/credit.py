@@ -13,22 +13,33 @@ _SENTENCE_BREAK = re.compile(r"(?<![\s(/.][A-Z])(?<!^[A-Z])[.!?] ")
 # 'an.Andreas': a sentence glued to the next, so this is a caption with a credit, not a credit.
 _DOUBLED_WORD = re.compile(r"(?<!\S)(\w{3,})\1(?=\s)")
 _GLUED_SENTENCE = re.compile(r"[a-z]{2}[.!?][\"'”’»)]*[A-Z]")
-# Characters after which a credit may be glued without a space: sentence end, quotes, brackets.
-_GLUE_AFTER = set(".!?…\"'”“’»«)]")
+# Characters after which a credit may be glued without a space: sentence end, quotes, brackets
+# (full-width ones too: '（東京で、３日）ＡＰ').
+_GLUE_AFTER = set(".!?…\"'”“’»«)]）」』】〕。")
+_FULL_WIDTH_CLOSE = set("）」』】〕。")
 _QUOTES = set("\"'”“’»«")
+_APOSTROPHES = set("'’")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _CASE_GLUE = re.compile(r"[a-z][A-Z]")
 _PUNCT_GLUE = re.compile(r"\w[.!?]\w")
 # 'm.Jane' in 'p.m.Jane Roe/AP': a full stop glued to a capital; a web address ('site.is/Jane') is not.
 _INITIAL_GLUE = re.compile(r"\w[.!?][A-Z]")
-_MAX_CJK_CREDIT = 20  # characters of a CJK credit glued to a caption in another script
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]+")
 _PAREN_CREDIT = re.compile(r"\s*[(（]([^()（）]{2,90})[)）]$")  # ASCII or full-width brackets
 # The only characters _glue_points needs to look at, a superset of its glue points: a letter
 # or digit not after a space (an ASCII lower-case one only after sentence punctuation, a
-# closing bracket or quote, or a CJK character), '(' not after a space, and '©'. Most of a
-# caption is skipped unread.
-_GLUE_CANDIDATE = re.compile(r"(?<=[.!?…\"'”“’»)\]\u3040-\U0010ffff])[a-z]|(?<!\s)(?:[^\W_a-z]|\()|©")
+# closing bracket or quote, a CJK character, or between capitals as in 'EPVeThekwini'), '('
+# not after a space, and '©'. Most of a caption is skipped unread.
+_GLUE_CANDIDATE = re.compile(
+    r"(?<=[.!?…\"'”“’»)\]\u3040-\U0010ffff])[a-z]|(?<=[A-Z])[a-z](?=[A-Z])"
+    r"|(?<!\s)(?:[^\W_a-z]|\()|©")
+# A bare name glued at a case change ('came inJana Novak'): capitalised words, initials
+# ('J.'), hyphenated parts ('Zuma-Sambudla'); particles are checked against the vocabulary.
+_NAME_WORD = re.compile(r"[^\W\d_][^\W\d_A-Z]*(?:[-'’][^\W\d_][^\W\d_A-Z]*)*|[A-Z]\.")
+# A credit introduced by a dash glued to the caption's last word: 'quay– Jane Roe'.
+_GLUED_DASH = re.compile(r"(?<=\w)([–—]) (?=\S)")
+# A name or term, then maybe a note in brackets: 'Midjourney (a painting of a quay/2024)'.
+_NAME_THEN_NOTE = re.compile(r"(?P<name>[^()]+?)(?:\s*\([^()]{1,80}\))?")
 # A photographer working for a publication: 'Jane Roe for The Harbour Post'.
 _FOR_PUBLICATION = re.compile(r"(?:[A-Z][\w'’.-]*\s){1,4}for\s(?:the\s)?[A-Z]")
 # A sentence end and the space after it, where an unlabelled credit may begin.
@@ -58,7 +69,10 @@ def _credit_words(text: str, vocab: CreditVocabulary) -> bool:
         core = word.strip("().,:;-'’")
         if "/" in core or any(ch.isupper() for ch in core) or not any(ch.islower() for ch in core):
             continue  # 'REUTERS/Jane', 'i-Images', '2021', '©', '代表'
-        if core.lower() not in vocab.name_particles and not vocab.agency_re.fullmatch(core):
+        lower = core.lower()
+        if lower in vocab.name_particles or lower in vocab.label_words:
+            continue  # 'van der', 'Daily Post photo'
+        if not vocab.agency_re.fullmatch(core):
             return False
     return True
 
@@ -118,7 +132,15 @@ _LOWER_AFTER_PUNCT = "lower"  # 'roof.eLangeni Council / Facebook': a strong cre
 _SCRIPT = "script"  # 'im Landtag代表': a short CJK run after another script
 
 
-def _glue_points(caption: str) -> list[tuple[int, str]]:
+def _word_start(text: str, i: int) -> int:
+    """Where the word holding position i starts (after a space or an opening bracket)."""
+    start = i
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "(（[/":
+        start -= 1
+    return start
+
+
+def _glue_points(caption: str, vocab: CreditVocabulary) -> list[tuple[int, str]]:
     """Positions where a credit may start without a space, with the kind of evidence."""
     # A credit that starts with the word the caption ends with: 'in eLangenieLangeni Council'.
     # It goes first: the case change inside the repeated word is no glue.
@@ -133,18 +155,34 @@ def _glue_points(caption: str) -> list[tuple[int, str]]:
         elif prev in _GLUE_AFTER:
             if prev in _QUOTES and (i < 2 or caption[i - 2].isspace()):
                 continue  # an opening quote: 'says "We', not a glue
-            # 'N.H.Robert': the suffix must not itself start with an initial ('H.Robert').
-            if cur.isupper() and i + 1 < len(caption) and caption[i + 1] == ".":
+            if prev in _APOSTROPHES and caption[i - 2].isalpha():
+                # An apostrophe inside a word ("O'Neill", "Sha'Carri") is a case change within
+                # a name: a glue only with the evidence a case change needs.
+                if caption[_word_start(caption, i):i] not in vocab.name_prefixes:
+                    points.append((i, _NEEDS_STRONG))
+                continue
+            # 'N.H.Robert': the suffix must not itself start with an initial ('H.Robert'),
+            # unless the full stop ends a word ('harbour.U.S. Coast Guard/District 7').
+            if (cur.isupper() and i + 1 < len(caption) and caption[i + 1] == "."
+                    and not (i >= 3 and caption[i - 2].islower() and caption[i - 3].isalpha())):
                 continue
             if cur.isdigit() and i >= 2 and caption[i - 2].isdigit():
                 continue  # '6.12.2010', '4.5': a number, not a glue
-            if not cur.islower():
+            if prev in _FULL_WIDTH_CLOSE and _CJK.match(cur):
+                points.append((i, _CJK_ONLY))  # '（東京で、３日）共同': a CJK agency word
+            elif not cur.islower():
                 points.append((i, _AFTER_PUNCT))
             else:  # 'stellen.dpa', 'Berlin.picture alliance/dpa', '(Archivbild)dpa'
                 points.append((i, _LOWER_AFTER_PUNCT))
-
         elif (prev.islower() or prev.isdigit()) and cur.isupper():
             points.append((i, _NEEDS_STRONG))
+        elif prev.isupper() and cur.islower():
+            # An acronym, then a word with a lower-case prefix: 'EPVeThekwini Municipality'.
+            if caption[i - 2:i - 1].isupper() and cur in vocab.lower_prefixes:
+                points.append((i, _LOWER_AFTER_PUNCT))
+        elif (prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper()
+              and vocab.caps_agency_re.match(caption, i)):
+            points.append((i, _NEEDS_STRONG))  # an agency glued to an acronym: 'NATOAFP'
         elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and caption[i + 1:i + 2].islower():
             points.append((i, _NEEDS_STRONG))  # an acronym ends and a name begins: 'EPVJane'
         elif cur >= "\u3040" and _CJK.match(cur) and prev.isalpha() and not _CJK_RUN.search(caption, 0, i):
@@ -157,14 +195,89 @@ def _glue_points(caption: str) -> list[tuple[int, str]]:
     return points
 
 
-def _glue_accepts(kind: str, tail: str, vocab: CreditVocabulary) -> bool:
+def _without_trailer(text: str, vocab: CreditVocabulary) -> str | None:
+    """`text` without the caption widget's words at its end ('Jane Roe Show more'), or None."""
+    for trailer in vocab.credit_trailers:
+        if text.endswith(trailer) and text[-len(trailer) - 1:-len(trailer)].isspace():
+            return text[: -len(trailer)].rstrip()
+    return None
+
+
+def _glued_name(
+    caption: str, i: int, tail: str, vocab: CreditVocabulary, alt: str | None, context: str | None
+) -> bool:
+    """A bare name glued at a case change ('children came inJana Novak', '石川Alexander Roe').
+
+    The case change alone is weak evidence ('McCarthy', 'iPhone', 'TechCrunch Disrupt'), so
+    the line as a whole must agree: the name is `case_glue_words` capitalised words at the
+    line's end; the left part is a whole word (one that also stands alone in `context`, the
+    whole dump, or in the caption; or the alt text ends in a credit), not a name prefix
+    ('Mc'), a lower-case prefix ('i', 'kwa') or the head of a compound ('Tech'); no other
+    word of the line has an inner capital; and the glued word stands neither in the alt text
+    nor elsewhere in `context` (an article about 'ArcelorMittal South Africa' names it again).
+    """
+    low, high = vocab.case_glue_words
+    words = tail.split()
+    if not low <= len(words) <= high:
+        return False
+    for n, word in enumerate(words):
+        if n and word.lower() in vocab.name_particles:
+            continue  # 'Anna van der Berg'
+        if not (_NAME_WORD.fullmatch(word) and word[0].isupper()):
+            return False
+        if n == len(words) - 1 and word.endswith("."):
+            return False  # a name does not end in an initial
+    if _CJK.match(caption[i - 1]):
+        return True  # a script change: '石川|Alexander Roe'
+    start = _word_start(caption, i)
+    left = caption[start:i]
+    if len(left) < 2 or not left.isalpha() or _CASE_GLUE.search(left):
+        return False
+    if _CASE_GLUE.search(caption, 0, start):
+        return False  # another word of the line has an inner capital: a style, not a glue
+    if left in vocab.name_prefixes or left.lower() in vocab.lower_prefixes:
+        return False
+    if left[0].isupper() and (len(left) < 3 or left in vocab.compound_heads):
+        return False  # 'TechCrunch Disrupt'
+    glued = left + words[0]
+    if alt and glued in alt or context and context.count(glued) > 1:
+        return False
+    # The left part is a whole word: it stands alone elsewhere in the dump ('in'; the
+    # 'Johannesburg' of '...City of JohannesburgFouzia Roe'), which 'Arcelor' of
+    # 'ArcelorMittal South Africa' or 'easy' of 'easyJet Holidays' seldom does. Or the alt
+    # text carries a credit ('Firefighters march | Photo: Jane Roe'): this publisher credits
+    # its images, so the caption most likely ends in one too.
+    if re.search(rf"(?<!\w){re.escape(left)}(?!\w)", context or caption):
+        return True
+    return bool(alt) and _carries_credit(alt, vocab)
+
+
+def _carries_credit(alt: str, vocab: CreditVocabulary) -> bool:
+    """Whether an alt text ends in a credit: '... | Foto: TV / Jane Roe', '... (Photo: AP)'."""
+    for sep in (" | ", "("):
+        if sep in alt:
+            tail = alt.rsplit(sep, 1)[1].rstrip(")").strip()
+            if is_credit(tail, vocab, weak_ok=False):
+                return True
+    return False
+
+
+def _glue_accepts(
+    kind: str, caption: str, i: int, vocab: CreditVocabulary, alt: str | None = None,
+    context: str | None = None,
+) -> bool:
+    tail = caption[i:].strip()
     if kind == _AFTER_PUNCT:
-        return is_credit(tail, vocab, weak_ok=True)
+        if is_credit(tail, vocab, weak_ok=True):
+            return True
+        # 'at dawn.Harbour Police Show more': a caption widget's words after the credit.
+        name = _without_trailer(tail, vocab)
+        return bool(name) and is_credit(name, vocab, weak_ok=True)
     if kind == _CJK_ONLY:  # the agency word starts right here: '山田|共同通信社', not '山|田共同通信社'
         return (bool(_CJK_RUN.fullmatch(tail)) and vocab.agency_re.match(tail) is not None
                 and is_credit(tail, vocab, weak_ok=False))
     if kind == _SCRIPT:  # a caption in another script, then a CJK credit: the script change is the glue
-        return bool(_CJK_RUN.fullmatch(tail)) and len(tail) <= _MAX_CJK_CREDIT
+        return bool(_CJK_RUN.fullmatch(tail)) and len(tail) <= vocab.max_cjk_credit
     if kind == _LOWER_AFTER_PUNCT and not _INITIAL_GLUE.search(tail.split(" ", 1)[0]):
         # After a sentence end the credit starts here, even when its first word has a case
         # change inside ('eLangeni Council / Facebook').
@@ -179,12 +292,15 @@ def _glue_accepts(kind: str, tail: str, vocab: CreditVocabulary) -> bool:
     if tail[:1].islower() and _PUNCT_GLUE.search(first_word):
         return False  # 'p.|m.Jane Roe/AP': the glue is further on
     plain_credit = _strong(tail, vocab) and _credit_words(tail, vocab)
-    shouted_name = tail.isupper() and len(tail.split()) >= 2
-    return (plain_credit or shouted_name) and is_credit(tail, vocab, weak_ok=shouted_name)
+    # A name in capitals ('JANE ROE'), not a word's last capital and an acronym ('IntelliJ IDEA').
+    shouted_name = tail.isupper() and len(tail.split()) >= 2 and len(first_word.rstrip(".")) >= 2
+    if (plain_credit or shouted_name) and is_credit(tail, vocab, weak_ok=shouted_name):
+        return True
+    return caption[i - 1].isalpha() and _glued_name(caption, i, tail, vocab, alt, context)
 
 
 def split_credit(
-    caption: str, vocab: CreditVocabulary, *, alt: str | None = None
+    caption: str, vocab: CreditVocabulary, *, alt: str | None = None, context: str | None = None
 ) -> tuple[str, str | None]:
     """Cut a photo credit off the end of a caption line. Returns (caption, credit or None).
 
@@ -192,7 +308,9 @@ def split_credit(
     space when it carries a label ('... in Kyiv. Photo: Jane Doe') or follows a sentence
     and names an agency or has a slash ('... in Kyiv. Jane Doe/AP'), and in parentheses
     ('... (AP Photo/Jane Doe)'). `alt`, the image's alt text, helps where the
-    caption repeats it: whatever is glued after the repeated part is the credit.
+    caption repeats it: whatever is glued after the repeated part is the credit. `context`,
+    the whole dump, holding the caption: a word glued at a case change that also stands
+    elsewhere in it ('ArcelorMittal') is a word, not a caption and a credit.
     """
     caption = caption.strip()
     if alt:
@@ -202,12 +320,15 @@ def split_credit(
     # A credit is at most max_chars long (is_credit), so only the end of the caption is read
     # as one: a long caption with many glue points or sentence ends stays linear.
     start = len(caption) - vocab.max_chars
-    for i, kind in _glue_points(caption):
+    for i, kind in _glue_points(caption, vocab):
         if i < start:
             continue
-        head, tail = caption[:i].rstrip(), caption[i:].strip()
-        if len(head) >= 2 and _glue_accepts(kind, tail, vocab):
-            return head, tail
+        head = caption[:i].rstrip()
+        if len(head) >= 2 and _glue_accepts(kind, caption, i, vocab, alt, context):
+            return head, caption[i:].strip()
+    # '...on the quay– Jane Roe': a dash glued to the caption's last word introduces the credit.
+    if vocab.dash_introducers and (dash := _glued_dash(caption, start, vocab)):
+        return dash
     # 'caption text. Photo: Jane Doe' / '... Foto: dpa' after a space (a label ends in ':' or '.').
     maybe_label = ":" in caption or "：" in caption or ". " in caption
     for m in _WORD_START.finditer(caption, max(0, start)) if maybe_label else ():
@@ -227,6 +348,28 @@ def split_credit(
     return caption, None
 
 
+def _glued_dash(caption: str, start: int, vocab: CreditVocabulary) -> tuple[str, str] | None:
+    """(caption, credit) where a dash glued to a word, then a space, starts a credit: a label
+    ('– Illustration: J. Doe'), or a name or plain credit, maybe with a note in brackets
+    ('– Midjourney (a painting of a quay/2024)'). The dash stays, as the source wrote it."""
+    for m in _GLUED_DASH.finditer(caption, max(0, start)):
+        if m.group(1) not in vocab.dash_introducers:
+            continue
+        body = caption[m.end():].strip()
+        name = _NAME_THEN_NOTE.fullmatch(body)
+        if vocab.label_re.match(body):
+            ok = is_credit(body, vocab, weak_ok=True)
+        elif name:
+            head = name.group("name")
+            plain = _credit_words(head, vocab) or not _strong(head, vocab)
+            ok = is_credit(head, vocab, weak_ok=True) and plain
+        else:
+            ok = False
+        if ok and len(body) <= vocab.max_chars and len(caption[: m.start()].strip()) >= 2:
+            return caption[: m.start()].rstrip(), caption[m.start():].strip()
+    return None
+
+
 def _strip_label_parens(text: str) -> str:
     return text[1:-1].strip() if text.startswith("(") and text.endswith(")") else text
 
@@ -237,7 +380,7 @@ def _split_after_alt(caption: str, alt: str, vocab: CreditVocabulary) -> tuple[s
         return None  # the caption repeats (part of) the alt text and adds nothing: no credit
     best = None
     start = len(caption) - vocab.max_chars  # a credit is at most max_chars long
-    for i, kind in _glue_points(caption):
+    for i, kind in _glue_points(caption, vocab):
         head = caption[:i]
         if i < start or len(head) < max(8, len(caption) // 2) or head not in alt:
             continue

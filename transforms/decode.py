@@ -6,7 +6,8 @@ The order of evidence, strongest first:
 3. control characters (other than tab, newlines, form feed): `binary`;
 4. a charset the caller was told (an HTTP header) or the document declares (HTML `<meta charset>`,
    XML `encoding=`), when the bytes decode under it;
-5. UTF-8, when the bytes are valid UTF-8;
+5. UTF-8, when the bytes are valid UTF-8; UTF-8 with Windows-1252 for the bytes that are not,
+   when the file is plainly a mix of the two (recorded as 'utf-8+windows-1252');
 6. detection with charset-normalizer among the encodings news sites use (only the Windows
    code pages when the evidence is thin; cp1252 on a tie, or when it gives the same text).
 Mojibake (UTF-8 read as cp1252 somewhere upstream: "cafÃ©") is then repaired with ftfy.
@@ -19,7 +20,9 @@ import re
 
 from schemas import reasons
 
-__all__ = ["DecodeError", "declared_charset", "decode_dump", "repair_mojibake", "sniff_content"]
+__all__ = [
+    "MIXED_ENCODING", "DecodeError", "declared_charset", "decode_dump", "repair_mojibake", "sniff_content",
+]
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -40,6 +43,16 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-
 _MIN_EVIDENCE = 24
 _TYPOGRAPHY = set("\u00a0\u00ad\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2026\u2022\u00ab\u00bb"
                   "\u2039\u203a\u00b0\u00a7\u20ac\u00a3\u00a9\u00b4\u00b7")
+# The codec name recorded for text that is UTF-8 in places and Windows-1252 in others.
+MIXED_ENCODING = "utf-8+windows-1252"
+# A valid multi-byte UTF-8 sequence (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# Valid UTF-8 sequences per byte that is not UTF-8, at least, for a file to be read as a mix.
+_MIXED_SHARE = 0.1
 # Above this share of odd characters (charset-normalizer's "chaos") a reading is not text.
 _MAX_CHAOS = 0.3
 _SHORT_TEXT_CODEPAGES = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257")
@@ -163,6 +176,41 @@ def _detect(data: bytes) -> tuple[str, str] | None:
     return str(best), codecs.lookup(best.encoding).name
 
 
+def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
+    """Decode error handler: the bytes that are not valid UTF-8 read as Windows-1252 (its five
+    unassigned bytes as Latin-1, as browsers do)."""
+    bad = err.object[err.start:err.end]
+    return "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in bad), err.end
+
+
+codecs.register_error("article_ingest_cp1252", _cp1252_fallback)
+
+
+def _utf8_and_cp1252(data: bytes) -> str | None:
+    """Text whose bytes are UTF-8 in places and Windows-1252 in others (scrapers that glue
+    pieces together), or None when the bytes do not look like that mix.
+
+    The mix is taken when the valid UTF-8 sequences of Western text (Latin-1 letters,
+    punctuation, the euro sign: lead bytes C2, C3, E2) are at least _MIXED_SHARE as many as
+    the bytes that are not UTF-8, and outnumber the other multi-byte sequences: a file in
+    one legacy encoding (cp1252, cp1251, Shift JIS) forms such sequences only by chance.
+    """
+    strong = weak = 0
+    for match in _UTF8_SEQUENCE.finditer(data):
+        if match.group()[0] in (0xC2, 0xC3, 0xE2):
+            strong += 1
+        else:
+            weak += 1
+    if strong < 2 or strong < weak:
+        return None
+    non_ascii = sum(1 for b in data if b >= 0x80)
+    invalid = non_ascii - sum(len(m.group()) for m in _UTF8_SEQUENCE.finditer(data))
+    if strong < _MIXED_SHARE * invalid:
+        return None
+    text = data.decode("utf-8", "article_ingest_cp1252")
+    return text if _reads_as_text(text) else None
+
+
 def _reads_as_text(text: str) -> bool:
     """Most non-ASCII characters are letters or typographic punctuation (not ¤ ¦ ¬ ± ¼ ...)."""
     odd = [ch for ch in text[:65536] if ord(ch) >= 0x80]
@@ -269,6 +317,8 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
         if text is None:
             text = _strict(data, "utf-8")
             encoding = "utf-8"
+        if text is None and (text := _utf8_and_cp1252(data)) is not None:
+            encoding = MIXED_ENCODING
         if text is None:
             found = _detect(data)
             if found is None:

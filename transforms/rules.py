@@ -1,4 +1,9 @@
-"""Loads the rules file shipped in `schemas/rules/` and layers a user's rules file on top."""
+"""Loads the rules files shipped in `schemas/rules/` and layers a user's rules file on top.
+
+One loader for both files: `default.toml` (boilerplate footers, photo credits, the splitter's
+thresholds) and `html.toml` (the HTML reader's vocabularies). A user's file (`--rules FILE`)
+names the sections of either; how it layers is described in `schemas/rules/default.toml`.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -8,9 +13,18 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["BoilerplateRule", "CreditVocabulary", "RuleSet", "load_rules", "DEFAULT_RULES_TEXT"]
+__all__ = [
+    "DEFAULT_RULES_TEXT", "HTML_RULES_TEXT", "BoilerplateRule", "CreditVocabulary", "RuleSet",
+    "RulesError", "SplitterSettings", "load_rules",
+]
 
 DEFAULT_RULES_TEXT = resources.files("schemas").joinpath("rules/default.toml").read_text("utf-8")
+HTML_RULES_TEXT = resources.files("schemas").joinpath("rules/html.toml").read_text("utf-8")
+# Sections that are lists of named rules ([[boilerplate]], [[lines]]): a user's entry with a
+# shipped rule's name replaces it (or switches it off with `enabled = false`), a new name adds one.
+_NAMED_RULE_SECTIONS = ("boilerplate", "lines")
+# A key `<list>_extra` in a user's section extends the shipped list `<list>`, not replacing it.
+_EXTRA = "_extra"
 
 
 class RulesError(ValueError):
@@ -38,12 +52,48 @@ class CreditVocabulary:
     max_name_words: int
     agency_re: re.Pattern[str]
     label_re: re.Pattern[str]
+    # Lower-case labels ('photo') that may also end a credit: 'J. Nowak / Daily Post photo'.
+    label_words: frozenset[str]
+    # All-caps agency words of 3 letters or more ('AFP'), which may be glued to an acronym
+    # that ends a caption ('...at NATOAFP'): matched where a capital follows a capital.
+    caps_agency_re: re.Pattern[str]
+    # Capitalised word starts after which a case change is part of the word: 'McCarthy'.
+    name_prefixes: frozenset[str]
+    # Lower-case word starts glued to a capitalised word: 'iPhone', 'eThekwini', 'kwaZulu'.
+    lower_prefixes: frozenset[str]
+    # First halves of words written with an inner capital: 'TechCrunch', 'PayPal'.
+    compound_heads: frozenset[str]
+    # What a rendered caption widget prints after the credit: 'Show more'.
+    credit_trailers: tuple[str, ...]
+    # Dashes that introduce a credit when glued to the caption's last word: 'quay– Jane Roe'.
+    dash_introducers: frozenset[str]
+    # From [splitter]: the longest CJK credit glued after another script, and how many words
+    # a bare name glued at a case change may have ('inJana Novak').
+    max_cjk_credit: int
+    case_glue_words: tuple[int, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitterSettings:
+    """The splitter's thresholds ([splitter] in the rules data)."""
+
+    max_head_lines: int  # lines before the first bullet that can still be an image block
+    max_head_chars: int  # a longer first line is the first paragraph, not an alt or caption
+    max_lone_caption_chars: int  # a caption standing alone with no credit is shorter still
+    wrap_min: int  # lines at least this long that read on are a hard-wrapped paragraph
+    max_cjk_credit: int  # characters of a CJK credit glued to a caption in another script
+    case_glue_min_words: int  # a bare name glued at a case change ('inJana Novak'): its words
+    case_glue_max_words: int
 
 
 @dataclasses.dataclass(frozen=True)
 class RuleSet:
     boilerplate: tuple[BoilerplateRule, ...]
     credits: CreditVocabulary
+    splitter: SplitterSettings
+    # The HTML reader's sections, layered like the rest; compiled on first use (`html`), so
+    # a run over text dumps never imports the HTML reader.
+    html_table: dict = dataclasses.field(compare=False, repr=False)
 
     # Cached: read once a dump, and the boilerplate filter keys its combined pattern on them.
     @functools.cached_property
@@ -53,6 +103,13 @@ class RuleSet:
     @functools.cached_property
     def anywhere_rules(self) -> tuple[BoilerplateRule, ...]:
         return tuple(r for r in self.boilerplate if r.where == "anywhere")
+
+    @functools.cached_property
+    def html(self):
+        """The HTML reader's compiled vocabularies (formats.html.rules.HtmlVocabulary)."""
+        from transforms.formats.html.rules import compile_vocabulary  # only HTML runs need it
+
+        return compile_vocabulary(self.html_table)
 
 
 def _compile_rule(entry: dict, source: str) -> BoilerplateRule | None:
@@ -73,18 +130,25 @@ def _compile_rule(entry: dict, source: str) -> BoilerplateRule | None:
     return BoilerplateRule(name=name, why=entry.get("why", ""), where=where, pattern=pattern)
 
 
+def _full_width(word: str) -> str:
+    """'AP' -> 'ＡＰ': how CJK pages print Latin agency names."""
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in word)
+
+
 def _words_re(words: tuple[str, ...]) -> re.Pattern[str]:
     """Whole-word alternation. Short all-caps words ('AP', 'PA') match case-sensitively,
-    so 'ap' inside ordinary text never reads as the agency; longer words ignore case."""
+    so 'ap' inside ordinary text never reads as the agency; longer words ignore case.
+    ASCII words match in their full-width form too ('ＡＰ')."""
     def alternation(group):
         return "|".join(re.escape(w) for w in sorted(group, key=len, reverse=True)) or r"(?!x)x"
 
+    words = tuple(dict.fromkeys([*words, *(_full_width(w) for w in words if w.isascii())]))
     acronyms = [w for w in words if w.isupper() and len(w) <= 4]
     others = [w for w in words if w not in acronyms]
     return re.compile(rf"(?<!\w)(?:{alternation(acronyms)}|(?i:{alternation(others)}))(?!\w)")
 
 
-def _credits(table: dict) -> CreditVocabulary:
+def _credits(table: dict, splitter: SplitterSettings) -> CreditVocabulary:
     agencies = tuple(table.get("agencies", ()))
     labels = tuple(table.get("labels", ()))
     return CreditVocabulary(
@@ -99,7 +163,27 @@ def _credits(table: dict) -> CreditVocabulary:
             r"^\(?(?:" + "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True))
             # 'Photo: ', 'Foto：' (full-width colon), or a label ending in a full stop: 'Fot. '
             + r")(?:\s*[:：]\s*|(?<=\.)\s+)", re.IGNORECASE),
+        label_words=frozenset(x.lower() for x in labels if x.isalpha()),
+        caps_agency_re=re.compile("(?:" + "|".join(sorted(
+            (re.escape(w) for w in agencies
+             if w.isascii() and w.isalpha() and w.isupper() and len(w) >= 3),
+            key=len, reverse=True)) + r")(?![^\W_])"),
+        name_prefixes=frozenset(table.get("name_prefixes", ())),
+        lower_prefixes=frozenset(table.get("lower_prefixes", ())),
+        compound_heads=frozenset(table.get("compound_heads", ())),
+        credit_trailers=tuple(sorted(table.get("credit_trailers", ()), key=len, reverse=True)),
+        dash_introducers=frozenset(table.get("dash_introducers", ())),
+        max_cjk_credit=splitter.max_cjk_credit,
+        case_glue_words=(splitter.case_glue_min_words, splitter.case_glue_max_words),
     )
+
+
+def _splitter(table: dict) -> SplitterSettings:
+    fields = [f.name for f in dataclasses.fields(SplitterSettings)]
+    try:
+        return SplitterSettings(**{name: int(table[name]) for name in fields})
+    except (KeyError, TypeError, ValueError) as err:
+        raise RulesError(f"[splitter]: every threshold must be a whole number ({err})") from None
 
 
 def _parse(text: str, source: str) -> dict:
@@ -109,23 +193,81 @@ def _parse(text: str, source: str) -> dict:
         raise RulesError(f"{source}: not valid TOML: {err}") from None
 
 
+def _layer_named(base: list[dict], user: list, section: str, source: str) -> list[dict]:
+    """[[boilerplate]] / [[lines]]: the user's entries replace shipped ones of the same name."""
+    entries = {entry["name"]: entry for entry in base}
+    if not isinstance(user, list):
+        raise RulesError(f"{source}: {section} must be a list of rules ([[{section}]])")
+    for entry in user:
+        name = entry.get("name")
+        if name in entries and "pattern" not in entry:
+            entry = {**entries[name], **entry}  # e.g. only `enabled = false`
+        entries[name] = {**entry, "_source": source}
+    return list(entries.values())
+
+
+def _layer_table(base: dict, user: dict, section: str, source: str) -> dict:
+    """A plain section: a key replaces the shipped value; `<list>_extra` extends `<list>`."""
+    if not isinstance(user, dict):
+        raise RulesError(f"{source}: {section} must be a table ([{section}])")
+    merged = dict(base)
+    for key, value in user.items():
+        if key.endswith(_EXTRA) and isinstance(base.get(key[: -len(_EXTRA)]), list):
+            target = key[: -len(_EXTRA)]
+            if not isinstance(value, list):
+                raise RulesError(f"{source}: [{section}] {key} must be a list")
+            merged[target] = [*merged[target], *(v for v in value if v not in merged[target])]
+        elif key in base:
+            merged[key] = value
+        else:
+            extras = sorted(k + _EXTRA for k, v in base.items() if isinstance(v, list))
+            raise RulesError(f"{source}: [{section}] has no key {key!r}; known keys: "
+                             + ", ".join(sorted(base) + extras))
+    return merged
+
+
+def _layer(base: dict, user: dict, source: str) -> dict:
+    merged = dict(base)
+    for section, value in user.items():
+        if section not in base:
+            raise RulesError(f"{source}: unknown section [{section}]; the rules files have: "
+                             + ", ".join(sorted(base)))
+        layer = _layer_named if section in _NAMED_RULE_SECTIONS else _layer_table
+        merged[section] = layer(base[section], value, section, source)
+    return merged
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> tuple[dict, frozenset[str]]:
+    """The shipped rules, both files in one table, and the names of html.toml's sections."""
+    default = _parse(DEFAULT_RULES_TEXT, "default rules")
+    html = _parse(HTML_RULES_TEXT, "html rules")
+    for entry in default.get("boilerplate", []):
+        entry["_source"] = "default rules"
+    shared = set(default) & set(html)
+    if shared:  # a section name must say which file it layers over
+        raise RulesError(f"the shipped rules files both define {sorted(shared)}")
+    return {**default, **html}, frozenset(html)
+
+
 def load_rules(user_rules: str | Path | None = None) -> RuleSet:
-    """The default rules, with a user's rules file (path) layered on top when given."""
-    base = _parse(DEFAULT_RULES_TEXT, "default rules")
-    entries = {e["name"]: (e, "default rules") for e in base.get("boilerplate", [])}
-    credit_table = dict(base.get("credits", {}))
+    """The shipped rules, with a user's rules file (path) layered on top when given."""
+    base, html_sections = _shipped()
+    table = base
     if user_rules:
         path = Path(user_rules)
         try:
             user_text = path.read_text("utf-8")
         except OSError as err:
             raise RulesError(f"--rules: cannot read {str(path)!r}: {err.strerror}") from None
-        user = _parse(user_text, str(path))
-        for entry in user.get("boilerplate", []):
-            name = entry.get("name")
-            if name in entries and "pattern" not in entry:
-                entry = {**entries[name][0], **entry}  # e.g. only `enabled = false`
-            entries[name] = (entry, str(path))
-        credit_table.update(user.get("credits", {}))
-    rules = tuple(r for e, src in entries.values() if (r := _compile_rule(e, src)) is not None)
-    return RuleSet(boilerplate=rules, credits=_credits(credit_table))
+        table = _layer(base, _parse(user_text, str(path)), str(path))
+    entries = table.get("boilerplate", [])
+    rules = tuple(
+        r for e in entries if (r := _compile_rule(e, e.get("_source", "rules"))) is not None)
+    splitter = _splitter(table.get("splitter", {}))
+    return RuleSet(
+        boilerplate=rules,
+        credits=_credits(table.get("credits", {}), splitter),
+        splitter=splitter,
+        html_table={k: v for k, v in table.items() if k in html_sections},
+    )

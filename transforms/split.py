@@ -27,15 +27,8 @@ from transforms.rules import RuleSet
 
 __all__ = ["Parts", "split_dump", "LABELS"]
 
-# How many lines before the first bullet can still be an image block (alt, caption, credit).
-_MAX_HEAD_LINES = 3
-# Captions and alt texts are short; a longer first line is the first paragraph.
-_MAX_HEAD_CHARS = 600
-# ...and a caption standing alone, with no credit to tell it apart, is shorter still.
-_MAX_LONE_CAPTION_CHARS = 300
-# A multi-line block whose lines are at least this long and continue in lower case is a
-# hard-wrapped paragraph, not an image block.
-_WRAP_MIN = 55
+# The thresholds (how many lines an image block may have, how long a caption may be, when a
+# block is a hard-wrapped paragraph) are in the rules data: `RuleSet.splitter`, [splitter].
 
 # Markers that also start body paragraphs: dialogue dashes (see _demote_body_markers).
 _DASHES = "-–—"
@@ -85,14 +78,14 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         labels[kept[0].number] = "title"
         kept = kept[1:]
 
-    head, rest = _image_block(kept, markup, leading_blank, rules)
-    alt, caption, credit, head_labels = _read_image_block(head, markup, rules)
+    head, rest = _image_block(kept, markup, leading_blank, rules, text)
+    alt, caption, credit, head_labels = _read_image_block(head, markup, rules, text)
     for line, label in zip(head, head_labels):
         labels[line.number] = label
     # Below the image block, a markdown image without alt text holds no text: dropped.
     rest = [line for line in rest if line.text]
     bullets, rest = _summary_bullets(rest, labels)
-    paragraphs = _paragraphs(rest, labels)
+    paragraphs = _paragraphs(rest, labels, rules.splitter.wrap_min)
     return Parts(
         markup=markup,
         title=title or verdict.title,
@@ -151,69 +144,74 @@ def _demote_body_markers(lines: list[Line]) -> list[Line]:
             if line.block in demoted and line.kind == BULLET else line for line in lines]
 
 
-def _first_bullet(lines: list[Line]) -> int | None:
-    for index, line in enumerate(lines[: _MAX_HEAD_LINES + 2]):
+def _first_bullet(lines: list[Line], max_head_lines: int) -> int | None:
+    for index, line in enumerate(lines[: max_head_lines + 2]):
         if line.kind == BULLET:
             return index
     return None
 
 
-def _is_wrapped(block: list[Line]) -> bool:
+def _is_wrapped(block: list[Line], wrap_min: int) -> bool:
     """A paragraph hard-wrapped over several lines rather than separate short lines."""
-    return all(len(line.text) >= _WRAP_MIN for line in block[:-1]) and all(
+    return all(len(line.text) >= wrap_min for line in block[:-1]) and all(
         line.text[:1].islower() or not line.text[:1].isalpha() for line in block[1:]
     )
 
 
-def _continues(prev: Line, line: Line) -> bool:
+def _continues(prev: Line, line: Line, wrap_min: int) -> bool:
     """Within one block of the body, whether `line` continues `prev` (a hard wrap)."""
-    if line.kind == BULLET or len(prev.text) < _WRAP_MIN:
+    if line.kind == BULLET or len(prev.text) < wrap_min:
         return False
     return line.text[:1].islower() or not _ENDS_SENTENCE.search(prev.text)
 
 
 def _image_block(
-    lines: list[Line], markup: str, leading_blank: bool, rules: RuleSet
+    lines: list[Line], markup: str, leading_blank: bool, rules: RuleSet, context: str
 ) -> tuple[list[Line], list[Line]]:
-    """The lines of the image block at the top of the dump (possibly none), and the rest."""
+    """The lines of the image block at the top of the dump (possibly none), and the rest.
+    `context` is the whole dump, which tells a word from a credit glued at a case change."""
     if not lines:
         return [], lines
-    bullet = _first_bullet(lines)
-    if bullet is not None and bullet <= _MAX_HEAD_LINES:
+    limits = rules.splitter
+    max_chars = limits.max_head_chars
+    bullet = _first_bullet(lines, limits.max_head_lines)
+    if bullet is not None and bullet <= limits.max_head_lines:
         head = lines[:bullet]
-        if all(line.kind in (TEXT_LINE, IMAGE) and len(line.text) <= _MAX_HEAD_CHARS for line in head):
+        if all(line.kind in (TEXT_LINE, IMAGE) and len(line.text) <= max_chars for line in head):
             if markup != MARKDOWN or not head or head[0].kind == IMAGE:
                 return head, lines[bullet:]
     if markup == MARKDOWN:
         if lines[0].kind != IMAGE:
             return [], lines
         end = 1
-        if len(lines) > 2 and lines[1].kind == TEXT_LINE and len(lines[1].text) <= _MAX_HEAD_CHARS:
+        if len(lines) > 2 and lines[1].kind == TEXT_LINE and len(lines[1].text) <= max_chars:
             end = 2
             if lines[2].kind == TEXT_LINE and is_credit(lines[2].text, rules.credits, weak_ok=True):
                 end = 3
         return lines[:end], lines[end:]
     first = [line for line in lines if line.block == lines[0].block]
-    if any(line.kind != TEXT_LINE or len(line.text) > _MAX_HEAD_CHARS for line in first):
+    if any(line.kind != TEXT_LINE or len(line.text) > max_chars for line in first):
         return [], lines
     if len(first) == len(lines):
         return [], lines  # the whole dump is one block: no body would be left
-    if 2 <= len(first) <= _MAX_HEAD_LINES and (
-            not _is_wrapped(first) or split_credit(first[-1].text, rules.credits)[1] is not None):
+    if 2 <= len(first) <= limits.max_head_lines and (
+            not _is_wrapped(first, limits.wrap_min)
+            or split_credit(first[-1].text, rules.credits, context=context)[1] is not None):
         # Lines that read on like a wrapped paragraph ('"Fair pay now": ...' after an alt
         # line) are still an image block when the last one ends in a glued credit.
         return first, lines[len(first):]
     if len(first) == 1:
-        _, credit = split_credit(first[0].text, rules.credits)
+        _, credit = split_credit(first[0].text, rules.credits, context=context)
         # A text browser prints an image without alt text as an empty first line; a short
         # first line after it is that image's caption.
-        if credit is not None or leading_blank and len(first[0].text) <= _MAX_LONE_CAPTION_CHARS:
+        lone_caption = leading_blank and len(first[0].text) <= limits.max_lone_caption_chars
+        if credit is not None or lone_caption:
             return first, lines[1:]
     return [], lines
 
 
 def _read_image_block(
-    head: list[Line], markup: str, rules: RuleSet
+    head: list[Line], markup: str, rules: RuleSet, context: str
 ) -> tuple[str | None, str | None, str | None, list[str]]:
     """(alt, caption, credit, one label a line) from the image block's lines."""
     vocab = rules.credits
@@ -231,7 +229,7 @@ def _read_image_block(
             and second != first
             and not second.startswith(first)
             and is_credit(second, vocab, weak_ok=False)
-            and split_credit(second, vocab)[1] is None
+            and split_credit(second, vocab, context=context)[1] is None
         )
         if not caption_then_credit:
             alt = first
@@ -245,7 +243,7 @@ def _read_image_block(
         return alt, " ".join(texts[:-1]), texts[-1], [*head_labels, *caption_lines, "credit"]
     # A caption over several lines is one caption, never lost; a line holding a caption and
     # its glued credit is labelled by its caption.
-    caption, credit = split_credit(" ".join(texts), vocab, alt=alt)
+    caption, credit = split_credit(" ".join(texts), vocab, alt=alt, context=context)
     last = "caption" if caption else "credit"
     return alt, caption or None, credit, [*head_labels, *caption_lines, last]
 
@@ -267,7 +265,7 @@ def _summary_bullets(lines: list[Line], labels: dict[int, str]) -> tuple[list[st
     return [" ".join(pieces) for pieces in bullets], lines[index:]
 
 
-def _paragraphs(lines: list[Line], labels: dict[int, str]) -> list[str]:
+def _paragraphs(lines: list[Line], labels: dict[int, str], wrap_min: int) -> list[str]:
     """Body paragraphs: one per block, or one per line where a block holds separate lines."""
     paragraphs: list[str] = []
     block: list[Line] = []
@@ -279,7 +277,7 @@ def _paragraphs(lines: list[Line], labels: dict[int, str]) -> list[str]:
         # line made an 8 MB hard-wrapped paragraph take minutes (quadratic).
         pieces = [block[0].body_text]
         for prev, line in zip(block, block[1:]):
-            if _continues(prev, line):
+            if _continues(prev, line, wrap_min):
                 pieces.append(line.body_text)
             else:
                 paragraphs.append(" ".join(pieces))

@@ -72,6 +72,10 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
     if boilerplate is not None:
         rows.append(("boilerplate removed", f"{sum(boilerplate.values()):,}"))
         rows += [(f"  {rule}", f"{n:,}") for rule, n in boilerplate.items()]
+    furniture = summary.get("furniture_by_rule") or {}
+    if furniture:  # only runs over full HTML pages drop furniture
+        rows.append(("html furniture dropped", f"{sum(furniture.values()):,}"))
+        rows += [(f"  {rule}", f"{n:,}") for rule, n in furniture.items()]
     articles = int(summary.get("articles", 0))
     processed = int(summary.get("files_processed", matched))  # an incremental run skips some
     rows.append(("throughput", f"{_rate(processed, duration, 'files')}, {_rate(articles, duration, 'articles')}"))

@@ -2,7 +2,8 @@
 
 `read` decodes one HTML file and yields one Article or Reject. `html_to_article` is the
 pure core, also used by the feed, JSONL and WARC readers for the HTML they hold.
-Parsing is lxml's HTML parser (libxml2), which never fetches anything: no DTD, no network.
+Parsing is lxml's HTML parser (libxml2), which never fetches anything: no DTD, no network;
+BeautifulSoup with Python's html.parser is the parser of last resort (`soup.parse_soup`).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from transforms.formats.html.main import lead_figure, main_content
 from transforms.formats.html.meta import parse_datetime, read_meta
 from transforms.formats.html.parts import read_figure, read_parts
 from transforms.formats.html.prune import drop_link_lists, drop_loose_captions, prune
-from transforms.formats.html.rules import html_vocabulary
+from transforms.formats.html.soup import parse_soup
 from transforms.ids import article_id
 from transforms.lines import TEXT_LINE, Line
 from transforms.normalize import normalize_line
@@ -37,14 +38,10 @@ _PAGE_SIGNS = re.compile(r"<(?:html|head|body|!doctype html)[\s>]", re.IGNORECAS
 # lxml refuses a str holding an XML declaration with an encoding: the text is decoded already.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Plain etree elements (not lxml.html's classes, whose per-element Python lookup costs a
-# third of the reading time on feed items); one parser per thread, as lxml asks.
-# huge_tree lifts libxml2's nesting limit from 256 to 2048 levels (HTML has no entities to
-# expand, and --max_file_bytes bounds the input).
+# third of the reading time on feed items); one parser per thread, as lxml asks. libxml2
+# follows nesting 256 levels deep; a deeper page is parsed again by the parser of last
+# resort (soup.parse_soup), which keeps all of its text.
 _PARSERS = threading.local()
-# Wrapper tags removed when a page nests deeper than libxml2 follows (it drops everything
-# below that depth): their text is kept, their nesting is not.
-_WRAPPERS = re.compile(r"</?(?:div|span|section|article|main|aside|font|center|table|tbody|tr|td|th|"
-                       r"b|i|u|em|strong|small|big|a|ul|ol|li|blockquote)\b[^>]*>", re.IGNORECASE)
 
 
 def decode_html(data: bytes) -> tuple[str, str]:
@@ -81,20 +78,22 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *, meta: dic
           language, caption, caption_credit, image_alt, source_encoding. What the page states
           wins, except publisher: a syndication footer names it first, then `meta`, then the
           page's og:site_name.
+        - A full page's furniture drops are counted through `ctx.count` as
+          'furniture:<rule>' (prune.prune and lines.furniture_lines name the rules).
         - Never raises on any string; a Reject has reason `no_article_text` and size None.
     """
     meta = meta or {}
-    vocab = html_vocabulary()
+    vocab = ctx.rules.html
     page = bool(_PAGE_SIGNS.search(html[:4096]))
     doc = _parse(html)
     if doc is None:
         return Reject(source_uri, reasons.NO_ARTICLE_TEXT, "the HTML holds no elements", None, ctx.ingested_at)
     page_meta = read_meta(doc)
-    prune(doc, vocab, page=page)
+    dropped = prune(doc, vocab, page=page)
     root = main_content(doc, vocab) if page else next(doc.iter("body"), doc)
     if page:
-        drop_link_lists(root)
-        drop_loose_captions(root, vocab)
+        drop_link_lists(root, dropped)
+        drop_loose_captions(root, vocab, dropped)
     parts = read_parts(root, vocab, ctx.rules.credits, fragment=not page)
     if page and parts.image_alt is None and parts.caption is None and (figure := lead_figure(root)) is not None:
         alt, caption, credit = read_figure(figure, vocab, ctx.rules.credits)
@@ -103,6 +102,17 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *, meta: dic
     if page:
         furniture = furniture_lines(paragraphs, vocab)
         paragraphs = [p for i, p in enumerate(paragraphs) if i not in furniture]
+        dropped.update(furniture.values())
+        if not paragraphs:
+            # A page whose only text is in its figures (a photo story): the captions are its body.
+            paragraphs = [caption for figure in root.iter("figure")
+                          if (caption := read_figure(figure, vocab, ctx.rules.credits)[1])]
+            if parts.caption in paragraphs:
+                parts = dataclasses.replace(parts, caption=None)
+        # Counters, not record fields: what the page lost as furniture, by rule (run.json).
+        for rule, n in sorted(dropped.items()):
+            if n:
+                ctx.count(f"furniture:{rule}", n)
     title = page_meta.title or _str(meta.get("title"))
     # A heading that repeats the title is the headline, not body text.
     if paragraphs and 0 in parts.headings and title and paragraphs[0] == title:
@@ -138,21 +148,25 @@ def _parser() -> etree.HTMLParser:
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
         parser = _PARSERS.parser = etree.HTMLParser(
-            remove_comments=True, remove_pis=True, no_network=True, recover=True, huge_tree=True)
+            remove_comments=True, remove_pis=True, no_network=True, recover=True)
     return parser
 
 
 def _parse(html: str):
-    """The parsed document, or None when nothing can be parsed."""
+    """The parsed document, or None when nothing can be parsed.
+
+    lxml first; BeautifulSoup (html.parser) when libxml2 gives up on the markup or nests
+    deeper than it follows (it would drop the text below).
+    """
     html = _XML_DECL.sub("", html, count=1)
     parser = _parser()
     try:
         doc = etree.fromstring(html, parser)
-        if any("Excessive depth" in entry.message for entry in parser.error_log):
-            doc = etree.fromstring(_WRAPPERS.sub(" ", html), parser)
-        return doc
+        if not any("Excessive depth" in entry.message for entry in parser.error_log):
+            return doc
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return None
+        pass
+    return parse_soup(html)
 
 
 def _str(value) -> str | None:

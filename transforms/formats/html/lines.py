@@ -1,8 +1,9 @@
 """Drops page-furniture blocks from a full page's paragraphs: labels, bylines, datelines,
-sign-up prompts, and the teaser lists after a 'More from ...' heading.
+sign-up prompts, the teaser lists after a 'More from ...' heading, and a second copy of
+the article.
 
 A filter only: it names the paragraphs to drop and the rule that drops each. Rules are data
-(`[[lines]]` and `[dateline]` in schemas/rules/html.toml).
+(`[[lines]]`, `[dateline]` and `[repeat]` in schemas/rules/html.toml).
 """
 from __future__ import annotations
 
@@ -25,13 +26,43 @@ def _is_dateline(text: str, vocab: HtmlVocabulary) -> bool:
     return all(w in vocab.dateline_words for w in words)
 
 
+def repeated_runs(paragraphs: list[str], vocab: HtmlVocabulary) -> set[int]:
+    """Indexes of a second copy of the paragraphs before it: the article printed twice on one
+    page (a desktop and a mobile rendering). The copy must hold several distinct paragraphs
+    and most of the text before it: a paragraph that recurs alone ('Advertisement', a
+    refrain) or a list that repeats its own items (a meal plan) is left as it is."""
+    first: dict[str, int] = {}
+    repeats: set[int] = set()
+    index, count = 0, len(paragraphs)
+    while index < count:
+        earlier = first.get(paragraphs[index])
+        if earlier is not None:
+            length = 0
+            while (index + length < count and earlier + length < index
+                   and paragraphs[earlier + length] == paragraphs[index + length]):
+                length += 1
+            run = paragraphs[index:index + length]
+            chars = sum(map(len, run))
+            if (len(set(run)) >= vocab.repeat_min_paragraphs and chars >= vocab.repeat_min_chars
+                    and chars >= vocab.repeat_min_share * sum(map(len, paragraphs[:index]))):
+                repeats.update(range(index, index + length))
+                index += length
+                continue
+        first.setdefault(paragraphs[index], index)
+        index += 1
+    return repeats
+
+
 def furniture_lines(paragraphs: list[str], vocab: HtmlVocabulary) -> dict[int, str]:
-    """Paragraph index -> the name of the rule that makes it page furniture."""
-    dropped: dict[int, str] = {}
+    """Paragraph index -> the name of the rule that makes it page furniture ('repeated' for
+    a second copy of the article's paragraphs)."""
+    dropped: dict[int, str] = dict.fromkeys(repeated_runs(paragraphs, vocab), "repeated")
     total = sum(len(p) for p in paragraphs) or 1
     seen = 0
     for index, text in enumerate(paragraphs):
         seen += len(text)
+        if index in dropped:
+            continue
         if _is_dateline(text, vocab):
             dropped[index] = "dateline"
             continue

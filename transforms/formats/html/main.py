@@ -11,7 +11,7 @@ from __future__ import annotations
 from lxml import etree
 
 from transforms.formats.html.blocks import BLOCK_TAGS, tag_of
-from transforms.formats.html.rules import HtmlVocabulary
+from transforms.formats.html.rules import HtmlVocabulary, attr_words
 from transforms.formats.html.tree import link_len, names_body, text_len
 
 __all__ = ["lead_figure", "main_content"]
@@ -20,6 +20,11 @@ _MIN_BLOCK = 25  # shorter text blocks do not vote for a container
 _BODY_MIN_CHARS = 250  # a body-named element with less paragraph text is not trusted
 # Where a text block votes: a <p> for its parent; a <div> holding text directly for itself.
 _DIRECT_OWNERS = frozenset({"div", "section", "article", "main", "td", "body"})
+# Readability's rule for an article in parts: of the next _RIVALS scorers, those within
+# _RIVAL_SHARE of the top; when _MIN_RIVALS of them share an ancestor with it, that is the article.
+_RIVALS, _RIVAL_SHARE, _MIN_RIVALS = 4, 0.6, 3
+# What a block adds to its voter and the voter's ancestors, nearest first.
+_SHARES = (1.0, 0.5, 1 / 6)
 _PARAGRAPHS = ("p", "h2", "h3", "li", "blockquote")
 # Paragraph-level elements that sites sometimes give the body's name, one per paragraph.
 _INLINE_NAMED = frozenset({"p", "span", "li", "h2", "h3", "em", "strong", "font", "a"})
@@ -28,7 +33,7 @@ _INLINE_NAMED = frozenset({"p", "span", "li", "h2", "h3", "em", "strong", "font"
 def _body_named(doc, vocab: HtmlVocabulary) -> list:
     found = []
     for node in doc.iter():
-        if tag_of(node) and names_body(node, vocab):
+        if tag_of(node) and names_body(node, vocab) and not _in_comments(node, vocab):
             if tag_of(node) in _INLINE_NAMED:
                 node = node.getparent()  # <p class="bodytext"> names its container's paragraphs
                 if node is None or any(node is f for f in found):
@@ -37,6 +42,11 @@ def _body_named(doc, vocab: HtmlVocabulary) -> list:
             if not any(a in found for a in node.iterancestors()):
                 found.append(node)
     return found
+
+
+def _in_comments(node, vocab: HtmlVocabulary) -> bool:
+    return any((attr_words(a.get("class")) | attr_words(a.get("id"))) & vocab.body_not_within
+               for a in node.iterancestors())
 
 
 def _paragraph_chars(node) -> int:
@@ -70,12 +80,28 @@ def _add(texts: dict, owner, text: str, link: bool) -> None:
         entry[2] += len(stripped)
 
 
+def _voter(owner):
+    """The element a text block votes for first: the block's own element when it is a <div>
+    holding text directly, else its parent; then up through wrappers that hold nothing else
+    (a paragraph in two unclassed <div>s votes for the container of the paragraphs)."""
+    node = owner if tag_of(owner) in _DIRECT_OWNERS else owner.getparent()
+    while node is not None:
+        parent = node.getparent()
+        if parent is None or tag_of(parent) in ("body", "html") or len(parent) != 1:
+            break
+        if (parent.text or "").strip() or (node.tail or "").strip():
+            break
+        node = parent
+    return node
+
+
 def _score_candidates(doc) -> dict[int, tuple[object, float]]:
     """Readability-style scores: each block of text votes for the element that holds it.
 
     A text run's block is its nearest block-level ancestor: a <p> votes for its parent (and
-    half for the grandparent); a <div> holding text directly (paragraphs split by <br>)
-    votes for itself (and half for its parent).
+    half for the grandparent, a sixth for the next); a <div> holding text directly
+    (paragraphs split by <br>) votes for itself. Wrappers that hold nothing but the
+    voter are skipped.
     """
     texts: dict[int, list] = {}
     body = next(doc.iter("body"), doc)
@@ -87,12 +113,13 @@ def _score_candidates(doc) -> dict[int, tuple[object, float]]:
             continue
         score = 1 + text.count(",") + text.count("，") + text.count("、") + len(text) / 100
         score *= max(0.0, 1 - link_chars / len(text)) ** 2
-        first = owner if tag_of(owner) in _DIRECT_OWNERS else owner.getparent()
-        second = first.getparent() if first is not None else None
-        for share, node in ((1.0, first), (0.5, second)):
-            if node is not None and tag_of(node) != "html":
-                prev = scores.get(id(node), (node, 0.0))[1]
-                scores[id(node)] = (node, prev + share * score)
+        node = _voter(owner)
+        for share in _SHARES:
+            if node is None or tag_of(node) == "html":
+                break
+            prev = scores.get(id(node), (node, 0.0))[1]
+            scores[id(node)] = (node, prev + share * score)
+            node = node.getparent()
     return scores
 
 
@@ -107,7 +134,7 @@ def main_content(doc, vocab: HtmlVocabulary):
     scores = _score_candidates(doc)
     if not scores:
         return next(doc.iter("body"), doc)
-    top, top_score = max(scores.values(), key=lambda item: item[1])
+    top, top_score = _climb(scores)
     parent = top.getparent()
     if parent is None:
         return top
@@ -123,7 +150,44 @@ def main_content(doc, vocab: HtmlVocabulary):
             length = text_len(child)
             if length > 80 and link_len(child) < 0.3 * length:
                 siblings.append(child)
-    return top if len(siblings) == 1 else _wrap(siblings)
+    # A lone <figure> is handed over wrapped, so that it is read as a figure (image, caption
+    # and credit), not as loose text.
+    return top if len(siblings) == 1 and tag_of(top) != "figure" else _wrap(siblings)
+
+
+def _climb(scores: dict) -> tuple[object, float]:
+    """The top-scored element, or the ancestor that holds the article it is one part of.
+
+    As Readability does: when several other high scorers (a how-to's steps, a long read's
+    sections) sit under one ancestor of the top element, that ancestor is the article; and
+    an ancestor that scores higher than the element below it (its parts vote for it too)
+    is taken in its place.
+    """
+    ranked = sorted(scores.values(), key=lambda item: item[1], reverse=True)
+    top, top_score = ranked[0]
+    rivals = [n for n, score in ranked[1:_RIVALS + 1] if score >= _RIVAL_SHARE * top_score]
+    if len(rivals) >= _MIN_RIVALS:
+        ancestors = [top, *top.iterancestors()]
+        for ancestor in ancestors[1:]:
+            if tag_of(ancestor) in ("body", "html"):
+                break
+            held = sum(1 for n in rivals
+                       if n is ancestor or any(a is ancestor for a in n.iterancestors()))
+            if held >= _MIN_RIVALS:
+                top = ancestor
+                top_score = scores.get(id(ancestor), (ancestor, top_score))[1]
+                break
+    last = top_score
+    node = top.getparent()
+    while node is not None and tag_of(node) not in ("body", "html"):
+        score = scores.get(id(node), (node, 0.0))[1]
+        if score < last / 3:
+            break
+        if score > last:
+            return node, score
+        last = score
+        node = node.getparent()
+    return top, top_score
 
 
 def _wrap(nodes: list):

@@ -1,0 +1,208 @@
+"""Full HTML pages: the failure classes of main-content extraction, one invented page each.
+
+Each test reads a small page built for it and checks both sides: the article text that a
+failure class used to lose (or the wrong text it used to keep), and the page furniture that
+must still go, with the rule that drops it (counted as 'furniture:<rule>').
+"""
+from __future__ import annotations
+
+import collections
+import datetime as dt
+
+import pytest
+
+from schemas import reasons
+from schemas.record import Article, Reject
+from transforms.context import IngestContext
+from transforms.formats import html
+from transforms.formats.html.soup import MAX_DEPTH, parse_soup
+from transforms.rules import load_rules
+
+NOW = dt.datetime(2024, 10, 1, tzinfo=dt.timezone.utc)
+RULES = load_rules()
+
+NAV = "<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a></nav>"
+MENU_FOOTER = ("<footer><a href='/about'>About us</a> <a href='/jobs'>Jobs</a> <a href='/privacy'>Privacy</a> "
+               "<a href='/terms'>Terms of use</a> <a href='/contact'>Contact</a></footer>")
+# Invented article text: long enough to score, with commas as prose has.
+STEPS = (
+    "Soak the beans overnight in cold water, then drain them, rinse them twice and set them aside.",
+    "Chop the onions, the celery and two carrots, and soften them slowly in olive oil for ten minutes.",
+    "Add the beans, a bay leaf and enough stock to cover them, and simmer, covered, for an hour.",
+    "Season with salt only at the end, when the beans are tender, or their skins stay tough.",
+)
+
+MORE = (
+    "Serve the soup with bread from the island bakery, which opens at six on market days.",
+    "Leftovers keep for three days in the cold, and the soup thickens, so add water when reheating.",
+    "Some cooks add a spoon of mustard at the end, but the old recipe card does not mention it.",
+    "The card itself hangs, framed, in the harbour café, next to a photograph of the first ferry.",
+)
+
+
+def _page(body: str, title: str = "Harbour news") -> str:
+    return f"<!DOCTYPE html><html><head><title>{title}</title></head><body>{NAV}{body}{MENU_FOOTER}</body></html>"
+
+
+def _read(page: str) -> tuple[Article | Reject, collections.Counter]:
+    counts: collections.Counter = collections.Counter()
+    ctx = IngestContext(RULES, NOW, "html", counter=lambda name, n=1: counts.update({name: n}))
+    return html.html_to_article(page, "mem://page.html", ctx), counts
+
+
+def test_an_article_in_parts_is_read_whole():
+    # A how-to: one container per step, each step's text in its own block. The best single
+    # block holds one step; the article is the element the steps share.
+    steps = "".join(
+        f"<div class='step'><h3>Step {n}</h3><div class='step-inner'><div class='content'><p>{text}</p>"
+        f"<p>{text.replace('the', 'each')}</p></div></div></div>"
+        for n, text in enumerate(STEPS, 1))
+    teasers = "<div class='more'><a href='/a'>Another recipe for a cold night out</a></div>"
+    article, counts = _read(_page(f"<article><h1>Bean soup</h1>{steps}</article>{teasers}"))
+    assert isinstance(article, Article)
+    assert [p for p in article.paragraphs if p in STEPS] == list(STEPS)
+    assert "Another recipe for a cold night out" not in article.paragraphs
+    assert counts["furniture:tag"] == 1  # the <nav>
+    assert counts["furniture:region"] == 1  # the footer of links
+
+
+def test_paragraphs_wrapped_in_unclassed_divs_vote_for_their_container():
+    # Each paragraph in two plain <div>s (an editor's markup): the container of them all is
+    # the article, not the one longest paragraph.
+    paragraphs = "".join(f"<div><div style='direction: ltr'><span>{text}</span></div></div>" for text in STEPS)
+    longest = max(STEPS, key=len)
+    article, _ = _read(_page(f"<div class='chapter'><div>{paragraphs}</div></div>"))
+    assert isinstance(article, Article)
+    assert article.paragraphs == STEPS
+    assert longest in article.paragraphs
+
+
+@pytest.mark.parametrize("region", ["aside", "header", "footer"])
+def test_article_text_inside_a_page_region_is_kept(region):
+    body = "".join(f"<p>{text}</p>" for text in STEPS)
+    small = "<aside class='box'><p>Follow the harbour office on the radio at noon.</p></aside>"
+    article, counts = _read(_page(f"<{region} class='main'>{body}</{region}>{small}"))
+    assert isinstance(article, Article), f"an article in a <{region}> was dropped"
+    assert article.paragraphs == STEPS
+    assert "Follow the harbour office on the radio at noon." not in article.paragraphs
+    assert counts["furniture:region"] == 2  # the small <aside> and the footer of links
+
+
+def test_a_page_whose_only_text_is_a_short_footer_is_still_rejected():
+    page = _page("", title="Index").replace(MENU_FOOTER, "<footer><p>Call the front desk for the keys.</p></footer>")
+    reject, counts = _read(page)
+    assert isinstance(reject, Reject)
+    assert reject.reason == reasons.NO_ARTICLE_TEXT
+    assert counts["furniture:region"] == 1
+
+
+def test_responsive_visibility_classes_are_not_furniture():
+    # 'hidden-xs' hides a block on small screens only; it is part of the article.
+    body = "".join(f"<p>{text}</p>" for text in STEPS)
+    tips = "".join(f"<p>{text}</p>" for text in MORE[:2])
+    page = _page(f"<div class='story'>{body}<div class='tips hidden-xs'>{tips}</div>"
+                 "<div class='hidden'>Subscribe for the full menu of the week.</div></div>")
+    article, counts = _read(page)
+    assert isinstance(article, Article)
+    assert article.paragraphs == (*STEPS, *MORE[:2])
+    assert counts["furniture:class"] == 1  # 'hidden' alone still names furniture
+
+
+def test_an_id_that_anchors_its_heading_is_not_furniture():
+    # Documentation pages give each section its heading's slug as id: 'sharing-with-a-team'
+    # holds the word 'sharing', but names the section, not a share widget.
+    section = ("<div class='section' id='sharing-with-a-team'><h2>Sharing with a team</h2>"
+               + "".join(f"<p>{text}</p>" for text in MORE[:2]) + "</div>")
+    widget = "<div id='sharing-bar'><a href='/s'>Post</a> <a href='/m'>Mail</a></div>"
+    page = _page(f"<div class='doc'>{''.join(f'<p>{t}</p>' for t in STEPS)}{section}{widget}</div>")
+    article, counts = _read(page)
+    assert isinstance(article, Article)
+    assert article.paragraphs == (*STEPS, "Sharing with a team", *MORE[:2])
+    assert counts["furniture:class"] == 1  # the share bar
+
+
+def test_a_link_in_mid_sentence_is_content_whatever_its_class():
+    sentence = ("The recipe came from a <a class='popup' href='/n'>fishermen's cookbook</a> printed on "
+                "the island in the fifties, and it has not changed since.")
+    body = f"<p>{sentence}</p>" + "".join(f"<p>{text}</p>" for text in STEPS)
+    article, counts = _read(_page(f"<article>{body}<div class='popup'>Sign in to save recipes.</div></article>"))
+    assert isinstance(article, Article)
+    assert article.paragraphs[0] == ("The recipe came from a fishermen's cookbook printed on the island in "
+                                     "the fifties, and it has not changed since.")
+    assert "Sign in to save recipes." not in article.paragraphs
+    assert counts["furniture:class"] == 1
+
+
+def test_a_reader_comment_named_like_a_body_is_not_the_article():
+    # The comment's text carries the blog theme's 'entry-content' class; the article does not.
+    text = (*STEPS, *MORE)
+    article_html = "<article>" + "".join(f"<p>{p}</p>" for p in text) + "</article>"
+    comment = ("<ol id='comment-list'><li class='comment'><blockquote class='entry-content'><p>"
+               + "I tried this with lentils instead, and it took half the time, which was nice. " * 4
+               + "</p></blockquote></li></ol>")
+    article, counts = _read(_page(article_html + comment))
+    assert isinstance(article, Article)
+    assert article.paragraphs == text
+    assert counts["furniture:class"] == 1  # the comment list
+
+
+def test_an_article_printed_twice_comes_out_once():
+    copy = "".join(f"<p>{text}</p>" for text in STEPS)
+    article, counts = _read(_page(f"<div class='story'>{copy}<div class='mobile'>{copy}</div></div>"))
+    assert isinstance(article, Article)
+    assert article.paragraphs == STEPS
+    assert counts["furniture:repeated"] == len(STEPS)
+
+
+def test_a_paragraph_that_recurs_alone_is_kept():
+    refrain = "And the bell on the pier rang once more, as it had every evening for a hundred years."
+    body = "".join(f"<p>{text}</p><p>{refrain}</p>" for text in STEPS)
+    article, counts = _read(_page(f"<article>{body}</article>"))
+    assert article.paragraphs.count(refrain) == len(STEPS)
+    assert counts["furniture:repeated"] == 0
+
+
+def test_fragments_count_no_furniture():
+    fragment = "<div><p>The ferry timetable changes on Monday.</p><aside>Related: the old pier</aside></div>"
+    article, counts = _read(fragment)
+    assert article.paragraphs == ("The ferry timetable changes on Monday.",)
+    assert not [name for name in counts if name.startswith("furniture:")]
+
+
+@pytest.mark.parametrize("tag", ["div", "x-box"])
+def test_nesting_deeper_than_libxml2_follows_keeps_every_paragraph(tag):
+    # libxml2 drops what lies below 256 levels; wrapper tags of any name (custom elements
+    # too) go to the parser of last resort, which keeps the paragraphs apart.
+    depth = 1500  # deeper than Python's recursion limit as well
+    body = "".join(f"<p>{text}</p>" for text in STEPS)
+    page = _page(f"<{tag}>" * depth + body + f"</{tag}>" * depth)
+    article, _ = _read(page)
+    assert isinstance(article, Article)
+    assert article.paragraphs == STEPS
+
+
+def test_parser_of_last_resort_flattens_only_below_its_depth():
+    inner = "<p>Low tide at <b>six</b>.</p><p>High tide at noon.</p>"
+    depth_divs = MAX_DEPTH + 50
+    root = parse_soup("<html><body>" + "<div>" * depth_divs + inner + "</div>" * depth_divs + "</body></html>")
+    assert ["".join(p.itertext()) for p in root.iter("p")] == ["Low tide at six.", "High tide at noon."]
+    depth = max(len(list(node.iterancestors())) for node in root.iter())
+    assert depth <= MAX_DEPTH + 1
+    assert parse_soup("no markup at all") is None
+
+
+def test_a_page_whose_only_text_is_in_a_figure_reads_its_caption_as_the_body():
+    caption = ("Fishing boats wait out the storm in the inner harbour, their crews ashore since Tuesday, "
+               "as the ferry company cancelled every crossing until the weekend.")
+    figure = (f"<figure><img src='boats.jpg' alt='Boats in the harbour'><figcaption>{caption} "
+              "<span class='credit'>Photo: Lena Ek</span></figcaption></figure>")
+    article, _ = _read(_page(f"<article><h1>Storm day</h1>{figure}</article>"))
+    assert isinstance(article, Article), "a photo story was rejected as no_article_text"
+    assert article.paragraphs == (caption,)
+    assert article.image_alt == "Boats in the harbour"
+    assert article.caption is None  # read as the body, not twice
+    assert article.caption_credit == "Photo: Lena Ek"
+    # Without a caption there is still no article text.
+    reject, _ = _read(_page("<article><h1>Storm day</h1><figure><img src='boats.jpg'></figure></article>"))
+    assert isinstance(reject, Reject)
+    assert reject.reason == reasons.NO_ARTICLE_TEXT
