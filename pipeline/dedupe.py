@@ -26,6 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.storage.commit import list_dataset_files
 from pipeline.storage.rewrite import parquet_files, read_columns, rewrite_files
+from pipeline.storage.state import RUN_CHANGES_SCHEMA
 from schemas.record import DUPLICATE_SCHEMA, SCHEMA_VERSION
 from transforms.beam import DUPLICATES
 from transforms.partition import (
@@ -57,18 +58,19 @@ def _collect_keys(con: sqlite3.Connection, stage: str) -> None:
     """Every staged article's (article_id, source_uri), a batch at a time."""
     for rel in list_dataset_files(stage, "articles"):
         with FileSystems.open(f"{stage}/{rel}") as handle:
-            for batch in pq.ParquetFile(handle).iter_batches(batch_size=_BATCH,
-                                                             columns=["article_id", "source_uri"]):
+            for batch in pq.ParquetFile(handle).iter_batches(
+                    batch_size=_BATCH, columns=["article_id", "source_uri", "source_file"]):
                 with con:
-                    con.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?)",
-                                    zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()))
+                    con.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?, ?)",
+                                    zip(*(batch.column(i).to_pylist() for i in range(3))))
 
 
 # The rule of choose_kept, over the whole run at once: in each article_id's group ordered by
-# source_uri, every row but the first loses, and every row loses if the id was committed.
+# source_uri, every row but the first loses, and every row loses if the id was committed
+# (and its committed record is not one this run removes: removed_ids).
 _LOSERS = """
-    SELECT article_id, source_uri, kept_source_uri FROM (
-        SELECT k.article_id, k.source_uri,
+    SELECT article_id, source_uri, kept_source_uri, source_file FROM (
+        SELECT k.article_id, k.source_uri, k.source_file,
                CASE WHEN {committed} THEN NULL
                     ELSE first_value(k.source_uri) OVER byid END AS kept_source_uri,
                {committed} AS committed,
@@ -84,26 +86,33 @@ def _losers(con: sqlite3.Connection, state_db: str | None):
     if state_db is None:
         return con.execute(_LOSERS.format(committed="0", join=""))
     con.execute("ATTACH DATABASE ? AS state", (state_db,))
+    con.executescript(RUN_CHANGES_SCHEMA.format(db="main."))
     return con.execute(_LOSERS.format(
-        committed="s.article_id IS NOT NULL", join="LEFT JOIN state.ids s ON s.article_id = k.article_id"))
+        committed="(s.article_id IS NOT NULL AND r.article_id IS NULL)",
+        join="LEFT JOIN state.ids s ON s.article_id = k.article_id "
+             "LEFT JOIN removed_ids r ON r.article_id = k.article_id"))
 
 
 def dedupe_staged(stage: str, con: sqlite3.Connection, state_db: str | None, *, detected_at: dt.datetime,
-                  run_id: str | None, partition_by: str, ingest_date: str, codec: str) -> int:
+                  run_id: str | None, partition_by: str, ingest_date: str, codec: str,
+                  provenance: dict | None = None) -> int:
     """Finds the duplicates among a run's staged articles, writes them under
     `stage/duplicates/` and removes them from `stage/articles/`. Returns how many.
 
     `con` is the run's database (pipeline.storage.inputs.RunDb), `state_db` the state database of
-    earlier runs (None for a full run).
+    earlier runs (None for a full run). `provenance` ({pipeline_version, rules_fingerprint})
+    is written on every duplicate row: the run that decided it.
     """
+    provenance = provenance or {}
     _collect_keys(con, stage)
     writer = handle = None
     written = 0
     try:
         for batch in _batches(_losers(con, state_db)):
             rows = [{"source_uri": uri, "article_id": article_id, "kept_source_uri": kept, "run_id": run_id,
-                     "detected_at": detected_at, "schema_version": SCHEMA_VERSION}
-                    for article_id, uri, kept in batch]
+                     "detected_at": detected_at, "source_file": source_file, **provenance,
+                     "schema_version": SCHEMA_VERSION}
+                    for article_id, uri, kept, source_file in batch]
             if writer is None:
                 part = partition_dir(partition_by, rows[0], ingest_date)
                 stem = hashlib.sha256(f"{rows[0]['source_uri']}\0{rows[0]['article_id']}".encode()).hexdigest()[:16]

@@ -5,6 +5,7 @@ import datetime as dt
 
 import apache_beam as beam
 
+from pipeline import version
 from pipeline.dedupe import DUPLICATES
 from pipeline.options import IngestOptions, jsonl_field_map, one_local_worker
 from transforms.beam import ARTICLES, REJECTS, SIGNATURES, IngestDumps, WriteRecords
@@ -73,6 +74,7 @@ def build_pipeline(
         max_member_bytes=options.max_member_bytes,
         jsonl_fields=jsonl_field_map(options.jsonl_field),
         run_id=run_id,
+        pipeline_version=version(),
         spread=not one_local_worker(options),
     )
     # Declared element types spare Beam inferring them from the code (a tenth of a second).

@@ -106,8 +106,8 @@ class IngestOptions(PipelineOptions):
             action="store_true",
             default=False,
             help="Process only inputs that are new or changed (size or mtime) since the last "
-            "committed run into OUTPUT, and append their records. Without it a run processes "
-            "every input and replaces the dataset at commit.",
+            "committed run into OUTPUT; a changed input's new records replace its old ones. "
+            "Without it a run processes every input and replaces the dataset at commit.",
         )
         parser.add_argument(
             "--full-refresh",
@@ -116,6 +116,23 @@ class IngestOptions(PipelineOptions):
             default=False,
             help="With --incremental: forget the state and start over (process every input, "
             "replace the dataset).",
+        )
+        parser.add_argument(
+            "--reprocess-stale",
+            "--reprocess_stale",
+            action="store_true",
+            default=False,
+            help="With --incremental: also process again every committed input whose records "
+            "another release or other rules produced, replacing them (docs/maintenance.md).",
+        )
+        parser.add_argument(
+            "--keep-runs",
+            "--keep_runs",
+            type=int,
+            default=1000,
+            metavar="N",
+            help="Keep at most N records in the run history (OUTPUT/_runs/), the newest. "
+            "Default: 1000.",
         )
         parser.add_argument(
             "--partition-by",

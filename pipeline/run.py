@@ -24,6 +24,8 @@ from pipeline import version
 from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
 from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input, stream_flags
+from pipeline.purge import filter_purged
+from pipeline.replace import Replacement, plan_replacement
 from pipeline.storage.commit import (
     Manifest,
     commit,
@@ -110,6 +112,11 @@ def _validate(options: IngestOptions) -> None:
     if options.full_refresh and not options.incremental:
         raise UsageError("--full-refresh only applies to --incremental runs "
                          "(a run without --incremental always starts over)")
+    if options.reprocess_stale and not options.incremental:
+        raise UsageError("--reprocess-stale only applies to --incremental runs "
+                         "(a run without --incremental processes every input anyway)")
+    if options.keep_runs < 1:
+        raise UsageError(f"--keep-runs must be at least 1, got {options.keep_runs}")
 
 
 def _validate_output(output: str) -> None:
@@ -263,6 +270,10 @@ class _Run:
     files: dict[str, int] = dataclasses.field(default_factory=dict)
     result: object = None
     near_duplicates: int = 0
+    # What wrote this run's rows: {pipeline_version, rules_fingerprint} (schemas/record.py).
+    provenance: dict = dataclasses.field(default_factory=dict)
+    replacement: Replacement | None = None
+    purged: int = 0
 
 
 def _plan(options: IngestOptions) -> _Run:
@@ -280,20 +291,27 @@ def _plan(options: IngestOptions) -> _Run:
         if state.last_run_id is None:
             forget_state_db(output)  # no state.json: a database left without it is stale
     stage = staging_dir(output, run_id)
+    provenance = {"pipeline_version": version(),
+                  "rules_fingerprint": load_rules(options.rules).fingerprint}
     return _Run(options, output, run_id, started, started_at, runner, runner_name, replace,
-                state, stage, _local_work_dir(stage))
+                state, stage, _local_work_dir(stage), provenance=provenance)
 
 
 def _execute(plan: _Run, db: RunDb) -> int:
-    """Match the inputs, skip the unchanged ones, and run the Beam job over the rest.
+    """Match the inputs, skip the unchanged ones, find the committed rows of the changed
+    (and stale) ones, and run the Beam job over the rest.
 
     Returns how many files the job processed."""
     options, clock = plan.options, time.monotonic()
     matched = db.add_matches(_matched_files(options.input))
-    unchanged = 0
     if not plan.replace:
+        stale_unless = None
+        if options.reprocess_stale:
+            stale_unless = (plan.provenance["pipeline_version"], plan.provenance["rules_fingerprint"])
         with state_db(plan.output) as committed:
-            unchanged = db.skip_unchanged(committed)
+            db.skip_unchanged(committed, stale_unless=stale_unless)
+        plan.replacement = plan_replacement(plan.output, plan.state, db)
+    unchanged = db.count("matched", "WHERE todo = 0")
     todo = matched - unchanged
     plan.files = {"matched": matched, "processed": todo, "unchanged": unchanged}
     if not todo:
@@ -319,11 +337,15 @@ def _execute(plan: _Run, db: RunDb) -> int:
 def _post_process(plan: _Run, db: RunDb) -> None:
     """Steps over the staged files that need the whole run: duplicates, near-duplicates."""
     clock, options = time.monotonic(), plan.options
+    where = {"partition_by": side_partition(options), "ingest_date": plan.started_at.date().isoformat(),
+             "codec": options.parquet_codec}
     with state_db(plan.output) as committed:
+        plan.purged = filter_purged(plan.stage, committed, run_id=plan.run_id, rejected_at=plan.started_at,
+                                    provenance=plan.provenance, **where)
         dedupe_staged(plan.stage, db.con, None if plan.replace else committed,
-                      detected_at=plan.started_at, run_id=plan.run_id,
-                      partition_by=side_partition(options),
-                      ingest_date=plan.started_at.date().isoformat(), codec=options.parquet_codec)
+                      detected_at=plan.started_at, run_id=plan.run_id, provenance=plan.provenance, **where)
+    if plan.replacement is not None:
+        plan.replacement.spare_orphans(db)
     clock = _lap(plan.phases, "dedupe", clock)
     if options.near_dup:
         from pipeline.near_dup import mark_staged
@@ -336,6 +358,9 @@ def _summary(plan: _Run) -> dict:
     summary = summarise(plan.result, plan.options, plan.started, plan.started_at, plan.runner_name,
                         run_id=plan.run_id, counts=staged_counts(plan.stage), files=plan.files)
     summary["phase_seconds"] = plan.phases
+    summary["rules_fingerprint"] = plan.provenance["rules_fingerprint"]
+    if plan.replacement is not None:
+        summary["replaced"] = plan.replacement.counts()
     if plan.options.near_dup:
         summary["near_duplicates"] = plan.near_duplicates
     return summary
@@ -348,7 +373,7 @@ def _gate(plan: _Run, summary: dict) -> None:
         return
     share = summary["rejects"] / summary["inputs"]
     summary["status"] = "failed: reject rate"
-    write_run_record(plan.output, summary, latest=False)
+    write_run_record(plan.output, summary, latest=False, keep_runs=plan.options.keep_runs)
     discard(plan.output, plan.run_id)
     raise RunFailed(f"{summary['rejects']} of {summary['inputs']} inputs rejected ({share:.1%}), "
                     f"over --max-reject-rate={rate}; nothing was committed", summary)
@@ -387,8 +412,12 @@ def _run_locked(options: IngestOptions) -> dict:
         shutil.rmtree(plan.work, ignore_errors=True)
     summary = _summary(plan)
     _gate(plan, summary)
-    commit(plan.output, Manifest.plan(plan.output, plan.run_id, replace=plan.replace,
-                                      state=plan.state, summary=summary))
+    removed = []
+    if plan.replacement is not None:  # staged after counting: these rows are not the run's own
+        removed = plan.replacement.stage(plan.output, plan.stage)
+    commit(plan.output, Manifest.plan(plan.output, plan.run_id, replace=plan.replace, state=plan.state,
+                                      summary=summary, removed=removed, provenance=plan.provenance,
+                                      keep_runs=plan.options.keep_runs))
     return summary
 
 

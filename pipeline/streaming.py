@@ -21,6 +21,7 @@ from apache_beam.io import fileio
 from apache_beam.options.pipeline_options import StandardOptions
 from apache_beam.utils.timestamp import Timestamp
 
+from pipeline import version
 from pipeline.graph import articles_dir, duplicates_dir, rejects_dir, side_partition
 from pipeline.options import (
     LOCAL_RUNNERS,
@@ -117,7 +118,7 @@ def build_streaming_pipeline(p: beam.Pipeline, options: IngestOptions, *, run_id
                    rules_path=options.rules, markup=options.markup,
                    max_file_bytes=options.max_file_bytes, max_member_bytes=options.max_member_bytes,
                    jsonl_fields=jsonl_field_map(options.jsonl_field), run_id=run_id,
-                   timestamped=True))
+                   pipeline_version=version(), timestamped=True))
     # Before any window: a copy arriving windows after its first arrival is still a copy.
     kept = outputs[ARTICLES] | "KeepFirstArrival" >> KeepFirstArrival(
         options.dedupe_ttl or STREAM_DEDUPE_TTL, METRICS_NAMESPACE)

@@ -18,6 +18,8 @@ MISSING_FIELD = "missing_field"  # a JSONL record without a usable text or html 
 # Feeds (RSS, RDF, Atom):
 MALFORMED_XML = "malformed_xml"  # XML so broken that even lenient parsing recovers no document
 UNSAFE_XML = "unsafe_xml"  # a DTD declaring entities (external-entity or expansion bomb): not read
+# Maintenance:
+PURGED = "purged"  # its source_uri, input file or article_id was purged from the output (`purge`)
 
 ALL = (
     UNREADABLE,
@@ -36,4 +38,5 @@ ALL = (
     MISSING_FIELD,
     MALFORMED_XML,
     UNSAFE_XML,
+    PURGED,
 )

@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 __all__ = [
+    "PROVENANCE_FIELDS",
     "SCHEMA_VERSION",
     "ARTICLE_SCHEMA",
     "REJECT_SCHEMA",
@@ -23,10 +24,25 @@ __all__ = [
 
 # v1: the text-dump record. v2 adds url, published_at, authors, language and
 # source_encoding (metadata from HTML, feeds, JSONL and WARC inputs), and run_id and
-# near_dup_of (scheduled runs and near-duplicate marking). All new fields are nullable.
-SCHEMA_VERSION = 2
+# near_dup_of (scheduled runs and near-duplicate marking). v3 adds source_file,
+# pipeline_version and rules_fingerprint to all three datasets (which input, which code and
+# which rules produced a row: replacing changed inputs, --reprocess-stale, purge). All new
+# fields are nullable. When to bump: docs/maintenance.md, "Schema versions".
+SCHEMA_VERSION = 3
 
 _UTC_TS = pa.timestamp("us", tz="UTC")
+
+# Where a row came from and what made it, on every row of every dataset (v3):
+# - source_file: the input file that was read: source_uri without the part naming a record
+#   inside it ('#line=N', '#item=N', '#record=ID', '!/member'). A changed input replaces all
+#   the rows with its source_file.
+# - pipeline_version: the article-ingest release that wrote the row (pipeline.version()).
+# - rules_fingerprint: a hash of the effective rules (defaults with --rules layered on top).
+PROVENANCE_FIELDS = (
+    pa.field("source_file", pa.string()),
+    pa.field("pipeline_version", pa.string()),
+    pa.field("rules_fingerprint", pa.string()),
+)
 
 ARTICLE_SCHEMA = pa.schema(
     [
@@ -55,6 +71,7 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("run_id", pa.string()),
         pa.field("near_dup_of", pa.string()),
         pa.field("ingested_at", _UTC_TS, nullable=False),
+        *PROVENANCE_FIELDS,
         pa.field("schema_version", pa.int16(), nullable=False),
     ],
     metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},
@@ -68,6 +85,7 @@ REJECT_SCHEMA = pa.schema(
         pa.field("size_bytes", pa.int64()),
         pa.field("run_id", pa.string()),
         pa.field("rejected_at", _UTC_TS, nullable=False),
+        *PROVENANCE_FIELDS,
         pa.field("schema_version", pa.int16(), nullable=False),
     ],
     metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},
@@ -93,6 +111,7 @@ DUPLICATE_SCHEMA = pa.schema(
         pa.field("kept_source_uri", pa.string()),
         pa.field("run_id", pa.string()),
         pa.field("detected_at", _UTC_TS, nullable=False),
+        *PROVENANCE_FIELDS,
         pa.field("schema_version", pa.int16(), nullable=False),
     ],
     metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},
@@ -130,6 +149,9 @@ class Article:
     source_encoding: str | None = None
     run_id: str | None = None
     near_dup_of: str | None = None
+    source_file: str | None = None
+    pipeline_version: str | None = None
+    rules_fingerprint: str | None = None
 
     @property
     def body(self) -> str:
@@ -165,6 +187,9 @@ class Article:
             "run_id": self.run_id,
             "near_dup_of": self.near_dup_of,
             "ingested_at": self.ingested_at,
+            "source_file": self.source_file,
+            "pipeline_version": self.pipeline_version,
+            "rules_fingerprint": self.rules_fingerprint,
             "schema_version": SCHEMA_VERSION,
         }
 
@@ -179,6 +204,9 @@ class Reject:
     size_bytes: int | None
     rejected_at: dt.datetime
     run_id: str | None = None
+    source_file: str | None = None
+    pipeline_version: str | None = None
+    rules_fingerprint: str | None = None
 
     def to_row(self) -> dict[str, Any]:
         return {
@@ -188,5 +216,8 @@ class Reject:
             "size_bytes": self.size_bytes,
             "run_id": self.run_id,
             "rejected_at": self.rejected_at,
+            "source_file": self.source_file,
+            "pipeline_version": self.pipeline_version,
+            "rules_fingerprint": self.rules_fingerprint,
             "schema_version": SCHEMA_VERSION,
         }

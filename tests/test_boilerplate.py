@@ -308,3 +308,28 @@ def test_user_rules_layer_over_the_html_vocabulary(tmp_path):
 def test_unknown_sections_and_keys_name_themselves(tmp_path, text, message):
     with pytest.raises(RulesError, match=message):
         load_rules(_write(tmp_path, text))
+
+
+def test_the_rules_fingerprint_follows_what_the_rules_do(tmp_path):
+    import subprocess
+    import sys
+
+    default = load_rules().fingerprint
+    # Stable across processes (no hash randomization, no paths or times in it).
+    other = subprocess.run([sys.executable, "-c", "from transforms.rules import load_rules; "
+                            "print(load_rules().fingerprint)"], capture_output=True, text=True, check=True)
+    assert other.stdout.strip() == default and len(default) == 16
+    # Restating a default rule, or changing only its comment, does the same: same fingerprint.
+    same = _write(tmp_path, '[[boilerplate]]\nname = "read_original_on"\nwhy = "a comment of mine"\n')
+    assert load_rules(same).fingerprint == default
+    # Switching it off, adding a rule or changing a credit list does something else.
+    off = tmp_path / "off.toml"
+    off.write_text('[[boilerplate]]\nname = "read_original_on"\nenabled = false\n', encoding="utf-8")
+    added = tmp_path / "added.toml"
+    added.write_text('[[boilerplate]]\nname = "ferry_times"\npattern = "ferry times: .*"\n', encoding="utf-8")
+    credits = tmp_path / "credits.toml"
+    credits.write_text('[credits]\nagencies_extra = ["Gull Wire"]\n', encoding="utf-8")
+    html = tmp_path / "html.toml"   # the HTML reader's vocabulary is part of the rules too
+    html.write_text('[furniture]\nwords_extra = ["quayside-promo"]\n', encoding="utf-8")
+    prints = {load_rules(p).fingerprint for p in (off, added, credits, html)}
+    assert len(prints) == 4 and default not in prints

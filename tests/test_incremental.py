@@ -34,15 +34,18 @@ def test_incremental_rerun_processes_only_new_and_changed_inputs(tmp_path):
     assert second["articles"] == 2 and second["reconciled"]
 
     articles = _articles(tmp_path)
-    # Appended: the first version of a1.txt stays (a record of what was ingested then).
-    assert len(articles) == 6
+    # Replaced: the first version of a1.txt is gone, its new version took its place.
+    assert len(articles) == 5
+    assert second["replaced"] == {"inputs": 1, "reread": 0, "articles": 1, "rejects": 0, "duplicates": 0,
+                                  "kept": 0}
     assert {r["run_id"] for r in articles} == {first["run_id"], second["run_id"]}
     by_run = {r["source_uri"].rsplit("/", 1)[-1] for r in articles if r["run_id"] == second["run_id"]}
     assert by_run == {"a1.txt", "a4.txt"}
+    assert "Tuesday" in next(r["body"] for r in articles if r["source_uri"].endswith("a1.txt"))
 
     third = _run(tmp_path, "--incremental")
     assert third["files_processed"] == 0 and third["articles"] == 0
-    assert len(_articles(tmp_path)) == 6
+    assert len(_articles(tmp_path)) == 5
 
 
 def test_full_refresh_starts_over_and_gives_identical_records(tmp_path):

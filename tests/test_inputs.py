@@ -94,14 +94,15 @@ def test_sql_dedupe_applies_the_choose_kept_rule(tmp_path):
     pairs = {(f"id{rng.randrange(40)}", f"/in/{rng.randrange(1000):04d}") for _ in range(300)}
     committed = {f"id{i}" for i in range(0, 40, 7)}
     con = sqlite3.connect(str(tmp_path / "run.sqlite"))
-    con.execute("CREATE TABLE keys (article_id TEXT, source_uri BLOB, PRIMARY KEY (article_id, source_uri))")
-    con.executemany("INSERT INTO keys VALUES (?, ?)", pairs)
+    con.execute("CREATE TABLE keys (article_id TEXT, source_uri BLOB, source_file BLOB, "
+                "PRIMARY KEY (article_id, source_uri))")
+    con.executemany("INSERT INTO keys VALUES (?, ?, ?)", [(i, u, u) for i, u in pairs])
     state = sqlite3.connect(str(tmp_path / "state.sqlite"))
     state.execute("CREATE TABLE ids (article_id TEXT PRIMARY KEY)")
     state.executemany("INSERT INTO ids VALUES (?)", [(i,) for i in committed])
     state.commit()
     state.close()
-    got = sorted(_losers(con, str(tmp_path / "state.sqlite")).fetchall())
+    got = sorted(row[:3] for row in _losers(con, str(tmp_path / "state.sqlite")).fetchall())
     want = []
     for article_id in sorted({i for i, _ in pairs}):
         group = [{"source_uri": u} for i, u in pairs if i == article_id]

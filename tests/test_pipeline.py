@@ -100,7 +100,14 @@ def test_build_pipeline_writes_parquet_with_the_explicit_schemas(tmp_path):
     assert articles.num_rows == 1 and rejects.num_rows == 1
     row = articles.to_pylist()[0]
     assert row["ingested_at"] == WHEN
-    assert row["schema_version"] == SCHEMA_VERSION == 2
+    assert row["schema_version"] == SCHEMA_VERSION == 3
+    # Provenance (v3): the input file, the release and the effective rules, on both datasets.
+    from pipeline import version as pipeline_version
+    from transforms.rules import load_rules
+
+    provenance = (str(tmp_path / "in" / "good.txt"), pipeline_version(), load_rules().fingerprint)
+    assert (row["source_file"], row["pipeline_version"], row["rules_fingerprint"]) == provenance
+    assert len(provenance[2]) == 16 and provenance[1] != "unknown"
     assert row["source_encoding"] == "utf-8" and row["authors"] == [] and row["url"] is None
     assert row["body"] == "\n\n".join(row["paragraphs"])
     assert row["boilerplate"] == [{"rule": "read_original_on", "text": "Read the original article on Quayside News"}]
@@ -108,6 +115,8 @@ def test_build_pipeline_writes_parquet_with_the_explicit_schemas(tmp_path):
     assert reject["reason"] == "undecodable"
     assert "offset 6" in reject["detail"]
     assert reject["size_bytes"] == len(b"\xef\xbb\xbfcaf\xe9 au lait\n\nmore text here\n")
+    assert reject["source_file"] == reject["source_uri"] == str(tmp_path / "in" / "undecodable.txt")
+    assert (reject["pipeline_version"], reject["rules_fingerprint"]) == provenance[1:]
 
 
 def test_a_fifo_among_the_inputs_is_rejected_without_blocking(tmp_path):

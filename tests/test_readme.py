@@ -25,7 +25,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import _COMMANDS, _ingest_parser, _inspect_parser, _report_parser, main
+from pipeline.cli import (
+    _COMMANDS,
+    _ingest_parser,
+    _inspect_parser,
+    _purge_parser,
+    _report_parser,
+    main,
+)
 from schemas import reasons
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,7 +231,8 @@ def test_troubleshooting_explains_every_reject_reason():
 
 
 @pytest.mark.parametrize("command, parser", [
-    ("run", _ingest_parser), ("inspect", _inspect_parser), ("report", _report_parser)])
+    ("run", _ingest_parser), ("inspect", _inspect_parser), ("report", _report_parser),
+    ("purge", _purge_parser)])
 def test_the_cli_reference_documents_every_flag_and_no_other(command, parser):
     section = _section(_text(ROOT / "docs" / "cli.md"), f"## `article-ingest {command}`")
     first_cells = re.findall(r"^\| ((?:[^|\\]|\\.)+) \|", section, flags=re.MULTILINE)  # `a\|b` is one cell

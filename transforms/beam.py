@@ -25,7 +25,13 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from pipeline.cli import progress  # live progress on local runs; a no-op elsewhere
 from schemas import reasons
-from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, SIGNATURE_SCHEMA, Article, Reject
+from schemas.record import (
+    ARTICLE_SCHEMA,
+    REJECT_SCHEMA,
+    SIGNATURE_SCHEMA,
+    Article,
+    Reject,
+)
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext
 from transforms.ingest import ingest_file
 from transforms.partition import (
@@ -57,9 +63,11 @@ class _IngestFileFn(beam.DoFn):
 
     def __init__(self, rules_path: str | None, markup: str, max_file_bytes: int, ingested_at: dt.datetime,
                  *, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
-                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None):
+                 jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
+                 pipeline_version: str | None = None):
         self._rules_path = rules_path
         self._run_id = run_id
+        self._pipeline_version = pipeline_version
         self._markup = markup
         self._max_member_bytes = max_member_bytes
         self._jsonl_fields = tuple(jsonl_fields)
@@ -93,15 +101,19 @@ class _IngestFileFn(beam.DoFn):
     def finish_bundle(self):
         self._flush_counters()
 
-    def _stamp(self, row: dict) -> dict:
+    def _stamp(self, row: dict, source_file: str) -> dict:
+        """The run's id and the row's provenance: its input file, release and rules."""
         if self._run_id is not None:
             row["run_id"] = self._run_id
+        row["source_file"] = source_file
+        row["pipeline_version"] = self._pipeline_version
+        row["rules_fingerprint"] = self._ctx.rules.fingerprint
         return row
 
     def _reject(self, uri: str, reason: str, detail: str, size: int | None):
         self._inc("inputs")
         self._inc(f"rejected:{reason}")
-        row = self._stamp(Reject(uri, reason, detail, size, self._ctx.ingested_at).to_row())
+        row = self._stamp(Reject(uri, reason, detail, size, self._ctx.ingested_at).to_row(), uri)
         return beam.pvalue.TaggedOutput(REJECTS, row)
 
     def process(self, element):
@@ -137,7 +149,7 @@ class _IngestFileFn(beam.DoFn):
                                f"more than --max_file_bytes={self._max_file_bytes} bytes", len(data))
             return
         try:
-            outcomes = [(o, self._stamp(o.to_row())) for o in ingest_file(data, uri, self._ctx)]
+            outcomes = [(o, self._stamp(o.to_row(), uri)) for o in ingest_file(data, uri, self._ctx)]
         except Exception as err:  # noqa: BLE001 - one bad file never stops a run
             where = traceback.extract_tb(err.__traceback__)[-1]
             detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
@@ -199,7 +211,7 @@ class IngestDumps(beam.PTransform):
                  chunks: list[tuple[str, int, int]] | None = None,
                  max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
                  jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
-                 spread: bool = True):
+                 pipeline_version: str | None = None, spread: bool = True):
         super().__init__()
         self._pattern = pattern
         # Redistribute the chunks so several workers share them. Without it a runner runs
@@ -213,7 +225,7 @@ class IngestDumps(beam.PTransform):
         self._split = SplitFiles(rules_path=rules_path, markup=markup,
                                  max_file_bytes=max_file_bytes, ingested_at=ingested_at,
                                  max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields,
-                                 run_id=run_id)
+                                 run_id=run_id, pipeline_version=pipeline_version)
 
     def expand(self, pbegin):
         if self._chunks is not None:
@@ -233,6 +245,7 @@ class SplitFiles(beam.PTransform):
     Returns a DoOutputsTuple with `articles` (main output) and `rejects`.
 
     Args:
+      pipeline_version: the release written on every row (the launcher's; None: unknown).
       timestamped: stamp each record's ingested_at (a reject's rejected_at) with its
         element's event time instead of `ingested_at`: in a stream, when its file was matched.
     """
@@ -241,12 +254,13 @@ class SplitFiles(beam.PTransform):
                  max_file_bytes: int = 50 * 1024 * 1024, ingested_at: dt.datetime | None = None,
                  max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
                  jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
-                 timestamped: bool = False):
+                 pipeline_version: str | None = None, timestamped: bool = False):
         super().__init__()
         fn = _StampedIngestFileFn if timestamped else _IngestFileFn
         self._fn = fn(rules_path, markup, max_file_bytes,
                       ingested_at or dt.datetime.now(dt.timezone.utc),
-                      max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields, run_id=run_id)
+                      max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields, run_id=run_id,
+                      pipeline_version=pipeline_version)
 
     def expand(self, matched):
         return matched | "Split" >> beam.ParDo(self._fn).with_input_types(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import json
 import re
 import tomllib
 from importlib import resources
@@ -15,7 +17,7 @@ from pathlib import Path
 
 __all__ = [
     "DEFAULT_RULES_TEXT", "HTML_RULES_TEXT", "BoilerplateRule", "CreditVocabulary", "RuleSet",
-    "RulesError", "SplitterSettings", "load_rules",
+    "RulesError", "SplitterSettings", "fingerprint", "load_rules",
 ]
 
 DEFAULT_RULES_TEXT = resources.files("schemas").joinpath("rules/default.toml").read_text("utf-8")
@@ -94,6 +96,8 @@ class RuleSet:
     # The HTML reader's sections, layered like the rest; compiled on first use (`html`), so
     # a run over text dumps never imports the HTML reader.
     html_table: dict = dataclasses.field(compare=False, repr=False)
+    # A hash of the effective rules (see `fingerprint`), written on every record.
+    fingerprint: str = ""
 
     # Cached: read once a dump, and the boilerplate filter keys its combined pattern on them.
     @functools.cached_property
@@ -193,6 +197,26 @@ def _parse(text: str, source: str) -> dict:
         raise RulesError(f"{source}: not valid TOML: {err}") from None
 
 
+# Keys that document a rule, or say where it was read from, rather than what it does.
+_NOT_BEHAVIOUR = ("why", "_source", "enabled")
+
+
+def fingerprint(table: dict) -> str:
+    """16 hex digits identifying what the effective rules do: every section of both rules
+    files once a user's file is layered on (the boilerplate and line rules that are switched
+    on, credits, splitter thresholds, the HTML vocabulary). The same on every machine and
+    run; `why` comments, switched-off rules and the files' layout do not count."""
+    effective = {}
+    for section, value in table.items():
+        if section in _NAMED_RULE_SECTIONS:
+            value = [{k: v for k, v in entry.items() if k not in _NOT_BEHAVIOUR}
+                     for entry in value if entry.get("enabled", True) is not False]
+        effective[section] = value
+    text = json.dumps(effective, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def _layer_named(base: list[dict], user: list, section: str, source: str) -> list[dict]:
     """[[boilerplate]] / [[lines]]: the user's entries replace shipped ones of the same name."""
     entries = {entry["name"]: entry for entry in base}
@@ -270,4 +294,5 @@ def load_rules(user_rules: str | Path | None = None) -> RuleSet:
         credits=_credits(table.get("credits", {}), splitter),
         splitter=splitter,
         html_table={k: v for k, v in table.items() if k in html_sections},
+        fingerprint=fingerprint(table),
     )

@@ -34,6 +34,10 @@ def duplicate_row(row: dict, kept: dict | None, detected_at: dt.datetime) -> dic
         "kept_source_uri": kept["source_uri"] if kept else None,
         "run_id": row.get("run_id"),
         "detected_at": detected_at,
+        # The dropped copy's provenance (schema v3): its input file, release and rules.
+        "source_file": row.get("source_file"),
+        "pipeline_version": row.get("pipeline_version"),
+        "rules_fingerprint": row.get("rules_fingerprint"),
         "schema_version": SCHEMA_VERSION,
     }
 

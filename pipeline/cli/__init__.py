@@ -342,10 +342,58 @@ def _report_command(argv: list[str]) -> int:
     return 0
 
 
+def _purge_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="article-ingest purge",
+        description="Remove records from an output directory, for a takedown or an erasure "
+        "request: every articles, rejects and duplicates row of the given source_uri (a "
+        "record's, or an input file's: all its records) or article_id. Atomic, recorded in "
+        "OUTPUT/_runs/, and it sticks: later runs write a 'purged' reject instead of the "
+        "record (docs/maintenance.md).",
+    )
+    parser.add_argument("output", metavar="OUTPUT", help="An output directory of 'run'.")
+    parser.add_argument("--source-uri", dest="source_uris", action="append", default=[], metavar="URI",
+                        help="A record's source_uri, or an input file: all its records (repeatable).")
+    parser.add_argument("--article-id", dest="article_ids", action="append", default=[], metavar="ID",
+                        help="An article_id: its record and every duplicates row (repeatable).")
+    parser.add_argument("--keep-runs", "--keep_runs", dest="keep_runs", type=int, default=1000, metavar="N",
+                        help="Keep at most N records in the run history. Default: 1000.")
+    return parser
+
+
+def _purge_command(argv: list[str]) -> int:
+    _quiet_logging(False)
+    from pipeline.purge import PurgeError, purge
+    from pipeline.storage.lock import LockHeld
+
+    parser = _purge_parser()
+    args = parser.parse_args(argv)
+    if not args.source_uris and not args.article_ids:
+        parser.error("give at least one --source-uri or --article-id")
+    if args.keep_runs < 1:
+        parser.error("--keep-runs must be at least 1")
+    try:
+        record = purge(args.output, source_uris=args.source_uris, article_ids=args.article_ids,
+                       keep_runs=args.keep_runs)
+    except PurgeError as err:
+        print(f"article-ingest: error: {err}", file=sys.stderr)
+        return 2
+    except LockHeld as err:
+        print(f"article-ingest: error: {err}", file=sys.stderr)
+        return err.exit_code
+    removed = record["removed"]
+    print(f"purged {removed['articles']:,} article, {removed['rejects']:,} reject and "
+          f"{removed['duplicates']:,} duplicate rows; recorded in "
+          f"{record['output']}/_runs/{record['run_id']}.json")
+    return 0
+
+
 _COMMANDS = {
     "run": ("Run the ingest job (see 'article-ingest run --help').", _run_command),
     "inspect": ("Show how one dump is split, line by line.", _inspect_command),
     "report": ("Write an HTML quality report about an output directory.", _report_command),
+    "purge": ("Remove records for a takedown or an erasure request (see 'article-ingest purge --help').",
+              _purge_command),
 }
 
 

@@ -56,6 +56,15 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
         # An --incremental run skips inputs it has already committed.
         rows.append(("  unchanged, skipped", f"{unchanged:,}"))
         rows.append(("  processed", f"{int(summary.get('files_processed', matched - unchanged)):,}"))
+    replaced = summary.get("replaced") or {}
+    if replaced.get("inputs"):
+        # Committed inputs read again (changed, stale, or other copies of an article whose
+        # kept record went): their old rows were replaced (docs/maintenance.md).
+        rows.append(("  replaced", f"{int(replaced['inputs']) + int(replaced.get('reread', 0)):,}"))
+        removed = sum(int(replaced.get(k, 0)) for k in ("articles", "rejects", "duplicates"))
+        rows.append(("  old rows removed", f"{removed:,}"))
+        if replaced.get("kept"):
+            rows.append(("  old records kept", f"{int(replaced['kept']):,}"))
     if inputs is not None and inputs != matched:
         # Feeds, JSONL and archives hold many inputs a file.
         rows.append(("inputs", f"{int(inputs):,}"))

@@ -38,6 +38,7 @@ __all__ = [
     "discard",
     "list_dataset_files",
     "new_run_id",
+    "prune_run_history",
     "recover",
     "staging_dir",
     "write_run_record",
@@ -91,20 +92,32 @@ def list_dataset_files(root: str, dataset: str) -> list[str]:
 
 class Manifest(dict):
     """What a commit does, written before it starts: {run_id, moves, delete, state, run_db,
-    replace, summary}. `run_db` (relative to the staging directory) holds the rows the
-    state database takes; `replace` says whether they replace what earlier runs recorded."""
+    replace, provenance, summary, latest, keep_runs}.
+
+    `moves` are staged files, new ones or rewritten versions of committed ones (same
+    relative path: the move replaces the file); `delete` are committed files to remove (all
+    of them for a full run; those a replacement or purge left empty otherwise). `run_db`
+    (relative to the staging directory) holds the rows the state database takes; `replace`
+    says whether they replace what earlier runs recorded. `latest` is false for a commit
+    that is not a run (purge): run.json keeps describing the last run."""
 
     @classmethod
-    def plan(cls, output: str, run_id: str, *, replace: bool, state: State, summary: dict) -> Manifest:
+    def plan(cls, output: str, run_id: str, *, replace: bool, state: State, summary: dict,
+             removed: list[str] = (), provenance: dict | None = None, latest: bool = True,
+             keep_runs: int | None = None) -> Manifest:
         stage = staging_dir(output, run_id)
         staged = [rel for dataset in DATASETS for rel in list_dataset_files(stage, dataset)]
         old = [rel for dataset in DATASETS for rel in list_dataset_files(output, dataset)] if replace else []
+        old += list(removed)
         for dataset in DATASETS:
             kept = [] if replace else list(state.files.get(dataset, []))
-            state.files[dataset] = sorted(set(kept) | {r for r in staged if r.startswith(dataset + "/")})
-        state.last_run_id = run_id
+            state.files[dataset] = sorted((set(kept) - set(removed))
+                                          | {r for r in staged if r.startswith(dataset + "/")})
+        if latest:
+            state.last_run_id = run_id
         return cls(run_id=run_id, moves=staged, delete=sorted(set(old) - set(staged)),
-                   state=state.to_json(), run_db=RUN_DB, replace=replace, summary=summary)
+                   state=state.to_json(), run_db=RUN_DB, replace=replace, provenance=provenance or {},
+                   summary=summary, latest=latest, keep_runs=keep_runs)
 
 
 def _move(src: str, dst: str) -> None:
@@ -145,12 +158,44 @@ def _remove_tree(path: str) -> None:
         FileSystems.delete([path])
 
 
-def write_run_record(output: str, summary: dict, *, latest: bool = True) -> None:
-    """OUTPUT/_runs/<run_id>.json (the history) and, for a committed run, OUTPUT/run.json."""
+def write_run_record(output: str, summary: dict, *, latest: bool = True,
+                     keep_runs: int | None = None) -> None:
+    """OUTPUT/_runs/<run_id>.json (the history) and, for a committed run, OUTPUT/run.json.
+
+    With `keep_runs`, the history then keeps only the newest that many records."""
     data = json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
     write_atomic(_join(output, RUNS, f"{summary['run_id']}.json"), data)
     if latest:
         write_atomic(_join(output, "run.json"), data)
+    if keep_runs is not None:
+        prune_run_history(output, keep_runs)
+
+
+def prune_run_history(output: str, keep: int) -> list[str]:
+    """Deletes all but the newest `keep` records of OUTPUT/_runs/; returns the run ids
+    deleted. The run a record describes is not touched.
+
+    Newest by start second (the run id's prefix), then by when the record was written: two
+    runs started in the same second (a watch's batches) sort by their random suffix alone."""
+    directory = _join(output, RUNS)
+    if is_local(directory):
+        names = os.listdir(directory) if os.path.isdir(directory) else []
+        found = []
+        for name in names:
+            with contextlib.suppress(OSError):
+                found.append((name, os.stat(os.path.join(directory, name)).st_mtime_ns))
+    else:
+        try:
+            found = [(m.path.rsplit("/", 1)[-1], m.last_updated_in_seconds)
+                     for m in FileSystems.match([f"{directory}/*.json"])[0].metadata_list]
+        except Exception:  # noqa: BLE001 - no history yet
+            found = []
+    records = sorted(((name.split("-", 1)[0], written, name) for name, written in found
+                      if name.endswith(".json") and not _hidden(name)))
+    old = [name for _, _, name in records[:max(len(records) - max(keep, 0), 0)]]
+    for name in old:
+        _delete(_join(directory, name))
+    return [name.removesuffix(".json") for name in old]
 
 
 def discard(output: str, run_id: str) -> None:
@@ -176,9 +221,11 @@ def commit(output: str, manifest: Manifest, *, hook=None) -> None:
     if hook:
         hook("deleted")
     if manifest.get("run_db"):  # (manifests of the first release carry the inputs in "state")
-        _apply_run_db(output, _join(stage, manifest["run_db"]), replace=manifest["replace"])
+        _apply_run_db(output, _join(stage, manifest["run_db"]), replace=manifest["replace"],
+                      provenance=manifest.get("provenance"), run_id=manifest["run_id"])
     save_state(output, manifest["state"])
-    write_run_record(output, manifest["summary"])
+    write_run_record(output, manifest["summary"], latest=manifest.get("latest", True),
+                     keep_runs=manifest.get("keep_runs"))
     # The manifest goes first: from then on the run no longer counts as one to roll
     # forward, and a kill while the rest is removed leaves a staging directory that the
     # next run simply discards.
@@ -187,16 +234,16 @@ def commit(output: str, manifest: Manifest, *, hook=None) -> None:
     _remove_if_empty(_join(output, STAGING))
 
 
-def _apply_run_db(output: str, run_db: str, *, replace: bool) -> None:
+def _apply_run_db(output: str, run_db: str, **how) -> None:
     if is_local(run_db):
-        apply_run(output, run_db, replace=replace)
+        apply_run(output, run_db, **how)
         return
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="article-ingest-commit-") as temp:
         local = os.path.join(temp, RUN_DB)
         copy_file(run_db, local)
-        apply_run(output, local, replace=replace)
+        apply_run(output, local, **how)
 
 
 def _remove_if_empty(directory: str) -> None:

@@ -19,7 +19,7 @@ from apache_beam.io.filesystem import FileMetadata, FileSystem
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.storage.commit import RUN_DB
-from pipeline.storage.state import is_local
+from pipeline.storage.state import RUN_CHANGES_SCHEMA, is_local
 
 __all__ = ["INPUT_LIST", "RUN_DB", "RunDb", "first_match", "iter_matches", "write_input_list"]
 
@@ -132,10 +132,17 @@ class RunDb:
             PRAGMA cache_size = -16384;
             CREATE TABLE IF NOT EXISTS matched (path BLOB PRIMARY KEY, size INTEGER, mtime REAL,
                                                 todo INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS keys (article_id TEXT, source_uri BLOB,
+            CREATE TABLE IF NOT EXISTS keys (article_id TEXT, source_uri BLOB, source_file BLOB,
                                              PRIMARY KEY (article_id, source_uri)) WITHOUT ROWID;
+            -- Committed inputs whose rows this run replaces (changed, stale, or re-read so
+            -- that an article they hold keeps a record), by the round that added them.
+            CREATE TABLE IF NOT EXISTS replace (path BLOB PRIMARY KEY, round INTEGER) WITHOUT ROWID;
+            -- Committed duplicate rows of the articles whose kept record is being replaced.
+            CREATE TABLE IF NOT EXISTS holders (article_id TEXT, source_file BLOB,
+                                                PRIMARY KEY (article_id, source_file)) WITHOUT ROWID;
             """
         )
+        self.con.executescript(RUN_CHANGES_SCHEMA.format(db=""))
 
     def add_matches(self, matches: Iterable[FileMetadata]) -> int:
         """Records every match (a path matched twice counts once); returns how many."""
@@ -145,9 +152,14 @@ class RunDb:
             self.con.executemany("INSERT OR IGNORE INTO matched (path, size, mtime) VALUES (?, ?, ?)", rows)
         return self.count("matched")
 
-    def skip_unchanged(self, state_db: str | None) -> int:
+    def skip_unchanged(self, state_db: str | None, *, stale_unless: tuple[str, str] | None = None) -> int:
         """Marks the matches whose size and mtime equal the committed state's; returns how
-        many. Those are not processed again."""
+        many. Those are not processed again.
+
+        Committed inputs that changed are listed in `replace`: their new rows replace the
+        old ones. With `stale_unless` (release, rules fingerprint), so are the committed
+        inputs another release or other rules processed, which are then processed again
+        (--reprocess-stale)."""
         if state_db is None or not os.path.exists(state_db):
             return 0
         self.con.execute("ATTACH DATABASE ? AS state", (state_db,))
@@ -157,6 +169,15 @@ class RunDb:
                     """UPDATE matched SET todo = 0 WHERE EXISTS (
                          SELECT 1 FROM state.inputs s WHERE s.path = matched.path
                          AND s.size = matched.size AND s.mtime = matched.mtime)""")
+                self.con.execute(
+                    """INSERT OR IGNORE INTO replace SELECT m.path, 0 FROM matched m
+                       JOIN state.inputs s ON s.path = m.path WHERE m.todo = 1""")
+                if stale_unless is not None:
+                    self.con.execute(
+                        """INSERT OR IGNORE INTO replace SELECT m.path, 0 FROM matched m
+                           JOIN state.inputs s ON s.path = m.path
+                           WHERE s.version IS NOT ? OR s.rules IS NOT ?""", stale_unless)
+                    self.con.execute("UPDATE matched SET todo = 1 WHERE path IN (SELECT path FROM replace)")
         finally:
             self.con.execute("DETACH DATABASE state")
         return self.count("matched", "WHERE todo = 0")

@@ -1,5 +1,7 @@
-"""Rewriting a run's staged Parquet files in place, before the commit: dropping rows (exact
-duplicates, pipeline/dedupe.py) or changing a column (near-duplicate marks, pipeline/near_dup.py).
+"""Rewriting Parquet files before a commit: a run's staged files in place (dropping exact
+duplicates, pipeline/dedupe.py; changing a column, near-duplicate marks, pipeline/near_dup.py),
+or committed files into the staging directory, without the rows a replaced or purged input
+produced (pipeline/storage/remove.py).
 
 Memory stays flat: a file is read and written a row group at a time, and a big file is cut
 into pieces of at most _GROUPS_PER_PIECE row groups, written as files of their own by a few
@@ -53,12 +55,12 @@ def _compression(reader: pq.ParquetFile) -> str:
     return "NONE" if codec == "UNCOMPRESSED" else codec
 
 
-def _rewrite_piece(path: str, first: int, end: int, edit: Edit) -> tuple[str | None, str]:
+def _rewrite_piece(path: str, first: int, end: int, edit: Edit, dest: str) -> tuple[str | None, str]:
     """Writes row groups [first, end) of `path`, edited, to a hidden temporary file; returns
     (temporary file or None when no row is left, final name). The first piece takes the
-    file's own name, the others '<name>-r<first>.parquet'."""
-    directory, name = path.rsplit("/", 1)
-    final = path if first == 0 else f"{directory}/{name.removesuffix('.parquet')}-r{first}.parquet"
+    name `dest`, the others '<dest>-r<first>.parquet'."""
+    directory, name = dest.rsplit("/", 1)
+    final = dest if first == 0 else f"{directory}/{name.removesuffix('.parquet')}-r{first}.parquet"
     temp = f"{directory}/.rewrite-{final.rsplit('/', 1)[1]}"
     kept_rows = 0
     with FileSystems.open(path) as source:
@@ -80,15 +82,21 @@ def _rewrite_piece(path: str, first: int, end: int, edit: Edit) -> tuple[str | N
     return temp, final
 
 
-def rewrite_files(plans: Iterable[tuple[str, int, Edit]]) -> None:
-    """Rewrites each (path, row groups, edit) file with its edit applied to every row group.
-    A file left without rows is deleted."""
-    pieces = [(path, start, min(start + GROUPS_PER_PIECE, groups), edit)
-              for path, groups, edit in plans for start in range(0, groups, GROUPS_PER_PIECE)]
+def rewrite_files(plans: Iterable[tuple]) -> list[str]:
+    """Rewrites each (path, row groups, edit[, dest]) file with its edit applied to every row
+    group, and returns the paths written.
+
+    Without `dest` the file is rewritten in place, and deleted when no row is left. With
+    `dest` the edited file is written there (and nothing when no row is left) and the
+    original is left alone: how a commit's staging gets new versions of committed files."""
+    pieces = [(path, start, min(start + GROUPS_PER_PIECE, groups), edit, dest[0] if dest else path)
+              for path, groups, edit, *dest in plans for start in range(0, groups, GROUPS_PER_PIECE)]
     with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
         written = list(pool.map(lambda piece: _rewrite_piece(*piece), pieces))
-    for path in dict.fromkeys(piece[0] for piece in pieces):
-        FileSystems.delete([path])
+    for path, dest in dict.fromkeys((piece[0], piece[4]) for piece in pieces):
+        if dest == path:
+            FileSystems.delete([path])
     for temp, final in written:
         if temp is not None:
             FileSystems.rename([temp], [final])
+    return [final for temp, final in written if temp is not None]

@@ -4,10 +4,12 @@ Two files under OUTPUT/_state/:
 - state.json: the committed Parquet files by dataset and the last run's id. It is replaced
   (never edited in place) as the last step of a commit.
 - state.sqlite: one row per input a committed run processed (path, size, modification
-  time) and one per article id committed, so a rerun can skip unchanged inputs and drop
-  articles it already has without reading them into memory. A commit adds a run's rows in
-  one SQLite transaction, which is idempotent, so a commit rolled forward after a kill
-  simply applies it again.
+  time, and the release and rules fingerprint that processed it), one per article id
+  committed, and one per purged source_uri or article id. So a rerun can skip unchanged
+  inputs, find stale ones (--reprocess-stale), drop articles it already has without reading
+  them into memory, and keep purged records out. A commit applies a run's rows in one
+  SQLite transaction, which is idempotent, so a commit rolled forward after a kill simply
+  applies it again.
 
 A run that fails or is killed before its manifest is written changes neither file; its
 inputs are simply processed again next time. State written by the first release (format 1:
@@ -27,6 +29,9 @@ import tempfile
 from apache_beam.io.filesystems import FileSystems
 
 __all__ = [
+    "PURGED_ID",
+    "PURGED_SOURCE",
+    "RUN_CHANGES_SCHEMA",
     "State",
     "apply_run",
     "committed_inputs",
@@ -44,9 +49,24 @@ __all__ = [
 
 STATE_FORMAT = 2
 _STATE_DB_SCHEMA = """
-    CREATE TABLE IF NOT EXISTS inputs (path BLOB PRIMARY KEY, size INTEGER, mtime REAL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS inputs (path BLOB PRIMARY KEY, size INTEGER, mtime REAL,
+                                       version TEXT, rules TEXT) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ids (article_id TEXT PRIMARY KEY) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS purged (kind TEXT, value TEXT, run_id TEXT,
+                                       PRIMARY KEY (kind, value)) WITHOUT ROWID;
 """
+# The tables a run's database (pipeline/storage/inputs.py RunDb) hands to `apply_run` besides
+# `matched` and `keys`: article ids whose committed record the run removed (replaced inputs,
+# purge) and what a purge adds to the state's purged list. Created when missing, so a run
+# staged by an earlier release still commits.
+RUN_CHANGES_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS {db}removed_ids (article_id TEXT PRIMARY KEY, rel TEXT, row INTEGER)
+        WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS {db}purged (kind TEXT, value TEXT, PRIMARY KEY (kind, value)) WITHOUT ROWID;
+"""
+# Purge kinds (the state's `purged` table and `article-ingest purge`).
+PURGED_SOURCE = "source_uri"
+PURGED_ID = "article_id"
 
 
 def is_local(path: str) -> bool:
@@ -153,6 +173,10 @@ def _connect(path: str) -> sqlite3.Connection:
     con = sqlite3.connect(path)
     con.execute("PRAGMA cache_size = -16384")  # 16 MiB at most, whatever the state's size
     con.executescript(_STATE_DB_SCHEMA)
+    columns = {row[1] for row in con.execute("PRAGMA table_info(inputs)")}
+    for column in ("version", "rules"):  # a state written before release and rules were kept
+        if column not in columns:
+            con.execute(f"ALTER TABLE inputs ADD COLUMN {column} TEXT")
     return con
 
 
@@ -204,7 +228,7 @@ def migrate_legacy(output: str, state: State) -> None:
             os.unlink(temp)
         con = _connect(temp)
         with con:
-            con.executemany("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?)",
+            con.executemany("INSERT OR REPLACE INTO inputs (path, size, mtime) VALUES (?, ?, ?)",
                             ((uri.encode("utf-8", "surrogateescape"), int(v[0]), float(v[1]))
                              for uri, v in state.legacy_inputs.items()))
             for rel in state.files.get("articles", []):
@@ -216,21 +240,29 @@ def migrate_legacy(output: str, state: State) -> None:
     state.legacy_inputs = None
 
 
-def apply_run(output: str, run_db: str, *, replace: bool) -> None:
-    """Adds a run's processed inputs and article ids to the state database, in one
-    transaction. `replace` (a full run) first forgets everything earlier runs recorded.
-    Applying the same run twice gives the same state."""
+def apply_run(output: str, run_db: str, *, replace: bool, provenance: dict | None = None,
+              run_id: str | None = None) -> None:
+    """Applies a run's changes to the state database, in one transaction: the ids of records
+    it removed leave, its processed inputs (with the release and rules that processed them,
+    from `provenance`) and its article ids are added, and so are its purges. `replace` (a
+    full run) first forgets the inputs and ids earlier runs recorded; purges stay. Applying
+    the same run twice gives the same state."""
+    provenance = provenance or {}
     with state_db(output, write=True) as path:
         con = _connect(path)
         try:
             con.execute("ATTACH DATABASE ? AS run", (run_db,))
+            con.executescript(RUN_CHANGES_SCHEMA.format(db="run."))
             with con:
                 if replace:
                     con.execute("DELETE FROM inputs")
                     con.execute("DELETE FROM ids")
-                con.execute("INSERT OR REPLACE INTO inputs SELECT path, size, mtime FROM run.matched "
-                            "WHERE todo = 1")
+                con.execute("DELETE FROM ids WHERE article_id IN (SELECT article_id FROM run.removed_ids)")
+                con.execute("INSERT OR REPLACE INTO inputs SELECT path, size, mtime, ?, ? FROM run.matched "
+                            "WHERE todo = 1",
+                            (provenance.get("pipeline_version"), provenance.get("rules_fingerprint")))
                 con.execute("INSERT OR IGNORE INTO ids SELECT DISTINCT article_id FROM run.keys")
+                con.execute("INSERT OR IGNORE INTO purged SELECT kind, value, ? FROM run.purged", (run_id,))
         finally:
             con.close()
 
