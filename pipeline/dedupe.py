@@ -27,17 +27,16 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.storage.commit import list_dataset_files
 from pipeline.storage.rewrite import parquet_files, read_columns, rewrite_files
 from pipeline.storage.state import RUN_CHANGES_SCHEMA
-from schemas.record import DUPLICATE_SCHEMA, SCHEMA_VERSION
-from transforms.beam import DUPLICATES
+from schemas.datasets import ARTICLES, DUPLICATES
+from schemas.record import DUPLICATE_SCHEMA, duplicate_row
 from transforms.partition import (
     arrow_table,
     parquet_compression,
     parquet_writer_options,
     partition_dir,
 )
-from transforms.stream_dedupe import duplicate_row  # one row builder for batch and stream
 
-__all__ = ["DUPLICATES", "choose_kept", "dedupe_staged", "drop_duplicates", "duplicate_row"]
+__all__ = ["choose_kept", "dedupe_staged", "drop_duplicates"]
 
 _BATCH = 10_000
 
@@ -56,7 +55,7 @@ def choose_kept(rows: list[dict], already_committed: bool) -> tuple[dict | None,
 
 def _collect_keys(con: sqlite3.Connection, stage: str) -> None:
     """Every staged article's (article_id, source_uri), a batch at a time."""
-    for rel in list_dataset_files(stage, "articles"):
+    for rel in list_dataset_files(stage, ARTICLES):
         with FileSystems.open(f"{stage}/{rel}") as handle:
             for batch in pq.ParquetFile(handle).iter_batches(
                     batch_size=_BATCH, columns=["article_id", "source_uri", "source_file"]):
@@ -109,9 +108,8 @@ def dedupe_staged(stage: str, con: sqlite3.Connection, state_db: str | None, *, 
     written = 0
     try:
         for batch in _batches(_losers(con, state_db)):
-            rows = [{"source_uri": uri, "article_id": article_id, "kept_source_uri": kept, "run_id": run_id,
-                     "detected_at": detected_at, "source_file": source_file, **provenance,
-                     "schema_version": SCHEMA_VERSION}
+            rows = [duplicate_row(article_id, uri, kept, run_id=run_id, detected_at=detected_at,
+                                  source_file=source_file, **provenance)
                     for article_id, uri, kept, source_file in batch]
             if writer is None:
                 part = partition_dir(partition_by, rows[0], ingest_date)
@@ -130,7 +128,7 @@ def dedupe_staged(stage: str, con: sqlite3.Connection, state_db: str | None, *, 
         if state_db is not None:
             con.execute("DETACH DATABASE state")
     if written:
-        drop_duplicates(f"{stage}/articles", f"{stage}/{DUPLICATES}")
+        drop_duplicates(f"{stage}/{ARTICLES}", f"{stage}/{DUPLICATES}")
     return written
 
 

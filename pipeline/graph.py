@@ -2,37 +2,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import apache_beam as beam
 
 from pipeline import version
-from pipeline.dedupe import DUPLICATES
 from pipeline.options import IngestOptions, jsonl_field_map, one_local_worker
-from transforms.beam import ARTICLES, REJECTS, SIGNATURES, IngestDumps, WriteRecords
+from schemas.datasets import ARTICLES, REJECTS, SIGNATURES
+from transforms.beam import IngestDumps, WriteRecords
 
-__all__ = ["articles_dir", "build_pipeline", "duplicates_dir", "is_kind", "rejects_dir", "side_partition"]
-
-
-def articles_dir(output: str) -> str:
-    return f"{output.rstrip('/')}/{ARTICLES}"
+__all__ = ["build_pipeline", "dataset_dir", "side_partition"]
 
 
-def rejects_dir(output: str) -> str:
-    return f"{output.rstrip('/')}/{REJECTS}"
-
-
-def duplicates_dir(output: str) -> str:
-    return f"{output.rstrip('/')}/{DUPLICATES}"
+def dataset_dir(output: str, dataset: str) -> str:
+    """The directory of a dataset (schemas.datasets) under an output or staging directory."""
+    return f"{output.rstrip('/')}/{dataset}"
 
 
 # A field only rows of that dataset have. Beam's Dask runner (2.77) hands every output of a
 # multi-output ParDo to each consumer (its bag per transform mixes main and tagged outputs),
 # so each dataset keeps only its own rows: a no-op on runners that route tags correctly.
-_OWN_FIELD = {ARTICLES: "body", REJECTS: "reason", DUPLICATES: "kept_source_uri"}
+_OWN_FIELD = {ARTICLES: "body", REJECTS: "reason"}
 
 
-def is_kind(row: dict, kind: str) -> bool:
-    """True when `row` is a row of dataset `kind` (articles, rejects or duplicates)."""
+def _is_kind(row: dict, kind: str) -> bool:
+    """True when `row` is a row of dataset `kind` (articles or rejects)."""
     return _OWN_FIELD[kind] in row
 
 
@@ -44,6 +38,7 @@ def build_pipeline(
     run_id: str | None = None,
     target: str | None = None,
     chunks: list[tuple[str, int, int]] | None = None,
+    on_count: Callable[[str, int], None] | None = None,
 ):
     """Adds the ingest graph to `p`: match -> split -> write the articles and rejects (and,
     with --near-dup, each article's signature).
@@ -55,7 +50,9 @@ def build_pipeline(
       target: the directory the datasets are written under (a run's staging directory);
         default OPTIONS.output.
       chunks: (list file, offset, length) chunks of a file list the launcher wrote
-        (pipeline/inputs.py), instead of matching --input.
+        (pipeline/storage/inputs.py), instead of matching --input.
+      on_count: called on the workers with every counter increment (name, n), besides
+        Beam's counters: the command line's live progress (pipeline/cli/progress.note).
 
     Returns a dict of the article and reject rows (before writing) and, under "files", the
     paths of the Parquet files written.
@@ -76,15 +73,16 @@ def build_pipeline(
         run_id=run_id,
         pipeline_version=version(),
         spread=not one_local_worker(options),
+        on_count=on_count,
     )
     # Declared element types spare Beam inferring them from the code (a tenth of a second).
     articles = outputs[ARTICLES] | "OnlyArticles" >> _rows_of(ARTICLES)
     rejects = outputs[REJECTS] | "OnlyRejects" >> _rows_of(REJECTS)
     written = (
         articles | "WriteArticles" >> WriteRecords(
-            articles_dir(target), ARTICLES, partition_by=options.partition_by, **write),
+            dataset_dir(target, ARTICLES), ARTICLES, partition_by=options.partition_by, **write),
         rejects | "WriteRejects" >> WriteRecords(
-            rejects_dir(target), REJECTS, partition_by=side_partition(options), **write),
+            dataset_dir(target, REJECTS), REJECTS, partition_by=side_partition(options), **write),
     )
     if options.near_dup:
         # Each article's MinHash signature, computed on the workers; the launcher finds the
@@ -93,7 +91,7 @@ def build_pipeline(
 
         written += (articles
                     | "NearDupSignatures" >> beam.Map(signature_row).with_input_types(dict).with_output_types(dict)
-                    | "WriteSignatures" >> WriteRecords(f"{target.rstrip('/')}/{SIGNATURES}", SIGNATURES,
+                    | "WriteSignatures" >> WriteRecords(dataset_dir(target, SIGNATURES), SIGNATURES,
                                                         partition_by="none", **write),)
     # One last step that depends on every write: Beam's Dask runner (2.77) computes only the
     # graph behind the last transform applied, so both writes must lead to it.
@@ -102,7 +100,7 @@ def build_pipeline(
 
 
 def _rows_of(kind: str) -> beam.PTransform:
-    return beam.Filter(is_kind, kind).with_input_types(dict, str).with_output_types(dict)
+    return beam.Filter(_is_kind, kind).with_input_types(dict, str).with_output_types(dict)
 
 
 def side_partition(options: IngestOptions) -> str:

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.storage.rewrite import parquet_files, read_columns, rewrite_files
-from transforms.beam import ARTICLES, SIGNATURES
+from schemas.datasets import ARTICLES, SIGNATURES
 from transforms.near_dup import THRESHOLD, jaccard, lsh_bands, representatives, root, union
 
 __all__ = ["find_clusters", "mark_staged", "set_near_dup_of"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from importlib import resources
 
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
@@ -9,9 +10,9 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, JSONL_FIELDS
 from transforms.formats import FORMATS
 
-__all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "MARKUPS", "STREAM_ALLOWED_LATENESS",
-           "STREAM_DEDUPE_TTL", "STREAM_POLL", "STREAM_WINDOW", "IngestOptions", "default_input",
-           "jsonl_field_map", "one_local_worker", "stream_flags"]
+__all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "STREAM_ALLOWED_LATENESS", "STREAM_DEDUPE_TTL",
+           "STREAM_POLL", "STREAM_WINDOW", "IngestOptions", "UsageError", "as_pattern",
+           "default_input", "jsonl_field_map", "one_local_worker", "stream_flags"]
 
 # --runner values that mean "run here": served by the in-process FnApiRunner, which needs no
 # download (Beam's DirectRunner would otherwise first try to fetch the Prism binary).
@@ -23,7 +24,17 @@ STREAM_WINDOW = 60.0
 STREAM_ALLOWED_LATENESS = 24 * 3600.0
 STREAM_DEDUPE_TTL = 7 * 24 * 3600.0
 STREAM_POLL = 10.0
-MARKUPS = ("auto", "text", "markdown")
+
+
+class UsageError(Exception):
+    """A problem with the command line; the message names the flag."""
+
+
+def as_pattern(path: str) -> str:
+    """A directory given as --input means every file below it."""
+    if path.endswith("/") or ("://" not in path and os.path.isdir(path)):
+        return path.rstrip("/") + "/**"
+    return path
 
 
 def default_input() -> str:

@@ -31,7 +31,6 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline import version
 from pipeline.storage.commit import (
-    DATASETS,
     RUN_DB,
     Manifest,
     commit,
@@ -54,6 +53,7 @@ from pipeline.storage.state import (
     state_path,
 )
 from schemas import reasons
+from schemas.datasets import COMMITTED
 from schemas.record import REJECT_SCHEMA, SCHEMA_VERSION
 from transforms.partition import (
     arrow_table,
@@ -113,12 +113,12 @@ def _purge_locked(output: str, uris: set[str], ids: set[str], keep_runs: int | N
     state = load_state(output)
     run_id = new_run_id(started_at)
     stage = staging_dir(output, run_id)
-    rels = [rel for dataset in DATASETS for rel in state.files.get(dataset, [])]
+    rels = [rel for dataset in COMMITTED for rel in state.files.get(dataset, [])]
     hits = find_rows(output, rels, _Purged(uris, ids))
     emptied = stage_without(output, stage, hits)
     work = stage if is_local(stage) else tempfile.mkdtemp(prefix="article-ingest-purge-")
     db = RunDb(os.path.join(work, RUN_DB))
-    removed: dict[str, int] = {dataset: 0 for dataset in DATASETS}
+    removed: dict[str, int] = {dataset: 0 for dataset in COMMITTED}
     records = []
     with db.con:
         for hit in hits:

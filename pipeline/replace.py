@@ -27,10 +27,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.storage.commit import DATASETS
 from pipeline.storage.inputs import RunDb
 from pipeline.storage.remove import Hit, Selector, find_rows, stage_without
 from pipeline.storage.state import State
+from schemas.datasets import COMMITTED
 
 __all__ = ["Replacement", "plan_replacement"]
 
@@ -108,7 +108,7 @@ class Replacement:
     kept: int = 0  # old article rows kept: no other copy of the article could be read
 
     def counts(self) -> dict:
-        removed = {dataset: 0 for dataset in DATASETS}
+        removed = {dataset: 0 for dataset in COMMITTED}
         for hit in self.hits.values():
             removed[hit.dataset] += int(hit.drop.sum())
         return {"inputs": self.inputs, "reread": self.reread, **removed, "kept": self.kept}
@@ -143,7 +143,7 @@ def plan_replacement(output: str, state: State, db: RunDb) -> Replacement | None
     inputs = db.count("replace")
     if not inputs:
         return None
-    rels = [rel for dataset in DATASETS for rel in state.files.get(dataset, [])]
+    rels = [rel for dataset in COMMITTED for rel in state.files.get(dataset, [])]
     replacement = Replacement({}, inputs)
     round_ = 0
     while True:

@@ -22,7 +22,7 @@ from apache_beam.options.pipeline_options import StandardOptions
 from apache_beam.utils.timestamp import Timestamp
 
 from pipeline import version
-from pipeline.graph import articles_dir, duplicates_dir, rejects_dir, side_partition
+from pipeline.graph import dataset_dir, side_partition
 from pipeline.options import (
     LOCAL_RUNNERS,
     STREAM_ALLOWED_LATENESS,
@@ -30,13 +30,14 @@ from pipeline.options import (
     STREAM_POLL,
     STREAM_WINDOW,
     IngestOptions,
+    UsageError,
+    as_pattern,
     jsonl_field_map,
     stream_flags,
 )
-from pipeline.run import UsageError, as_pattern
 from pipeline.storage.commit import new_run_id
-from schemas.record import ARTICLE_SCHEMA, DUPLICATE_SCHEMA, REJECT_SCHEMA
-from transforms.beam import ARTICLES, DUPLICATES, METRICS_NAMESPACE, REJECTS, SplitFiles
+from schemas.datasets import ARTICLES, DUPLICATES, REJECTS, SCHEMAS
+from transforms.beam import METRICS_NAMESPACE, SplitFiles
 from transforms.notifications import NotifiedFiles
 from transforms.rules import RulesError, load_rules
 from transforms.stream_dedupe import KeepFirstArrival
@@ -130,12 +131,12 @@ def build_streaming_pipeline(p: beam.Pipeline, options: IngestOptions, *, run_id
     side = side_partition(options)
     return {
         ARTICLES: kept[ARTICLES] | "WriteArticles" >> WriteWindowed(
-            articles_dir(output), ARTICLES, ARTICLE_SCHEMA, partition_by=options.partition_by,
+            dataset_dir(output, ARTICLES), ARTICLES, SCHEMAS[ARTICLES], partition_by=options.partition_by,
             **write),
         REJECTS: outputs[REJECTS] | "WriteRejects" >> WriteWindowed(
-            rejects_dir(output), REJECTS, REJECT_SCHEMA, partition_by=side, **write),
+            dataset_dir(output, REJECTS), REJECTS, SCHEMAS[REJECTS], partition_by=side, **write),
         DUPLICATES: kept[DUPLICATES] | "WriteDuplicates" >> WriteWindowed(
-            duplicates_dir(output), DUPLICATES, DUPLICATE_SCHEMA, partition_by=side, **write),
+            dataset_dir(output, DUPLICATES), DUPLICATES, SCHEMAS[DUPLICATES], partition_by=side, **write),
     }
 
 

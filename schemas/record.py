@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Any
 
 import pyarrow as pa
@@ -20,6 +21,8 @@ __all__ = [
     "Article",
     "Reject",
     "Removed",
+    "count_words",
+    "duplicate_row",
 ]
 
 # v1: the text-dump record. v2 adds url, published_at, authors, language and
@@ -31,6 +34,16 @@ __all__ = [
 SCHEMA_VERSION = 3
 
 _UTC_TS = pa.timestamp("us", tz="UTC")
+# What \W matches beyond ASCII (\w is str.isalnum() or '_', and '_' is ASCII).
+_NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
+# Word bytes become 'a' and the others spaces: ASCII letters, digits and '_' are word bytes,
+# and so is every byte of a multi-byte UTF-8 sequence (non-word characters beyond ASCII are
+# replaced first). A word is then an 'a' at the start or after a space.
+_WORD_BYTES = bytes(
+    0x61 if i >= 128 or chr(i).isalnum() or chr(i) == "_" else 0x20 for i in range(256)
+)
+# Texts longer than this many characters are counted a piece at a time.
+_PIECE_CHARS = 1 << 20
 
 # Where a row came from and what made it, on every row of every dataset (v3):
 # - source_file: the input file that was read: source_uri without the part naming a record
@@ -91,8 +104,6 @@ REJECT_SCHEMA = pa.schema(
     metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},
 )
 
-# One row per input whose article was not written because another input, in this run or an
-# earlier one, has the same article_id (pipeline/dedupe.py).
 # Staging only, never committed: the MinHash signature of each article of a --near-dup run
 # (transforms/near_dup.py), read back by the launcher to mark near-duplicates.
 SIGNATURE_SCHEMA = pa.schema(
@@ -103,6 +114,8 @@ SIGNATURE_SCHEMA = pa.schema(
     ]
 )
 
+# One row per input whose article was not written because another input, in this run or an
+# earlier one, has the same article_id (pipeline/dedupe.py).
 DUPLICATE_SCHEMA = pa.schema(
     [
         pa.field("source_uri", pa.string(), nullable=False),
@@ -116,6 +129,52 @@ DUPLICATE_SCHEMA = pa.schema(
     ],
     metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},
 )
+
+
+def count_words(text: str) -> int:
+    """The record's word_count: words as runs of letters/digits (so a CJK sentence without
+    spaces counts as one), the number of matches of `\\w+`, counted without making a string a
+    word. A long text is counted a piece at a time, cut before a space (words never straddle
+    one), so a 45 MB body is never copied whole."""
+    if len(text) <= _PIECE_CHARS:
+        return _count_words(text)
+    total, start = 0, 0
+    while len(text) - start > _PIECE_CHARS:
+        cut = text.find(" ", start + _PIECE_CHARS)
+        if cut < 0:
+            break
+        total += _count_words(text[start:cut])
+        start = cut
+    return total + _count_words(text[start:])
+
+
+def _count_words(text: str) -> int:
+    if not text.isascii():
+        # Non-ASCII characters that are not word characters become spaces; those left are
+        # letters or digits, whose UTF-8 bytes (all >= 0x80) are word bytes below.
+        text = _NON_ASCII_NON_WORD.sub(" ", text)
+    marks = text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES)
+    return marks.count(b" a") + marks.startswith(b"a")
+
+
+def duplicate_row(article_id: str, source_uri: str, kept_source_uri: str | None, *,
+                  run_id: str | None, detected_at: dt.datetime, source_file: str | None = None,
+                  pipeline_version: str | None = None,
+                  rules_fingerprint: str | None = None) -> dict[str, Any]:
+    """One row of DUPLICATE_SCHEMA, for batch runs (pipeline/dedupe.py) and streams
+    (transforms/stream_dedupe.py); `kept_source_uri` is None when an earlier run committed
+    the article. The provenance is the dropped copy's: its input file, release and rules."""
+    return {
+        "source_uri": source_uri,
+        "article_id": article_id,
+        "kept_source_uri": kept_source_uri,
+        "run_id": run_id,
+        "detected_at": detected_at,
+        "source_file": source_file,
+        "pipeline_version": pipeline_version,
+        "rules_fingerprint": rules_fingerprint,
+        "schema_version": SCHEMA_VERSION,
+    }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,8 +218,6 @@ class Article:
 
     @property
     def word_count(self) -> int:
-        from transforms.normalize import count_words
-
         return count_words(self.body)
 
     def to_row(self) -> dict[str, Any]:

@@ -6,7 +6,7 @@
 
 Targets (each must never raise, whatever the input):
   split  transforms.split.split_dump on any string (all three markups) and
-         transforms.ingest.ingest_bytes on the raw bytes
+         transforms.formats.text.ingest_bytes on the raw bytes
   html   transforms.formats.html.read on the raw bytes and html_to_article on the text
   feed   transforms.formats.feeds.read on the raw bytes
 
@@ -87,7 +87,7 @@ class Target:
         getattr(self, f"_run_{self.name}")(data)
 
     def _run_split(self, data: bytes) -> None:
-        from transforms.ingest import ingest_bytes
+        from transforms.formats.text import ingest_bytes
         from transforms.normalize import normalize_line
         from transforms.split import split_dump
 

@@ -41,8 +41,9 @@ from pathlib import Path
 
 import dumps  # scripts/dumps.py, next to this script
 
+from schemas.datasets import COMMITTED as DATASETS
+
 ROOT = Path(__file__).resolve().parent.parent
-DATASETS = ("articles", "rejects", "duplicates")
 # Columns that differ between two runs over the same inputs by design.
 VOLATILE = {"ingested_at", "rejected_at", "detected_at", "run_id"}
 

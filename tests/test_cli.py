@@ -5,6 +5,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
@@ -173,24 +175,57 @@ def test_a_directory_as_input_means_every_file_below_it(tmp_path, dumps):
     assert summary["input"] == f"{dumps}/**"
 
 
-def test_the_fast_exit_flushes_output_and_runs_exit_handlers(tmp_path):
-    """exit_fast skips the interpreter's teardown, not what a normal exit guarantees."""
-    marker = tmp_path / "handler-ran"
+def test_the_fast_exit_keeps_what_a_normal_exit_guarantees(tmp_path):
+    """exit_fast spares the garbage collector's teardown, not what a normal exit guarantees:
+    output flushed, exit handlers run, logging flushed, thread pools finished, temporary
+    directories removed."""
+    marker, log, pool_done = tmp_path / "handler-ran", tmp_path / "run.log", tmp_path / "pool-done"
     script = (
-        "import atexit, sys\n"
+        "import atexit, concurrent.futures, logging, logging.handlers, sys, tempfile, time\n"
         "from pipeline.cli import exit_fast\n"
         f"atexit.register(lambda: open({str(marker)!r}, 'w').write('yes'))\n"
-        "sys.stdout.write('summary line without a newline')\n"
+        f"handler = logging.handlers.MemoryHandler(100, target=logging.FileHandler({str(log)!r}))\n"
+        "logging.getLogger('t').addHandler(handler)\n"
+        "logging.getLogger('t').warning('buffered until shutdown')\n"
+        "pool = concurrent.futures.ThreadPoolExecutor(1)\n"
+        f"pool.submit(lambda: (time.sleep(0.3), open({str(pool_done)!r}, 'w').write('yes')))\n"
+        "temp = tempfile.TemporaryDirectory()\n"
+        "sys.stdout.write(temp.name)\n"
         "sys.stderr.write('a warning')\n"
         "exit_fast(3)\n"
         "print('never reached')\n"
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 3
-    assert proc.stdout == "summary line without a newline"
     assert proc.stderr.endswith("a warning")
+    assert proc.stdout.startswith(tempfile.gettempdir()) and not Path(proc.stdout).exists()
     assert marker.read_text() == "yes"
+    assert log.read_text() == "buffered until shutdown\n"
+    assert pool_done.read_text() == "yes"
 
+
+def test_the_fast_exit_into_a_closed_pipe_is_quiet():
+    """`article-ingest ... | head`: the reader left before the last output was flushed; the
+    exit code is the run's and nothing is reported on stderr."""
+    script = (
+        "import sys\n"
+        "from pipeline.cli import exit_fast\n"
+        "sys.stdout.write('a summary line, still buffered')\n"
+        "sys.stderr.write('ready\\n'); sys.stderr.flush()\n"
+        "sys.stdin.readline()\n"
+        "exit_fast(0)\n"
+    )
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=write_end,
+                            stderr=subprocess.PIPE, text=True)
+    os.close(write_end)
+    try:
+        assert proc.stderr.readline() == "ready\n"
+        os.close(read_end)  # the reader goes away
+        _, err = proc.communicate("go\n", timeout=120)
+    finally:
+        proc.kill()
+    assert (proc.returncode, err) == (0, "")
 
 def test_the_console_script_exits_with_the_runs_code(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input", str(tmp_path / "none*"),

@@ -9,7 +9,7 @@ import pytest
 from schemas import reasons
 from schemas.record import Article, Reject
 from transforms.decode import DecodeError, decode_dump, sniff_content
-from transforms.ingest import ingest_bytes
+from transforms.formats.text import ingest_bytes
 from transforms.rules import load_rules
 
 RULES = load_rules()

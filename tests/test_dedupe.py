@@ -138,8 +138,8 @@ def test_drop_duplicates_rewrites_only_files_holding_losers(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipeline.dedupe import drop_duplicates, duplicate_row
-    from schemas.record import DUPLICATE_SCHEMA
+    from pipeline.dedupe import drop_duplicates
+    from schemas.record import DUPLICATE_SCHEMA, duplicate_row
 
     schema = pa.schema([("article_id", pa.string()), ("source_uri", pa.string()), ("body", pa.string())],
                        metadata={b"article_ingest.schema_version": b"2"})
@@ -157,7 +157,7 @@ def test_drop_duplicates_rewrites_only_files_holding_losers(tmp_path):
     pq.write_table(table([("w", "f")]), articles / "part-3.parquet")
     before = (articles / "part-3.parquet").stat().st_mtime_ns
     when = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
-    losers = [duplicate_row({"article_id": "x", "source_uri": u}, {"source_uri": "a"}, when) for u in "ce"]
+    losers = [duplicate_row("x", u, "a", run_id=None, detected_at=when) for u in "ce"]
     pq.write_table(pa.Table.from_pylist(losers, schema=DUPLICATE_SCHEMA), dups / "part-d.parquet")
 
     assert drop_duplicates(str(tmp_path / "articles"), str(dups)) == 2
@@ -191,9 +191,9 @@ def test_a_big_file_is_rewritten_in_pieces_without_its_losers(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipeline.dedupe import drop_duplicates, duplicate_row
+    from pipeline.dedupe import drop_duplicates
     from pipeline.storage.rewrite import GROUPS_PER_PIECE as _GROUPS_PER_PIECE
-    from schemas.record import DUPLICATE_SCHEMA
+    from schemas.record import DUPLICATE_SCHEMA, duplicate_row
 
     schema = pa.schema([("article_id", pa.string()), ("source_uri", pa.string()), ("body", pa.string())])
     n = 2 * _GROUPS_PER_PIECE + 20
@@ -206,7 +206,7 @@ def test_a_big_file_is_rewritten_in_pieces_without_its_losers(tmp_path):
     pq.write_table(table, articles / "part-x.parquet", row_group_size=1)
     losers = {pairs[i] for i in (0, 3, _GROUPS_PER_PIECE, n - 1)} | {pairs[i] for i in range(97, n)}
     when = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
-    rows = [duplicate_row({"article_id": i, "source_uri": u}, None, when) for i, u in sorted(losers)]
+    rows = [duplicate_row(i, u, None, run_id=None, detected_at=when) for i, u in sorted(losers)]
     pq.write_table(pa.Table.from_pylist(rows, schema=DUPLICATE_SCHEMA), dups / "part-d.parquet")
 
     assert drop_duplicates(str(articles), str(dups)) == len(losers)

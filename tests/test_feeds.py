@@ -210,3 +210,21 @@ def test_unreadable_dates_leave_published_at_empty_and_the_item_readable(date):
     first, second = _read("dates.xml", feed.encode())
     assert isinstance(first, Article) and first.published_at is None
     assert second.published_at == dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone.utc)
+
+
+def test_an_item_that_raises_is_one_internal_error_and_the_others_are_read(monkeypatch):
+    """Fault injection: the HTML of the second item raises; that item becomes an
+    internal_error reject whose detail names the exception and where it was raised."""
+    plain = _read("rss2.xml")
+    real = feeds.html_to_article
+
+    def failing_on_the_second(html, uri, ctx, *, meta=None):
+        if uri.endswith("#item=1"):
+            raise RuntimeError("injected failure")
+        return real(html, uri, ctx, meta=meta)
+
+    monkeypatch.setattr(feeds, "html_to_article", failing_on_the_second)
+    first, second, third = _read("rss2.xml")
+    assert [first, third] == [plain[0], plain[2]]
+    assert (second.source_uri, second.reason) == ("mem://rss2.xml#item=1", reasons.INTERNAL_ERROR)
+    assert second.detail.startswith("RuntimeError: injected failure (at test_feeds.py:")

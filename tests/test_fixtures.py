@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from schemas.record import Article
-from transforms.ingest import ingest_bytes
+from transforms.formats.text import ingest_bytes
 from transforms.rules import load_rules
 
 RULES = load_rules()

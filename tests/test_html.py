@@ -25,6 +25,7 @@ from transforms.formats.html.blocks import clean_text
 from transforms.formats.html.lines import furniture_lines
 from transforms.formats.html.rules import html_vocabulary
 from transforms.ids import article_id
+from transforms.metadata import Metadata
 from transforms.normalize import normalize_line
 from transforms.rules import load_rules
 
@@ -154,9 +155,9 @@ def test_bytes_that_are_not_html_text(data, reason):
 
 def test_html_to_article_meta_fills_only_what_the_page_does_not_state():
     fragment = "<p>The bakery on the square now opens at six in the morning on weekdays.</p>"
-    meta = {"url": "https://bakery.example/six", "title": "Bakery opens earlier",
-            "published_at": "Mon, 03 Jun 2024 05:00:00 +0000", "authors": ["Kim Lo"],
-            "language": "en", "publisher": "Square News", "caption_credit": "Photo: Kim Lo"}
+    meta = Metadata(url="https://bakery.example/six", title="Bakery opens earlier",
+                    published_at=dt.datetime(2024, 6, 3, 5, 0, tzinfo=dt.timezone.utc), authors=("Kim Lo",),
+                    language="en", publisher="Square News", caption_credit="Photo: Kim Lo")
     article = html.html_to_article(fragment, "mem://item", CTX, meta=meta)
     assert article.url == "https://bakery.example/six"
     assert article.title == "Bakery opens earlier"

@@ -6,8 +6,8 @@ import re
 import pytest
 
 from schemas.record import Article
+from transforms.formats.text import ingest_bytes
 from transforms.ids import article_id
-from transforms.ingest import ingest_bytes
 from transforms.rules import load_rules
 
 RULES = load_rules()

@@ -9,7 +9,7 @@ import random
 import sqlite3
 
 import pytest
-from _dumps import dump, rows, write
+from _dumps import dump, write
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.dedupe import _losers, choose_kept
@@ -110,29 +110,6 @@ def test_sql_dedupe_applies_the_choose_kept_rule(tmp_path):
         want += [(article_id, d["source_uri"], kept["source_uri"] if kept else None) for d in dropped]
     assert got == sorted(want)
     assert any(k is None for _, _, k in got) and any(k for _, _, k in got)
-
-
-def test_state_of_the_first_release_is_converted(tmp_path):
-    """Format 1 kept every input in state.json; the next run moves them (and the committed
-    article ids) into state.sqlite and goes on incrementally."""
-    write(tmp_path / "in", "a.txt", dump(1))
-    write(tmp_path / "in", "b.txt", dump(2))
-    options = ["--input", str(tmp_path / "in" / "*"), "--output", str(tmp_path / "out"), "--incremental"]
-    run(IngestOptions(options))
-    out = tmp_path / "out"
-    inputs = committed_inputs(str(out))
-    state = json.loads((out / "_state" / "state.json").read_text())
-    legacy = {"format": 1, "last_run_id": state["last_run_id"], "files": state["files"],
-              "inputs": {path: [size, mtime] for path, (size, mtime) in inputs.items()}}
-    (out / "_state" / "state.json").write_text(json.dumps(legacy))
-    os.unlink(state_db_path(str(out)))
-
-    write(tmp_path / "in", "copy-of-a.txt", dump(1, publisher="Another Paper"))
-    summary = run(IngestOptions(options))
-    assert (summary["files_processed"], summary["files_unchanged"], summary["duplicates"]) == (1, 2, 1)
-    assert json.loads((out / "_state" / "state.json").read_text())["format"] == 2
-    assert len(committed_inputs(str(out))) == 3
-    assert sorted(r["source_uri"].rsplit("/", 1)[-1] for r in rows(out / "articles")) == ["a.txt", "b.txt"]
 
 
 def test_a_run_leaves_no_working_files_in_the_output(tmp_path):

@@ -12,8 +12,9 @@ from schemas import reasons
 from schemas.record import Article, Reject
 from transforms.context import IngestContext
 from transforms.formats import html as html_module
-from transforms.formats.jsonl import authors_of, read, timestamp_of
+from transforms.formats.jsonl import authors_of, read
 from transforms.ingest import ingest_file
+from transforms.metadata import parse_datetime
 from transforms.rules import load_rules
 
 NOW = dt.datetime(2025, 3, 9, 7, 0, tzinfo=dt.timezone.utc)
@@ -146,16 +147,16 @@ def test_html_field_goes_through_html_to_article(monkeypatch):
     def fake_html_to_article(html, source_uri, ctx, *, meta=None):
         seen.update(html=html, uri=source_uri, meta=meta)
         return Article("0" * 32, source_uri, "html", None, None, None, None, None, (), ("From HTML.",), (),
-                       ctx.ingested_at, url=meta["url"], published_at=meta["published_at"],
-                       source_encoding=meta.get("source_encoding"))
+                       ctx.ingested_at, url=meta.url, published_at=meta.published_at,
+                       source_encoding=meta.source_encoding)
 
     monkeypatch.setattr(html_module, "html_to_article", fake_html_to_article)
     data = _jsonl({"html": "<p>From HTML.</p>", "url": "https://v.example/h", "date": "2025-03-01"})
     [article] = read(data, "mem://h.jsonl", _ctx())
     assert seen["html"] == "<p>From HTML.</p>"
     assert seen["uri"] == "mem://h.jsonl#line=1"
-    assert seen["meta"]["url"] == "https://v.example/h"
-    assert seen["meta"]["published_at"] == dt.datetime(2025, 3, 1, tzinfo=UTC)
+    assert seen["meta"].url == "https://v.example/h"
+    assert seen["meta"].published_at == dt.datetime(2025, 3, 1, tzinfo=UTC)
     assert (article.source_format, article.source_encoding) == ("jsonl", "utf-8")
     assert article.paragraphs == ("From HTML.",)
 
@@ -217,9 +218,12 @@ def test_empty_jsonl_file():
     assert (reject.source_uri, reject.reason) == ("mem://e.jsonl", reasons.EMPTY)
 
 
-def test_unreadable_date_keeps_the_article_and_is_counted():
+@pytest.mark.parametrize("date", ["last Tuesday", "9999-12-31T23:30:00-01:00"])
+def test_unreadable_date_keeps_the_article_and_is_counted(date):
+    """A date past year 9999 in UTC once raised in the reader (an internal_error reject);
+    it is unreadable like any other."""
     counts = collections.Counter()
-    [article] = read(_jsonl({"text": BRIDGE, "published_at": "last Tuesday"}), "mem://d.jsonl",
+    [article] = read(_jsonl({"text": BRIDGE, "published_at": date}), "mem://d.jsonl",
                      _ctx(counts=counts))
     assert isinstance(article, Article)
     assert article.published_at is None
@@ -236,13 +240,18 @@ def test_unreadable_date_keeps_the_article_and_is_counted():
         ("Sat, 08 Mar 2025 09:15:00 +0100", dt.datetime(2025, 3, 8, 8, 15, tzinfo=UTC)),
         (1741425300, dt.datetime(2025, 3, 8, 9, 15, tzinfo=UTC)),
         (1741425300000, dt.datetime(2025, 3, 8, 9, 15, tzinfo=UTC)),  # milliseconds
+        ("2025-03-08T09:15:00z", dt.datetime(2025, 3, 8, 9, 15, tzinfo=UTC)),
+        ("2025-03-08 09:15Z", dt.datetime(2025, 3, 8, 9, 15, tzinfo=UTC)),
+        ("9999-12-31T23:30:00-01:00", None),  # past year 9999 in UTC: out of range
         ("soon", None),
         (True, None),
         (None, None),
     ],
 )
 def test_timestamps(value, expected):
-    assert timestamp_of(value) == expected
+    """One date parser for every reader (transforms.metadata): JSONL values, WARC-Date
+    headers, feed dates and the dates an HTML page states."""
+    assert parse_datetime(value) == expected
 
 
 @pytest.mark.parametrize(

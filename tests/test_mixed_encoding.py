@@ -13,7 +13,7 @@ from schemas.record import Article
 from transforms.context import IngestContext
 from transforms.decode import MIXED_ENCODING, DecodeError, decode_dump
 from transforms.formats import html
-from transforms.ingest import ingest_bytes
+from transforms.formats.text import ingest_bytes
 from transforms.rules import load_rules
 
 NOW = dt.datetime(2024, 10, 1, tzinfo=dt.timezone.utc)

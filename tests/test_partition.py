@@ -12,7 +12,7 @@ from _dumps import dump, write
 
 from pipeline.options import IngestOptions
 from pipeline.run import run
-from transforms.partition import NULL_PARTITION, bucket_of, partition_dir, partition_segment
+from transforms.partition import NULL_PARTITION, partition_dir, partition_segment
 
 
 @pytest.mark.parametrize("value", ["../../etc", "..", ".", "a/b", "a\\b", "/abs", "x=y", "a%2Fb", "\x00nul"])
@@ -33,7 +33,6 @@ def test_partition_segment_values():
     assert len(partition_segment("p", long_a).encode()) < 255
     assert partition_dir("ingest_date", {}, "2026-11-28") == "ingest_date=2026-11-28"
     assert partition_dir("none", {"publisher": "X"}, "2026-11-28") == ""
-    assert [bucket_of("same id", 4)] * 2 == [bucket_of("same id", 4), bucket_of("same id", 4)]
 
 
 def _run(tmp_path: Path, *flags: str) -> dict:
@@ -98,8 +97,9 @@ def test_rows_are_streamed_in_bounded_row_groups(tmp_path):
 
     import apache_beam as beam
 
+    from schemas.datasets import REJECTS
     from schemas.record import REJECT_SCHEMA
-    from transforms.beam import REJECTS, WriteRecords
+    from transforms.beam import WriteRecords
     from transforms.partition import ROWS_PER_BATCH
 
     when = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
@@ -118,3 +118,36 @@ def test_rows_are_streamed_in_bounded_row_groups(tmp_path):
         assert max(meta.row_group(i).num_rows for i in range(3)) <= ROWS_PER_BATCH
         assert pq.read_schema(path).remove_metadata() == REJECT_SCHEMA.remove_metadata()
     assert names[0] == names[1] and names[0].startswith("part-") and names[0].endswith("-000-t.parquet")
+
+
+def test_a_bundle_rolls_over_to_new_files_past_the_row_and_open_file_limits(tmp_path, monkeypatch):
+    """Past ROWS_PER_FILE rows a partition continues in its next chunk file (-001); past
+    _MAX_OPEN_FILES open partitions the oldest is closed and continues in a new chunk too.
+    Every row is written exactly once."""
+    from schemas.datasets import REJECTS, SCHEMAS
+    from transforms import beam as beam_module
+
+    monkeypatch.setattr(beam_module, "ROWS_PER_BATCH", 2)
+    monkeypatch.setattr(beam_module, "ROWS_PER_FILE", 3)
+    monkeypatch.setattr(beam_module, "_MAX_OPEN_FILES", 2)
+    when = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
+    publishers = ["Harbour Post", "Valley Times", "Ridge Daily"]
+    rows_ = [{"source_uri": f"f{n:02d}", "reason": "empty", "detail": "", "size_bytes": 0, "rejected_at": when,
+              "schema_version": 2, "publisher": publishers[n % 3] if n < 9 else publishers[0]}
+             for n in range(14)]
+    fn = beam_module._StreamWriteFn(str(tmp_path), SCHEMAS[REJECTS], "zstd", "-t", "publisher", "2026-11-28")
+    fn.start_bundle()
+    for row in rows_:
+        fn.process(row)
+    written = [value.value for value in fn.finish_bundle()]
+    assert sorted(written) == sorted(str(p) for p in _files(tmp_path))
+    by_partition: dict[str, list[str]] = {}
+    for path in _files(tmp_path):
+        by_partition.setdefault(path.parent.name, []).append(path.name)
+        assert pq.ParquetFile(path).metadata.num_rows <= 3
+    harbour = sorted(by_partition["publisher=Harbour Post"])
+    stem = harbour[0].rsplit("-", 2)[0]
+    assert harbour == [f"{stem}-{chunk:03d}-t.parquet" for chunk in range(len(harbour))]
+    assert len(harbour) >= 3
+    uris = sorted(r["source_uri"] for p in _files(tmp_path) for r in pq.read_table(p).to_pylist())
+    assert uris == [r["source_uri"] for r in rows_]

@@ -10,8 +10,9 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.graph import build_pipeline
 from pipeline.options import IngestOptions
+from schemas.datasets import ARTICLES, REJECTS
 from schemas.record import ARTICLE_SCHEMA, REJECT_SCHEMA, SCHEMA_VERSION
-from transforms.beam import ARTICLES, REJECTS, IngestDumps
+from transforms.beam import IngestDumps
 
 WHEN = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 

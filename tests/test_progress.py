@@ -141,9 +141,12 @@ def test_the_ingest_dofn_reports_through_the_hook(tmp_path, monkeypatch):
     (inbox / "empty.txt").write_bytes(b"")
     options = IngestOptions(["--input", str(inbox / "*"), "--output", str(tmp_path / "out")])
     with ProgressMonitor("log", io.StringIO(), interval=60) as monitor:
-        run(options)
+        run(options, on_count=note)
         seen = monitor.current()
     assert seen == Progress(files=5, articles=4, rejects=1)
+    with ProgressMonitor("log", io.StringIO(), interval=60) as monitor:
+        run(options)  # no hook: Beam's counters only
+        assert monitor.current() == Progress()
 
 
 def test_cli_log_mode_when_not_on_a_terminal(tmp_path, capsys):
@@ -157,6 +160,21 @@ def test_cli_log_mode_when_not_on_a_terminal(tmp_path, capsys):
     assert "article-ingest: progress: " in captured.err  # auto -> log lines: stderr is no tty
     assert "progress" not in captured.out  # the summary table stays clean on stdout
     assert ENV_VAR not in os.environ
+
+
+def test_cli_progress_lines_count_the_files_the_job_reads(tmp_path, capsys, monkeypatch):
+    """The command line hands its hook to the run: the lines count files while the job runs."""
+    monkeypatch.setattr(progress, "_FLUSH_SECONDS", 0.0)
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for index in range(12):
+        (inbox / f"kite-{index}.txt").write_text(KITE.replace("forty", f"forty-{index}"), encoding="utf-8")
+    code = main(["run", "--input", str(inbox / "*"), "--output", str(tmp_path / "out"),
+                 "--progress", "log", "--progress_interval", "0.01"])
+    lines = [line.removeprefix("article-ingest: progress: ")
+             for line in capsys.readouterr().err.splitlines() if line.startswith("article-ingest: progress: ")]
+    assert code == 0
+    assert any(not line.startswith("0 files read") for line in lines), lines[-3:]
 
 
 def test_cli_refuses_a_bad_interval(tmp_path):

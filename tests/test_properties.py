@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from transforms.ingest import ingest_bytes, ingest_text
+from transforms.formats.text import ingest_bytes, ingest_text
 from transforms.lines import _BULLET  # the marker syntax the exception is about
 from transforms.normalize import normalize_line, normalize_newlines
 from transforms.rules import load_rules
@@ -152,7 +152,7 @@ def test_same_input_same_article_id(text):
 
 _IDS_IN_CHILD = """
 import datetime as dt, json, sys
-from transforms.ingest import ingest_text
+from transforms.formats.text import ingest_text
 from transforms.rules import load_rules
 rules, when = load_rules(None), dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 texts = json.loads(sys.stdin.read())

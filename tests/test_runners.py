@@ -124,7 +124,8 @@ def test_setup_file_sdist_ships_code_and_rules(tmp_path):
     [sdist] = list(tmp_path.glob("*.tar.gz"))
     with tarfile.open(sdist) as archive:
         names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
-    for needed in ("setup.py", "pipeline/run.py", "pipeline/graph.py", "transforms/beam.py",
+    for needed in ("setup.py", "pipeline/run/__init__.py", "pipeline/run/__main__.py", "pipeline/graph.py",
+                   "transforms/beam.py", "transforms/formats/text.py", "transforms/metadata.py",
                    "pipeline/dedupe.py", "transforms/formats/__init__.py", "schemas/record.py",
                    "schemas/rules/default.toml"):
         assert needed in names, needed

@@ -15,6 +15,7 @@ from schemas.record import Article, Reject
 from transforms.context import IngestContext
 from transforms.formats import html as html_module
 from transforms.ingest import ingest_file
+from transforms.metadata import Metadata
 from transforms.rules import load_rules
 
 NOW = dt.datetime(2025, 3, 9, 7, 0, tzinfo=dt.timezone.utc)
@@ -143,7 +144,7 @@ def test_record_is_handed_to_html_to_article_with_its_metadata(monkeypatch):
     [(html, uri, meta)] = calls
     assert html == "<html><body>Ünïcode</body></html>"
     assert uri == f"mem://w.warc#record={warc.ids[0]}"
-    assert meta == {"url": "https://news.example/empty", "published_at": FETCHED, "source_encoding": "utf-8"}
+    assert meta == Metadata(url="https://news.example/empty", published_at=FETCHED, source_encoding="utf-8")
     assert (reject.source_uri, reject.reason) == (uri, reasons.NO_ARTICLE_TEXT)
     assert reject.size_bytes == len(html.encode())
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import stat
-import traceback
+from collections.abc import Callable
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -23,16 +23,10 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from pipeline.cli import progress  # live progress on local runs; a no-op elsewhere
 from schemas import reasons
-from schemas.record import (
-    ARTICLE_SCHEMA,
-    REJECT_SCHEMA,
-    SIGNATURE_SCHEMA,
-    Article,
-    Reject,
-)
-from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext
+from schemas.datasets import ARTICLES, REJECTS, SCHEMAS
+from schemas.record import Article, Reject
+from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext, guarded
 from transforms.ingest import ingest_file
 from transforms.partition import (
     ROWS_PER_BATCH,
@@ -44,14 +38,9 @@ from transforms.partition import (
 )
 from transforms.rules import load_rules
 
-__all__ = ["ARTICLES", "DUPLICATES", "METRICS_NAMESPACE", "REJECTS", "SIGNATURES", "IngestDumps",
-           "SplitFiles", "WriteRecords"]
+__all__ = ["METRICS_NAMESPACE", "IngestDumps", "SplitFiles", "WriteRecords"]
 
 METRICS_NAMESPACE = "article_ingest"
-ARTICLES = "articles"
-REJECTS = "rejects"
-DUPLICATES = "duplicates"
-SIGNATURES = "_signatures"  # staging only: near-duplicate signatures (--near-dup)
 
 
 def _counter(name: str):
@@ -59,13 +48,18 @@ def _counter(name: str):
 
 
 class _IngestFileFn(beam.DoFn):
-    """Reads one matched file and emits its article row, or a reject row tagged `rejects`."""
+    """Reads one matched file and emits its article row, or a reject row tagged `rejects`.
+
+    Every counter increment goes to Beam's counters and, when given, to `on_count` as well
+    (the command line's live progress: pipeline/cli/progress.py)."""
 
     def __init__(self, rules_path: str | None, markup: str, max_file_bytes: int, ingested_at: dt.datetime,
                  *, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
                  jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
-                 pipeline_version: str | None = None):
+                 pipeline_version: str | None = None,
+                 on_count: Callable[[str, int], None] | None = None):
         self._rules_path = rules_path
+        self._on_count = on_count
         self._run_id = run_id
         self._pipeline_version = pipeline_version
         self._markup = markup
@@ -88,7 +82,8 @@ class _IngestFileFn(beam.DoFn):
         # Summed here and handed to Beam's counters every _COUNTER_BATCH files and at the
         # end of the bundle: a Beam counter increment costs more than a dict update.
         self._pending[name] = self._pending.get(name, 0) + n
-        progress.note(name, n)
+        if self._on_count is not None:
+            self._on_count(name, n)
 
     def _flush_counters(self) -> None:
         for name, n in self._pending.items():
@@ -148,14 +143,9 @@ class _IngestFileFn(beam.DoFn):
             yield self._reject(uri, reasons.TOO_LARGE,
                                f"more than --max_file_bytes={self._max_file_bytes} bytes", len(data))
             return
-        try:
-            outcomes = [(o, self._stamp(o.to_row(), uri)) for o in ingest_file(data, uri, self._ctx)]
-        except Exception as err:  # noqa: BLE001 - one bad file never stops a run
-            where = traceback.extract_tb(err.__traceback__)[-1]
-            detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
-            yield self._reject(uri, reasons.INTERNAL_ERROR, detail, len(data))
-            return
-        for outcome, row in outcomes:
+        # All of the file's outcomes, or one internal_error reject: one bad file never stops a run.
+        for outcome in guarded(uri, len(data), self._ctx, lambda: ingest_file(data, uri, self._ctx)):
+            row = self._stamp(outcome.to_row(), uri)
             self._inc("inputs")
             if isinstance(outcome, Article):
                 self._inc("articles")
@@ -203,7 +193,9 @@ def _not_a_regular_file(uri: str) -> bool:
 class IngestDumps(beam.PTransform):
     """Matches a file pattern and turns every matched file into an article row or a reject row.
 
-    Returns a DoOutputsTuple with `articles` (main output) and `rejects`.
+    Returns a DoOutputsTuple with `articles` (main output) and `rejects`. `on_count`, if
+    given, is called with every counter increment (name, n) on the workers, besides Beam's
+    counters: it must be picklable (a module-level function).
     """
 
     def __init__(self, pattern: str, *, rules_path: str | None = None, markup: str = "auto",
@@ -211,7 +203,8 @@ class IngestDumps(beam.PTransform):
                  chunks: list[tuple[str, int, int]] | None = None,
                  max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
                  jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
-                 pipeline_version: str | None = None, spread: bool = True):
+                 pipeline_version: str | None = None, spread: bool = True,
+                 on_count: Callable[[str, int], None] | None = None):
         super().__init__()
         self._pattern = pattern
         # Redistribute the chunks so several workers share them. Without it a runner runs
@@ -225,7 +218,8 @@ class IngestDumps(beam.PTransform):
         self._split = SplitFiles(rules_path=rules_path, markup=markup,
                                  max_file_bytes=max_file_bytes, ingested_at=ingested_at,
                                  max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields,
-                                 run_id=run_id, pipeline_version=pipeline_version)
+                                 run_id=run_id, pipeline_version=pipeline_version,
+                                 on_count=on_count)
 
     def expand(self, pbegin):
         if self._chunks is not None:
@@ -246,6 +240,7 @@ class SplitFiles(beam.PTransform):
 
     Args:
       pipeline_version: the release written on every row (the launcher's; None: unknown).
+      on_count: as for IngestDumps.
       timestamped: stamp each record's ingested_at (a reject's rejected_at) with its
         element's event time instead of `ingested_at`: in a stream, when its file was matched.
     """
@@ -254,13 +249,14 @@ class SplitFiles(beam.PTransform):
                  max_file_bytes: int = 50 * 1024 * 1024, ingested_at: dt.datetime | None = None,
                  max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
                  jsonl_fields: tuple[tuple[str, str], ...] = (), run_id: str | None = None,
-                 pipeline_version: str | None = None, timestamped: bool = False):
+                 pipeline_version: str | None = None, timestamped: bool = False,
+                 on_count: Callable[[str, int], None] | None = None):
         super().__init__()
         fn = _StampedIngestFileFn if timestamped else _IngestFileFn
         self._fn = fn(rules_path, markup, max_file_bytes,
                       ingested_at or dt.datetime.now(dt.timezone.utc),
                       max_member_bytes=max_member_bytes, jsonl_fields=jsonl_fields, run_id=run_id,
-                      pipeline_version=pipeline_version)
+                      pipeline_version=pipeline_version, on_count=on_count)
 
     def expand(self, matched):
         return matched | "Split" >> beam.ParDo(self._fn).with_input_types(
@@ -276,6 +272,18 @@ def _read_chunk(chunk: tuple[str, int, int]):
     for line in data.splitlines():
         file_path, size, updated = json.loads(line)
         yield FileMetadata(file_path, size, updated)
+
+
+@dataclasses.dataclass
+class _OpenFile:
+    """A Parquet file a bundle is writing, named part-<stem>-<chunk>."""
+
+    writer: pq.ParquetWriter
+    handle: object
+    path: str
+    stem: str
+    chunk: int
+    rows: int = 0  # written so far
 
 
 class _StreamWriteFn(beam.DoFn):
@@ -300,7 +308,7 @@ class _StreamWriteFn(beam.DoFn):
     def start_bundle(self):
         self._pending: dict[str, list[dict]] = {}  # partition -> rows not yet written
         self._buffered = 0
-        self._open: dict[str, list] = {}  # partition -> [writer, handle, path, rows, stem, chunk]
+        self._open: dict[str, _OpenFile] = {}  # partition -> the file it is written to
         self._chunks: dict[str, tuple[str, int]] = {}  # partition -> (stem, next chunk) once closed
         self._done: list[str] = []
         self._fixed_part: str | None = None
@@ -333,7 +341,7 @@ class _StreamWriteFn(beam.DoFn):
         if not rows:
             return
         state = self._open.get(part)
-        if state is not None and state[3] + len(rows) > ROWS_PER_FILE:
+        if state is not None and state.rows + len(rows) > ROWS_PER_FILE:
             self._close(part)
             state = self._open.get(part)
         if state is None:
@@ -347,18 +355,18 @@ class _StreamWriteFn(beam.DoFn):
             handle = FileSystems.create(path)
             writer = pq.ParquetWriter(handle, self._schema, compression=parquet_compression(self._codec),
                                       **parquet_writer_options(self._schema))
-            state = self._open[part] = [writer, handle, path, 0, stem, chunk]
+            state = self._open[part] = _OpenFile(writer, handle, path, stem, chunk)
         table = arrow_table(rows, self._schema)
-        state[3] += len(rows)
+        state.rows += len(rows)
         rows.clear()  # their text is in the table now: let it go before the writer's buffers grow
-        state[0].write_table(table, row_group_size=ROWS_PER_BATCH)
+        state.writer.write_table(table, row_group_size=ROWS_PER_BATCH)
 
     def _close(self, part: str) -> None:
-        writer, handle, path, _rows, stem, chunk = self._open.pop(part)
-        writer.close()
-        handle.close()
-        self._chunks[part] = (stem, chunk + 1)
-        self._done.append(path)
+        state = self._open.pop(part)
+        state.writer.close()
+        state.handle.close()
+        self._chunks[part] = (state.stem, state.chunk + 1)
+        self._done.append(state.path)
 
     def finish_bundle(self):
         for part in list(self._pending):
@@ -386,7 +394,8 @@ class WriteRecords(beam.PTransform):
     Returns the paths written.
 
     Args:
-      kind: ARTICLES, REJECTS or SIGNATURES: picks the explicit schema.
+      kind: a dataset name from schemas.datasets (ARTICLES, REJECTS or SIGNATURES): picks
+        the explicit schema.
       partition_by: 'ingest_date', 'publisher' or 'none' (Hive-style directories).
       ingest_date: the run's UTC date, 'YYYY-MM-DD', for partition_by='ingest_date'.
       file_tag: appended to file names (the run id), so appended runs never collide.
@@ -396,7 +405,7 @@ class WriteRecords(beam.PTransform):
                  ingest_date: str | None = None, file_tag: str = ""):
         super().__init__()
         self._directory = directory.rstrip("/")
-        self._schema = {ARTICLES: ARTICLE_SCHEMA, REJECTS: REJECT_SCHEMA, SIGNATURES: SIGNATURE_SCHEMA}[kind]
+        self._schema = SCHEMAS[kind]
         self._codec = codec
         self._partition_by = partition_by
         self._ingest_date = ingest_date or dt.datetime.now(dt.timezone.utc).date().isoformat()

@@ -1,13 +1,17 @@
-"""What every reader needs besides the bytes: rules, run time, the user's format choices and limits."""
+"""What every reader needs besides the bytes: rules, run time, the user's format choices and
+limits, a counter, and `guarded`, which turns a reader's exception into a reject."""
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterable, Iterator
 
+from schemas import reasons
+from schemas.record import Article, Reject
 from transforms.rules import RuleSet
 
-__all__ = ["DEFAULT_MAX_MEMBER_BYTES", "JSONL_FIELDS", "IngestContext"]
+__all__ = ["DEFAULT_MAX_MEMBER_BYTES", "JSONL_FIELDS", "IngestContext", "guarded"]
 
 DEFAULT_MAX_MEMBER_BYTES = 200 * 1024 * 1024
 # Record fields a JSONL line can fill, and the keys looked for when --jsonl_field names none.
@@ -48,3 +52,20 @@ class IngestContext:
         """The JSON keys (or dotted paths) that fill `field`: the user's mapping, else the defaults."""
         mapped = tuple(key for name, key in self.jsonl_fields if name == field)
         return mapped or JSONL_FIELDS[field]
+
+
+def guarded(source_uri: str, size: int | None, ctx: IngestContext,
+            produce: Callable[[], Iterable[Article | Reject]]) -> Iterator[Article | Reject]:
+    """The outcomes of `produce()`, or one `internal_error` reject if it raises.
+
+    Used per file (the Beam DoFn), per archive member, JSONL line, WARC record and feed item,
+    so one bad item never loses the others of its file, and one bad file never stops a run.
+    The detail names the exception and where it was raised.
+    """
+    try:
+        outcomes = list(produce())
+    except Exception as err:  # noqa: BLE001 - the detail names it; the run goes on
+        where = traceback.extract_tb(err.__traceback__)[-1]
+        detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
+        outcomes = [Reject(source_uri, reasons.INTERNAL_ERROR, detail, size, ctx.ingested_at)]
+    yield from outcomes

@@ -21,7 +21,8 @@ import re
 from schemas import reasons
 
 __all__ = [
-    "MIXED_ENCODING", "DecodeError", "declared_charset", "decode_dump", "repair_mojibake", "sniff_content",
+    "MIXED_ENCODING", "DecodeError", "declared_charset", "decode_dump", "decode_markup",
+    "repair_mojibake", "sniff_content",
 ]
 
 _BOMS = (
@@ -333,6 +334,22 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if not text or text.isspace():
         raise DecodeError(reasons.EMPTY, "the file holds only whitespace")
     return text, encoding
+
+
+def decode_markup(data: bytes) -> tuple[str, str]:
+    """HTML or XML bytes to (text, codec). Raises DecodeError (empty, binary, undecodable).
+
+    Valid UTF-8 without NUL bytes is read as UTF-8 straight away, whatever the document
+    declares (a page or feed declaring ISO-8859-1 and holding UTF-8 is a common defect):
+    most markup, and the fast path. Anything else goes through `decode_dump`: a BOM, the
+    declared charset, detection, mojibake repair.
+    """
+    if b"\x00" not in data and data.strip():
+        try:
+            return data.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    return decode_dump(data)
 
 
 def sniff_content(text: str) -> str | None:

@@ -1,20 +1,17 @@
 """One file in, its articles and rejects out: the pure core that the Beam transform wraps.
 
 `ingest_file` opens compressed files and archives (bounded, in memory), detects each input's
-format and hands it to that format's reader; text and markdown dumps go to the splitter here.
+format and hands it to that format's reader (transforms.formats).
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 
 from schemas import reasons
 from schemas.record import Article, Reject
-from transforms.context import IngestContext
-from transforms.decode import DecodeError, decode_dump, sniff_content
-from transforms.formats import READERS, reader_for
+from transforms.context import IngestContext, guarded
+from transforms.decode import sniff_content
+from transforms.formats import reader_for
 from transforms.formats.archives import (
     ARCHIVES,
     COMPRESSIONS,
@@ -24,11 +21,8 @@ from transforms.formats.archives import (
     sniff_container,
     strip_compression_suffix,
 )
-from transforms.ids import article_id
-from transforms.rules import RuleSet
-from transforms.split import split_dump
 
-__all__ = ["detect_format", "guarded", "ingest_bytes", "ingest_file", "ingest_text"]
+__all__ = ["detect_format", "ingest_file"]
 
 # An archive may hold archives (a .zip of .tar.gz files), one level deep; deeper ones are
 # rejected as `nested_archive`. Compression layers are counted apart (a .tar.gz is one
@@ -45,57 +39,6 @@ _EXTENSIONS = {
     ".rss": "feed", ".atom": "feed",
 }
 _CONTENT = {"html": "html", "xml": "feed", "json": "jsonl", "warc": "warc"}
-
-
-def ingest_text(
-    text: str, source_uri: str, rules: RuleSet, ingested_at: dt.datetime, markup: str = "auto"
-) -> Article | Reject:
-    """Split decoded text into an Article, or a Reject when no article text is left."""
-    parts = split_dump(text, rules, markup)
-    if not parts.paragraphs:
-        what = "only boilerplate" if parts.boilerplate else "no body paragraph"
-        if parts.bullets or parts.caption:
-            what = "a caption or bullets but no body paragraph"
-        return Reject(source_uri, reasons.NO_ARTICLE_TEXT, f"the dump holds {what}", None, ingested_at)
-    return Article(
-        article_id=article_id(parts.paragraphs),
-        source_uri=source_uri,
-        source_format=parts.markup,
-        title=parts.title,
-        image_alt=parts.image_alt,
-        caption=parts.caption,
-        caption_credit=parts.caption_credit,
-        publisher=parts.publisher,
-        bullets=parts.bullets,
-        paragraphs=parts.paragraphs,
-        boilerplate=parts.boilerplate,
-        ingested_at=ingested_at,
-    )
-
-
-def ingest_bytes(
-    data: bytes, source_uri: str, rules: RuleSet, ingested_at: dt.datetime, markup: str = "auto"
-) -> Article | Reject:
-    """Decode and split one dump file's bytes."""
-    size = len(data)
-    try:
-        text, encoding = decode_dump(data)
-    except DecodeError as err:
-        return Reject(source_uri, err.reason, err.detail, size, ingested_at)
-    structured = sniff_content(text)
-    if structured and markup == "auto":
-        return Reject(
-            source_uri,
-            reasons.UNSUPPORTED_FORMAT,
-            f"the content looks like {structured.upper()}, not a text or markdown dump; "
-            "pass --format text to split it as plain text anyway",
-            size,
-            ingested_at,
-        )
-    outcome = ingest_text(text, source_uri, rules, ingested_at, markup)
-    if isinstance(outcome, Reject):
-        return dataclasses.replace(outcome, size_bytes=size)
-    return dataclasses.replace(outcome, source_encoding=encoding)
 
 
 def detect_format(data: bytes, source_uri: str, forced: str = "auto", *, name: str | None = None) -> str:
@@ -117,21 +60,6 @@ def detect_format(data: bytes, source_uri: str, forced: str = "auto", *, name: s
         return _CONTENT[kind]
     lower = (name or source_uri).lower()
     return next((fmt for ext, fmt in _EXTENSIONS.items() if lower.endswith(ext)), "auto")
-
-
-def guarded(source_uri: str, size: int | None, ctx: IngestContext,
-            produce: Callable[[], Iterable[Article | Reject]]) -> Iterator[Article | Reject]:
-    """The outcomes of `produce()`, or one `internal_error` reject if it raises.
-
-    Used per record and per member, so one bad item never loses the others of its file.
-    """
-    try:
-        outcomes = list(produce())
-    except Exception as err:  # noqa: BLE001 - the detail names it; the run goes on
-        where = traceback.extract_tb(err.__traceback__)[-1]
-        detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
-        outcomes = [Reject(source_uri, reasons.INTERNAL_ERROR, detail, size, ctx.ingested_at)]
-    yield from outcomes
 
 
 def ingest_file(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article | Reject]:
@@ -165,12 +93,7 @@ def _ingest(data: bytes, uri: str, name: str, ctx: IngestContext, archives: int,
 
 
 def _read(data: bytes, uri: str, name: str, ctx: IngestContext) -> Iterator[Article | Reject]:
-    fmt = detect_format(data, uri, ctx.format, name=name)
-    if fmt in READERS:
-        yield from reader_for(fmt)(data, uri, ctx)
-        return
-    markup = fmt if fmt in ("text", "markdown") else "auto"
-    yield ingest_bytes(data, uri, ctx.rules, ctx.ingested_at, markup)
+    yield from reader_for(detect_format(data, uri, ctx.format, name=name))(data, uri, ctx)
 
 
 def _decompressed(data: bytes, uri: str, name: str, kind: str, ctx: IngestContext, archives: int,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize_newlines", "normalize_line", "count_words", "is_blank"]
+__all__ = ["normalize_field", "normalize_line", "normalize_newlines"]
 
 # Spaces that render as a space but are not U+0020 (NBSP, narrow NBSP, figure space, ...).
 _ODD_SPACES = dict.fromkeys(
@@ -21,14 +21,6 @@ _TABLE = {**_ODD_SPACES, **_ZERO_WIDTH}
 # (a dict lookup per character), and most lines of news text hold none.
 _ODD = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]")
 _SPACES = re.compile(r" {2,}")
-# What \W matches beyond ASCII (\w is str.isalnum() or '_', and '_' is ASCII).
-_NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
-# Word bytes become 'a' and the others spaces: ASCII letters, digits and '_' are word bytes,
-# and so is every byte of a multi-byte UTF-8 sequence (non-word characters beyond ASCII are
-# replaced first). A word is then an 'a' at the start or after a space.
-_WORD_BYTES = bytes(
-    0x61 if i >= 128 or chr(i).isalnum() or chr(i) == "_" else 0x20 for i in range(256)
-)
 
 
 def normalize_newlines(text: str) -> str:
@@ -56,33 +48,7 @@ def normalize_line(line: str) -> str:
     return line.strip()
 
 
-def is_blank(line: str) -> bool:
-    return not line.strip() or not normalize_line(line)
-
-
-def count_words(text: str) -> int:
-    """Words as runs of letters/digits (so a CJK sentence without spaces counts as one): the
-    number of matches of `\\w+`, counted without making a string a word. A long text is
-    counted a piece at a time, cut before a space (words never straddle one)."""
-    if len(text) <= _PIECE_CHARS:
-        return _count_words(text)
-    total, start = 0, 0
-    while len(text) - start > _PIECE_CHARS:
-        cut = text.find(" ", start + _PIECE_CHARS)
-        if cut < 0:
-            break
-        total += _count_words(text[start:cut])
-        start = cut
-    return total + _count_words(text[start:])
-
-
-_PIECE_CHARS = 1 << 20
-
-
-def _count_words(text: str) -> int:
-    if not text.isascii():
-        # Non-ASCII characters that are not word characters become spaces; those left are
-        # letters or digits, whose UTF-8 bytes (all >= 0x80) are word bytes below.
-        text = _NON_ASCII_NON_WORD.sub(" ", text)
-    marks = text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES)
-    return marks.count(b" a") + marks.startswith(b"a")
+def normalize_field(value: object) -> str | None:
+    """A metadata value as stored: a string normalized as one line (`normalize_line`), None
+    when it is empty then, or not a string."""
+    return (normalize_line(value) or None) if isinstance(value, str) else None

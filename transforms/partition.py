@@ -7,21 +7,17 @@ out of the dataset directory with '..'.
 from __future__ import annotations
 
 import hashlib
-import io
 from urllib.parse import quote
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 __all__ = [
     "NULL_PARTITION",
     "PARTITION_KEYS",
     "ROWS_PER_BATCH",
     "ROWS_PER_FILE",
-    "ROWS_PER_ROW_GROUP",
     "arrow_table",
     "bucket_of",
-    "parquet_bytes",
     "parquet_compression",
     "parquet_writer_options",
     "partition_dir",
@@ -36,7 +32,6 @@ _MAX_SEGMENT_BYTES = 200  # file systems allow 255 bytes a name; leave room for 
 # stream rows out in row groups of at most ROWS_PER_BATCH rows, so a worker holds no more
 # than that many rows of a dataset at a time, whatever the input size.
 ROWS_PER_FILE = 100_000
-ROWS_PER_ROW_GROUP = 10_000
 ROWS_PER_BATCH = 1_000
 _CODECS = {"none": "NONE", "zstd": "ZSTD", "snappy": "SNAPPY", "gzip": "GZIP"}
 
@@ -69,7 +64,8 @@ def partition_dir(partition_by: str, row: dict, ingest_date: str) -> str:
 
 
 def bucket_of(key: str, buckets: int) -> int:
-    """A stable bucket for a row key: the same on every worker and every run."""
+    """A stable bucket for a row key: the same on every worker and every run (the shard of a
+    streaming window's file: transforms/windowed.py)."""
     if buckets <= 1:
         return 0
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % buckets
@@ -100,11 +96,3 @@ def arrow_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
         schema=schema,
     )
 
-
-def parquet_bytes(rows: list[dict], schema: pa.Schema, codec: str,
-                  row_group_rows: int = ROWS_PER_ROW_GROUP) -> bytes:
-    """One Parquet file's bytes for `rows`, with the explicit schema (never inferred)."""
-    sink = io.BytesIO()
-    pq.write_table(arrow_table(rows, schema), sink, compression=_CODECS[codec], row_group_size=row_group_rows,
-                   **parquet_writer_options(schema))
-    return sink.getvalue()

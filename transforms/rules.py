@@ -16,8 +16,9 @@ from importlib import resources
 from pathlib import Path
 
 __all__ = [
-    "DEFAULT_RULES_TEXT", "HTML_RULES_TEXT", "BoilerplateRule", "CreditVocabulary", "RuleSet",
-    "RulesError", "SplitterSettings", "fingerprint", "load_rules",
+    "DEFAULT_RULES_TEXT", "HTML_RULES_TEXT", "BoilerplateRule", "CreditVocabulary", "HtmlVocabulary",
+    "LineRule", "RuleSet", "RulesError", "SplitterSettings", "compile_vocabulary", "fingerprint",
+    "load_rules",
 ]
 
 DEFAULT_RULES_TEXT = resources.files("schemas").joinpath("rules/default.toml").read_text("utf-8")
@@ -93,8 +94,8 @@ class RuleSet:
     boilerplate: tuple[BoilerplateRule, ...]
     credits: CreditVocabulary
     splitter: SplitterSettings
-    # The HTML reader's sections, layered like the rest; compiled on first use (`html`), so
-    # a run over text dumps never imports the HTML reader.
+    # The HTML reader's sections, layered like the rest; compiled on first use (`html`): a run
+    # over text dumps never needs them.
     html_table: dict = dataclasses.field(compare=False, repr=False)
     # A hash of the effective rules (see `fingerprint`), written on every record.
     fingerprint: str = ""
@@ -109,11 +110,78 @@ class RuleSet:
         return tuple(r for r in self.boilerplate if r.where == "anywhere")
 
     @functools.cached_property
-    def html(self):
-        """The HTML reader's compiled vocabularies (formats.html.rules.HtmlVocabulary)."""
-        from transforms.formats.html.rules import compile_vocabulary  # only HTML runs need it
-
+    def html(self) -> HtmlVocabulary:
+        """The HTML reader's compiled vocabularies."""
         return compile_vocabulary(self.html_table)
+
+
+@dataclasses.dataclass(frozen=True)
+class LineRule:
+    """A whole-block furniture rule for full pages: 'drop' the block or 'cut' it and the rest."""
+
+    name: str
+    action: str
+    pattern: re.Pattern[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class HtmlVocabulary:
+    drop_tags: frozenset[str]
+    region_tags: frozenset[str]
+    fragment_drop_tags: frozenset[str]
+    short_drop_tags: frozenset[str]
+    short_chars: int
+    furniture: frozenset[str]
+    display_re: re.Pattern[str]
+    keep: frozenset[str]
+    body: frozenset[str]
+    body_re: re.Pattern[str]
+    body_not_within: frozenset[str]
+    summary: frozenset[str]
+    captions: frozenset[str]
+    credit: frozenset[str]
+    credit_tags: frozenset[str]
+    line_rules: tuple[LineRule, ...]
+    dateline_words: frozenset[str]
+    dateline_max_words: int
+    repeat_min_paragraphs: int
+    repeat_min_chars: int
+    repeat_min_share: float
+
+
+def compile_vocabulary(table: dict) -> HtmlVocabulary:
+    """The vocabularies of html.toml's sections in `table`."""
+
+    def words(section: str, key: str = "words") -> frozenset[str]:
+        return frozenset(w.lower() for w in table.get(section, {}).get(key, ()))
+
+    return HtmlVocabulary(
+        drop_tags=words("drop", "tags"),
+        region_tags=words("drop", "region_tags"),
+        fragment_drop_tags=words("drop", "fragment_tags"),
+        short_drop_tags=words("drop", "short_tags"),
+        short_chars=int(table.get("drop", {}).get("short_chars", 400)),
+        furniture=words("furniture"),
+        display_re=re.compile("(?<![\\w-])(?:{})(?![\\w-])".format("|".join(
+            table.get("furniture", {}).get("display_classes", ["(?!)"]))), re.IGNORECASE),
+        keep=words("furniture", "keep_words"),
+        body=words("body"),
+        body_re=re.compile("|".join(re.escape(w) for w in sorted(words("body"), key=len, reverse=True))),
+        body_not_within=words("body", "not_within"),
+        summary=words("summary"),
+        captions=words("captions"),
+        credit=words("credit"),
+        credit_tags=words("credit", "tags"),
+        line_rules=tuple(
+            LineRule(rule["name"], rule.get("action", "drop"), re.compile(rule["pattern"], re.IGNORECASE))
+            for rule in table.get("lines", ()) if rule.get("enabled", True) is not False
+        ),
+        dateline_words=words("dateline"),
+        dateline_max_words=int(table.get("dateline", {}).get("max_words", 10)),
+        repeat_min_paragraphs=int(table.get("repeat", {}).get("min_paragraphs", 3)),
+        repeat_min_chars=int(table.get("repeat", {}).get("min_chars", 300)),
+        repeat_min_share=float(table.get("repeat", {}).get("min_share", 0.8)),
+    )
 
 
 def _compile_rule(entry: dict, source: str) -> BoilerplateRule | None:

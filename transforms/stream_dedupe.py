@@ -10,8 +10,6 @@ stays bounded; a copy arriving later than that is written again.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import apache_beam as beam
 from apache_beam.coders import StrUtf8Coder
 from apache_beam.metrics import Metrics
@@ -19,27 +17,10 @@ from apache_beam.transforms import userstate
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.utils.timestamp import Duration
 
-from schemas.record import SCHEMA_VERSION
-from transforms.beam import ARTICLES, DUPLICATES
+from schemas.datasets import ARTICLES, DUPLICATES
+from schemas.record import duplicate_row
 
-__all__ = ["KeepFirstArrival", "duplicate_row"]
-
-
-def duplicate_row(row: dict, kept: dict | None, detected_at: dt.datetime) -> dict:
-    """The `duplicates` row (schemas.record.DUPLICATE_SCHEMA) of an article row not written
-    because `kept` (None: an earlier run's record) holds the same article."""
-    return {
-        "source_uri": row["source_uri"],
-        "article_id": row["article_id"],
-        "kept_source_uri": kept["source_uri"] if kept else None,
-        "run_id": row.get("run_id"),
-        "detected_at": detected_at,
-        # The dropped copy's provenance (schema v3): its input file, release and rules.
-        "source_file": row.get("source_file"),
-        "pipeline_version": row.get("pipeline_version"),
-        "rules_fingerprint": row.get("rules_fingerprint"),
-        "schema_version": SCHEMA_VERSION,
-    }
+__all__ = ["KeepFirstArrival"]
 
 
 class _FirstArrivalFn(beam.DoFn):
@@ -66,7 +47,10 @@ class _FirstArrivalFn(beam.DoFn):
             return
         self._duplicates.inc()
         yield beam.pvalue.TaggedOutput(DUPLICATES, duplicate_row(
-            row, {"source_uri": kept_uri}, timestamp.to_utc_datetime(has_tz=True)))
+            row["article_id"], row["source_uri"], kept_uri, run_id=row.get("run_id"),
+            detected_at=timestamp.to_utc_datetime(has_tz=True), source_file=row.get("source_file"),
+            pipeline_version=row.get("pipeline_version"),
+            rules_fingerprint=row.get("rules_fingerprint")))
 
     @userstate.on_timer(EXPIRY)
     def expire(self, kept=beam.DoFn.StateParam(KEPT)):

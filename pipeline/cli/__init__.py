@@ -192,10 +192,10 @@ def _without_cli_flags(argv: list[str]) -> list[str]:
 
 def _run_command(argv: list[str]) -> int:
     _quiet_logging("-v" in argv or "--verbose" in argv)
-    from pipeline.cli.progress import ProgressMonitor, choose_mode
+    from pipeline.cli.progress import ProgressMonitor, choose_mode, note
     from pipeline.cli.summary import print_summary
-    from pipeline.options import LOCAL_RUNNERS, IngestOptions
-    from pipeline.run import RunFailed, UsageError, run
+    from pipeline.options import LOCAL_RUNNERS, IngestOptions, UsageError
+    from pipeline.run import RunFailed, run
     from pipeline.storage.lock import LockHeld
 
     parser = _ingest_parser()
@@ -212,7 +212,7 @@ def _run_command(argv: list[str]) -> int:
     mode = choose_mode(requested, sys.stderr, local=args.runner in LOCAL_RUNNERS)
     try:
         with ProgressMonitor(mode, sys.stderr, interval=args.progress_interval):
-            summary = run(options)
+            summary = run(options, on_count=None if mode == "off" else note)
     except UsageError as err:
         print(f"article-ingest: error: {err}", file=sys.stderr)
         return 2
@@ -444,20 +444,21 @@ def _closed_pipe() -> int:
 
 
 def exit_fast(code: int) -> None:
-    """Ends the process with `code` once its output is flushed and its exit handlers have run
-    (logging, thread pools, temporary files), without the interpreter's teardown of every
-    module: about 0.3 s once Beam is imported, which is a quarter of a small incremental run.
-    Only for the process's last step: the run is committed and every file closed by then."""
-    import atexit
-    import os
+    """Ends the process with `code` by a normal exit (sys.exit: exit handlers run, logging is
+    flushed, thread pools finish, temporary files are removed), without the garbage
+    collector's passes over every object Beam created: gc.freeze() takes them out of all
+    later collections. After a small local run the exit then takes about 0.15 s instead of
+    1.5 s (medians of 9, on a busy 2-core machine). Only for the process's last step: the run
+    is committed and every file closed by then."""
+    import gc
 
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: nothing more can reach it anyway
             pass
-    atexit._run_exitfuncs()  # the handlers a normal exit runs (a private name, stable since 3.0)
-    os._exit(code)
+    gc.freeze()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

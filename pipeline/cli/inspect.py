@@ -18,9 +18,9 @@ import re
 
 from schemas import reasons
 from schemas.record import Article, Reject
-from transforms.context import IngestContext
+from transforms.context import IngestContext, guarded
 from transforms.decode import DecodeError, decode_dump
-from transforms.formats import READERS
+from transforms.formats import DUMP_FORMATS
 from transforms.ingest import detect_format, ingest_file
 from transforms.lines import MARKDOWN, to_lines
 from transforms.normalize import normalize_newlines
@@ -124,13 +124,10 @@ def inspect_bytes(data: bytes, source_uri: str, rules: RuleSet, fmt: str = "auto
     """Split one file's bytes the way the pipeline does, keeping the per-line labels."""
     now = dt.datetime.now(dt.timezone.utc)
     ctx = IngestContext(rules, now, fmt)
-    try:
-        outcomes = tuple(ingest_file(data, source_uri, ctx))
-    except Exception as err:  # noqa: BLE001 - as in the pipeline: a reject, not a crash
-        detail = f"{type(err).__name__}: {err}"
-        outcomes = (Reject(source_uri, reasons.INTERNAL_ERROR, detail, len(data), now),)
+    # As in the pipeline: an exception is an internal_error reject, not a crash.
+    outcomes = tuple(guarded(source_uri, len(data), ctx, lambda: ingest_file(data, source_uri, ctx)))
     detected = detect_format(data, source_uri, fmt)
-    if detected in READERS:
+    if detected not in DUMP_FORMATS:
         note = (f"this input is {detected}; line labels are shown for text and markdown dumps "
                 "only, so here is the record")
         return Inspection(source_uri, detected, None, outcomes, note)

@@ -2,11 +2,12 @@
 
 Beam's local runner blocks in `pipeline.run()` and only reports its metrics at the end, so
 progress travels another way. While `article-ingest run` runs a job locally it sets
-`ARTICLE_INGEST_PROGRESS_DIR` to a fresh temporary directory. The ingest DoFn calls
-`note()` for every counter it increments; in a process where that variable is set, `note()`
-keeps running totals and writes them atomically to `<dir>/<pid>.json`, at most every
-quarter second (a small thread writes the last counts of a burst). A monitor thread in the CLI
-sums those files and shows them.
+`ARTICLE_INGEST_PROGRESS_DIR` to a fresh temporary directory and hands `note` to the run
+(`run(options, on_count=note)`), whose ingest DoFn calls it for every counter it
+increments. In a process where that variable is set, `note()` keeps running totals and
+writes them atomically to `<dir>/<pid>.json`, at most every quarter second (a small thread
+writes the last counts of a burst). A monitor thread in the CLI sums those files and shows
+them.
 
 Why files and not shared memory: the in-process runner runs the DoFn in the CLI's own
 process, but `--direct_running_mode multi_processing` runs it in worker subprocesses, which

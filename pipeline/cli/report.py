@@ -15,6 +15,8 @@ import math
 import re
 from pathlib import Path
 
+from schemas.datasets import ARTICLES, DUPLICATES, REJECTS
+
 __all__ = ["CHARTS", "Chart", "ReportData", "ReportError", "render_html", "report_data", "write_report"]
 
 # Every chart the report draws, by id (the HTML element id of its <figure>).
@@ -131,8 +133,8 @@ def report_data(directory: str | Path) -> ReportData:
 
     root = Path(directory)
     run_path = root / "run.json"
-    article_files = _parquet_files(root / "articles")
-    reject_files = _parquet_files(root / "rejects")
+    article_files = _parquet_files(root / ARTICLES)
+    reject_files = _parquet_files(root / REJECTS)
     if not article_files and not reject_files and not run_path.exists():
         raise ReportError(f"{str(root)!r} holds no articles/, rejects/ or run.json: "
                           "is it the --output directory of a run?")
@@ -173,7 +175,7 @@ def report_data(directory: str | Path) -> ReportData:
             WHERE k <= {_EXAMPLES_PER_REASON} ORDER BY reason, source_uri""")]
     charts.append(Chart("rejects", "Rejects, by reason", tuple(r for r, _ in by_reason),
                         tuple(n for _, n in by_reason), "inputs rejected"))
-    duplicate_files = _parquet_files(root / "duplicates")
+    duplicate_files = _parquet_files(root / DUPLICATES)
     dup_examples: list[tuple[str, str]] = []
     if duplicate_files:
         # One row per input dropped as an exact duplicate (same article_id) of a kept record.

@@ -30,9 +30,9 @@ from pipeline.storage.state import (
     save_state,
     write_atomic,
 )
+from schemas.datasets import COMMITTED
 
 __all__ = [
-    "DATASETS",
     "Manifest",
     "commit",
     "discard",
@@ -44,7 +44,6 @@ __all__ = [
     "write_run_record",
 ]
 
-DATASETS = ("articles", "rejects", "duplicates")
 STAGING = "_staging"
 RUNS = "_runs"
 MANIFEST = "_manifest.json"
@@ -106,10 +105,10 @@ class Manifest(dict):
              removed: list[str] = (), provenance: dict | None = None, latest: bool = True,
              keep_runs: int | None = None) -> Manifest:
         stage = staging_dir(output, run_id)
-        staged = [rel for dataset in DATASETS for rel in list_dataset_files(stage, dataset)]
-        old = [rel for dataset in DATASETS for rel in list_dataset_files(output, dataset)] if replace else []
+        staged = [rel for dataset in COMMITTED for rel in list_dataset_files(stage, dataset)]
+        old = [rel for dataset in COMMITTED for rel in list_dataset_files(output, dataset)] if replace else []
         old += list(removed)
-        for dataset in DATASETS:
+        for dataset in COMMITTED:
             kept = [] if replace else list(state.files.get(dataset, []))
             state.files[dataset] = sorted((set(kept) - set(removed))
                                           | {r for r in staged if r.startswith(dataset + "/")})

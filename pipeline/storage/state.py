@@ -12,8 +12,7 @@ Two files under OUTPUT/_state/:
   applies it again.
 
 A run that fails or is killed before its manifest is written changes neither file; its
-inputs are simply processed again next time. State written by the first release (format 1:
-every input inside state.json) is read and converted on the next run.
+inputs are simply processed again next time.
 """
 from __future__ import annotations
 
@@ -88,8 +87,6 @@ class State:
     # Relative paths (under OUTPUT) of committed files, by dataset: articles, rejects, duplicates.
     files: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     last_run_id: str | None = None
-    # Format 1 only: {path: [size, mtime]}, moved into state.sqlite on the next run.
-    legacy_inputs: dict[str, list] | None = None
 
     def to_json(self) -> dict:
         return {
@@ -100,12 +97,11 @@ class State:
 
     @classmethod
     def from_json(cls, data: dict) -> State:
-        if data.get("format") not in (1, STATE_FORMAT):
+        if data.get("format") != STATE_FORMAT:
             raise ValueError(f"unknown state format {data.get('format')!r}")
         return cls(
             files={k: list(v) for k, v in data.get("files", {}).items()},
             last_run_id=data.get("last_run_id"),
-            legacy_inputs=data.get("inputs") if data.get("format") == 1 else None,
         )
 
 
@@ -210,34 +206,6 @@ def copy_file(source: str, destination: str) -> None:
 
     with opened(source, "rb") as reader, opened(destination, "wb") as writer:
         shutil.copyfileobj(reader, writer, 1 << 20)
-
-
-def migrate_legacy(output: str, state: State) -> None:
-    """Moves a format-1 state's inputs and its committed article ids into state.sqlite.
-
-    Rebuilds the database from state.json each time the json is still format 1, so a run
-    killed half-way through the conversion leaves nothing inconsistent.
-    """
-    if state.legacy_inputs is None:
-        return
-    import pyarrow.parquet as pq
-
-    with state_db(output, write=True) as path:
-        temp = f"{path}.migrating"
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        con = _connect(temp)
-        with con:
-            con.executemany("INSERT OR REPLACE INTO inputs (path, size, mtime) VALUES (?, ?, ?)",
-                            ((uri.encode("utf-8", "surrogateescape"), int(v[0]), float(v[1]))
-                             for uri, v in state.legacy_inputs.items()))
-            for rel in state.files.get("articles", []):
-                with FileSystems.open(f"{output.rstrip('/')}/{rel}") as handle:
-                    ids = pq.read_table(handle, columns=["article_id"]).column("article_id")
-                con.executemany("INSERT OR IGNORE INTO ids VALUES (?)", ((i,) for i in ids.to_pylist()))
-        con.close()
-        os.replace(temp, path)
-    state.legacy_inputs = None
 
 
 def apply_run(output: str, run_db: str, *, replace: bool, provenance: dict | None = None,

@@ -13,17 +13,23 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator
 
-__all__ = ["FORMATS", "READERS", "reader_for"]
+__all__ = ["DUMP_FORMATS", "FORMATS", "READERS", "reader_for"]
 
 READERS = {
+    # Text and markdown dumps: one reader, whose splitter tells them apart under 'auto'.
+    "text": "transforms.formats.text",
+    "markdown": "transforms.formats.text",
     "html": "transforms.formats.html",
     "feed": "transforms.formats.feeds",
     "jsonl": "transforms.formats.jsonl",
     "warc": "transforms.formats.warc",
 }
-# Names accepted by --format. 'text' and 'markdown' are the dump splitter's own.
-FORMATS = ("auto", "text", "markdown", *READERS)
+# Names accepted by --format.
+FORMATS = ("auto", *READERS)
+# Formats read line by line by the dump splitter ('auto': no other format was detected).
+DUMP_FORMATS = ("auto", "text", "markdown")
 
 
 def reader_for(name: str) -> Callable[..., Iterator]:
-    return importlib.import_module(READERS[name]).read
+    """The reader of a format from FORMATS; 'auto' (nothing else detected) is a text dump."""
+    return importlib.import_module(READERS["text" if name == "auto" else name]).read

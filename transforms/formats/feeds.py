@@ -13,7 +13,6 @@ unclosed tags) is recovered where lxml can; what it cannot is rejected as `malfo
 """
 from __future__ import annotations
 
-import dataclasses
 import html as html_lib
 import re
 from collections.abc import Iterator
@@ -22,12 +21,13 @@ from lxml import etree
 
 from schemas import reasons
 from schemas.record import Article, Reject
-from transforms.context import IngestContext
-from transforms.decode import DecodeError, decode_dump
+from transforms.context import IngestContext, guarded
+from transforms.decode import DecodeError, decode_markup
 from transforms.formats.html import html_to_article
-from transforms.normalize import normalize_line
+from transforms.metadata import Metadata, parse_datetime
+from transforms.normalize import normalize_field, normalize_line
 
-__all__ = ["FeedItem", "feed_items", "parse_feed", "read"]
+__all__ = ["parse_feed", "read"]
 
 _CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 _ITEM_NAMES = {"item", "entry"}
@@ -53,20 +53,6 @@ class FeedError(ValueError):
         self.detail = detail
 
 
-@dataclasses.dataclass(frozen=True)
-class FeedItem:
-    """What one feed item states, before its HTML is read."""
-
-    html: str | None
-    title: str | None = None
-    url: str | None = None
-    published_at: str | None = None
-    authors: tuple[str, ...] = ()
-    language: str | None = None
-    caption: str | None = None
-    caption_credit: str | None = None
-
-
 def _local(el) -> str:
     tag = el.tag
     if not isinstance(tag, str):
@@ -75,20 +61,10 @@ def _local(el) -> str:
 
 
 def _decode(data: bytes) -> tuple[bytes, str]:
-    """The feed as UTF-8 bytes without its XML declaration, and the encoding it was read in.
-
-    Valid UTF-8 is UTF-8 whatever the declaration says (a feed declaring ISO-8859-1 and
-    holding UTF-8 is a common defect); otherwise a BOM, the declared charset, then detection
-    (`decode_dump`). Raises DecodeError (empty, binary, undecodable).
+    """The feed as UTF-8 bytes without its XML declaration, and the encoding it was read in
+    (`decode_markup`). Raises DecodeError (empty, binary, undecodable).
     """
-    text = None
-    if b"\x00" not in data and data.strip():
-        try:
-            text, encoding = data.decode("utf-8-sig"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    if text is None:
-        text, encoding = decode_dump(data)
+    text, encoding = decode_markup(data)
     text = _XML_DECL.sub("", text.lstrip("\ufeff \t\r\n"), count=1)
     return _BARE_AMP.sub("&amp;", text).encode("utf-8"), encoding
 
@@ -221,12 +197,6 @@ def _date(item) -> str | None:
     return (el.text or "").strip() or None if el is not None else None
 
 
-def feed_items(root) -> Iterator[FeedItem]:
-    """The items of a parsed feed, in document order."""
-    for el, feed_lang in _item_elements(root):
-        yield _feed_item(el, feed_lang)
-
-
 def _item_elements(root):
     feed_lang = root.get("{http://www.w3.org/XML/1998/namespace}lang")
     channel = _first(root, "channel")
@@ -237,17 +207,18 @@ def _item_elements(root):
             yield el, feed_lang
 
 
-def _feed_item(el, feed_lang) -> FeedItem:
+def _feed_item(el, feed_lang: str | None, encoding: str) -> tuple[str | None, Metadata]:
+    """(the item's HTML, what the item states about its article)."""
     caption, credit = _media(el)
-    return FeedItem(
-        html=_content_html(el),
+    return _content_html(el), Metadata(
         title=_text(_first(el, "title")),
-        url=_link(el),
-        published_at=_date(el),
+        url=normalize_field(_link(el)),
+        published_at=parse_datetime(_date(el)),
         authors=_authors(el),
-        language=el.get("{http://www.w3.org/XML/1998/namespace}lang") or feed_lang,
+        language=normalize_field(el.get("{http://www.w3.org/XML/1998/namespace}lang") or feed_lang),
         caption=caption,
         caption_credit=credit,
+        source_encoding=encoding,
     )
 
 
@@ -263,26 +234,17 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
     for index, (element, feed_lang) in enumerate(_item_elements(root)):
         count += 1
         uri = f"{source_uri}#item={index}"
-        try:
-            item = _feed_item(element, feed_lang)
-        except Exception as err:  # noqa: BLE001 - one bad item never costs the feed its other items
-            yield Reject(uri, reasons.INTERNAL_ERROR, f"{type(err).__name__}: {err} (reading this item)",
-                         None, ctx.ingested_at)
-            continue
-        if not item.html:
-            yield Reject(uri, reasons.NO_ARTICLE_TEXT, "the feed item has no content, description or summary",
-                         None, ctx.ingested_at)
-            continue
-        meta = {
-            "title": item.title, "url": item.url, "published_at": item.published_at,
-            "authors": list(item.authors), "language": item.language, "caption": item.caption,
-            "caption_credit": item.caption_credit, "source_encoding": encoding,
-        }
-        try:
-            yield html_to_article(item.html, uri, ctx, meta=meta)
-        except Exception as err:  # noqa: BLE001 - one bad item never costs the feed its other items
-            yield Reject(uri, reasons.INTERNAL_ERROR, f"{type(err).__name__}: {err} (in the HTML of this item)",
-                         None, ctx.ingested_at)
+        # One bad item never costs the feed its other items.
+        yield from guarded(uri, None, ctx, lambda e=element, lang=feed_lang, u=uri: [
+            _item(e, lang, u, encoding, ctx)])
     if count == 0:
         yield Reject(source_uri, reasons.NO_ARTICLE_TEXT, "the feed holds no item or entry", len(data),
                      ctx.ingested_at)
+
+
+def _item(element, feed_lang: str | None, uri: str, encoding: str, ctx: IngestContext) -> Article | Reject:
+    html, meta = _feed_item(element, feed_lang, encoding)
+    if not html:
+        return Reject(uri, reasons.NO_ARTICLE_TEXT, "the feed item has no content, description or summary",
+                      None, ctx.ingested_at)
+    return html_to_article(html, uri, ctx, meta=meta)

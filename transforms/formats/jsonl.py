@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
-import datetime as dt
-import email.utils
 import json
 from collections.abc import Iterator
 
 from schemas import reasons
 from schemas.record import Article, Reject
-from transforms.context import IngestContext
+from transforms.context import IngestContext, guarded
 from transforms.decode import repair_mojibake
-from transforms.normalize import normalize_line
+from transforms.formats.text import ingest_text
+from transforms.metadata import Metadata, parse_datetime
+from transforms.normalize import normalize_field
 
-__all__ = ["read", "record_to_article", "timestamp_of"]
+__all__ = ["authors_of", "read", "record_to_article"]
 
 SOURCE_FORMAT = "jsonl"
 _UTF16_32_BOMS = (
@@ -63,8 +63,6 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
     if document is not None:
         yield from _read_document(document, source_uri, len(data), encoding, ctx)
         return
-    from transforms.ingest import guarded  # here: transforms.ingest imports the reader registry
-
     for number, line in records:
         uri = f"{source_uri}#line={number}"
         yield from guarded(uri, len(line), ctx,
@@ -160,20 +158,22 @@ def record_to_article(record, uri: str, size: int | None, encoding: str,
     return dataclasses.replace(outcome, source_format=SOURCE_FORMAT, source_encoding=encoding)
 
 
-def _metadata(record: dict, ctx: IngestContext) -> dict:
-    meta = {field: text_of(_first(record, ctx, field)[1])
-            for field in ("url", "title", "publisher", "language")}
+def _metadata(record: dict, ctx: IngestContext) -> Metadata:
     published = _first(record, ctx, "published_at")[1]
-    meta["published_at"] = timestamp_of(published)
-    if published is not None and meta["published_at"] is None:
+    published_at = parse_datetime(published)
+    if published is not None and published_at is None:
         ctx.count("invalid_field:published_at")
-    meta["authors"] = authors_of(_first(record, ctx, "authors")[1])
-    return meta
+    return Metadata(
+        title=normalize_field(_first(record, ctx, "title")[1]),
+        url=normalize_field(_first(record, ctx, "url")[1]),
+        published_at=published_at,
+        authors=authors_of(_first(record, ctx, "authors")[1]),
+        language=normalize_field(_first(record, ctx, "language")[1]),
+        publisher=normalize_field(_first(record, ctx, "publisher")[1]),
+    )
 
 
-def _from_text(text: str, uri: str, ctx: IngestContext, meta: dict) -> Article | Reject:
-    from transforms.ingest import ingest_text
-
+def _from_text(text: str, uri: str, ctx: IngestContext, meta: Metadata) -> Article | Reject:
     outcome = ingest_text(text, uri, ctx.rules, ctx.ingested_at)
     if isinstance(outcome, Reject):
         return outcome
@@ -181,48 +181,17 @@ def _from_text(text: str, uri: str, ctx: IngestContext, meta: dict) -> Article |
     # syndication footer names who published this copy.
     return dataclasses.replace(
         outcome,
-        title=meta["title"] or outcome.title,
-        publisher=outcome.publisher or meta["publisher"],
-        url=meta["url"],
-        published_at=meta["published_at"],
-        authors=meta["authors"],
-        language=meta["language"],
+        title=meta.title or outcome.title,
+        publisher=outcome.publisher or meta.publisher,
+        url=meta.url,
+        published_at=meta.published_at,
+        authors=meta.authors,
+        language=meta.language,
     )
-
-
-def text_of(value) -> str | None:
-    return (normalize_line(value) or None) if isinstance(value, str) else None
 
 
 def authors_of(value) -> tuple[str, ...]:
     """'Jo Berg', ['Jo Berg', 'Kim Lo'] or [{'name': 'Jo Berg'}] -> ('Jo Berg', ...)."""
     items = value if isinstance(value, list) else [value]
     names = (item.get("name") if isinstance(item, dict) else item for item in items)
-    return tuple(dict.fromkeys(name for name in map(text_of, names) if name))
-
-
-def timestamp_of(value) -> dt.datetime | None:
-    """ISO 8601 (a date alone is midnight), RFC 822, or Unix seconds/milliseconds, as UTC.
-
-    A time without a zone is taken as UTC. Anything else is None.
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        seconds = value / 1000 if value > 1e11 else value
-        try:
-            return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return when.astimezone(dt.timezone.utc)
+    return tuple(dict.fromkeys(name for name in map(normalize_field, names) if name))

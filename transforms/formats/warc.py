@@ -20,9 +20,10 @@ from collections.abc import Iterator
 
 from schemas import reasons
 from schemas.record import Article, Reject
-from transforms.context import IngestContext
+from transforms.context import IngestContext, guarded
 from transforms.decode import DecodeError, decode_dump, sniff_content
-from transforms.formats.jsonl import timestamp_of
+from transforms.metadata import Metadata, parse_datetime
+from transforms.normalize import normalize_field
 
 __all__ = ["read"]
 
@@ -35,8 +36,6 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
     """Every HTML response record of one (uncompressed) WARC file: an Article or a Reject each."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
-
-    from transforms.ingest import guarded  # here: transforms.ingest imports the reader registry
 
     records = ArchiveIterator(io.BytesIO(data))
     try:
@@ -131,8 +130,8 @@ def _article(payload: bytes, charset: str | None, uri: str, record, ctx: IngestC
     from transforms.formats.html import html_to_article
 
     target = (record.rec_headers.get_header("WARC-Target-URI") or "").strip() or None
-    fetched_at = timestamp_of(record.rec_headers.get_header("WARC-Date"))
-    meta = {"url": target, "published_at": fetched_at, "source_encoding": encoding}
+    fetched_at = parse_datetime(record.rec_headers.get_header("WARC-Date"))
+    meta = Metadata(url=normalize_field(target), published_at=fetched_at, source_encoding=encoding)
     outcome = html_to_article(html, uri, ctx, meta=meta)
     if isinstance(outcome, Reject):
         return dataclasses.replace(outcome, size_bytes=len(payload))

@@ -8,7 +8,6 @@ BeautifulSoup with Python's html.parser is the parser of last resort (`soup.pars
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
 import threading
 from collections.abc import Iterator
@@ -19,18 +18,18 @@ from schemas import reasons
 from schemas.record import Article, Reject, Removed
 from transforms.boilerplate import find_boilerplate
 from transforms.context import IngestContext
-from transforms.decode import DecodeError, decode_dump
+from transforms.decode import DecodeError, decode_markup
 from transforms.formats.html.lines import furniture_lines
 from transforms.formats.html.main import lead_figure, main_content
-from transforms.formats.html.meta import parse_datetime, read_meta
+from transforms.formats.html.meta import read_meta
 from transforms.formats.html.parts import read_figure, read_parts
 from transforms.formats.html.prune import drop_link_lists, drop_loose_captions, prune
 from transforms.formats.html.soup import parse_soup
 from transforms.ids import article_id
 from transforms.lines import TEXT_LINE, Line
-from transforms.normalize import normalize_line
+from transforms.metadata import Metadata
 
-__all__ = ["decode_html", "html_to_article", "read"]
+__all__ = ["html_to_article", "read"]
 
 SOURCE_FORMAT = "html"
 # A document with any of these tags is a full page; without them, a fragment (a feed item).
@@ -44,26 +43,12 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _PARSERS = threading.local()
 
 
-def decode_html(data: bytes) -> tuple[str, str]:
-    """HTML bytes to (text, codec). Raises DecodeError (empty, binary, undecodable).
-
-    Valid UTF-8 without NUL bytes is read as UTF-8 straight away (most HTML, and the fast
-    path); anything else goes through `transforms.decode.decode_dump`: a BOM, the charset
-    the page declares, detection, mojibake repair.
-    """
-    if b"\x00" not in data and data.strip():
-        try:
-            return data.decode("utf-8-sig"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    return decode_dump(data)
-
-
 def _lines(paragraphs: tuple[str, ...]) -> list[Line]:
     return [Line(TEXT_LINE, text, index, 0, index + 1) for index, text in enumerate(paragraphs)]
 
 
-def html_to_article(html: str, source_uri: str, ctx: IngestContext, *, meta: dict | None = None) -> Article | Reject:
+def html_to_article(html: str, source_uri: str, ctx: IngestContext, *,
+                    meta: Metadata | None = None) -> Article | Reject:
     """One article from one HTML document or fragment; a Reject when it holds no body text.
 
     Contract:
@@ -73,16 +58,15 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *, meta: dic
         - The result has source_format 'html'; text normalized as in text dumps; article_id
           from the paragraphs; boilerplate footers removed by the rules in `ctx.rules`
           (recorded in `boilerplate`, naming the publisher where the rule does).
-        - `meta` (optional) fills what the page does not state itself: keys url, title,
-          published_at (datetime or ISO/RFC 822 string), authors (list of str), publisher,
-          language, caption, caption_credit, image_alt, source_encoding. What the page states
+        - `meta` (optional) is what the input holding the HTML states (a feed item, a JSONL or
+          WARC record) and fills what the page does not state itself. What the page states
           wins, except publisher: a syndication footer names it first, then `meta`, then the
-          page's og:site_name.
+          page's og:site_name. `source_encoding` comes from `meta` alone.
         - A full page's furniture drops are counted through `ctx.count` as
           'furniture:<rule>' (prune.prune and lines.furniture_lines name the rules).
         - Never raises on any string; a Reject has reason `no_article_text` and size None.
     """
-    meta = meta or {}
+    meta = meta or Metadata()
     vocab = ctx.rules.html
     page = bool(_PAGE_SIGNS.search(html[:4096]))
     doc = _parse(html)
@@ -113,7 +97,7 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *, meta: dic
         for rule, n in sorted(dropped.items()):
             if n:
                 ctx.count(f"furniture:{rule}", n)
-    title = page_meta.title or _str(meta.get("title"))
+    title = page_meta.title or meta.title
     # A heading that repeats the title is the headline, not body text.
     if paragraphs and 0 in parts.headings and title and paragraphs[0] == title:
         paragraphs = paragraphs[1:]
@@ -128,19 +112,19 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *, meta: dic
         source_uri=source_uri,
         source_format=SOURCE_FORMAT,
         title=title or verdict.title,
-        image_alt=parts.image_alt or _str(meta.get("image_alt")),
-        caption=parts.caption or (None if parts.image_alt else _str(meta.get("caption"))),
-        caption_credit=parts.caption_credit or (None if parts.caption else _str(meta.get("caption_credit"))),
-        publisher=verdict.publisher or _str(meta.get("publisher")) or page_meta.publisher,
+        image_alt=parts.image_alt or meta.image_alt,
+        caption=parts.caption or (None if parts.image_alt else meta.caption),
+        caption_credit=parts.caption_credit or (None if parts.caption else meta.caption_credit),
+        publisher=verdict.publisher or meta.publisher or page_meta.publisher,
         bullets=parts.bullets,
         paragraphs=body,
         boilerplate=tuple(removed),
         ingested_at=ctx.ingested_at,
-        url=page_meta.url or _str(meta.get("url")),
-        published_at=page_meta.published_at or _when(meta.get("published_at")),
-        authors=page_meta.authors or tuple(a for a in (meta.get("authors") or ()) if isinstance(a, str) and a),
-        language=page_meta.language or _str(meta.get("language")),
-        source_encoding=_str(meta.get("source_encoding")),
+        url=page_meta.url or meta.url,
+        published_at=page_meta.published_at or meta.published_at,
+        authors=page_meta.authors or meta.authors,
+        language=page_meta.language or meta.language,
+        source_encoding=meta.source_encoding,
     )
 
 
@@ -169,24 +153,14 @@ def _parse(html: str):
     return parse_soup(html)
 
 
-def _str(value) -> str | None:
-    return (normalize_line(value) or None) if isinstance(value, str) else None
-
-
-def _when(value) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    return parse_datetime(value) if isinstance(value, str) else None
-
-
 def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article | Reject]:
     """One HTML file: one Article, or one Reject with a reason."""
     try:
-        text, encoding = decode_html(data)
+        text, encoding = decode_markup(data)
     except DecodeError as err:
         yield Reject(source_uri, err.reason, err.detail, len(data), ctx.ingested_at)
         return
-    outcome = html_to_article(text, source_uri, ctx, meta={"source_encoding": encoding})
+    outcome = html_to_article(text, source_uri, ctx, meta=Metadata(source_encoding=encoding))
     if isinstance(outcome, Reject):
         yield dataclasses.replace(outcome, size_bytes=len(data))
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from transforms.formats.html.rules import HtmlVocabulary
+from transforms.rules import HtmlVocabulary
 
 __all__ = ["furniture_lines"]
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from lxml import etree
 
 from transforms.formats.html.blocks import BLOCK_TAGS, tag_of
-from transforms.formats.html.rules import HtmlVocabulary, attr_words
+from transforms.formats.html.rules import attr_words
 from transforms.formats.html.tree import link_len, names_body, text_len
+from transforms.rules import HtmlVocabulary
 
 __all__ = ["lead_figure", "main_content"]
 

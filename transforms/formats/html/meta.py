@@ -6,16 +6,14 @@ Read from the page's own statements, best first: Open Graph / article meta tags,
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import json
 import re
-from email.utils import parsedate_to_datetime
 
 from transforms.formats.html.blocks import text_of
-from transforms.normalize import normalize_line
+from transforms.metadata import Metadata, parse_datetime
+from transforms.normalize import normalize_field
 
-__all__ = ["PageMeta", "parse_datetime", "read_meta"]
+__all__ = ["read_meta"]
 
 _ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -24,53 +22,6 @@ _ARTICLE_TYPES = {
 }
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _HTTP = re.compile(r"^https?://", re.IGNORECASE)
-# RFC 822 dates ('Mon, 01 Sep 2025 10:00:00 +0000') are read by email.utils; this is ISO 8601.
-_ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclasses.dataclass(frozen=True)
-class PageMeta:
-    title: str | None = None
-    url: str | None = None
-    published_at: dt.datetime | None = None
-    authors: tuple[str, ...] = ()
-    language: str | None = None
-    publisher: str | None = None
-
-
-def parse_datetime(value: str | None) -> dt.datetime | None:
-    """An ISO 8601 or RFC 822 date as an aware UTC datetime; None when unreadable or out of
-    range (a year of 20 digits is unreadable, not an error). Never raises.
-
-    A time without a zone is taken as UTC; a date alone as midnight UTC.
-    """
-    if not value or not isinstance(value, str):
-        return None
-    value = value.strip()
-    iso = value.replace("Z", "+00:00").replace("z", "+00:00")
-    if _ISO_DATE_ONLY.match(iso):
-        iso += "T00:00:00"
-    try:
-        parsed = dt.datetime.fromisoformat(iso)
-    except (ValueError, OverflowError):
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    if parsed is None:
-        return None
-    try:
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.timezone.utc)
-        return parsed.astimezone(dt.timezone.utc)
-    except (ValueError, OverflowError):
-        return None  # e.g. 0001-01-01 in a zone east of UTC
-
-
-def _clean(value) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return normalize_line(value) or None
 
 
 def _meta_content(metas: list, *keys: str) -> str | None:
@@ -78,7 +29,7 @@ def _meta_content(metas: list, *keys: str) -> str | None:
     found: dict[str, str] = {}
     for tag in metas:
         key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").lower()
-        if key in keys and key not in found and (content := _clean(tag.get("content"))):
+        if key in keys and key not in found and (content := normalize_field(tag.get("content"))):
             found[key] = content
     return next((found[k] for k in keys if k in found), None)
 
@@ -114,7 +65,7 @@ def _names(value) -> list[str]:
     names = []
     for item in values:
         name = item.get("name") if isinstance(item, dict) else item
-        if (name := _clean(name)) and not _HTTP.match(name):
+        if (name := normalize_field(name)) and not _HTTP.match(name):
             names.append(name)
     return names
 
@@ -131,24 +82,25 @@ def _article_node(doc) -> dict:
     return best
 
 
-def read_meta(doc) -> PageMeta:
-    """The article metadata a parsed page (lxml.html document) states. Never raises."""
+def read_meta(doc) -> Metadata:
+    """The article metadata a parsed page (lxml.html document) states: title, url,
+    published_at, authors, language and publisher. Never raises."""
     node = _article_node(doc)
     metas = list(doc.iter("meta"))
     h1 = next(doc.iter("h1"), None)
     title_tag = next(doc.iter("title"), None)
     title = (
         _meta_content(metas, "og:title", "twitter:title")
-        or _clean(node.get("headline"))
+        or normalize_field(node.get("headline"))
         or (text_of(h1) or None if h1 is not None else None)
         or (text_of(title_tag) or None if title_tag is not None else None)
     )
     canonical = next((link for link in doc.iter("link")
                       if "canonical" in (link.get("rel") or "").lower().split()), None)
     url = (
-        (_clean(canonical.get("href")) if canonical is not None else None)
+        (normalize_field(canonical.get("href")) if canonical is not None else None)
         or _meta_content(metas, "og:url")
-        or _clean(node.get("url"))
+        or normalize_field(node.get("url"))
     )
     if url and not _HTTP.match(url):
         url = None
@@ -173,9 +125,9 @@ def read_meta(doc) -> PageMeta:
             break
     publisher_node = node.get("publisher")
     publisher = _meta_content(metas, "og:site_name") or (
-        _clean(publisher_node.get("name")) if isinstance(publisher_node, dict) else None
+        normalize_field(publisher_node.get("name")) if isinstance(publisher_node, dict) else None
     )
-    return PageMeta(
+    return Metadata(
         title=title,
         url=url,
         published_at=published_at,

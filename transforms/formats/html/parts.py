@@ -22,8 +22,8 @@ from transforms.formats.html.blocks import (
     text_of,
     to_blocks,
 )
-from transforms.formats.html.rules import HtmlVocabulary, attr_words
-from transforms.rules import CreditVocabulary
+from transforms.formats.html.rules import attr_words
+from transforms.rules import CreditVocabulary, HtmlVocabulary
 
 __all__ = ["HtmlParts", "read_figure", "read_parts"]
 

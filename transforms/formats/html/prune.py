@@ -13,8 +13,9 @@ import re
 from collections import Counter
 
 from transforms.formats.html.blocks import BLOCK_TAGS, HEADINGS, tag_of
-from transforms.formats.html.rules import HtmlVocabulary, attr_words
+from transforms.formats.html.rules import attr_words
 from transforms.formats.html.tree import drop, link_len, names_body, text_len
+from transforms.rules import HtmlVocabulary
 
 __all__ = ["drop_link_lists", "drop_loose_captions", "prune"]
 

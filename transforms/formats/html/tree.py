@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from transforms.formats.html.rules import HtmlVocabulary
+from transforms.rules import HtmlVocabulary
 
 __all__ = ["class_tokens", "drop", "link_len", "names_body", "text_len"]
 

@@ -2,7 +2,10 @@
 
 The order matters for scheduled runs: output is staged under OUTPUT/_staging/<run_id>/,
 counted, checked against --max-reject-rate, and only then committed together with the
-incremental state (pipeline/commit.py), so a failed or killed run is simply retried.
+incremental state (pipeline/storage/commit.py), so a failed or killed run is simply retried.
+
+`python -m pipeline.run …` runs the command line's `run` command (see __main__.py); this
+module never imports the command line, which sits above it.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -23,7 +27,14 @@ from apache_beam.options.pipeline_options import StandardOptions
 from pipeline import version
 from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
-from pipeline.options import LOCAL_RUNNERS, IngestOptions, default_input, stream_flags
+from pipeline.options import (
+    LOCAL_RUNNERS,
+    IngestOptions,
+    UsageError,
+    as_pattern,
+    default_input,
+    stream_flags,
+)
 from pipeline.purge import filter_purged
 from pipeline.replace import Replacement, plan_replacement
 from pipeline.storage.commit import (
@@ -50,9 +61,9 @@ from pipeline.storage.state import (
     forget_state_db,
     is_local,
     load_state,
-    migrate_legacy,
     state_db,
 )
+from schemas.datasets import ARTICLES, DUPLICATES, REJECTS
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
 from transforms.rules import RulesError, load_rules
@@ -60,10 +71,6 @@ from transforms.rules import RulesError, load_rules
 __all__ = ["RunFailed", "UsageError", "run", "summarise"]
 
 _LOG = logging.getLogger("article_ingest")
-
-
-class UsageError(Exception):
-    """A problem with the command line; the message names the flag."""
 
 
 class RunFailed(Exception):
@@ -74,13 +81,6 @@ class RunFailed(Exception):
     def __init__(self, message: str, summary: dict):
         super().__init__(message)
         self.summary = summary
-
-
-def as_pattern(path: str) -> str:
-    """A directory given as --input means every file below it."""
-    if path.endswith("/") or ("://" not in path and os.path.isdir(path)):
-        return path.rstrip("/") + "/**"
-    return path
 
 
 def _validate(options: IngestOptions) -> None:
@@ -161,12 +161,12 @@ def _metric_counters(result) -> dict[str, int] | None:
 
 def staged_counts(stage: str) -> dict:
     """Rows actually written under a staging directory: what the commit will publish."""
-    counts = {"articles": 0, "duplicates": 0, "rejects_by_reason": {}}
-    for rel in list_dataset_files(stage, "articles") + list_dataset_files(stage, "duplicates"):
+    counts = {ARTICLES: 0, DUPLICATES: 0, "rejects_by_reason": {}}
+    for rel in list_dataset_files(stage, ARTICLES) + list_dataset_files(stage, DUPLICATES):
         with FileSystems.open(f"{stage}/{rel}") as handle:
             counts[rel.split("/", 1)[0]] += pq.ParquetFile(handle).metadata.num_rows
     by_reason: dict[str, int] = {}
-    for rel in list_dataset_files(stage, "rejects"):
+    for rel in list_dataset_files(stage, REJECTS):
         with FileSystems.open(f"{stage}/{rel}") as handle:
             for reason in pq.read_table(handle, columns=["reason"]).column("reason").to_pylist():
                 by_reason[reason] = by_reason.get(reason, 0) + 1
@@ -175,31 +175,23 @@ def staged_counts(stage: str) -> dict:
 
 
 def summarise(result, options: IngestOptions, started: float, started_at: dt.datetime, runner: str,
-              *, run_id: str | None = None, counts: dict | None = None, files: dict | None = None) -> dict:
+              *, run_id: str, counts: dict, files: dict) -> dict:
     """The run's summary, in the shape written to run.json.
 
-    Articles, duplicates and rejects are counted from the files written (`counts`), so they
-    are right on every runner; inputs, boilerplate and HTML furniture come from Beam's
-    metrics where the runner has them.
+    Articles, duplicates and rejects are counted from the files written (`counts`, from
+    `staged_counts`), so they are right on every runner; `files` are the launcher's counts
+    of matched, processed and unchanged files; inputs, boilerplate and HTML furniture come
+    from Beam's metrics where the runner has them.
     """
     counters = _metric_counters(result)
     metrics = counters is not None
     counters = counters or {}
-    if counts is None:  # no staged files to count: fall back to the counters alone
-        counts = {
-            "articles": counters.get("articles", 0) - counters.get("duplicates", 0),
-            "duplicates": counters.get("duplicates", 0),
-            "rejects_by_reason": {k.split(":", 1)[1]: v for k, v in sorted(counters.items())
-                                  if k.startswith("rejected:")},
-        }
     articles, duplicates = counts["articles"], counts["duplicates"]
     rejects = sum(counts["rejects_by_reason"].values())
     boilerplate = {k.split(":", 1)[1]: v for k, v in sorted(counters.items()) if k.startswith("boilerplate:")}
     # Elements and blocks of full HTML pages dropped as page furniture, by rule.
     furniture = {k.split(":", 1)[1]: v for k, v in sorted(counters.items())
                  if k.startswith("furniture:")}
-    files = files or {"matched": counters.get("files_matched", 0),
-                      "processed": counters.get("files_matched", 0), "unchanged": 0}
     inputs = counters.get("inputs", 0) if metrics else articles + duplicates + rejects
     duration = time.monotonic() - started
     return {
@@ -286,10 +278,8 @@ def _plan(options: IngestOptions) -> _Run:
     runner, runner_name = _runner(options)
     replace = not options.incremental or options.full_refresh
     state = load_state(output)
-    if not replace:
-        migrate_legacy(output, state)  # state written by the first release
-        if state.last_run_id is None:
-            forget_state_db(output)  # no state.json: a database left without it is stale
+    if not replace and state.last_run_id is None:
+        forget_state_db(output)  # no state.json: a database left without it is stale
     stage = staging_dir(output, run_id)
     provenance = {"pipeline_version": version(),
                   "rules_fingerprint": load_rules(options.rules).fingerprint}
@@ -297,7 +287,7 @@ def _plan(options: IngestOptions) -> _Run:
                 state, stage, _local_work_dir(stage), provenance=provenance)
 
 
-def _execute(plan: _Run, db: RunDb) -> int:
+def _execute(plan: _Run, db: RunDb, on_count) -> int:
     """Match the inputs, skip the unchanged ones, find the committed rows of the changed
     (and stale) ones, and run the Beam job over the rest.
 
@@ -322,7 +312,7 @@ def _execute(plan: _Run, db: RunDb) -> int:
     clock = _lap(plan.phases, "match", clock)
     pipeline = beam.Pipeline(runner=plan.runner, options=options)
     build_pipeline(pipeline, options, ingested_at=plan.started_at, run_id=plan.run_id,
-                   target=plan.stage, chunks=chunks)
+                   target=plan.stage, chunks=chunks, on_count=on_count)
     plan.result = pipeline.run()
     try:
         plan.result.wait_until_finish()
@@ -379,8 +369,11 @@ def _gate(plan: _Run, summary: dict) -> None:
                     f"over --max-reject-rate={rate}; nothing was committed", summary)
 
 
-def run(options: IngestOptions) -> dict:
+def run(options: IngestOptions, *, on_count: Callable[[str, int], None] | None = None) -> dict:
     """Runs the job to completion, commits it and returns the summary (also OUTPUT/run.json).
+
+    `on_count`, if given, is called on the workers with every counter increment (name, n):
+    the command line passes its live progress (pipeline/cli/progress.note).
 
     Phases: plan, execute, post-process, gate, commit, all under the output's writer lock
     (pipeline/storage/lock.py). Raises UsageError for a bad command line, LockHeld when
@@ -396,14 +389,14 @@ def run(options: IngestOptions) -> dict:
         return run_streaming(options)
     _validate(options)
     with writer_lock(options.output.rstrip("/") or ".", command="run"):
-        return _run_locked(options)
+        return _run_locked(options, on_count)
 
 
-def _run_locked(options: IngestOptions) -> dict:
+def _run_locked(options: IngestOptions, on_count: Callable[[str, int], None] | None) -> dict:
     plan = _plan(options)
     db = RunDb(os.path.join(plan.work, RUN_DB))
     try:
-        if _execute(plan, db):
+        if _execute(plan, db, on_count):
             _post_process(plan, db)
     finally:
         db.close()
@@ -419,13 +412,3 @@ def _run_locked(options: IngestOptions) -> dict:
                                       summary=summary, removed=removed, provenance=plan.provenance,
                                       keep_runs=plan.options.keep_runs))
     return summary
-
-
-if __name__ == "__main__":
-    # `python -m pipeline.run --input … --output …` is `article-ingest run …`: the form Airflow's
-    # BeamRunPythonPipelineOperator launches (py_file="pipeline.run", py_options=["-m"]).
-    import sys
-
-    from pipeline.cli import exit_fast, main
-
-    exit_fast(main(["run", *sys.argv[1:]]))
