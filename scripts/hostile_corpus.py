@@ -30,6 +30,7 @@ import os
 import random
 import shutil
 import stat
+import sys
 import tarfile
 import uuid
 import zipfile
@@ -37,40 +38,15 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ARTICLE = "article"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # loaded by path from the tests too
+import dumps  # noqa: E402 - scripts/dumps.py, the one generator of synthetic dumps
 
-# Good dumps in the reference layout (image alt, caption glued to its credit, bullets, body,
-# footer), written for this corpus. Each sentence names a place so ids differ between dumps.
-_PLACES = ["Ashford", "Brightwater", "Calder Vale", "Dunmore", "Elmstead", "Fairhaven", "Glenrock",
-           "Hollins Cross", "Ivybridge", "Juniper Bay", "Kestrel Point", "Larchmont"]
-_TOPICS = [
-    ("A tram crosses the old stone bridge", "The first tram of the day crossed the bridge at dawn.",
-     "Trams will run every ten minutes after the upgrade.", ("The transport office said the new timetable "
-      "starts on Monday and that night services will follow in spring.")),
-    ("Volunteers plant oak saplings", "Volunteers planted two hundred saplings along the river bank.",
-     "The planting drive needs more helpers next weekend.", ("Organisers said the young trees should "
-      "shade the footpath within a decade and help hold the bank together during floods.")),
-    ("A baker sets out loaves before opening", "The bakery reopened after a month of repairs to its oven.",
-     "Queues formed before the doors opened.", ("The owner said the repaired oven bakes twice as many "
-      "loaves an hour and uses less fuel than the old one.")),
-]
+ARTICLE = "article"
 
 
 def good_dump(n: int) -> str:
-    """The n-th good dump: a complete article in the reference layout."""
-    place = _PLACES[n % len(_PLACES)]
-    alt, caption, bullet, body = _TOPICS[n % len(_TOPICS)]
-    return (
-        f"{alt} in {place}\n"
-        f"{caption}Rowan Pike/Valley Wire\n"
-        f"  • {bullet}\n"
-        "\n"
-        f"{body} Residents of {place} were told of the plan in letter number {n}.\n"
-        "\n"
-        f"Council officers in {place} will report on progress at the next public meeting.\n"
-        "\n"
-        "Read the original article on Valley Wire\n"
-    )
+    """The n-th good dump: a complete article in the reference layout (scripts/dumps.py)."""
+    return dumps.dump(n, publisher="Valley Wire", credit="Rowan Pike/Valley Wire")
 
 
 # A body sentence that must survive every re-encoding test below.

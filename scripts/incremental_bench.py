@@ -6,7 +6,8 @@
 Each run is the `article-ingest` command in a child process, timed from start to exit
 (wall clock, Python's start-up and imports included); `duration_seconds` from run.json is
 the run's own time. Reuses the dumps under WORK_DIR/landing when they are already there
-(scripts/generate_dumps.py writes only files whose bytes differ).
+(scripts/dumps.py writes only files whose bytes differ; about 3% of the dumps repeat an
+earlier article, exactly or with an edit).
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ HERE = Path(__file__).resolve().parent
 
 
 def _generate(landing: Path, n: int) -> None:
-    subprocess.run([sys.executable, str(HERE / "generate_dumps.py"), str(landing), str(n)], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, str(HERE / "dumps.py"), str(landing), str(n), "--dups"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _run(landing: Path, output: Path) -> dict:

@@ -39,6 +39,8 @@ import sys
 import time
 from pathlib import Path
 
+import dumps  # scripts/dumps.py, next to this script
+
 from schemas.datasets import COMMITTED as DATASETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,13 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VOLATILE = {"ingested_at", "rejected_at", "detected_at", "run_id"}
 
 
-def dump(n: int) -> str:
-    return (f"Snow ploughs on the pass road, crew {n}\n"
-            f"A plough clears the pass before dawn.Tove Lind/Mountain Desk\n"
-            f"  • The pass reopened after {n % 12 + 1} hours.\n\n"
-            f"Crew {n} worked through the night to clear drifts on the upper bends of the pass road.\n\n"
-            f"Drivers were asked to fit chains above the {n % 5 + 1}th hairpin until further notice.\n\n"
-            "Read the original article on Mountain Desk\n")
+def dump(n: int, publisher: str = "Mountain Desk") -> str:
+    return dumps.dump(n, publisher=publisher, credit="Tove Lind/Mountain Desk")
 
 
 def write_inputs(directory: Path, count: int) -> None:
@@ -60,7 +57,7 @@ def write_inputs(directory: Path, count: int) -> None:
     for n in range(count):
         (directory / f"d{n:05d}.txt").write_text(dump(n))
     for n in range(max(1, count // 20)):  # duplicates of earlier dumps, other footer
-        (directory / f"dup{n:04d}.txt").write_text(dump(n * 3).replace("Mountain Desk\n", "Alpine Post\n"))
+        (directory / f"dup{n:04d}.txt").write_text(dump(n * 3, publisher="Alpine Post"))
     (directory / "empty.txt").write_text("")
     (directory / "blob.bin").write_bytes(bytes(range(256)) * 4)
 

@@ -213,7 +213,7 @@ def kill(args) -> int:
         n = 0
         while not stop.is_set():
             if n % 10 == 9:  # a copy of an earlier dump under another name: a duplicate
-                text = dump(n - 7).replace("Mountain Desk\n", "Alpine Post\n")
+                text = dump(n - 7, publisher="Alpine Post")
             else:
                 text = dump(n)
             land(land_dir, f"k{n:06d}.txt", text)

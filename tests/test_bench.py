@@ -1,72 +1,126 @@
-"""Smoke run of the benchmark harness: it keeps working and reports sane figures.
+"""The generator of synthetic dumps (scripts/dumps.py) and a smoke run of the benchmark
+harness (scripts/bench.py): it keeps working and reports sane figures.
 
 Only the shape and the sign of the figures are checked: timings are the benchmark's job,
 never a unit test's.
 """
 from __future__ import annotations
 
+import datetime as dt
+import importlib.util
 import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
 
-from pipeline.bench import _article, format_table, generate_dumps, main, render_html, render_text
+from _dumps import generator as dumps
+
+from schemas.record import Article, Reject
+from transforms.context import IngestContext
+from transforms.ingest import ingest_file
+from transforms.rules import load_rules
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
-def _positive_figures(mode: dict) -> None:
-    for key in ("seconds", "articles_per_second", "mb_per_second", "cpu_seconds",
-                "articles_per_cpu_second", "peak_rss_mib", "wall_seconds_incl_start"):
-        assert isinstance(mode[key], (int, float)) and mode[key] > 0, (key, mode[key])
-    assert mode["processes"] >= 1
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench", SCRIPTS / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_generator_is_deterministic(tmp_path):
-    first = generate_dumps(tmp_path / "one", 30, seed=7)
-    second = generate_dumps(tmp_path / "two", 30, seed=7)
-    assert first["bytes"] == second["bytes"]
-    names = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.txt"))
-    assert len(names) == 30
+def test_corpus_is_deterministic_and_rewrites_nothing(tmp_path):
+    first = dumps.write_corpus(tmp_path / "one", 30, seed=7, mix="real", html_copy=True)
+    second = dumps.write_corpus(tmp_path / "two", 30, seed=7, mix="real", html_copy=True)
+    assert first["bytes"] == second["bytes"] and first["written"] == 30
+    names = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.*"))
+    assert len(names) == 60  # 30 inputs, 30 HTML copies
     for name in names:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    again = dumps.write_corpus(tmp_path / "one", 32, seed=7, mix="real", html_copy=True)
+    assert again["written"] == 2  # only the new ones
+
+
+def test_real_sizes_follow_news_articles():
+    """Median about 5 KiB a file, a tail past 15 KiB, nothing much over 50 KiB."""
+    sizes = [len(dumps.render_text(dumps.article(i, 3)).encode()) for i in range(600)]
+    assert 4300 <= statistics.median(sizes) <= 6200
+    assert max(sizes) > 15_000 and max(sizes) < 56_000
+    small = [len(dumps.render_text(dumps.article(i, 3, size="small")).encode()) for i in range(300)]
+    assert statistics.median(small) < statistics.median(sizes) / 1.5
+
+
+def test_most_lines_are_not_ascii_as_in_real_news():
+    text = "".join(dumps.render_text(dumps.article(i, 1) | {"kind": "text"}) for i in range(50))
+    lines = [line for line in text.split("\n") if line.strip()]
+    assert sum(not line.isascii() for line in lines) > 0.5 * len(lines)
 
 
 def test_renderings_hold_the_same_article():
-    parts = _article(3, 0) | {"kind": "text"}
-    text, html = render_text(parts), render_html(parts)
+    parts = dumps.article(3, 0) | {"kind": "text"}
+    text, html, feed = dumps.render_text(parts), dumps.render_html(parts), dumps.render_feed(parts)
     for paragraph in parts["paragraphs"]:
-        assert paragraph in text and paragraph in html
-    if parts["caption"]:
-        assert "<figcaption>" in html
+        assert paragraph in text
+        assert dumps._esc(paragraph) in html and dumps._esc(paragraph) in feed
+
+
+def test_every_generated_input_of_the_real_mix_is_read():
+    """HTML pages and feeds are articles like the text dumps; only the empty and
+    footer-only dumps are rejects, with the reason the generator meant."""
+    ctx = IngestContext(load_rules(), dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    kinds = {}
+    for index in range(200):
+        parts, suffix, content = dumps.corpus_item(index, 5, mix="real")
+        kinds[parts["kind"]] = kinds.get(parts["kind"], 0) + 1
+        outcomes = list(ingest_file(content.encode(), f"in/{index}{suffix}", ctx))
+        assert len(outcomes) == 1
+        if parts["kind"] in ("empty", "footer_only"):
+            assert isinstance(outcomes[0], Reject), parts["kind"]
+            assert outcomes[0].reason in ("empty", "no_article_text")
+        else:
+            article = outcomes[0]
+            assert isinstance(article, Article), (parts["kind"], article)
+            assert len(article.paragraphs) >= len(parts["paragraphs"]) - 1
+    assert kinds.get("html", 0) > 10 and kinds.get("feed", 0) > 3 and kinds.get("text", 0) > 100
+
+
+def test_template_dumps_differ_by_n():
+    assert len({dumps.dump(n) for n in range(50)}) == 50
+    other = dumps.dump(4, publisher="Other Post")
+    assert other.endswith("Read the original article on Other Post\n")
+    assert dumps.long_dump(4).startswith(dumps.dump(4).split("Read the original")[0])
 
 
 def test_smoke_run_reports_every_mode(tmp_path):
+    bench = _bench()
     report_path = tmp_path / "bench.json"
-    code = main(["-n", "20", "--work", str(tmp_path / "work"), "--startup_repeat", "1",
-                 "--json", str(report_path)])
+    code = bench.main(["-n", "20", "--work", str(tmp_path / "work"), "--startup-repeat", "1",
+                       "--modes", "a,b,c,core", "--json", str(report_path)])
     assert code == 0
     report = json.loads(report_path.read_text())
-    assert report["n"] == 20
-    assert {"a", "b", "c"} <= set(report["modes"])
+    assert report["n"] == 20 and report["size"] == "real"
+    assert set(report["modes"]) == {"a", "b", "c", "core"}
     for mode in report["modes"].values():
-        _positive_figures(mode)
-    for mode in ("a", "b", "c"):
-        assert report["modes"][mode]["articles"] > 15  # a few generated dumps are rejects by design
+        for key in ("seconds", "dumps_per_second", "mb_per_second", "cpu_seconds", "peak_rss_mib"):
+            assert mode[key] > 0, (key, mode[key])
+        assert mode["inputs"] == 20
+        assert mode["articles"] > 15  # a few generated dumps are rejects by design
     assert report["modes"]["b"]["processes"] > 1  # the multi_processing workers were counted
-    for name in ("a/c", "b/a"):
-        assert report["ratios"][name] > 0
+    assert report["ratios"]["c/a"] > 0 and report["ratios"]["b/a"] > 0
     assert report["startup_seconds"] > 0 and report["startup_cpu_seconds"] > 0
-    assert report["cpu_ratios"]["a/c"] > 0
-    assert "| mode |" in format_table(report)
+    assert "| mode |" in bench.format_table(report)
 
 
 def test_incremental_bench_smoke(tmp_path):
     """scripts/incremental_bench.py: a full run, then a rerun that reads only the new dumps."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parent.parent / "scripts" / "incremental_bench.py"
-    done = subprocess.run([sys.executable, str(script), str(tmp_path), "-n", "40", "--new-share", "0.1",
-                           "--json", str(tmp_path / "inc.json")], capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, str(SCRIPTS / "incremental_bench.py"), str(tmp_path),
+                           "-n", "40", "--new-share", "0.1", "--json", str(tmp_path / "inc.json")],
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads((tmp_path / "inc.json").read_text())
     assert (result["full"]["files_processed"], result["full"]["files_unchanged"]) == (40, 0)
-    assert (result["incremental"]["files_processed"], result["incremental"]["files_unchanged"]) == (4, 40)
+    rerun = result["incremental"]
+    assert (rerun["files_processed"], rerun["files_unchanged"]) == (4, 40)
     assert result["ratio_wall"] > 0 and result["ratio_duration"] > 0

@@ -356,8 +356,10 @@ class _StreamWriteFn(beam.DoFn):
             writer = pq.ParquetWriter(handle, self._schema, compression=parquet_compression(self._codec),
                                       **parquet_writer_options(self._schema))
             state = self._open[part] = _OpenFile(writer, handle, path, stem, chunk)
-        state.writer.write_table(arrow_table(rows, self._schema), row_group_size=ROWS_PER_BATCH)
+        table = arrow_table(rows, self._schema)
         state.rows += len(rows)
+        rows.clear()  # their text is in the table now: let it go before the writer's buffers grow
+        state.writer.write_table(table, row_group_size=ROWS_PER_BATCH)
 
     def _close(self, part: str) -> None:
         state = self._open.pop(part)

@@ -6,6 +6,7 @@ groups tell about the article (publisher, title). It never rewrites text.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from transforms.lines import Line
 from transforms.rules import BoilerplateRule, RuleSet
@@ -36,14 +37,51 @@ def _first_match(rules: tuple[BoilerplateRule, ...], text: str):
     return None, None
 
 
+# What makes combining patterns unsafe: group references by number or name, and conditionals.
+_REFERENCES = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+_NAMED_GROUP = re.compile(r"(?<!\\)\(\?P<\w+>")
+
+
+def _any_of(rules: tuple[BoilerplateRule, ...]) -> re.Pattern[str] | None:
+    """`_combine(rules)`, made once per tuple of rules (RuleSet caches its tuples)."""
+    hit = _COMBINED.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        if len(_COMBINED) > 64:  # rule sets are loaded once a run: never many
+            _COMBINED.clear()
+        hit = _COMBINED[id(rules)] = (rules, _combine(rules))
+    return hit[1]
+
+
+_COMBINED: dict[int, tuple[tuple[BoilerplateRule, ...], re.Pattern[str] | None]] = {}
+
+
+def _combine(rules: tuple[BoilerplateRule, ...]) -> re.Pattern[str] | None:
+    """One pattern that fullmatches a line exactly when one of `rules` does: one test a line
+    instead of one a rule. None when the rules cannot be combined safely (a group reference,
+    a flag that must stand first); they are then tried one by one."""
+    if len(rules) < 2 or any(_REFERENCES.search(r.pattern.pattern) for r in rules):
+        return None
+    flags = {r.pattern.flags for r in rules}
+    if len(flags) != 1:
+        return None
+    try:
+        branches = (f"(?:{_NAMED_GROUP.sub('(?:', r.pattern.pattern)})" for r in rules)
+        return re.compile("|".join(branches), flags.pop())
+    except re.error:
+        return None
+
+
 def find_boilerplate(lines: list[Line], rules: RuleSet) -> Verdict:
     """Trailing lines matching a tail rule, and lines anywhere matching an 'anywhere' rule."""
     removed: dict[int, str] = {}
     publisher = title = None
     # Walk back from the end over footer lines; the first line that is not boilerplate
     # is the last line of the article.
-    tail = rules.tail_rules  # a property that builds a tuple: read once, not once a line
+    tail = rules.tail_rules
+    tail_any = _any_of(tail)
     for index in range(len(lines) - 1, -1, -1):
+        if tail_any is not None and tail_any.fullmatch(lines[index].text) is None:
+            break
         rule, m = _first_match(tail, lines[index].text)
         if rule is None:
             break
@@ -54,8 +92,9 @@ def find_boilerplate(lines: list[Line], rules: RuleSet) -> Verdict:
         title = _clean_capture(groups.get("title")) or title
     anywhere = rules.anywhere_rules
     if anywhere:
+        any_of = _any_of(anywhere)
         for index, line in enumerate(lines):
-            if index in removed:
+            if index in removed or any_of is not None and any_of.fullmatch(line.text) is None:
                 continue
             rule, m = _first_match(anywhere, line.text)
             if rule is not None:

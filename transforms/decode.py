@@ -68,13 +68,30 @@ _WEB_ENCODINGS = (
 # continuation byte's character (U+0080-U+00BF, or cp1252's € ‚ ƒ „ … † ‡ ˆ ‰ Š ‹ Œ Ž ' ' " " • – — ˜ ™
 # š › œ ž Ÿ), or C1 controls and lone surrogates. A cheap gate: ftfy's own check costs ~5 ms
 # per article, and clean text (nearly all of it) never needs it.
-_MOJIBAKE_HINT = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
-    "\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
-    "|[\u0080-\u009f]|[\ud800-\udfff]"
-)
-# Any character a hint can start with: a cheap first scan, as most text has none of them.
-_MOJIBAKE_START = re.compile("[\u0080-\u009f\u00c2-\u00f4\ud800-\udfff]")
+_MOJIBAKE_LEADS = "".join(map(chr, range(0xC2, 0xF5)))
+_MOJIBAKE_CONTINUATIONS = "".join(map(chr, range(0x80, 0xC0))) + (
+    "\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
+    "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030\u2039\u203a"
+    "\u20ac\u2122")
+
+
+def _utf8_class(chars: str) -> bytes:
+    """A bytes pattern matching the UTF-8 encoding of any one of `chars`."""
+    by_prefix: dict[bytes, list[int]] = {}
+    for ch in chars:
+        raw = ch.encode("utf-8", "surrogatepass")
+        by_prefix.setdefault(raw[:-1], []).append(raw[-1])
+    branches = [re.escape(prefix) + b"[" + b"".join(re.escape(bytes([b])) for b in sorted(last)) + b"]"
+                for prefix, last in sorted(by_prefix.items())]
+    return b"(?:" + b"|".join(branches) + b")"
+
+
+# The hints are searched in the text's UTF-8 bytes, one pattern at a time: each then starts
+# with a literal byte, which the regex engine finds several times faster than a character
+# class in a str (most text has no hint, so the whole text is scanned).
+_MOJIBAKE_PAIR = re.compile(_utf8_class(_MOJIBAKE_LEADS) + _utf8_class(_MOJIBAKE_CONTINUATIONS))
+_C1_CONTROL = re.compile(_utf8_class("".join(map(chr, range(0x80, 0xA0)))))
+_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")  # U+D800-U+DFFF, as "surrogatepass" encodes them
 # An object with a key, or an array of objects or arrays: '{"title"', '[\n  {'.
 # Read from the start only, so a document longer than the sniffed head is still JSON.
 _JSON_START = re.compile(r'(?:\{\s*"|\[\s*[{\[])')
@@ -210,12 +227,28 @@ def repair_mojibake(text: str) -> str:
     """
     if text.isascii():
         return text
-    start = _MOJIBAKE_START.search(text)
-    if start is None or not _MOJIBAKE_HINT.search(text, start.start()):
+    if not _has_mojibake_hint(text):
         return text
     import ftfy
 
     return ftfy.fix_text(text, _ftfy_config())
+
+
+def _has_mojibake_hint(text: str) -> bool:
+    """Whether `text` holds a pair of a lead letter and a continuation character, a C1
+    control or a lone surrogate (see _MOJIBAKE_LEADS)."""
+    # A long text is encoded a piece at a time (pieces overlap by one character, as a pair
+    # may straddle a cut), so no whole copy of it is made.
+    for start in range(0, len(text), _GATE_PIECE):
+        raw = text[start:start + _GATE_PIECE + 1].encode("utf-8", "surrogatepass")
+        if _MOJIBAKE_PAIR.search(raw) or _C1_CONTROL.search(raw):
+            return True
+        if b"\xed" in raw and _SURROGATE.search(raw):
+            return True
+    return False
+
+
+_GATE_PIECE = 1 << 20
 
 
 @functools.lru_cache(maxsize=1)
@@ -257,7 +290,7 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
         data: the raw bytes.
         declared: a charset named outside the bytes (an HTTP Content-Type), if any.
     """
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): no copy of a large input
         raise DecodeError(reasons.EMPTY, f"the file holds {len(data)} bytes and no text")
     encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
     if encoding is None and b"\x00" in data:
@@ -298,7 +331,7 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if controls > max(8, len(text[:20000]) // 20):
         raise DecodeError(reasons.BINARY, f"{controls} control characters in the first 20000: binary data")
     text = repair_mojibake(text)
-    if not text.strip():
+    if not text or text.isspace():
         raise DecodeError(reasons.EMPTY, "the file holds only whitespace")
     return text, encoding
 

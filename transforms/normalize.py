@@ -17,6 +17,9 @@ _ODD_SPACES = dict.fromkeys(
 # too: they are the publisher's hyphenation hints, and invisible.
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None)
 _TABLE = {**_ODD_SPACES, **_ZERO_WIDTH}
+# Any character the table maps: a scan for one is many times cheaper than `str.translate`
+# (a dict lookup per character), and most lines of news text hold none.
+_ODD = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]")
 _SPACES = re.compile(r" {2,}")
 
 
@@ -31,9 +34,15 @@ def normalize_newlines(text: str) -> str:
 
 def normalize_line(line: str) -> str:
     """One line as stored: NFC, odd and zero-width spaces normalized, inner whitespace collapsed."""
-    # ASCII is already NFC, and its only odd spaces are tab, VT and FF: most lines skip both steps.
-    if not line.isascii() or "\t" in line or "\x0b" in line or "\x0c" in line:
+    # ASCII is already NFC, and its only odd spaces are tab, VT and FF. Other lines are
+    # translated only when they hold an odd or zero-width space.
+    if line.isascii():
+        if "\t" in line or "\x0b" in line or "\x0c" in line:
+            line = line.translate(_TABLE)
+    elif _ODD.search(line):
         line = unicodedata.normalize("NFC", line.translate(_TABLE))
+    else:
+        line = unicodedata.normalize("NFC", line)
     if "  " in line:
         line = _SPACES.sub(" ", line)
     return line.strip()

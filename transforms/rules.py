@@ -100,6 +100,7 @@ class RuleSet:
     # A hash of the effective rules (see `fingerprint`), written on every record.
     fingerprint: str = ""
 
+    # Cached: read once a dump, and the boilerplate filter keys its combined pattern on them.
     @functools.cached_property
     def tail_rules(self) -> tuple[BoilerplateRule, ...]:
         return tuple(r for r in self.boilerplate if r.where in ("tail", "anywhere"))

@@ -540,13 +540,6 @@ def _purge_command(argv: list[str]) -> int:
     return 0
 
 
-def _bench_command(argv: list[str]) -> int:
-    _quiet_logging(False)
-    from pipeline.bench import main as bench_main
-
-    return bench_main(argv)
-
-
 _COMMANDS = {
     "run": ("Run the ingest job (see 'article-ingest run --help').", _run_command),
     "inspect": ("Show how one dump is split, line by line.", _inspect_command),
@@ -555,8 +548,6 @@ _COMMANDS = {
                 _compact_command),
     "purge": ("Remove records for a takedown or an erasure request (see 'article-ingest purge --help').",
               _purge_command),
-    "bench": ("Measure throughput and memory on generated dumps (see 'article-ingest bench --help').",
-              _bench_command),
 }
 
 

@@ -1,0 +1,258 @@
+"""Functions rewritten for speed give what their earlier definitions gave, on any input.
+
+Each earlier definition is kept here, word for word, as the reference; hypothesis draws text
+that is rich in what the fast paths skip or special-case (odd and zero-width spaces,
+combining marks, typographic punctuation, mojibake pairs, C1 controls, lone surrogates,
+markdown signs), plus arbitrary text. Records must not change with speed-ups: ids and
+dedupe against earlier runs depend on it.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from schemas import record
+from transforms import decode, lines, normalize
+from transforms.boilerplate import find_boilerplate
+from transforms.ids import _fingerprint_bytes
+from transforms.lines import to_lines
+from transforms.rules import BoilerplateRule, RuleSet, load_rules
+
+MANY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Characters the fast paths care about, and ordinary ones.
+_SPECIAL = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f"
+    "\u205f\u3000"
+    "\t\x0b\x0c\u200b\u2060\ufeff\u200c\u200d\u00ad"  # odd spaces, zero-width, joiners, soft hyphen
+    "\u0301\u0308\u0327\u0345e\u00e9\u00c3\u00c2\u00e2\u00f4\u00f5\u00c1"  # combining marks, leads
+    "\u0080\u0085\u009f\u00a9\u00bb\u00bf\u00c0\u0152\u0161\u0192\u02c6\u02dc"  # C1, continuations
+    "\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2022\u2026\u2030\u2039\u20ac\u2122"
+    "\ud800\udfff\u00df\u0130\u03a3\ufb01\uff21\u2460\u0661"  # surrogates, case and width oddities
+    "\u6771\u3001\u3002 _.,;:!?-*[]()#\\/'\"\n\r"
+)
+_PIECE = st.one_of(
+    st.text(alphabet=_SPECIAL, max_size=6),
+    st.sampled_from(["the", "Harbour", "caf\u00e9", "Stra\u00dfe", "naïve", "K\u00f6ln", "AP",
+                     "1999",
+                     "cafÃ©", "Ã€", "â€™", "**bold**", "[link](http://x.example)", "\\*", "__u__"]),
+    st.text(max_size=5),
+)
+TEXT = st.lists(_PIECE, max_size=30).map("".join) | st.text(max_size=200)
+
+
+# --- normalize_line --------------------------------------------------------------------------
+
+_ODD_SPACES = dict.fromkeys(
+    map(ord, "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+             "\u200a\u202f\u205f\u3000\u0009\u000b\u000c"),
+    " ",
+)
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None)
+_TABLE = {**_ODD_SPACES, **_ZERO_WIDTH}
+_SPACES = re.compile(r" {2,}")
+
+
+def reference_normalize_line(line: str) -> str:
+    if not line.isascii() or "\t" in line or "\x0b" in line or "\x0c" in line:
+        line = unicodedata.normalize("NFC", line.translate(_TABLE))
+    if "  " in line:
+        line = _SPACES.sub(" ", line)
+    return line.strip()
+
+
+@MANY
+@given(TEXT)
+@example("\u00a0e\u0301\u200b")
+@example("a\u200b\u0301")  # a zero-width space between a letter and its accent
+@example("\t\u00a0")
+def test_normalize_line_equals_its_earlier_definition(text):
+    for line in [text, *text.split("\n")]:
+        assert normalize.normalize_line(line) == reference_normalize_line(line)
+
+
+# --- count_words -----------------------------------------------------------------------------
+
+@MANY
+@given(TEXT)
+@example("a \u2013 b")
+@example("\u2013")
+@example("_ x_")
+def test_count_words_equals_its_earlier_definition(text):
+    assert record.count_words(text) == re.compile(r"\w+").subn("", text)[1]
+
+
+# --- the id fingerprint ----------------------------------------------------------------------
+
+_ASCII_NON_WORD = bytes(b if b >= 0x80 or chr(b).isalnum() else 0x20 for b in range(256))
+
+
+def reference_fingerprint_bytes(text: str) -> bytes:
+    """The previous fast definition (itself equal to the first one, see test_ids.py)."""
+    text = unicodedata.normalize("NFKC", text.replace("\u00ad", "")).casefold()
+    if not text.isascii():
+        for ch in set(text):
+            if ch > "\x7f" and not ch.isalnum():
+                text = text.replace(ch, " ")
+    return b" ".join(text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD).split())
+
+
+@MANY
+@given(TEXT)
+@example("  a   b  ")
+@example("a" + " " * 33 + "b")
+@example("\u0345x")
+def test_fingerprint_equals_its_earlier_definition(text):
+    assert _fingerprint_bytes(text) == reference_fingerprint_bytes(text)
+
+
+# --- the mojibake gate -----------------------------------------------------------------------
+
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
+    "\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+    "|[\u0080-\u009f]|[\ud800-\udfff]"
+)
+_MOJIBAKE_START = re.compile("[\u0080-\u009f\u00c2-\u00f4\ud800-\udfff]")
+
+
+def reference_gate(text: str) -> bool:
+    """True where the earlier repair_mojibake went on to ftfy."""
+    if text.isascii():
+        return False
+    start = _MOJIBAKE_START.search(text)
+    return start is not None and _MOJIBAKE_HINT.search(text, start.start()) is not None
+
+
+@MANY
+@given(TEXT)
+@example("caf\u00c3\u00a9")
+@example("\u00f4\u2122")
+@example("x\udfff")
+def test_mojibake_gate_equals_its_earlier_definition(text):
+    assert decode._has_mojibake_hint(text) == reference_gate(text)
+    if not reference_gate(text):
+        assert decode.repair_mojibake(text) is text
+
+
+def test_mojibake_gate_on_every_pair():
+    """Every lead and every character after it, exhaustively (the sets are small)."""
+    leads = [chr(c) for c in range(0xA0, 0x100)]
+    after = [chr(c) for c in range(0x80, 0x250)] + [chr(c) for c in range(0x2000, 0x2200)]
+    for lead in leads:
+        for ch in after:
+            assert decode._has_mojibake_hint(lead + ch) == reference_gate(lead + ch), (lead, ch)
+
+
+# --- markdown inline signs -------------------------------------------------------------------
+
+def reference_markdown_inline(text: str) -> str:
+    text = lines._MD_LINK.sub(r"\1", text)
+    text = lines._MD_STRONG.sub(r"\2", text)
+    text = lines._MD_EM.sub(r"\1", text)
+    return lines._MD_ESCAPE.sub(r"\1", text)
+
+
+@MANY
+@given(TEXT)
+def test_markdown_inline_equals_its_earlier_definition(text):
+    assert lines._markdown_inline(text) == reference_markdown_inline(text)
+
+
+# --- boilerplate: one combined test a line ---------------------------------------------------
+
+def _one_by_one(line_texts: list[str], rules: RuleSet) -> dict[int, str]:
+    """The earlier find_boilerplate's removals: every rule tried on every line."""
+    removed: dict[int, str] = {}
+
+    def first(rule_list, text):
+        return next((r for r in rule_list if r.match(text)), None)
+
+    tail = [r for r in rules.boilerplate if r.where in ("tail", "anywhere")]
+    for index in range(len(line_texts) - 1, -1, -1):
+        rule = first(tail, line_texts[index])
+        if rule is None:
+            break
+        removed[index] = rule.name
+    for index, text in enumerate(line_texts):
+        anywhere = [r for r in rules.boilerplate if r.where == "anywhere"]
+        if index not in removed and (rule := first(anywhere, text)):
+            removed[index] = rule.name
+    return removed
+
+
+_FOOTERS = st.sampled_from([
+    "Read the original article on Coast Daily",
+    "This article was originally published by Tide News.",
+    "The post Pier works appeared first on Quay Times.", "Sign up for our newsletter today",
+    "Jetzt abonnieren Sie den Newsletter", "Continue reading", "Follow us on Instagram",
+    "Read more at Harbour Post.", "See more stories on Gull Net", "An ordinary sentence.",
+])
+
+
+@MANY
+@given(st.lists(st.one_of(_FOOTERS, TEXT), max_size=12))
+def test_boilerplate_verdict_equals_rule_by_rule_matching(texts):
+    rules = load_rules()
+    dump = "\n\n".join(t.replace("\n", " ").replace("\r", " ") for t in texts)
+    found, _ = to_lines(dump, "text")
+    verdict = find_boilerplate(found, rules)
+    assert verdict.removed == _one_by_one([line.text for line in found], rules)
+
+
+def test_rules_with_group_references_are_tried_one_by_one():
+    """A rule with a back-reference is not combined (its group numbers would shift)."""
+    from transforms.boilerplate import _combine
+
+    rules = (BoilerplateRule("twice", "", "anywhere", re.compile(r"(\w+) \1", re.IGNORECASE)),
+             BoilerplateRule("ad", "", "anywhere", re.compile(r"(advert)", re.IGNORECASE)))
+    assert _combine(rules) is None
+    menu = BoilerplateRule("menu", "", "anywhere", re.compile(r"(?P<x>menu)", re.IGNORECASE))
+    plain = (rules[1], menu)
+    combined = _combine(plain)
+    assert combined is not None and combined.fullmatch("MENU") and not combined.fullmatch("menus")
+
+
+# --- long texts, a piece at a time -----------------------------------------------------------
+
+_PARAGRAPHS = st.lists(TEXT.map(lambda t: t.replace("\n", " ")), max_size=6)
+
+
+@MANY
+@given(_PARAGRAPHS, st.integers(min_value=1, max_value=12))
+@example(["a b", "c  d\u0301 e"], 1)
+@example([" \u0301x", "\u00b4y z"], 2)
+def test_article_id_in_pieces_equals_the_whole(paragraphs, piece_chars):
+    from transforms.ids import article_id
+
+    whole = article_id(paragraphs, piece_chars=10**9)
+    assert article_id(paragraphs, piece_chars=piece_chars) == whole
+    reference = hashlib.sha256(reference_fingerprint_bytes("\n".join(paragraphs)))
+    assert whole == reference.hexdigest()[:32]
+
+
+@MANY
+@given(TEXT, st.integers(min_value=1, max_value=12))
+def test_count_words_in_pieces_equals_the_whole(text, piece_chars):
+    whole = record.count_words(text)
+    saved = record._PIECE_CHARS
+    record._PIECE_CHARS = piece_chars
+    try:
+        assert record.count_words(text) == whole
+    finally:
+        record._PIECE_CHARS = saved
+
+
+@MANY
+@given(TEXT)
+def test_mojibake_gate_in_pieces_equals_the_whole(text):
+    saved = decode._GATE_PIECE
+    decode._GATE_PIECE = 3
+    try:
+        assert decode._has_mojibake_hint(text) == reference_gate(text)
+    finally:
+        decode._GATE_PIECE = saved
