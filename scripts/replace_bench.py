@@ -24,17 +24,16 @@ import sys
 import time
 from pathlib import Path
 
-WORDS = ("harbour", "council", "ferry", "lantern", "market", "quay", "tide", "orchard", "bridge",
-         "festival", "library", "meadow", "pier", "signal", "workshop", "chapel")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dumps import body  # noqa: E402 - the project's one dump generator, beside this script
 
 
 def _article(file_no: int, line: int, edit: int = 0) -> dict:
-    word = WORDS[(file_no + line) % len(WORDS)]
-    first = (f"The {word} committee of district {file_no} met on day {line} and approved plan "
-             f"{line * 7 + edit} for the {WORDS[line % len(WORDS)]} by a vote of {line % 9 + 3} to 2.")
-    second = (f"Residents of block {line % 97} asked for {WORDS[(line * 3) % len(WORDS)]} repairs before "
-              f"winter, the clerk of district {file_no} wrote in report {file_no}-{line}.")
-    return {"title": f"District {file_no} notes {line}", "text": f"{first}\n\n{second}"}
+    """A distinct article for every (file, line); `edit` changes its text."""
+    paragraphs = body(file_no * 1_000_000 + line)
+    if edit:
+        paragraphs[0] += f" The notice was revised {edit} times."
+    return {"title": f"District {file_no} notes {line}", "text": "\n\n".join(paragraphs)}
 
 
 def _write_jsonl(path: Path, file_no: int, lines: int, edit: int = 0) -> None:
