@@ -76,7 +76,7 @@ class IngestOptions(PipelineOptions):
         parser.add_argument(
             "--max-member-bytes",
             "--max_member_bytes",
-            type=_positive_int,
+            type=positive_int,
             default=DEFAULT_MAX_MEMBER_BYTES,
             metavar="BYTES",
             help="Most bytes one compressed file, archive member or WARC payload may expand to; "
@@ -192,7 +192,7 @@ class IngestOptions(PipelineOptions):
         parser.add_argument(
             "--allowed_lateness",
             "--allowed-lateness",
-            type=_non_negative_float,
+            type=non_negative_seconds,
             default=None,
             metavar="SECONDS",
             help="With --streaming: how long after a window's end its late records are still "
@@ -219,14 +219,14 @@ class IngestOptions(PipelineOptions):
         parser.add_argument(
             "--window_shards",
             "--window-shards",
-            type=_positive_int,
+            type=positive_int,
             default=None,
             metavar="N",
             help="With --streaming: files per window and partition of each dataset. Default: 1.",
         )
 
 
-def _positive_int(value: str) -> int:
+def positive_int(value: str) -> int:
     try:
         number = int(value)
     except ValueError:
@@ -243,10 +243,10 @@ def _positive_float(value: str) -> float:
     return number
 
 
-def _non_negative_float(value: str) -> float:
+def non_negative_seconds(value: str) -> float:
     number = _float(value)
     if not 0 <= number < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, 0 or more, got {value!r}")
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}")
     return number
 
 

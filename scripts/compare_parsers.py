@@ -12,12 +12,8 @@ disagree, with the time each takes.
 """
 from __future__ import annotations
 
-import argparse
-import glob
-import gzip
 import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,36 +24,22 @@ from lxml import etree
 from transforms.decode import declared_charset
 from transforms.formats.html.soup import parse_soup
 
-
-def _cpu_per_file(work, inputs: list, repeat: int) -> float:
-    for item in inputs[:3]:
-        work(item)
-    started = time.process_time()
-    for _ in range(repeat):
-        for item in inputs:
-            work(item)
-    return (time.process_time() - started) / (repeat * len(inputs))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_trafilatura import cpu_per_file, read_pages  # noqa: E402 - beside this script
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pattern")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
-    paths = sorted(glob.glob(args.pattern))
-    if not paths:
-        print(f"no file matches {args.pattern!r}", file=sys.stderr)
+    pages = read_pages(argv, __doc__.split("\n\n")[0])
+    if pages is None:
         return 2
-    raw = [Path(p).read_bytes() for p in paths]
-    raw = [gzip.decompress(b) if p.endswith(".gz") else b for p, b in zip(paths, raw)]
-    texts = [b.decode("utf-8", "replace") for b in raw]
+    paths, raw, texts, repeat = pages
     html_parser = etree.HTMLParser(
         remove_comments=True, remove_pis=True, no_network=True, recover=True)
-    lxml_s = _cpu_per_file(lambda t: etree.fromstring(t, html_parser), texts, args.repeat)
-    soup_s = _cpu_per_file(parse_soup, texts, args.repeat)
-    ours_s = _cpu_per_file(declared_charset, raw, args.repeat)
-    bs4_s = _cpu_per_file(
-        lambda b: EncodingDetector.find_declared_encoding(b, is_html=True), raw, args.repeat)
+    lxml_s = cpu_per_file(lambda t: etree.fromstring(t, html_parser), texts, repeat)
+    soup_s = cpu_per_file(parse_soup, texts, repeat)
+    ours_s = cpu_per_file(declared_charset, raw, repeat)
+    bs4_s = cpu_per_file(
+        lambda b: EncodingDetector.find_declared_encoding(b, is_html=True), raw, repeat)
     differ = 0
     for data in raw:
         a = (declared_charset(data) or "").lower()

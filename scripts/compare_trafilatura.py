@@ -26,7 +26,7 @@ from transforms.formats import html
 from transforms.rules import load_rules
 
 
-def _cpu_per_file(work, inputs: list, repeat: int) -> float:
+def cpu_per_file(work, inputs: list, repeat: int) -> float:
     for item in inputs[:3]:
         work(item)  # warm-up: imports, compiled patterns, caches
     started = time.process_time()
@@ -36,24 +36,33 @@ def _cpu_per_file(work, inputs: list, repeat: int) -> float:
     return (time.process_time() - started) / (repeat * len(inputs))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def read_pages(argv: list[str] | None, description: str):
+    """The command line of the comparison scripts: (paths, raw bytes, texts, repeat), or None
+    when the glob matches nothing."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("pattern")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     paths = sorted(glob.glob(args.pattern))
     if not paths:
         print(f"no file matches {args.pattern!r}", file=sys.stderr)
-        return 2
+        return None
     raw = [Path(p).read_bytes() for p in paths]
     raw = [gzip.decompress(b) if p.endswith(".gz") else b for p, b in zip(paths, raw)]
-    texts = [b.decode("utf-8", "replace") for b in raw]
+    return paths, raw, [b.decode("utf-8", "replace") for b in raw], args.repeat
+
+
+def main(argv: list[str] | None = None) -> int:
+    pages = read_pages(argv, __doc__.split("\n\n")[0])
+    if pages is None:
+        return 2
+    paths, raw, texts, repeat = pages
     ctx = IngestContext(load_rules(), dt.datetime.now(dt.timezone.utc), "html")
 
-    ours = _cpu_per_file(lambda data: list(html.read(data, "bench", ctx)), raw, args.repeat)
+    ours = cpu_per_file(lambda data: list(html.read(data, "bench", ctx)), raw, repeat)
     import trafilatura
 
-    theirs = _cpu_per_file(trafilatura.extract, texts, args.repeat)
+    theirs = cpu_per_file(trafilatura.extract, texts, repeat)
     print(json.dumps({
         "files": len(paths),
         "ours_ms_per_file": round(ours * 1000, 3),

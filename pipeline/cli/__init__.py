@@ -123,6 +123,8 @@ def _ingest_parser() -> argparse.ArgumentParser:
 
 def _add_watch_args(parser: argparse.ArgumentParser) -> None:
     """`run --watch` (docs/streaming.md): flags of the launcher's loop, not of the pipeline."""
+    from pipeline.options import non_negative_seconds, positive_int
+
     group = parser.add_argument_group("continuous ingestion (docs/streaming.md)")
     group.add_argument(
         "--watch", action="store_true", default=False,
@@ -130,21 +132,21 @@ def _add_watch_args(parser: argparse.ArgumentParser) -> None:
         "as one micro-batch, committed as an --incremental run (implied). Ends on SIGTERM or "
         "SIGINT (after the batch in flight) or --watch-timeout.")
     group.add_argument(
-        "--trigger-interval", "--trigger_interval", type=_seconds, default=10.0, metavar="SECONDS",
+        "--trigger-interval", "--trigger_interval", type=non_negative_seconds, default=10.0, metavar="SECONDS",
         help="Seconds from one trigger to the next (fractions allowed). Default: 10.")
     group.add_argument(
-        "--settle", type=_seconds, default=2.0, metavar="SECONDS",
+        "--settle", type=non_negative_seconds, default=2.0, metavar="SECONDS",
         help="A file modified less than this long ago waits for a later trigger (producers that "
         "write in place). Default: 2; 0 when every producer renames complete files into place.")
     group.add_argument(
-        "--max-files-per-trigger", "--max_files_per_trigger", type=_count, default=None, metavar="N",
+        "--max-files-per-trigger", "--max_files_per_trigger", type=positive_int, default=None, metavar="N",
         help="At most N files a batch, the first in path order; the rest is the backlog, worked "
         "off batch after batch. Default: unlimited.")
     group.add_argument(
-        "--watch-timeout", "--watch_timeout", type=_seconds, default=None, metavar="SECONDS",
+        "--watch-timeout", "--watch_timeout", type=non_negative_seconds, default=None, metavar="SECONDS",
         help="End the watch after this long, as SIGTERM does (tests, cron-bounded jobs).")
     group.add_argument(
-        "--max-batch-failures", "--max_batch_failures", type=_count, default=5, metavar="N",
+        "--max-batch-failures", "--max_batch_failures", type=positive_int, default=5, metavar="N",
         help="Exit 1 after N failed batches in a row (each is retried at the next trigger). "
         "Default: 5.")
     group.add_argument(
@@ -153,26 +155,6 @@ def _add_watch_args(parser: argparse.ArgumentParser) -> None:
         "(0: never). Default: 16.")
     for action in group._group_actions:  # a group's flags bypass _Parser.add_argument
         _record_flags(parser.flags, action.option_strings)
-
-
-def _seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not number >= 0 or number == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}")
-    return number
-
-
-def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
-    return number
 
 
 def _beam_parser():
