@@ -171,6 +171,15 @@ def choose_mode(requested: str, stream, local: bool) -> str:
     return "log"
 
 
+def write_quietly(stream, text: str) -> None:
+    """Write and flush; a closed stream must never fail a run or a watch."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
 class ProgressMonitor:
     """Context manager around a local run: sets up the progress directory and shows progress.
 
@@ -227,11 +236,7 @@ class ProgressMonitor:
                 self._write(f"article-ingest: progress: {line}\n")
 
     def _write(self, text: str) -> None:
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except (OSError, ValueError):
-            pass  # a closed stream must never fail the run
+        write_quietly(self.stream, text)
 
 
 # ---------------------------------------------------------------------------------------
@@ -296,8 +301,4 @@ class WatchDisplay:
             self._write("\n")
 
     def _write(self, text: str) -> None:
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except (OSError, ValueError):
-            pass  # a closed stream must never fail the watch
+        write_quietly(self.stream, text)
