@@ -61,18 +61,23 @@ BIG_PARAGRAPHS = 150_000
 # ---------------------------------------------------------------------------------------------
 # Inputs
 
-def generate(data: Path, n: int, seed: int, size: str, mix: str, *, packed: bool) -> dict:
-    """The inputs of a run (reused when an earlier call wrote the same ones)."""
+def generate(data: Path, n: int, seed: int, size: str, mix: str, *, packed: bool,
+             html: bool = True, jobs: int = 1) -> dict:
+    """The inputs of a run, with `html` an HTML copy of every article too (mode d reads them).
+    Reused when an earlier call wrote the same ones (with HTML copies if these need them)."""
     marker = data / "bench-data.json"
     want = {"n": n, "seed": seed, "size": size, "mix": mix, "packed": packed, "generator": 3}
     if marker.exists():
         have = json.loads(marker.read_text())
-        if have["params"] == want or have["params"] == want | {"packed": True}:
+        params = dict(have["params"])
+        has_html = params.pop("html", True)  # markers written before the flag: always copies
+        if (params == want or params == want | {"packed": True}) and (has_html or not html):
             return have
-    info = dumps.write_corpus(data, n, seed, size=size, mix=mix, html_copy=True)
+        marker.unlink()  # until the new inputs are all written
+    info = dumps.write_corpus(data, n, seed, size=size, mix=mix, html_copy=html, jobs=jobs)
     if packed:
         info["bytes"]["jsonl"] = _pack_jsonl(data)
-    info["params"] = want
+    info["params"] = want | {"html": html}
     marker.write_text(json.dumps(info))
     return info
 
@@ -247,12 +252,14 @@ def _spawn(cmd: list[str]) -> dict:
     proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, cwd=str(ROOT))
     peak = {"rss": 0, "procs": 0}
     cpu_seen: dict[int, float] = {}
+    timeline: list[tuple[float, int]] = []  # (seconds since the start, tree RSS)
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
             rss, count = _tree_rss(proc.pid, cpu_seen)
             peak["rss"], peak["procs"] = max(peak["rss"], rss), max(peak["procs"], count)
+            timeline.append((time.perf_counter() - start, rss))
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -272,9 +279,19 @@ def _spawn(cmd: list[str]) -> dict:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-3000:]}")
     return {"wall_seconds": wall, "tree_cpu_seconds": usage.ru_utime + usage.ru_stime,
             "peak_rss_bytes": max(peak["rss"], usage.ru_maxrss * 1024), "processes": peak["procs"],
-            "stdout": stdout,
+            "stdout": stdout, "rss_mib_at": _rss_at(timeline, wall),
             "cpu_seconds_by_process": sorted((round(v, 2) for v in cpu_seen.values()),
                                              reverse=True)}
+
+
+def _rss_at(timeline: list[tuple[float, int]], wall: float) -> dict[str, float]:
+    """The tree's RSS (MiB) at 10%, 50% and 90% of the run's wall time: flat or growing."""
+    at = {}
+    for share in (10, 50, 90):
+        when = wall * share / 100
+        rss = next((r for t, r in timeline if t >= when), timeline[-1][1] if timeline else 0)
+        at[f"{share}%"] = round(rss / 2**20, 1)
+    return at
 
 
 def _cli(pattern: str, out: str, extra: list[str] = ()) -> list[str]:
@@ -326,8 +343,7 @@ def _have_trafilatura() -> bool:
 
 def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
               work: str | None = None, modes=MODES, repeat: int = 1, startup_repeat: int = 3,
-              packed: bool = False,
-              big: bool = False, log=None) -> dict:
+              packed: bool = False, big: bool = False, jobs: int = 1, log=None) -> dict:
     """Generates N inputs and measures each mode `repeat` times (interleaved); medians reported."""
     work = work or tempfile.mkdtemp(prefix="article-ingest-bench-")
     data = Path(work) / f"data-{size}-{mix}-{n}-{seed}"
@@ -335,8 +351,10 @@ def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
     if packed and "a" in modes:
         modes.append("a-jsonl")
     t0 = time.perf_counter()
-    info = generate(data, n, seed, size, mix, packed=packed)
+    info = generate(data, n, seed, size, mix, packed=packed, html="d" in modes, jobs=jobs)
     generated = time.perf_counter() - t0
+    if log:
+        log(f"inputs ready in {generated:.0f} s: {data}")
     runs: dict[str, list[dict]] = {m: [] for m in modes}
     for round_ in range(repeat):
         for mode in modes:
@@ -344,7 +362,8 @@ def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
             runs[mode].append(result)
             if log:
                 log(f"round {round_ + 1} mode {mode}: {result['seconds']:.2f} s, "
-                    f"{result['peak_rss_bytes'] / 2**20:.0f} MiB")
+                    f"{result['peak_rss_bytes'] / 2**20:.0f} MiB peak, "
+                    f"MiB at 10/50/90% of the run: {result['rss_mib_at']}")
     figures = {}
     for mode, results in runs.items():
         seconds = statistics.median(r["seconds"] for r in results)
@@ -362,6 +381,7 @@ def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
             "dumps_per_cpu_second": _sig(n / cpu),
             "peak_rss_mib": round(max(r["peak_rss_bytes"] for r in results) / 2**20, 1),
             "processes": max(r["processes"] for r in results),
+            "rss_mib_at": results[-1]["rss_mib_at"],
             "cpu_seconds_by_process": results[-1]["cpu_seconds_by_process"],
         }
 
@@ -478,6 +498,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--packed", action="store_true",
                         help="Also the CLI over the dumps packed as JSONL.")
     parser.add_argument("--work", default=None, help="Work directory (generated data is reused).")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="Processes generating the inputs (default: the CPUs).")
     parser.add_argument("--json", dest="json_path", default=None,
                         help="Also write the report here.")
     return parser
@@ -493,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     report = run_bench(args.n, seed=args.seed, size=args.size, mix=args.mix, work=args.work,
                        modes=tuple(args.modes.split(",")), repeat=args.repeat,
                        startup_repeat=args.startup_repeat, packed=args.packed, big=args.big,
+                       jobs=args.jobs,
                        log=lambda msg: print(msg, file=sys.stderr))
     print(format_table(report))
     if args.json_path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -14,6 +15,7 @@ import pyarrow.dataset as ds
 _spec = importlib.util.spec_from_file_location(
     "dumps", Path(__file__).resolve().parent.parent / "scripts" / "dumps.py")
 generator = importlib.util.module_from_spec(_spec)
+sys.modules["dumps"] = generator  # so that write_corpus's worker processes find their function
 _spec.loader.exec_module(generator)
 # The template dumps of scripts/dumps.py, the generator the scripts use too.
 body, dump, long_dump = generator.body, generator.dump, generator.long_dump
