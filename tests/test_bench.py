@@ -43,6 +43,38 @@ def test_corpus_is_deterministic_and_rewrites_nothing(tmp_path):
     assert again["written"] == 2  # only the new ones
 
 
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_parallel_corpus_is_byte_identical_to_the_serial_one(tmp_path):
+    """--jobs N writes the same files, with the same bytes, and reports the same counts."""
+    args = {"seed": 4, "mix": "real", "dups": True, "html_copy": True, "per_folder": 20}
+    serial = dumps.write_corpus(tmp_path / "serial", 130, **args)
+    parallel = dumps.write_corpus(tmp_path / "parallel", 130, jobs=3, **args)
+    assert json.dumps(parallel) == json.dumps(serial)  # kinds counted in the same order too
+    files = _tree(tmp_path / "serial")
+    assert len(files) == 260 and len({name.split("/")[1] for name in files}) == 7
+    assert _tree(tmp_path / "parallel") == files
+
+
+def test_bench_writes_html_copies_only_when_a_mode_reads_them(tmp_path):
+    bench = _bench()
+    data = tmp_path / "data"
+    without = bench.generate(data, 12, 0, "real", "text", packed=False, html=False, jobs=2)
+    assert without["params"]["html"] is False and not (data / "html").exists()
+    assert without["bytes"]["html"] == 0 and len(list((data / "dumps").rglob("*.*"))) == 12
+    # Mode d needs the copies: the inputs are generated again, with them.
+    with_html = bench.generate(data, 12, 0, "real", "text", packed=False, html=True)
+    assert with_html["params"]["html"] is True and with_html["bytes"]["html"] > 0
+    assert len(list((data / "html").rglob("*.html"))) == 12
+    # A run without mode d reuses inputs that have them, and writes nothing.
+    for path in (data / "html").rglob("*.html"):
+        path.unlink()
+    again = bench.generate(data, 12, 0, "real", "text", packed=False, html=False)
+    assert again == with_html and not list((data / "html").rglob("*.html"))
+
+
 def test_real_sizes_follow_news_articles():
     """Median about 5 KiB a file, a tail past 15 KiB, nothing much over 50 KiB."""
     sizes = [len(dumps.render_text(dumps.article(i, 3)).encode()) for i in range(600)]
