@@ -130,12 +130,12 @@ class _IngestFileFn(beam.DoFn):
             yield self._reject(uri, reasons.TOO_LARGE,
                                f"{size} bytes is over --max_file_bytes={self._max_file_bytes}", size)
             return
-        if _not_a_regular_file(uri):
+        try:
+            data = _read(uri, self._max_file_bytes + 1)
+        except _NotARegularFile:
             # A FIFO or device would block the read forever, or never end.
             yield self._reject(uri, reasons.UNREADABLE, "not a regular file (a pipe, socket or device)", size)
             return
-        try:
-            data = _read(uri, self._max_file_bytes + 1)
         except Exception as err:  # noqa: BLE001 - any IO failure is this file's reject
             yield self._reject(uri, reasons.UNREADABLE, f"{type(err).__name__}: {err}", size)
             return
@@ -170,24 +170,48 @@ class _StampedIngestFileFn(_IngestFileFn):
         yield from super().process(element)
 
 
+class _NotARegularFile(Exception):
+    """A local path that is a pipe, socket or device: never read."""
+
+
 def _read(uri: str, limit: int) -> bytes:
-    """At most `limit` bytes of a file, as stored (never decompressed here)."""
-    if "://" not in uri:
-        with open(uri, "rb") as handle:  # local: the same as Beam's, without its dispatch
-            return handle.read(limit)
-    # UNCOMPRESSED on purpose: ingest_file sniffs and expands compressed files itself,
-    # bounded by --max_member_bytes (Beam's own decompression has no cap).
-    with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        return handle.read(limit)
+    """At most `limit` bytes of a file, as stored (never decompressed here).
 
-
-def _not_a_regular_file(uri: str) -> bool:
+    A local file is opened without blocking (so a FIFO with no writer does not hang the
+    run), checked to be a regular file and read with one buffer of its size: asking for
+    `limit` bytes at once would allocate --max_file_bytes for every small file."""
     if "://" in uri:
-        return False  # object stores hold only objects
+        # UNCOMPRESSED on purpose: ingest_file sniffs and expands compressed files itself,
+        # bounded by --max_member_bytes (Beam's own decompression has no cap).
+        with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            return handle.read(limit)
     try:
-        return not stat.S_ISREG(os.stat(uri).st_mode)
+        fd = os.open(uri, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError:
-        return False  # gone or unreadable: opening it says why
+        if _is_special(uri):  # a socket cannot be opened at all
+            raise _NotARegularFile(uri) from None
+        raise
+    with open(fd, "rb", buffering=0, closefd=True) as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotARegularFile(uri)
+        # One byte more than the size, to see a file that grew since (then read on).
+        data = handle.read(min(info.st_size + 1, limit))
+        if len(data) > info.st_size and len(data) < limit:
+            rest = [data]
+            got = len(data)
+            while got < limit and (more := handle.read(min(limit - got, 1 << 20))):
+                rest.append(more)
+                got += len(more)
+            data = b"".join(rest)
+        return data
+
+
+def _is_special(path: str) -> bool:
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # gone or unreadable: the open's error says why
 
 
 class IngestDumps(beam.PTransform):

@@ -8,6 +8,7 @@ import logging
 import sys
 
 from pipeline import version
+from pipeline.startup import import_beam
 
 __all__ = ["main"]
 
@@ -233,6 +234,7 @@ def _without_cli_flags(argv: list[str]) -> list[str]:
 
 def _run_command(argv: list[str]) -> int:
     _quiet_logging("-v" in argv or "--verbose" in argv)
+    import_beam()
     from pipeline.cli.progress import ProgressMonitor, choose_mode, note
     from pipeline.cli.summary import print_summary
     from pipeline.options import LOCAL_RUNNERS, IngestOptions, UsageError
@@ -450,6 +452,7 @@ def _compact_parser() -> argparse.ArgumentParser:
 
 def _compact_command(argv: list[str]) -> int:
     _quiet_logging(False)
+    import_beam()
     import os
 
     from pipeline.storage.compact import compact
@@ -497,6 +500,7 @@ def _purge_parser() -> argparse.ArgumentParser:
 
 def _purge_command(argv: list[str]) -> int:
     _quiet_logging(False)
+    import_beam()
     from pipeline.purge import PurgeError, purge
     from pipeline.storage.lock import LockHeld
 
