@@ -5,6 +5,7 @@ adapts it to Beam (counters, tagged outputs, file IO).
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import hashlib
@@ -318,7 +319,18 @@ class _StreamWriteFn(beam.DoFn):
     size. File names derive from the bundle's content (a hash of the first row's key in
     that partition), not from chance, so a retried bundle rewrites the same files. Yields
     the paths written.
+
+    Encoding and compressing a row group (pyarrow, without the GIL) runs on a thread of its
+    own while the next rows are split, one row group at a time: on a machine with a spare
+    core it costs no time. A big row group (over _BACKGROUND_BYTES) is written in the
+    foreground, so that no two big tables are alive at once.
     """
+
+    def setup(self):
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="parquet-write")
+
+    def teardown(self):
+        self._pool.shutdown(wait=True)
 
     def __init__(self, directory: str, schema, codec: str, file_tag: str, partition_by: str,
                  ingest_date: str):
@@ -337,6 +349,7 @@ class _StreamWriteFn(beam.DoFn):
         self._done: list[str] = []
         self._fixed_part: str | None = None
         self._parts: dict[str | None, str] = {}
+        self._writing: concurrent.futures.Future | None = None  # the row group being written
 
     def _partition(self, row: dict) -> str:
         if self._partition_by != "publisher":  # one directory for the whole run
@@ -383,9 +396,21 @@ class _StreamWriteFn(beam.DoFn):
         table = arrow_table(rows, self._schema)
         state.rows += len(rows)
         rows.clear()  # their text is in the table now: let it go before the writer's buffers grow
-        state.writer.write_table(table, row_group_size=ROWS_PER_BATCH)
+        self._written()
+        if table.nbytes > _BACKGROUND_BYTES:
+            state.writer.write_table(table, row_group_size=ROWS_PER_BATCH)
+        else:
+            self._writing = self._pool.submit(state.writer.write_table, table,
+                                              row_group_size=ROWS_PER_BATCH)
+
+    def _written(self) -> None:
+        """Waits for the row group being written, if any; its error, if any, is raised here."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()
 
     def _close(self, part: str) -> None:
+        self._written()
         state = self._open.pop(part)
         state.writer.close()
         state.handle.close()
@@ -397,9 +422,13 @@ class _StreamWriteFn(beam.DoFn):
             self._flush(part)
         for part in list(self._open):
             self._close(part)
+        self._written()
         for path in self._done:
             yield WindowedValue(path, MIN_TIMESTAMP, [GlobalWindow()])
 
+
+# A row group of at most this many bytes (in Arrow) is written in the background.
+_BACKGROUND_BYTES = 64 * 1024 * 1024
 
 # Open Parquet writers a bundle keeps at once (one per partition it has rows for); past it
 # the oldest is closed and its partition continues in a new file.
