@@ -87,7 +87,7 @@ def test_no_partitioning_codec_and_row_groups(tmp_path):
     meta = pq.ParquetFile(path).metadata
     assert meta.num_rows == 5 and meta.num_row_groups == 1
     assert meta.row_group(0).column(0).compression == "SNAPPY"
-    assert pq.read_schema(path).metadata[b"article_ingest.schema_version"] == b"3"
+    assert pq.read_schema(path).metadata[b"article_ingest.schema_version"] == b"4"
 
 
 def test_rows_are_streamed_in_bounded_row_groups(tmp_path):
