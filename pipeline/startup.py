@@ -15,17 +15,23 @@ it are not needed here:
 
 `python -m pipeline.startup` is Beam's SDK worker (apache_beam.runners.worker.sdk_worker_main)
 started this way: the command the local runner launches for each `multi_processing` worker
-(pipeline/run: _runner).
+(pipeline/run: _runner). Such a worker logs only errors when the command line that started
+the run is not verbose (it sets QUIET_WORKERS in the environment the workers inherit):
+Beam's workers otherwise print a few dozen INFO lines each.
 """
 from __future__ import annotations
 
 import gc
 import importlib.abc
+import logging
+import os
 import sys
 
-__all__ = ["WORKER_MODULE", "import_beam"]
+__all__ = ["QUIET_WORKERS", "WORKER_MODULE", "import_beam"]
 
 WORKER_MODULE = "pipeline.startup"
+# Set to "1" in the environment: the local runner's workers log errors only.
+QUIET_WORKERS = "ARTICLE_INGEST_QUIET_WORKERS"
 
 # Optional packages Beam imports when they are installed, that this pipeline never uses.
 _NOT_NEEDED = ("pandas",)
@@ -65,6 +71,8 @@ def import_beam() -> None:
 
 
 def _worker() -> None:
+    if os.environ.get(QUIET_WORKERS) == "1":
+        logging.disable(logging.WARNING)  # Beam's harness resets log levels; this it keeps
     import_beam()
     from apache_beam.runners.worker import sdk_worker_main
 

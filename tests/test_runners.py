@@ -169,3 +169,20 @@ def test_beam_is_imported_without_pandas_and_pandas_still_works_afterwards():
             "print('ok')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_multi_processing_workers_are_quiet_unless_the_run_is_verbose(landing, tmp_path):
+    """Beam's worker processes print a few dozen INFO lines each; the command line's quiet
+    default reaches them too, and -v shows them."""
+    def stderr_of(*flags: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline", "run", "--input", str(landing / "a00*"),
+             "--output", str(tmp_path / f"out{len(flags)}"), "--progress", "off",
+             "--direct_running_mode", "multi_processing", "--direct_num_workers", "2", *flags],
+            capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stderr
+
+    quiet = stderr_of()
+    assert "INFO" not in quiet and "sdk_worker" not in quiet, quiet
+    assert "Python sdk harness starting" in stderr_of("-v")

@@ -5,10 +5,11 @@ import argparse
 import copy
 import difflib
 import logging
+import os
 import sys
 
 from pipeline import version
-from pipeline.startup import import_beam
+from pipeline.startup import QUIET_WORKERS, import_beam
 
 __all__ = ["main"]
 
@@ -26,9 +27,11 @@ instead: see docs/streaming-runners.md.
 
 
 def _quiet_logging(verbose: bool) -> None:
-    """Beam logs a great deal, some of it at import time; users see it only with -v."""
+    """Beam logs a great deal, some of it at import time; users see it only with -v (the
+    local runner's worker processes too: pipeline/startup.py)."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    os.environ[QUIET_WORKERS] = "0" if verbose else "1"
     if not verbose:
         logging.getLogger().setLevel(logging.ERROR)
         logging.getLogger("article_ingest").setLevel(logging.WARNING)
@@ -360,8 +363,6 @@ def _inspect_parser() -> argparse.ArgumentParser:
 
 
 def _use_color(choice: str, stream) -> bool:
-    import os
-
     if choice != "auto":
         return choice == "always"
     return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ \
@@ -453,8 +454,6 @@ def _compact_parser() -> argparse.ArgumentParser:
 def _compact_command(argv: list[str]) -> int:
     _quiet_logging(False)
     import_beam()
-    import os
-
     from pipeline.storage.compact import compact
     from pipeline.storage.lock import LockHeld, writer_lock
     from pipeline.storage.state import is_local
@@ -573,8 +572,6 @@ def entry() -> None:
 
 
 def _closed_pipe() -> int:
-    import os
-
     # What is left in stdout's buffer can go nowhere: point it at /dev/null, so that no
     # later flush fails again.
     devnull = os.open(os.devnull, os.O_WRONLY)
