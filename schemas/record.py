@@ -224,6 +224,7 @@ class Article:
 
     def to_row(self) -> dict[str, Any]:
         """The record as a dict matching ARTICLE_SCHEMA, field for field."""
+        body = self.body
         return {
             "article_id": self.article_id,
             "source_uri": self.source_uri,
@@ -235,9 +236,9 @@ class Article:
             "publisher": self.publisher,
             "bullets": list(self.bullets),
             "paragraphs": list(self.paragraphs),
-            "body": self.body,
+            "body": body,
             "boilerplate": [{"rule": r.rule, "text": r.text} for r in self.boilerplate],
-            "word_count": self.word_count,
+            "word_count": count_words(body),
             "url": self.url,
             "published_at": self.published_at,
             "authors": list(self.authors),
