@@ -101,7 +101,7 @@ def test_build_pipeline_writes_parquet_with_the_explicit_schemas(tmp_path):
     assert articles.num_rows == 1 and rejects.num_rows == 1
     row = articles.to_pylist()[0]
     assert row["ingested_at"] == WHEN
-    assert row["schema_version"] == SCHEMA_VERSION == 3
+    assert row["schema_version"] == SCHEMA_VERSION == 4
     # Provenance (v3): the input file, the release and the effective rules, on both datasets.
     from pipeline import version as pipeline_version
     from transforms.rules import load_rules
