@@ -29,9 +29,11 @@ __all__ = [
 # source_encoding (metadata from HTML, feeds, JSONL and WARC inputs), and run_id and
 # near_dup_of (scheduled runs and near-duplicate marking). v3 adds source_file,
 # pipeline_version and rules_fingerprint to all three datasets (which input, which code and
-# which rules produced a row: replacing changed inputs, --reprocess-stale, purge). All new
-# fields are nullable. When to bump: docs/maintenance.md, "Schema versions".
-SCHEMA_VERSION = 3
+# which rules produced a row: replacing changed inputs, --reprocess-stale, purge). v4 changes
+# what article_id hashes: a caption with neither alt text nor a credit counts as the body's
+# first paragraph (transforms/ids.py). All new fields are nullable. When to bump:
+# docs/maintenance.md, "Schema versions".
+SCHEMA_VERSION = 4
 
 _UTC_TS = pa.timestamp("us", tz="UTC")
 # What \W matches beyond ASCII (\w is str.isalnum() or '_', and '_' is ASCII).
@@ -222,6 +224,7 @@ class Article:
 
     def to_row(self) -> dict[str, Any]:
         """The record as a dict matching ARTICLE_SCHEMA, field for field."""
+        body = self.body
         return {
             "article_id": self.article_id,
             "source_uri": self.source_uri,
@@ -233,9 +236,9 @@ class Article:
             "publisher": self.publisher,
             "bullets": list(self.bullets),
             "paragraphs": list(self.paragraphs),
-            "body": self.body,
+            "body": body,
             "boilerplate": [{"rule": r.rule, "text": r.text} for r in self.boilerplate],
-            "word_count": self.word_count,
+            "word_count": count_words(body),
             "url": self.url,
             "published_at": self.published_at,
             "authors": list(self.authors),
