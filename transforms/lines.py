@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from transforms.normalize import normalize_line, normalize_newlines
+from transforms.normalize import line_normalizer, normalize_newlines
 
 __all__ = ["Line", "to_lines", "sniff_markup", "TEXT", "MARKDOWN"]
 
@@ -73,7 +73,9 @@ def _markdown_inline(text: str) -> str:
 def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
     """Typed, normalized, non-blank lines, and whether the dump starts with a blank line
     (a text browser prints an image without alt text as an empty first line)."""
-    raw_lines = normalize_newlines(text).split("\n")
+    text = normalize_newlines(text)
+    normalize_line = line_normalizer(text)  # every line below is made of the text's characters
+    raw_lines = text.split("\n")
     leading_blank = bool(raw_lines) and not normalize_line(raw_lines[0]) and len(raw_lines) > 1
     lines: list[Line] = []
     block = 0
@@ -106,7 +108,7 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
                 block += 1
                 in_block = False
             continue
-        if not _has_text(text_) and kind != IMAGE:
+        if not (text_[:1].isalnum() or _has_text(text_)) and kind != IMAGE:
             continue  # a line of only punctuation or symbols, e.g. a lone NBSP paragraph
         lines.append(Line(kind, text_, block, indent, number, normalize_line(marked) if marked else ""))
         in_block = True
