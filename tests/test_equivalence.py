@@ -75,6 +75,55 @@ def test_normalize_line_equals_its_earlier_definition(text):
         assert normalize.normalize_line(line) == reference_normalize_line(line)
 
 
+def test_line_normalizer_takes_the_short_way_on_inert_text():
+    """Not vacuous: typical news text gets the cheaper function, text with a combining mark
+    or a character NFC changes does not."""
+    assert normalize.line_normalizer("Stra\u00dfe, caf\u00e9 \u201cK\u00f6ln\u201d \u6771") \
+        is not normalize.normalize_line
+    assert normalize.line_normalizer("a\u00a0b") is not normalize.normalize_line
+    for text in ("e\u0301", "\u212b", "\u1100\u1161", "\u0915\u093c"):
+        assert normalize.line_normalizer(text) is normalize.normalize_line
+
+
+@MANY
+@given(TEXT, st.data())
+@example("a\u00a0\u200b\u3000b", None)
+@example("\t\u00a0x", None)
+def test_line_normalizer_equals_normalize_line_on_strings_of_the_texts_characters(text, data):
+    normalize_line = normalize.line_normalizer(text)
+    lines_ = text.split("\n")
+    if data is not None:  # any string made of the text's characters, in any order
+        lines_.append(data.draw(st.text(alphabet=sorted(set(text)) or " ", max_size=40)))
+    for line in lines_:
+        assert normalize_line(line) == reference_normalize_line(line)
+
+
+def test_every_second_character_of_a_composition_is_a_mark():
+    """What line_normalizer relies on: NFC composes a character with the one before it only
+    when it is a mark, or a Hangul vowel or trailing jamo (composed by algorithm)."""
+    for code in range(0x110000):
+        mapping = unicodedata.decomposition(chr(code))
+        if mapping and not mapping.startswith("<"):
+            for part in mapping.split()[1:]:
+                assert unicodedata.category(chr(int(part, 16))).startswith("M"), hex(code)
+    assert normalize._HANGUL_V_T == (("\u1161", "\u1175"), ("\u11a8", "\u11c2"))
+    assert unicodedata.normalize("NFC", "\u1100\u1161\u11a8") == "\uac01"
+
+
+@MANY
+@given(TEXT, st.sampled_from(["text", "markdown"]))
+@example("\u00a0\n\nA line\twith a tab.\n\n\u2022 A bullet\u00a0here", "text")
+@example("# Head\u00a0line\n\n![alt\u200b](x.png)\n\n**Bold**\u3000text", "markdown")
+def test_to_lines_equals_itself_with_normalize_line_everywhere(text, markup):
+    saved = lines.line_normalizer
+    try:
+        lines.line_normalizer = lambda _text: normalize.normalize_line
+        reference = to_lines(text, markup)
+    finally:
+        lines.line_normalizer = saved
+    assert to_lines(text, markup) == reference
+
+
 # --- count_words -----------------------------------------------------------------------------
 
 @MANY
@@ -101,13 +150,40 @@ def reference_fingerprint_bytes(text: str) -> bytes:
     return b" ".join(text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD).split())
 
 
+_NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
+
+
+def reference_fingerprint_bytes_2(text: str) -> bytes:
+    """The definition before the per-character rewrites (one casefold and one regex pass)."""
+    text = unicodedata.normalize("NFKC", text.replace("\u00ad", "")).casefold()
+    if not text.isascii():
+        text = _NON_ASCII_NON_WORD.sub(" ", text)
+    raw = text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD)
+    while b"  " in raw:
+        raw = raw.replace(b"  ", b" ")
+    return raw.strip(b" ")
+
+
 @MANY
 @given(TEXT)
 @example("  a   b  ")
 @example("a" + " " * 33 + "b")
 @example("\u0345x")
+@example("\u00c0\u00c1\u00c2\u00c3\u00c4\u00c5\u00c6\u00c7\u00c8\u00c9\u00ca\u00cb\u00cc"
+         "\u00cd\u00ce\u00cf\u00d0\u00d1 \u2013 many capitals to rewrite")  # the regex path
+@example("\u0130stanbul Stra\u00dfe \u03a3\u039f\u03a3 \ufb01 \u212a \ud800x\udfff")
 def test_fingerprint_equals_its_earlier_definition(text):
     assert _fingerprint_bytes(text) == reference_fingerprint_bytes(text)
+    assert _fingerprint_bytes(text) == reference_fingerprint_bytes_2(text)
+
+
+def test_fingerprint_of_every_character():
+    """Each assigned non-ASCII character (and a surrogate) alone and between words: its
+    stand-in in the bytes is what casefold and the word test made of it."""
+    chars = [chr(c) for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) != "Cn"]
+    for ch in [*chars, "\ud800", "\udfff"]:
+        for text in (ch, f"Ab{ch}Cd {ch}"):
+            assert _fingerprint_bytes(text) == reference_fingerprint_bytes_2(text), hex(ord(ch))
 
 
 # --- the mojibake gate -----------------------------------------------------------------------
