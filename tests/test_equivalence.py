@@ -224,6 +224,42 @@ def test_mojibake_gate_on_every_pair():
             assert decode._has_mojibake_hint(lead + ch) == reference_gate(lead + ch), (lead, ch)
 
 
+# --- sniffing structured content -------------------------------------------------------------
+
+def reference_sniff_content(text: str) -> str | None:
+    head = text.lstrip("\ufeff \t\r\n")[:2048].lower()
+    head = decode._HTML_COMMENTS.sub("", head)
+    if head.startswith(("<!doctype html", "<html", "<head", "<body", "<article", "<div", "<p>", "<p ")):
+        return "html"
+    if head.startswith(("<?xml", "<rss", "<feed", "<rdf:rdf")):
+        return "xml"
+    if decode._JSON_START.match(head):
+        return "json"
+    if head.startswith("warc/1."):
+        return "warc"
+    return None
+
+
+_STRUCTURED = st.sampled_from(["<!DOCTYPE html>", "<HTML>", "<!-- x -->\n<rss>", '{"a": 1}',
+                               "[\n {", "WARC/1.1", "warc/1.0", "<P>", "<?XML", "\ufeff \n<feed"])
+
+
+@MANY
+@given(st.one_of(TEXT, st.tuples(st.text(alphabet="\ufeff \t\r\n", max_size=4), _STRUCTURED, TEXT)
+                 .map("".join)))
+@example("")
+@example(" \t")
+@example("\u0130<html>")
+def test_sniff_content_equals_its_earlier_definition(text):
+    assert decode.sniff_content(text) == reference_sniff_content(text)
+
+
+def test_only_five_characters_lower_case_to_a_structured_start():
+    """sniff_content skips texts not starting with one of them."""
+    starts = {chr(c) for c in range(0x110000) if chr(c).lower()[:1] in ("<", "{", "[", "w")}
+    assert starts == set("<{[wW")
+
+
 # --- markdown inline signs -------------------------------------------------------------------
 
 def reference_markdown_inline(text: str) -> str:

@@ -354,6 +354,14 @@ def decode_markup(data: bytes) -> tuple[str, str]:
 
 def sniff_content(text: str) -> str | None:
     """Names a structured format (HTML, XML, JSON) that the text splitter must not read as prose."""
+    # Every format named below starts with '<', '{', '[' or 'warc', and only '<', '{', '[',
+    # 'w' and 'W' lower-case to a string starting with one of those (a test checks every
+    # character): a dump starting with anything else is prose, told without a copy.
+    start, end = 0, len(text)
+    while start < end and text[start] in "\ufeff \t\r\n":
+        start += 1
+    if start == end or text[start] not in "<{[wW":
+        return None
     head = text.lstrip("\ufeff \t\r\n")[:2048].lower()
     head = _HTML_COMMENTS.sub("", head)
     if head.startswith(("<!doctype html", "<html", "<head", "<body", "<article", "<div", "<p>", "<p ")):

@@ -271,6 +271,11 @@ def _paragraphs(lines: list[Line], labels: dict[int, str], wrap_min: int) -> lis
     block: list[Line] = []
 
     def flush() -> None:
+        if len(block) == 1:  # the common case: a paragraph on one line
+            paragraphs.append(block[0].body_text)
+            labels[block[0].number] = "paragraph"
+            block.clear()
+            return
         if not block:
             return
         # Pieces joined once per paragraph: re-concatenating a growing string for every wrapped
