@@ -7,23 +7,21 @@ import unicodedata
 
 __all__ = ["article_id"]
 
-_NON_WORD = re.compile(r"[\W_]+")
 # What \W matches beyond ASCII (\w is str.isalnum() or '_', and '_' is ASCII).
 _NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
-# ASCII bytes that are not letters or digits become spaces; the bytes of multi-byte UTF-8
-# sequences stay as they are.
-_ASCII_NON_WORD = bytes(b if b >= 0x80 or chr(b).isalnum() else 0x20 for b in range(256))
-# The same, with ASCII letters lower-cased as well (casefold on ASCII is lower).
+# ASCII bytes: letters lower-cased (casefold on ASCII is lower), digits kept, the others a
+# space. Bytes of multi-byte UTF-8 sequences stay as they are.
 _ASCII_FOLD = bytes(b if b >= 0x80 else ord(chr(b).lower()) if chr(b).isalnum() else 0x20
                     for b in range(256))
 _ASCII = bytes(range(0x80))
-_SPACE_RUN = re.compile(rb"  +")
-# Above this many distinct non-ASCII characters to rewrite, one regex pass is cheaper.
-_MAX_REWRITES = 16
-# A non-ASCII character's UTF-8 bytes, and what stands for it in the fingerprint: its
-# casefold with every character that is not a letter or digit a space. None where that holds
-# a non-ASCII character that would be rewritten again (then the text takes the regex path).
-_REWRITE: dict[str, tuple[bytes, bytes | None]] = {}
+_DOUBLE_SPACE = re.compile(rb" (?= )")
+# Above this many distinct non-ASCII characters to rewrite, one casefold and one regex pass
+# over the text are cheaper than a replacement each.
+_MAX_REWRITES = 32
+# What stands for a non-ASCII character in the fingerprint: its casefold, with every
+# character that is not a letter or digit a space. None where a character of that would be
+# rewritten again (then the text takes the regex path; no character does in Unicode 15).
+_STAND_IN: dict[str, str | None] = {}
 _CACHE_MAX = 1 << 14
 
 
@@ -37,58 +35,62 @@ def _fingerprint_bytes(text: str) -> bytes:
 
     Case, punctuation, spacing and soft hyphens (which text browsers drop) differ between
     renderers of the same article; none of them may change the id. The same as
-    `_NON_WORD.sub(" ", text.casefold()).strip()` on the NFKC-normalized text (ids must
-    never change), done on the UTF-8 bytes: after NFKC, casefold and the word test work
-    character by character, so each character has a fixed stand-in. A byte translation
-    gives the ASCII ones theirs; each distinct non-ASCII character that changes is replaced
-    once, in bytes (UTF-8 is self-synchronizing: a character's bytes only ever match that
-    character); then runs of spaces collapse to one.
+    `re.sub(r"[\\W_]+", " ", text.casefold()).strip()` on the NFKC-normalized text (ids must
+    never change). After NFKC, casefold and the word test work character by character, so
+    each character has a fixed stand-in: each distinct non-ASCII character whose stand-in
+    differs is replaced once, a byte translation gives the ASCII ones theirs, and runs of
+    spaces collapse to one (no copy of the text is casefolded or scanned by a regex for
+    words).
     """
     text = unicodedata.normalize("NFKC", text.replace("\u00ad", ""))
-    raw = text.encode("utf-8", "surrogatepass")
     if not text.isascii():
-        rewrites = _rewrites(raw)
+        rewrites = _rewrites(text)
         if rewrites is None:  # many to rewrite, or an odd casefold: the earlier way
-            raw = _NON_ASCII_NON_WORD.sub(" ", text.casefold()).encode("utf-8", "surrogatepass")
+            text = _NON_ASCII_NON_WORD.sub(" ", text.casefold())
         else:
             for old, new in rewrites:
-                raw = raw.replace(old, new)
-    # Every character left that is not a letter or digit is an ASCII space now (or is made
-    # one here), and bytes of multi-byte UTF-8 sequences are never ASCII, so collapsing the
-    # runs of spaces between the bytes leaves the words joined by single spaces.
-    raw = raw.translate(_ASCII_FOLD)
+                text = text.replace(old, new)
+    # Every character left that is not a letter or digit is ASCII now, and bytes of
+    # multi-byte UTF-8 sequences are never ASCII: the translation makes those characters
+    # spaces, and collapsing the runs of spaces leaves the words joined by single spaces.
+    raw = text.encode("utf-8", "surrogatepass").translate(_ASCII_FOLD)
     if b"  " in raw:
-        raw = _SPACE_RUN.sub(b" ", raw)
+        raw = _DOUBLE_SPACE.sub(b"", raw)
     return raw.strip(b" ")
 
 
-def _rewrites(raw: bytes) -> list[tuple[bytes, bytes]] | None:
-    """(bytes, stand-in) for each distinct non-ASCII character of `raw` (UTF-8) whose
-    stand-in differs, or None when the regex path is to be taken."""
+def _rewrites(text: str) -> list[tuple[str, str]] | None:
+    """(character, stand-in) for each distinct non-ASCII character of `text` whose stand-in
+    differs from it, or None when the regex path is to be taken.
+
+    A replacement never touches another character's stand-in: the characters of a stand-in
+    stand for themselves (`_stand_in`), so none of them is replaced.
+    """
     rewrites = []
-    for ch in set(raw.translate(None, _ASCII).decode("utf-8", "surrogatepass")):
-        hit = _REWRITE.get(ch)
-        if hit is None:
-            if len(_REWRITE) > _CACHE_MAX:  # bounded, whatever the input
-                _REWRITE.clear()
-            hit = _REWRITE[ch] = _stand_in(ch)
-        old, new = hit
+    found = text.encode("utf-8", "surrogatepass").translate(None, _ASCII)  # the non-ASCII ones
+    for ch in set(found.decode("utf-8", "surrogatepass")):
+        new = _STAND_IN.get(ch, "")
+        if new == "":
+            if len(_STAND_IN) > _CACHE_MAX:  # bounded, whatever the input
+                _STAND_IN.clear()
+            new = _STAND_IN[ch] = _stand_in(ch)
         if new is None:
             return None
-        if new != old:
-            rewrites.append(hit)
+        if new != ch:
+            rewrites.append((ch, new))
             if len(rewrites) > _MAX_REWRITES:
                 return None
     return rewrites
 
 
-def _stand_in(ch: str) -> tuple[bytes, bytes | None]:
+def _stand_in(ch: str) -> str | None:
     folded = "".join(c if c.isalnum() else " " for c in ch.casefold())
-    # Each character of the stand-in must stand for itself: the byte translation (ASCII) or
-    # the replacement of its own kind (non-ASCII) come after, and must leave it as it is.
+    # Each character of the stand-in must stand for itself (a space, or a letter or digit
+    # that casefold leaves as it is: the translation and replacements that come after must
+    # leave it alone).
     if any(c != " " and c.casefold() != c for c in folded):
-        return ch.encode("utf-8", "surrogatepass"), None
-    return ch.encode("utf-8", "surrogatepass"), folded.encode("utf-8", "surrogatepass")
+        return None
+    return folded
 
 
 # Bodies longer than this many characters are fingerprinted a piece at a time (see below).
