@@ -131,8 +131,18 @@ def test_to_lines_equals_itself_with_normalize_line_everywhere(text, markup):
 @example("a \u2013 b")
 @example("\u2013")
 @example("_ x_")
+@example("".join(map(chr, range(0x2010, 0x2040))) + "many marks to replace: the regex path")
+@example("\ud800x\udfffy \u00d7 z")
 def test_count_words_equals_its_earlier_definition(text):
     assert record.count_words(text) == re.compile(r"\w+").subn("", text)[1]
+
+
+def test_count_words_of_every_character():
+    """Each non-ASCII character (and a surrogate) between words and alone."""
+    word = re.compile(r"\w+")
+    for ch in [*map(chr, range(0x80, 0x110000, 7)), *map(chr, range(0x80, 0x3000)), "\ud800"]:
+        for text in (ch, f"ab{ch}cd {ch} e{ch}"):
+            assert record.count_words(text) == word.subn("", text)[1], hex(ord(ch))
 
 
 # --- the id fingerprint ----------------------------------------------------------------------
