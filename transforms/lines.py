@@ -78,6 +78,7 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
     raw_lines = text.split("\n")
     leading_blank = bool(raw_lines) and not normalize_line(raw_lines[0]) and len(raw_lines) > 1
     lines: list[Line] = []
+    append = lines.append
     block = 0
     in_block = False
     for number, raw in enumerate(raw_lines, start=1):
@@ -110,9 +111,14 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
             continue
         if not (text_[:1].isalnum() or _has_text(text_)) and kind != IMAGE:
             continue  # a line of only punctuation or symbols, e.g. a lone NBSP paragraph
-        lines.append(Line(kind, text_, block, indent, number, normalize_line(marked) if marked else ""))
+        # Line(...) without the named tuple's Python-level __new__ (a line of a dump each).
+        append(_new_line(Line, (kind, text_, block, indent, number,
+                                normalize_line(marked) if marked else "")))
         in_block = True
     return lines, leading_blank
+
+
+_new_line = tuple.__new__
 
 
 def _has_text(text: str) -> bool:

@@ -101,7 +101,9 @@ def line_normalizer(text: str) -> Callable[[str], str]:
             if ch in line:
                 line = line.translate(_TABLE)
                 break
-        return _collapse_spaces(line)
+        if "  " in line:
+            line = _SPACES.sub(" ", line)
+        return line.strip()
 
     return normalize_inert_line
 
