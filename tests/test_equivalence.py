@@ -225,6 +225,43 @@ def test_mojibake_gate_equals_its_earlier_definition(text):
         assert decode.repair_mojibake(text) is text
 
 
+def _decoded(data: bytes):
+    try:
+        return decode.decode_dump(data)
+    except decode.DecodeError as err:
+        return err.reason, err.detail
+
+
+_BYTES = st.one_of(st.binary(max_size=300), TEXT.map(lambda t: t.encode("utf-8", "surrogatepass")),
+                   TEXT.map(lambda t: t.encode("cp1252", "replace")))
+
+
+@MANY
+@given(_BYTES)
+@example("caf\u00c3\u00a9 \u2019s".encode())
+@example(b"\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f text" * 3)
+@example(b"\xef\xbb\xbfBOM then text \xc3\xa9")
+def test_decode_dump_reading_the_input_bytes_equals_encoding_the_text(data):
+    """decode_dump counts a UTF-8 text's control characters and looks for mojibake hints in
+    the input bytes; the earlier definition encoded the decoded text for both."""
+    shared = _decoded(data)
+    decode._SHARE_UTF8 = False
+    try:
+        assert _decoded(data) == shared
+    finally:
+        decode._SHARE_UTF8 = True
+
+
+def test_decode_dump_reads_the_bytes_of_a_long_text_the_earlier_way():
+    data = ("x" * 19990 + "\x01" * 9 + " caf\u00c3\u00a9").encode()  # controls near the cut
+    shared = _decoded(data)
+    decode._SHARE_UTF8 = False
+    try:
+        assert _decoded(data) == shared
+    finally:
+        decode._SHARE_UTF8 = True
+
+
 def test_mojibake_gate_on_every_pair():
     """Every lead and every character after it, exhaustively (the sets are small)."""
     leads = [chr(c) for c in range(0xA0, 0x100)]
