@@ -307,6 +307,31 @@ def test_only_five_characters_lower_case_to_a_structured_start():
     assert starts == set("<{[wW")
 
 
+def reference_detect_format(data: bytes, source_uri: str) -> str:
+    from transforms.ingest import _CONTENT, _EXTENSIONS
+
+    head = data[:4096]
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        if head.startswith(bom):
+            head = head[len(bom):].replace(b"\x00", b"") if bom != b"\xef\xbb\xbf" else head[3:]
+            break
+    kind = reference_sniff_content(head.decode("utf-8", errors="ignore"))
+    if kind:
+        return _CONTENT[kind]
+    lower = source_uri.lower()
+    return next((fmt for ext, fmt in _EXTENSIONS.items() if lower.endswith(ext)), "auto")
+
+
+@MANY
+@given(st.one_of(_BYTES, st.tuples(st.binary(max_size=3), st.sampled_from(
+    [b" \r\n<html>", b"\t{\"a\"", b"W", b"\xef\xbb\xbf<rss", b"\xc3\xa9<", b"\xff\xfe<\x00h\x00"]),
+    st.binary(max_size=20)).map(b"".join)), st.sampled_from(["a.txt", "b.html", "c.jsonl", "d"]))
+def test_detect_format_equals_its_earlier_definition(data, name):
+    from transforms.ingest import detect_format
+
+    assert detect_format(data, name) == reference_detect_format(data, name)
+
+
 # --- markdown inline signs -------------------------------------------------------------------
 
 def reference_markdown_inline(text: str) -> str:
@@ -320,6 +345,77 @@ def reference_markdown_inline(text: str) -> str:
 @given(TEXT)
 def test_markdown_inline_equals_its_earlier_definition(text):
     assert lines._markdown_inline(text) == reference_markdown_inline(text)
+
+
+# --- lines, paragraphs, credits: cheap tests before a regex ---------------------------------
+
+def test_a_bullet_starts_with_a_mark_or_a_decimal_digit():
+    """to_lines tries _BULLET only on lines starting with one of _BULLET_MARKS or a
+    character str.isdecimal() accepts; every other first character fails the regex."""
+    for code in range(0x110000):
+        ch = chr(code)
+        if lines._BULLET.match(ch + " x") or lines._BULLET.match(ch + "1. x"):
+            assert ch in lines._BULLET_MARKS or ch.isdecimal(), hex(code)
+
+
+@MANY
+@given(st.lists(st.one_of(TEXT, st.sampled_from(["abcabc", "eLangenieLangeni", "xyzxyz.", "aaaaaa",
+                                                 "Roe/AP", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"])),
+                max_size=8).map(" ".join))
+@example("in eLangenieLangeni Council / Facebook")
+@example("abcabc")  # at the end: no whitespace after it, no match
+def test_may_double_is_true_wherever_doubled_word_matches(caption):
+    from transforms import credit
+
+    if credit._DOUBLED_WORD.search(caption):
+        assert credit._may_double(caption)
+
+
+def reference_paragraphs(lines_, labels, wrap_min):
+    """The earlier _paragraphs (a flush a block)."""
+    from transforms.split import _continues
+
+    paragraphs = []
+    block = []
+
+    def flush():
+        if not block:
+            return
+        pieces = [block[0].body_text]
+        for prev, line in zip(block, block[1:]):
+            if _continues(prev, line, wrap_min):
+                pieces.append(line.body_text)
+            else:
+                paragraphs.append(" ".join(pieces))
+                pieces = [line.body_text]
+        paragraphs.append(" ".join(pieces))
+        for line in block:
+            labels[line.number] = "paragraph"
+        block.clear()
+
+    for line in lines_:
+        if block and line.block != block[-1].block:
+            flush()
+        block.append(line)
+    flush()
+    return paragraphs
+
+
+_WRAPPED = st.lists(st.one_of(TEXT, st.sampled_from([
+    "A long line of body text that goes on and on past the wrap width and then",
+    "continues here in lower case.", "", "- A dash line", "Short.", "1. Numbered step"])),
+    max_size=20).map("\n".join)
+
+
+@MANY
+@given(_WRAPPED, st.sampled_from(["text", "markdown"]), st.integers(min_value=0, max_value=60))
+def test_paragraphs_equal_their_earlier_definition(text, markup, wrap_min):
+    from transforms.split import _paragraphs
+
+    found, _ = to_lines(text, markup)
+    labels, reference_labels = {}, {}
+    assert _paragraphs(found, labels, wrap_min) == reference_paragraphs(found, reference_labels, wrap_min)
+    assert labels == reference_labels
 
 
 # --- boilerplate: one combined test a line ---------------------------------------------------

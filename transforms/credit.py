@@ -140,11 +140,22 @@ def _word_start(text: str, i: int) -> int:
     return start
 
 
+def _may_double(caption: str) -> bool:
+    """False when _DOUBLED_WORD cannot match: it matches a whole whitespace-delimited word
+    that is one run of 3 or more characters written twice."""
+    for word in caption.split():
+        half = len(word) // 2
+        if half >= 3 and word[:half] == word[half:]:
+            return True
+    return False
+
+
 def _glue_points(caption: str, vocab: CreditVocabulary) -> list[tuple[int, str]]:
     """Positions where a credit may start without a space, with the kind of evidence."""
     # A credit that starts with the word the caption ends with: 'in eLangenieLangeni Council'.
     # It goes first: the case change inside the repeated word is no glue.
-    points = [(m.start() + len(m.group(1)), _DOUBLED) for m in _DOUBLED_WORD.finditer(caption)]
+    points = [(m.start() + len(m.group(1)), _DOUBLED) for m in _DOUBLED_WORD.finditer(caption)
+              ] if _may_double(caption) else []
     for candidate in _GLUE_CANDIDATE.finditer(caption, 1):
         i = candidate.start()
         prev, cur = caption[i - 1], caption[i]

@@ -55,7 +55,13 @@ def detect_format(data: bytes, source_uri: str, forced: str = "auto", *, name: s
         if head.startswith(bom):
             head = head[len(bom):].replace(b"\x00", b"") if bom != b"\xef\xbb\xbf" else head[3:]
             break
-    kind = sniff_content(head.decode("utf-8", errors="ignore"))
+    # A first byte after ASCII whitespace that is ASCII and no sign of a structured format
+    # is the decoded text's first character: sniff_content would say None (no decoding).
+    first = head.lstrip(b" \t\r\n")[:1]
+    if first and first[0] < 0x80 and first not in b"<{[wW":
+        kind = None
+    else:
+        kind = sniff_content(head.decode("utf-8", errors="ignore"))
     if kind:
         return _CONTENT[kind]
     lower = (name or source_uri).lower()

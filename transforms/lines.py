@@ -20,6 +20,9 @@ TEXT_LINE, BULLET, IMAGE, HEADING = "text", "bullet", "image", "heading"
 # '•', '*', '-', '–', '1.', '2)' followed by a space. A bare '-' needs the space so that
 # '-5 degrees' stays text.
 _BULLET = re.compile(r"^(?:[•●▪‣◦·■□➤►▸*+\-–—]|\d{1,2}[.)])\s+(?=\S)")
+# What a bullet line starts with besides a digit (\d: str.isdecimal()): a line starting with
+# neither is no bullet, told without the regex.
+_BULLET_MARKS = frozenset("•●▪‣◦·■□➤►▸*+-–—")
 _MD_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(?P<text>.+?)\s*#*$")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
@@ -98,7 +101,8 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
                 kind, stripped = HEADING, m.group("text")
             elif _MD_RULE.match(stripped.strip()):
                 stripped = ""
-        if kind == TEXT_LINE and (m := _BULLET.match(stripped)):
+        if kind == TEXT_LINE and (stripped[:1] in _BULLET_MARKS or stripped[:1].isdecimal()) and (
+                m := _BULLET.match(stripped)):
             kind, marked, stripped = BULLET, stripped, stripped[m.end():]
         if markup == MARKDOWN and kind != IMAGE:
             stripped = _markdown_inline(stripped)

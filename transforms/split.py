@@ -268,33 +268,19 @@ def _summary_bullets(lines: list[Line], labels: dict[int, str]) -> tuple[list[st
 def _paragraphs(lines: list[Line], labels: dict[int, str], wrap_min: int) -> list[str]:
     """Body paragraphs: one per block, or one per line where a block holds separate lines."""
     paragraphs: list[str] = []
-    block: list[Line] = []
-
-    def flush() -> None:
-        if len(block) == 1:  # the common case: a paragraph on one line
-            paragraphs.append(block[0].body_text)
-            labels[block[0].number] = "paragraph"
-            block.clear()
-            return
-        if not block:
-            return
-        # Pieces joined once per paragraph: re-concatenating a growing string for every wrapped
-        # line made an 8 MB hard-wrapped paragraph take minutes (quadratic).
-        pieces = [block[0].body_text]
-        for prev, line in zip(block, block[1:]):
-            if _continues(prev, line, wrap_min):
-                pieces.append(line.body_text)
-            else:
-                paragraphs.append(" ".join(pieces))
-                pieces = [line.body_text]
-        paragraphs.append(" ".join(pieces))
-        for line in block:
-            labels[line.number] = "paragraph"
-        block.clear()
-
+    # Each paragraph's pieces, joined once: re-concatenating a growing string for every
+    # wrapped line made an 8 MB hard-wrapped paragraph take minutes (quadratic).
+    pieces: list[str] = []
+    prev = None
     for line in lines:
-        if block and line.block != block[-1].block:
-            flush()
-        block.append(line)
-    flush()
+        labels[line.number] = "paragraph"
+        if prev is not None and line.block == prev.block and _continues(prev, line, wrap_min):
+            pieces.append(line.body_text)
+        else:
+            if pieces:
+                paragraphs.append(" ".join(pieces))
+            pieces = [line.body_text]
+        prev = line
+    if pieces:
+        paragraphs.append(" ".join(pieces))
     return paragraphs
