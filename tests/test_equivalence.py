@@ -98,6 +98,16 @@ def test_line_normalizer_equals_normalize_line_on_strings_of_the_texts_character
         assert normalize_line(line) == reference_normalize_line(line)
 
 
+def test_line_normalizer_on_every_character():
+    """Every code point, a few hundred at a time and each before an accent and an NBSP (the
+    cache of characters seen fills and is emptied on the way)."""
+    codes = [c for c in range(0x110000) if c != 0x0a]
+    for start in range(0, len(codes), 499):
+        text = "".join(chr(c) + " x\u0301\u00a0" * (c % 3 == 0) for c in codes[start:start + 499])
+        for line in (text, text.replace("\u0301", "")):
+            assert normalize.line_normalizer(line)(line) == reference_normalize_line(line), start
+
+
 def test_every_second_character_of_a_composition_is_a_mark():
     """What line_normalizer relies on: NFC composes a character with the one before it only
     when it is a mark, or a Hangul vowel or trailing jamo (composed by algorithm)."""

@@ -22,6 +22,7 @@ _MAX_REWRITES = 32
 # character that is not a letter or digit a space. None where a character of that would be
 # rewritten again (then the text takes the regex path; no character does in Unicode 15).
 _STAND_IN: dict[str, str | None] = {}
+_SELF: set[str] = set()  # the characters of _STAND_IN that stand for themselves
 _CACHE_MAX = 1 << 14
 
 
@@ -68,12 +69,16 @@ def _rewrites(text: str) -> list[tuple[str, str]] | None:
     """
     rewrites = []
     found = text.encode("utf-8", "surrogatepass").translate(None, _ASCII)  # the non-ASCII ones
-    for ch in set(found.decode("utf-8", "surrogatepass")):
+    # Most characters stand for themselves (lower-case letters, CJK): set aside at once.
+    for ch in set(found.decode("utf-8", "surrogatepass")).difference(_SELF):
         new = _STAND_IN.get(ch, "")
         if new == "":
             if len(_STAND_IN) > _CACHE_MAX:  # bounded, whatever the input
                 _STAND_IN.clear()
+                _SELF.clear()
             new = _STAND_IN[ch] = _stand_in(ch)
+            if new == ch:
+                _SELF.add(ch)
         if new is None:
             return None
         if new != ch:

@@ -29,6 +29,7 @@ _HANGUL_V_T = ("\u1161", "\u1175"), ("\u11a8", "\u11c2")
 _PIECE_CHARS = 1 << 20
 # Whether a non-ASCII character is inert: see `line_normalizer`. Filled as characters are met.
 _INERT: dict[str, bool] = {}
+_INERT_SEEN: set[str] = set()  # the characters of _INERT that are inert
 _CACHE_MAX = 1 << 14
 
 
@@ -80,12 +81,16 @@ def line_normalizer(text: str) -> Callable[[str], str]:
             if piece.isascii():
                 continue
             chars = piece.encode("utf-8", "surrogatepass").translate(None, _ASCII)
-            for ch in set(chars.decode("utf-8", "surrogatepass")):
+            # Characters met before as inert are set aside at once; the others looked at.
+            for ch in set(chars.decode("utf-8", "surrogatepass")).difference(_INERT_SEEN):
                 inert = _INERT.get(ch)
                 if inert is None:
                     if len(_INERT) > _CACHE_MAX:  # bounded, whatever the input
                         _INERT.clear()
+                        _INERT_SEEN.clear()
                     inert = _INERT[ch] = _is_inert(ch)
+                    if inert:
+                        _INERT_SEEN.add(ch)
                 if not inert:
                     if ord(ch) not in _TABLE:
                         return normalize_line
