@@ -29,9 +29,11 @@ __all__ = [
 # source_encoding (metadata from HTML, feeds, JSONL and WARC inputs), and run_id and
 # near_dup_of (scheduled runs and near-duplicate marking). v3 adds source_file,
 # pipeline_version and rules_fingerprint to all three datasets (which input, which code and
-# which rules produced a row: replacing changed inputs, --reprocess-stale, purge). All new
-# fields are nullable. When to bump: docs/maintenance.md, "Schema versions".
-SCHEMA_VERSION = 3
+# which rules produced a row: replacing changed inputs, --reprocess-stale, purge). v4 changes
+# what article_id hashes: a caption with neither alt text nor a credit counts as the body's
+# first paragraph (transforms/ids.py). All new fields are nullable. When to bump:
+# docs/maintenance.md, "Schema versions".
+SCHEMA_VERSION = 4
 
 _UTC_TS = pa.timestamp("us", tz="UTC")
 # What \W matches beyond ASCII (\w is str.isalnum() or '_', and '_' is ASCII).
@@ -249,7 +251,7 @@ class Article:
             "paragraphs": list(self.paragraphs),
             "body": body,
             "boilerplate": [{"rule": r.rule, "text": r.text} for r in self.boilerplate],
-            "word_count": count_words(body),  # self.word_count, without joining the body again
+            "word_count": count_words(body),
             "url": self.url,
             "published_at": self.published_at,
             "authors": list(self.authors),

@@ -109,6 +109,35 @@ def test_caption_bullets_and_footer_do_not_enter_the_id():
     assert a == b
 
 
+LONE_CAPTION = "Apprentices line up by the furnace hall on their first morning."
+
+
+@pytest.mark.parametrize("layout", ["seedlike", "w3m", "markdown"])
+def test_a_lone_caption_counts_as_body_so_every_rendering_gets_one_id(layout):
+    """A caption with no alt text and no credit: a text browser marks the image with a
+    blank first line and markdown with an image, so they read a caption, but a scraped
+    text dump cannot tell it from the first paragraph. The id is the same either way."""
+    dump = {
+        "seedlike": f"{LONE_CAPTION}\n\n{BODY}\n",
+        "w3m": f"\n{LONE_CAPTION}\n\n{BODY}\n",
+        "markdown": f"![](https://img.example/hall.jpg)\n\n{LONE_CAPTION}\n\n{BODY}\n",
+    }[layout]
+    outcome = ingest_bytes(dump.encode("utf-8"), "mem://x", RULES, NOW)
+    assert isinstance(outcome, Article), outcome
+    if layout == "seedlike":  # before: read as a paragraph, as a scraped dump shows it
+        assert (outcome.caption, outcome.paragraphs) == (None, (LONE_CAPTION, *PARAGRAPHS))
+    else:  # after: a caption, and still in the id
+        assert (outcome.caption, outcome.paragraphs) == (LONE_CAPTION, PARAGRAPHS)
+    assert outcome.article_id == article_id((LONE_CAPTION, *PARAGRAPHS))
+    assert outcome.article_id == article_id(PARAGRAPHS, caption=LONE_CAPTION)
+
+
+@pytest.mark.parametrize("with_", ["alt", "credit"])
+def test_a_caption_with_alt_text_or_a_credit_stays_out_of_the_id(with_):
+    kwargs = {"image_alt": "Apprentices at the furnace"} if with_ == "alt" else {"caption_credit": "Kai Lind/NTB"}
+    assert article_id(PARAGRAPHS, caption=LONE_CAPTION, **kwargs) == article_id(PARAGRAPHS)
+
+
 def test_soft_hyphens_do_not_change_the_id():
     assert article_id(("The apprentices learn to en\u00adgrave glass.",)) == article_id(
         ("The apprentices learn to engrave glass.",)
@@ -150,3 +179,17 @@ def test_fingerprint_equals_the_reference_on_arbitrary_text():
         assert _fingerprint(text) == _reference_fingerprint(text)
 
     check()
+
+
+def test_an_html_figure_with_a_lone_caption_gets_the_text_dumps_id():
+    from transforms.context import IngestContext
+    from transforms.formats.html import html_to_article
+
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    page = (f"<html><body><article><figure><img src='hall.jpg' alt=''>"
+            f"<figcaption>{LONE_CAPTION}</figcaption></figure>{body}</article></body></html>")
+    outcome = html_to_article(page, "mem://page.html", IngestContext(RULES, NOW, "html"))
+    assert isinstance(outcome, Article), outcome
+    assert (outcome.caption, outcome.image_alt, outcome.paragraphs) == (LONE_CAPTION, None, PARAGRAPHS)
+    seedlike = ingest_bytes(f"{LONE_CAPTION}\n\n{BODY}\n".encode(), "mem://x", RULES, NOW)
+    assert outcome.article_id == seedlike.article_id

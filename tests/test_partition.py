@@ -87,7 +87,7 @@ def test_no_partitioning_codec_and_row_groups(tmp_path):
     meta = pq.ParquetFile(path).metadata
     assert meta.num_rows == 5 and meta.num_row_groups == 1
     assert meta.row_group(0).column(0).compression == "SNAPPY"
-    assert pq.read_schema(path).metadata[b"article_ingest.schema_version"] == b"3"
+    assert pq.read_schema(path).metadata[b"article_ingest.schema_version"] == b"4"
 
 
 def test_rows_are_streamed_in_bounded_row_groups(tmp_path):
@@ -136,10 +136,12 @@ def test_a_bundle_rolls_over_to_new_files_past_the_row_and_open_file_limits(tmp_
               "schema_version": 2, "publisher": publishers[n % 3] if n < 9 else publishers[0]}
              for n in range(14)]
     fn = beam_module._StreamWriteFn(str(tmp_path), SCHEMAS[REJECTS], "zstd", "-t", "publisher", "2026-11-28")
+    fn.setup()
     fn.start_bundle()
     for row in rows_:
         fn.process(row)
     written = [value.value for value in fn.finish_bundle()]
+    fn.teardown()
     assert sorted(written) == sorted(str(p) for p in _files(tmp_path))
     by_partition: dict[str, list[str]] = {}
     for path in _files(tmp_path):
@@ -151,3 +153,34 @@ def test_a_bundle_rolls_over_to_new_files_past_the_row_and_open_file_limits(tmp_
     assert len(harbour) >= 3
     uris = sorted(r["source_uri"] for p in _files(tmp_path) for r in pq.read_table(p).to_pylist())
     assert uris == [r["source_uri"] for r in rows_]
+
+
+def test_a_failed_background_write_fails_the_bundle(tmp_path, monkeypatch):
+    """Row groups are written on a thread of their own; a write that fails there (a full
+    disk) is raised in the bundle, never lost."""
+    from apache_beam.io.filesystems import FileSystems
+
+    from schemas.datasets import REJECTS, SCHEMAS
+    from transforms import beam as beam_module
+
+    class FullDisk:
+        def __init__(self, handle):
+            self._handle = handle
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self._handle, name)
+
+    create = FileSystems.create
+    monkeypatch.setattr(beam_module.FileSystems, "create", lambda path, *a, **k: FullDisk(create(path, *a, **k)))
+    when = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
+    fn = beam_module._StreamWriteFn(str(tmp_path), SCHEMAS[REJECTS], "zstd", "-t", "none", "2026-11-28")
+    fn.setup()
+    fn.start_bundle()
+    fn.process({"source_uri": "f01", "reason": "empty", "detail": "", "size_bytes": 0, "rejected_at": when,
+                "schema_version": 2})
+    with pytest.raises(OSError, match="No space left"):
+        list(fn.finish_bundle())
+    fn.teardown()

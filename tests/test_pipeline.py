@@ -101,7 +101,7 @@ def test_build_pipeline_writes_parquet_with_the_explicit_schemas(tmp_path):
     assert articles.num_rows == 1 and rejects.num_rows == 1
     row = articles.to_pylist()[0]
     assert row["ingested_at"] == WHEN
-    assert row["schema_version"] == SCHEMA_VERSION == 3
+    assert row["schema_version"] == SCHEMA_VERSION == 4
     # Provenance (v3): the input file, the release and the effective rules, on both datasets.
     from pipeline import version as pipeline_version
     from transforms.rules import load_rules
@@ -118,6 +118,42 @@ def test_build_pipeline_writes_parquet_with_the_explicit_schemas(tmp_path):
     assert reject["size_bytes"] == len(b"\xef\xbb\xbfcaf\xe9 au lait\n\nmore text here\n")
     assert reject["source_file"] == reject["source_uri"] == str(tmp_path / "in" / "undecodable.txt")
     assert (reject["pipeline_version"], reject["rules_fingerprint"]) == provenance[1:]
+
+
+def test_a_file_is_read_whole_up_to_the_limit_even_if_it_grew_since_its_size_was_taken(
+        tmp_path, monkeypatch):
+    import os
+
+    from transforms import beam as beam_edge
+
+    path = tmp_path / "grown.txt"
+    path.write_bytes(b"x" * 5000)
+    assert beam_edge._read(str(path), 10_000) == b"x" * 5000
+    assert beam_edge._read(str(path), 4001) == b"x" * 4001  # never more than the limit
+    real_fstat = os.fstat
+
+    def stale_fstat(fd):  # the size as it was before the file grew to 5,000 bytes
+        info = real_fstat(fd)
+        return os.stat_result((*info[:6], 100, *info[7:]))
+
+    monkeypatch.setattr(beam_edge.os, "fstat", stale_fstat)
+    assert beam_edge._read(str(path), 10_000) == b"x" * 5000
+    assert beam_edge._read(str(path), 3000) == b"x" * 3000
+
+
+def test_a_socket_among_the_inputs_is_rejected_as_not_a_regular_file(tmp_path):
+    import socket
+
+    _write(tmp_path, "good.txt", GOOD.encode())
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "in" / "sock"))
+    try:
+        with BeamTestPipeline() as p:
+            out = p | IngestDumps(str(tmp_path / "in" / "*"), ingested_at=WHEN)
+            assert_that(out[REJECTS] | beam.Map(lambda r: (_key(r), r["reason"], r["detail"])),
+                        equal_to([("sock", "unreadable", "not a regular file (a pipe, socket or device)")]))
+    finally:
+        server.close()
 
 
 def test_a_fifo_among_the_inputs_is_rejected_without_blocking(tmp_path):

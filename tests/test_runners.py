@@ -129,3 +129,60 @@ def test_setup_file_sdist_ships_code_and_rules(tmp_path):
                    "pipeline/dedupe.py", "transforms/formats/__init__.py", "schemas/record.py",
                    "schemas/rules/default.toml"):
         assert needed in names, needed
+
+
+def test_the_local_runner_starts_its_multi_processing_workers_with_the_quick_import(monkeypatch):
+    """Beam's own worker command becomes `python -m pipeline.startup`; other environments
+    (a user's own worker command, the in-process one) are left as they are."""
+    from apache_beam.portability import python_urns
+    from apache_beam.portability.api import beam_runner_api_pb2
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    from pipeline.run import _LocalRunner
+
+    beams = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main".encode()
+    proto = beam_runner_api_pb2.Pipeline()
+    envs = proto.components.environments
+    envs["beam"].urn, envs["beam"].payload = python_urns.SUBPROCESS_SDK, beams
+    envs["own"].urn, envs["own"].payload = python_urns.SUBPROCESS_SDK, b"/opt/py -m my_worker"
+    envs["embedded"].urn = python_urns.EMBEDDED_PYTHON
+    seen = {}
+    # Beam's runner itself only records what it is given here.
+    monkeypatch.setattr(FnApiRunner, "run_via_runner_api", lambda self, p, o: seen.update(
+        {k: (v.urn, v.payload) for k, v in p.components.environments.items()}))
+    _LocalRunner().run_via_runner_api(proto, None)
+    assert seen["beam"] == (python_urns.SUBPROCESS_SDK, f"{sys.executable} -m pipeline.startup".encode())
+    assert seen["own"] == (python_urns.SUBPROCESS_SDK, b"/opt/py -m my_worker")
+    assert seen["embedded"] == (python_urns.EMBEDDED_PYTHON, b"")
+
+
+def test_beam_is_imported_without_pandas_and_pandas_still_works_afterwards():
+    pytest.importorskip("pandas")
+    code = ("import sys\n"
+            "from pipeline.startup import import_beam\n"
+            "import_beam()\n"
+            "import pyarrow as pa\n"
+            "pa.array(['x'], type=pa.string())\n"
+            "assert 'apache_beam' in sys.modules and 'pandas' not in sys.modules\n"
+            "import pandas\n"
+            "assert pa.table({'a': [1, 2]}).to_pandas()['a'].sum() == 3\n"
+            "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_multi_processing_workers_are_quiet_unless_the_run_is_verbose(landing, tmp_path):
+    """Beam's worker processes print a few dozen INFO lines each; the command line's quiet
+    default reaches them too, and -v shows them."""
+    def stderr_of(*flags: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline", "run", "--input", str(landing / "a00*"),
+             "--output", str(tmp_path / f"out{len(flags)}"), "--progress", "off",
+             "--direct_running_mode", "multi_processing", "--direct_num_workers", "2", *flags],
+            capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stderr
+
+    quiet = stderr_of()
+    assert "INFO" not in quiet and "sdk_worker" not in quiet, quiet
+    assert "Python sdk harness starting" in stderr_of("-v")

@@ -5,6 +5,7 @@ adapts it to Beam (counters, tagged outputs, file IO).
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import hashlib
@@ -130,12 +131,12 @@ class _IngestFileFn(beam.DoFn):
             yield self._reject(uri, reasons.TOO_LARGE,
                                f"{size} bytes is over --max_file_bytes={self._max_file_bytes}", size)
             return
-        if _not_a_regular_file(uri):
+        try:
+            data = _read(uri, self._max_file_bytes + 1)
+        except _NotARegularFile:
             # A FIFO or device would block the read forever, or never end.
             yield self._reject(uri, reasons.UNREADABLE, "not a regular file (a pipe, socket or device)", size)
             return
-        try:
-            data = _read(uri, self._max_file_bytes + 1)
         except Exception as err:  # noqa: BLE001 - any IO failure is this file's reject
             yield self._reject(uri, reasons.UNREADABLE, f"{type(err).__name__}: {err}", size)
             return
@@ -170,24 +171,48 @@ class _StampedIngestFileFn(_IngestFileFn):
         yield from super().process(element)
 
 
+class _NotARegularFile(Exception):
+    """A local path that is a pipe, socket or device: never read."""
+
+
 def _read(uri: str, limit: int) -> bytes:
-    """At most `limit` bytes of a file, as stored (never decompressed here)."""
-    if "://" not in uri:
-        with open(uri, "rb") as handle:  # local: the same as Beam's, without its dispatch
-            return handle.read(limit)
-    # UNCOMPRESSED on purpose: ingest_file sniffs and expands compressed files itself,
-    # bounded by --max_member_bytes (Beam's own decompression has no cap).
-    with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        return handle.read(limit)
+    """At most `limit` bytes of a file, as stored (never decompressed here).
 
-
-def _not_a_regular_file(uri: str) -> bool:
+    A local file is opened without blocking (so a FIFO with no writer does not hang the
+    run), checked to be a regular file and read with one buffer of its size: asking for
+    `limit` bytes at once would allocate --max_file_bytes for every small file."""
     if "://" in uri:
-        return False  # object stores hold only objects
+        # UNCOMPRESSED on purpose: ingest_file sniffs and expands compressed files itself,
+        # bounded by --max_member_bytes (Beam's own decompression has no cap).
+        with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            return handle.read(limit)
     try:
-        return not stat.S_ISREG(os.stat(uri).st_mode)
+        fd = os.open(uri, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError:
-        return False  # gone or unreadable: opening it says why
+        if _is_special(uri):  # a socket cannot be opened at all
+            raise _NotARegularFile(uri) from None
+        raise
+    with open(fd, "rb", buffering=0, closefd=True) as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotARegularFile(uri)
+        # One byte more than the size, to see a file that grew since (then read on).
+        data = handle.read(min(info.st_size + 1, limit))
+        if len(data) > info.st_size and len(data) < limit:
+            rest = [data]
+            got = len(data)
+            while got < limit and (more := handle.read(min(limit - got, 1 << 20))):
+                rest.append(more)
+                got += len(more)
+            data = b"".join(rest)
+        return data
+
+
+def _is_special(path: str) -> bool:
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # gone or unreadable: the open's error says why
 
 
 class IngestDumps(beam.PTransform):
@@ -294,7 +319,18 @@ class _StreamWriteFn(beam.DoFn):
     size. File names derive from the bundle's content (a hash of the first row's key in
     that partition), not from chance, so a retried bundle rewrites the same files. Yields
     the paths written.
+
+    Encoding and compressing a row group (pyarrow, without the GIL) runs on a thread of its
+    own while the next rows are split, one row group at a time: on a machine with a spare
+    core it costs no time. A big row group (over _BACKGROUND_BYTES) is written in the
+    foreground, so that no two big tables are alive at once.
     """
+
+    def setup(self):
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="parquet-write")
+
+    def teardown(self):
+        self._pool.shutdown(wait=True)
 
     def __init__(self, directory: str, schema, codec: str, file_tag: str, partition_by: str,
                  ingest_date: str):
@@ -313,6 +349,7 @@ class _StreamWriteFn(beam.DoFn):
         self._done: list[str] = []
         self._fixed_part: str | None = None
         self._parts: dict[str | None, str] = {}
+        self._writing: concurrent.futures.Future | None = None  # the row group being written
 
     def _partition(self, row: dict) -> str:
         if self._partition_by != "publisher":  # one directory for the whole run
@@ -359,9 +396,21 @@ class _StreamWriteFn(beam.DoFn):
         table = arrow_table(rows, self._schema)
         state.rows += len(rows)
         rows.clear()  # their text is in the table now: let it go before the writer's buffers grow
-        state.writer.write_table(table, row_group_size=ROWS_PER_BATCH)
+        self._written()
+        if table.nbytes > _BACKGROUND_BYTES:
+            state.writer.write_table(table, row_group_size=ROWS_PER_BATCH)
+        else:
+            self._writing = self._pool.submit(state.writer.write_table, table,
+                                              row_group_size=ROWS_PER_BATCH)
+
+    def _written(self) -> None:
+        """Waits for the row group being written, if any; its error, if any, is raised here."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()
 
     def _close(self, part: str) -> None:
+        self._written()
         state = self._open.pop(part)
         state.writer.close()
         state.handle.close()
@@ -373,9 +422,13 @@ class _StreamWriteFn(beam.DoFn):
             self._flush(part)
         for part in list(self._open):
             self._close(part)
+        self._written()
         for path in self._done:
             yield WindowedValue(path, MIN_TIMESTAMP, [GlobalWindow()])
 
+
+# A row group of at most this many bytes (in Arrow) is written in the background.
+_BACKGROUND_BYTES = 64 * 1024 * 1024
 
 # Open Parquet writers a bundle keeps at once (one per partition it has rows for); past it
 # the oldest is closed and its partition continues in a new file.

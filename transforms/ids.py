@@ -102,11 +102,19 @@ def _stand_in(ch: str) -> str | None:
 _PIECE_CHARS = 1 << 20
 
 
-def article_id(paragraphs: tuple[str, ...] | list[str], *, piece_chars: int = _PIECE_CHARS) -> str:
+def article_id(paragraphs: tuple[str, ...] | list[str], *, caption: str | None = None,
+               image_alt: str | None = None, caption_credit: str | None = None,
+               piece_chars: int = _PIECE_CHARS) -> str:
     """A 32-hex-digit id from the article body alone.
 
     The body, not the file: the same article syndicated with another footer, or rendered
     by another tool (text, markdown), gets the same id, which is what deduplication keys on.
+
+    A caption with neither alt text nor a credit (a lone caption) counts as the body's
+    first paragraph. Only a layout that marks the image (a text browser's blank first line
+    for an image without alt text, a markdown image, an HTML figure) tells such a caption
+    from body text; a scraped text dump cannot, and reads it as the first paragraph. Either
+    way the article gets one id. A caption with alt text or a credit never counts.
 
     It hashes `_fingerprint_bytes("\\n".join(paragraphs))`. A long body is fingerprinted in
     pieces instead, so a 45 MB input never has several whole copies of its text alive at
@@ -114,6 +122,8 @@ def article_id(paragraphs: tuple[str, ...] | list[str], *, piece_chars: int = _P
     space compose and reorder with nothing under NFKC, so the fingerprint of text cut at a
     newline or a space is the pieces' fingerprints joined by one space (empty ones left out).
     """
+    if caption and not image_alt and not caption_credit:
+        paragraphs = (caption, *paragraphs)
     if sum(map(len, paragraphs)) <= piece_chars:
         return hashlib.sha256(_fingerprint_bytes("\n".join(paragraphs))).hexdigest()[:32]
     digest = hashlib.sha256()

@@ -5,9 +5,11 @@ import argparse
 import copy
 import difflib
 import logging
+import os
 import sys
 
 from pipeline import version
+from pipeline.startup import QUIET_WORKERS, import_beam
 
 __all__ = ["main"]
 
@@ -25,9 +27,11 @@ instead: see docs/streaming-runners.md.
 
 
 def _quiet_logging(verbose: bool) -> None:
-    """Beam logs a great deal, some of it at import time; users see it only with -v."""
+    """Beam logs a great deal, some of it at import time; users see it only with -v (the
+    local runner's worker processes too: pipeline/startup.py)."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    os.environ[QUIET_WORKERS] = "0" if verbose else "1"
     if not verbose:
         logging.getLogger().setLevel(logging.ERROR)
         logging.getLogger("article_ingest").setLevel(logging.WARNING)
@@ -233,6 +237,7 @@ def _without_cli_flags(argv: list[str]) -> list[str]:
 
 def _run_command(argv: list[str]) -> int:
     _quiet_logging("-v" in argv or "--verbose" in argv)
+    import_beam()
     from pipeline.cli.progress import ProgressMonitor, choose_mode, note
     from pipeline.cli.summary import print_summary
     from pipeline.options import LOCAL_RUNNERS, IngestOptions, UsageError
@@ -358,8 +363,6 @@ def _inspect_parser() -> argparse.ArgumentParser:
 
 
 def _use_color(choice: str, stream) -> bool:
-    import os
-
     if choice != "auto":
         return choice == "always"
     return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ \
@@ -450,8 +453,7 @@ def _compact_parser() -> argparse.ArgumentParser:
 
 def _compact_command(argv: list[str]) -> int:
     _quiet_logging(False)
-    import os
-
+    import_beam()
     from pipeline.storage.compact import compact
     from pipeline.storage.lock import LockHeld, writer_lock
     from pipeline.storage.state import is_local
@@ -497,6 +499,7 @@ def _purge_parser() -> argparse.ArgumentParser:
 
 def _purge_command(argv: list[str]) -> int:
     _quiet_logging(False)
+    import_beam()
     from pipeline.purge import PurgeError, purge
     from pipeline.storage.lock import LockHeld
 
@@ -569,8 +572,6 @@ def entry() -> None:
 
 
 def _closed_pipe() -> int:
-    import os
-
     # What is left in stdout's buffer can go nowhere: point it at /dev/null, so that no
     # later flush fails again.
     devnull = os.open(os.devnull, os.O_WRONLY)

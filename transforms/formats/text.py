@@ -34,7 +34,8 @@ def ingest_text(
         return Reject(source_uri, reasons.NO_ARTICLE_TEXT, f"the dump holds {what}", size_bytes,
                       ingested_at)
     return Article(
-        article_id=article_id(parts.paragraphs),
+        article_id=article_id(parts.paragraphs, caption=parts.caption, image_alt=parts.image_alt,
+                              caption_credit=parts.caption_credit),
         source_uri=source_uri,
         source_format=parts.markup,
         title=parts.title,

@@ -107,14 +107,17 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *,
     if not body:
         what = "only boilerplate" if removed else "no body paragraph"
         return Reject(source_uri, reasons.NO_ARTICLE_TEXT, f"the HTML holds {what}", None, ctx.ingested_at)
+    image_alt = parts.image_alt or meta.image_alt
+    caption = parts.caption or (None if parts.image_alt else meta.caption)
+    caption_credit = parts.caption_credit or (None if parts.caption else meta.caption_credit)
     return Article(
-        article_id=article_id(body),
+        article_id=article_id(body, caption=caption, image_alt=image_alt, caption_credit=caption_credit),
         source_uri=source_uri,
         source_format=SOURCE_FORMAT,
         title=title or verdict.title,
-        image_alt=parts.image_alt or meta.image_alt,
-        caption=parts.caption or (None if parts.image_alt else meta.caption),
-        caption_credit=parts.caption_credit or (None if parts.caption else meta.caption_credit),
+        image_alt=image_alt,
+        caption=caption,
+        caption_credit=caption_credit,
         publisher=verdict.publisher or meta.publisher or page_meta.publisher,
         bullets=parts.bullets,
         paragraphs=body,

@@ -1,0 +1,83 @@
+"""Importing Apache Beam the quick way, for the command line and the local runner's workers.
+
+Importing Beam is most of a small run's start-up (about 0.8 CPU-seconds), and two parts of
+it are not needed here:
+
+- Beam's type hints import pandas whenever it is installed, only to register converters for
+  Beam DataFrames, which this pipeline does not use: a third of the import. So does
+  pyarrow, the first time it converts a Python list (to tell pandas objects apart), and it
+  remembers the answer. pandas is kept out while Beam is imported and pyarrow makes that
+  first conversion; code that imports pandas later gets it as usual (and pyarrow's
+  `to_pandas` still works).
+- The garbage collector runs dozens of times while the import creates its objects, none of
+  which are garbage: it is paused during the import, and the objects are then frozen
+  (gc.freeze), so that no collection during the run walks them again.
+
+`python -m pipeline.startup` is Beam's SDK worker (apache_beam.runners.worker.sdk_worker_main)
+started this way: the command the local runner launches for each `multi_processing` worker
+(pipeline/run: _runner). Such a worker logs only errors when the command line that started
+the run is not verbose (it sets QUIET_WORKERS in the environment the workers inherit):
+Beam's workers otherwise print a few dozen INFO lines each.
+"""
+from __future__ import annotations
+
+import gc
+import importlib.abc
+import logging
+import os
+import sys
+
+__all__ = ["QUIET_WORKERS", "WORKER_MODULE", "import_beam"]
+
+WORKER_MODULE = "pipeline.startup"
+# Set to "1" in the environment: the local runner's workers log errors only.
+QUIET_WORKERS = "ARTICLE_INGEST_QUIET_WORKERS"
+
+# Optional packages Beam imports when they are installed, that this pipeline never uses.
+_NOT_NEEDED = ("pandas",)
+
+
+class _Absent(importlib.abc.MetaPathFinder):
+    """Makes `import pandas` (and its submodules) fail as if it were not installed."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".", 1)[0] in _NOT_NEEDED:
+            raise ModuleNotFoundError(f"{name} is left out while Apache Beam is imported", name=name)
+        return None
+
+
+def import_beam() -> None:
+    """Imports Apache Beam and the local runner, without pandas and without the garbage
+    collector's passes. Does nothing when Beam is already imported."""
+    if "apache_beam" in sys.modules:
+        return
+    finder = None if any(name in sys.modules for name in _NOT_NEEDED) else _Absent()
+    if finder is not None:
+        sys.meta_path.insert(0, finder)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        import apache_beam  # noqa: F401 - the import is the point
+        import pyarrow
+        from apache_beam.runners.portability.fn_api_runner import FnApiRunner  # noqa: F401
+
+        pyarrow.array([], type=pyarrow.string())  # pyarrow's one check for pandas
+    finally:
+        if finder is not None:
+            sys.meta_path.remove(finder)
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _worker() -> None:
+    if os.environ.get(QUIET_WORKERS) == "1":
+        logging.disable(logging.WARNING)  # Beam's harness resets log levels; this it keeps
+    import_beam()
+    from apache_beam.runners.worker import sdk_worker_main
+
+    sdk_worker_main.main(sys.argv)
+
+
+if __name__ == "__main__":
+    _worker()
