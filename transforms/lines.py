@@ -79,6 +79,7 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
     text = normalize_newlines(text)
     normalize_line = line_normalizer(text)  # every line below is made of the text's characters
     raw_lines = text.split("\n")
+    del text  # a copy when newlines were normalized: not held while the lines are read
     leading_blank = bool(raw_lines) and not normalize_line(raw_lines[0]) and len(raw_lines) > 1
     lines: list[Line] = []
     append = lines.append
