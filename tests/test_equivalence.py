@@ -469,6 +469,28 @@ def test_boilerplate_verdict_equals_rule_by_rule_matching(texts):
     assert verdict.removed == _one_by_one([line.text for line in found], rules)
 
 
+@MANY
+@given(st.lists(st.one_of(_FOOTERS, TEXT), max_size=12), st.sampled_from(["text", "markdown"]))
+def test_split_dump_removes_boilerplate_as_the_line_by_line_loop_did(texts, markup):
+    """split_dump takes the removed lines from the verdict's indexes (and keeps the line list
+    as it is when none is removed); the earlier loop went over every line."""
+    from schemas.record import Removed
+    from transforms.split import split_dump
+
+    rules = load_rules()
+    dump = "\n\n".join(texts)
+    found, _ = to_lines(dump, markup)
+    verdict = find_boilerplate(found, rules)
+    removed, labels = [], {}
+    for index, line in enumerate(found):
+        if index in verdict.removed:
+            removed.append(Removed(rule=verdict.removed[index], text=line.text))
+            labels[line.number] = f"boilerplate:{verdict.removed[index]}"
+    parts = split_dump(dump, rules, markup)
+    assert parts.boilerplate == tuple(removed)
+    assert {n: label for n, label in parts.labels if label.startswith("boilerplate:")} == labels
+
+
 def test_rules_with_group_references_are_tried_one_by_one():
     """A rule with a back-reference is not combined (its group numbers would shift)."""
     from transforms.boilerplate import _combine

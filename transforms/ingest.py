@@ -38,6 +38,7 @@ _EXTENSIONS = {
     ".html": "html", ".htm": "html", ".xhtml": "html",
     ".rss": "feed", ".atom": "feed",
 }
+_EXTENSION_TUPLE = tuple(_EXTENSIONS)
 _CONTENT = {"html": "html", "xml": "feed", "json": "jsonl", "warc": "warc"}
 
 
@@ -65,6 +66,8 @@ def detect_format(data: bytes, source_uri: str, forced: str = "auto", *, name: s
     if kind:
         return _CONTENT[kind]
     lower = (name or source_uri).lower()
+    if not lower.endswith(_EXTENSION_TUPLE):  # most names: no loop
+        return "auto"
     return next((fmt for ext, fmt in _EXTENSIONS.items() if lower.endswith(ext)), "auto")
 
 

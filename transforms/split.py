@@ -63,13 +63,12 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     verdict = find_boilerplate(lines, rules)
     labels: dict[int, str] = {}
     removed = []
-    kept: list[Line] = []
-    for index, line in enumerate(lines):
-        if index in verdict.removed:
-            removed.append(Removed(rule=verdict.removed[index], text=line.text))
-            labels[line.number] = f"boilerplate:{verdict.removed[index]}"
-        else:
-            kept.append(line)
+    for index in sorted(verdict.removed):  # in line order
+        rule = verdict.removed[index]
+        removed.append(Removed(rule=rule, text=lines[index].text))
+        labels[lines[index].number] = f"boilerplate:{rule}"
+    kept = [line for index, line in enumerate(lines) if index not in verdict.removed
+            ] if verdict.removed else lines
 
     kept = _demote_body_markers(kept)
     title = None
