@@ -44,6 +44,8 @@ _NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
 _WORD_BYTES = bytes(
     0x61 if i >= 128 or chr(i).isalnum() or chr(i) == "_" else 0x20 for i in range(256)
 )
+_ASCII = bytes(range(0x80))
+_MAX_REPLACES = 32
 # Texts longer than this many characters are counted a piece at a time.
 _PIECE_CHARS = 1 << 20
 
@@ -151,11 +153,22 @@ def count_words(text: str) -> int:
 
 
 def _count_words(text: str) -> int:
+    raw = text.encode("utf-8", "surrogatepass")
     if not text.isascii():
         # Non-ASCII characters that are not word characters become spaces; those left are
-        # letters or digits, whose UTF-8 bytes (all >= 0x80) are word bytes below.
-        text = _NON_ASCII_NON_WORD.sub(" ", text)
-    marks = text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES)
+        # letters or digits, whose UTF-8 bytes (all >= 0x80) are word bytes below. Each
+        # distinct one is replaced once (found among the non-ASCII bytes), unless there are
+        # so many that one regex pass is cheaper.
+        found = raw.translate(None, _ASCII).decode("utf-8", "surrogatepass")
+        non_word = [ch for ch in set(found) if not ch.isalnum()]
+        if non_word:
+            if len(non_word) > _MAX_REPLACES:
+                text = _NON_ASCII_NON_WORD.sub(" ", text)
+            else:
+                for ch in non_word:
+                    text = text.replace(ch, " ")
+            raw = text.encode("utf-8", "surrogatepass")
+    marks = raw.translate(_WORD_BYTES)
     return marks.count(b" a") + marks.startswith(b"a")
 
 

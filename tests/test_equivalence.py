@@ -75,6 +75,65 @@ def test_normalize_line_equals_its_earlier_definition(text):
         assert normalize.normalize_line(line) == reference_normalize_line(line)
 
 
+def test_line_normalizer_takes_the_short_way_on_inert_text():
+    """Not vacuous: typical news text gets the cheaper function, text with a combining mark
+    or a character NFC changes does not."""
+    assert normalize.line_normalizer("Stra\u00dfe, caf\u00e9 \u201cK\u00f6ln\u201d \u6771") \
+        is not normalize.normalize_line
+    assert normalize.line_normalizer("a\u00a0b") is not normalize.normalize_line
+    for text in ("e\u0301", "\u212b", "\u1100\u1161", "\u0915\u093c"):
+        assert normalize.line_normalizer(text) is normalize.normalize_line
+
+
+@MANY
+@given(TEXT, st.data())
+@example("a\u00a0\u200b\u3000b", None)
+@example("\t\u00a0x", None)
+def test_line_normalizer_equals_normalize_line_on_strings_of_the_texts_characters(text, data):
+    normalize_line = normalize.line_normalizer(text)
+    lines_ = text.split("\n")
+    if data is not None:  # any string made of the text's characters, in any order
+        lines_.append(data.draw(st.text(alphabet=sorted(set(text)) or " ", max_size=40)))
+    for line in lines_:
+        assert normalize_line(line) == reference_normalize_line(line)
+
+
+def test_line_normalizer_on_every_character():
+    """Every code point, a few hundred at a time and each before an accent and an NBSP (the
+    cache of characters seen fills and is emptied on the way)."""
+    codes = [c for c in range(0x110000) if c != 0x0a]
+    for start in range(0, len(codes), 499):
+        text = "".join(chr(c) + " x\u0301\u00a0" * (c % 3 == 0) for c in codes[start:start + 499])
+        for line in (text, text.replace("\u0301", "")):
+            assert normalize.line_normalizer(line)(line) == reference_normalize_line(line), start
+
+
+def test_every_second_character_of_a_composition_is_a_mark():
+    """What line_normalizer relies on: NFC composes a character with the one before it only
+    when it is a mark, or a Hangul vowel or trailing jamo (composed by algorithm)."""
+    for code in range(0x110000):
+        mapping = unicodedata.decomposition(chr(code))
+        if mapping and not mapping.startswith("<"):
+            for part in mapping.split()[1:]:
+                assert unicodedata.category(chr(int(part, 16))).startswith("M"), hex(code)
+    assert normalize._HANGUL_V_T == (("\u1161", "\u1175"), ("\u11a8", "\u11c2"))
+    assert unicodedata.normalize("NFC", "\u1100\u1161\u11a8") == "\uac01"
+
+
+@MANY
+@given(TEXT, st.sampled_from(["text", "markdown"]))
+@example("\u00a0\n\nA line\twith a tab.\n\n\u2022 A bullet\u00a0here", "text")
+@example("# Head\u00a0line\n\n![alt\u200b](x.png)\n\n**Bold**\u3000text", "markdown")
+def test_to_lines_equals_itself_with_normalize_line_everywhere(text, markup):
+    saved = lines.line_normalizer
+    try:
+        lines.line_normalizer = lambda _text: normalize.normalize_line
+        reference = to_lines(text, markup)
+    finally:
+        lines.line_normalizer = saved
+    assert to_lines(text, markup) == reference
+
+
 # --- count_words -----------------------------------------------------------------------------
 
 @MANY
@@ -82,8 +141,18 @@ def test_normalize_line_equals_its_earlier_definition(text):
 @example("a \u2013 b")
 @example("\u2013")
 @example("_ x_")
+@example("".join(map(chr, range(0x2010, 0x2040))) + "many marks to replace: the regex path")
+@example("\ud800x\udfffy \u00d7 z")
 def test_count_words_equals_its_earlier_definition(text):
     assert record.count_words(text) == re.compile(r"\w+").subn("", text)[1]
+
+
+def test_count_words_of_every_character():
+    """Each non-ASCII character (and a surrogate) between words and alone."""
+    word = re.compile(r"\w+")
+    for ch in [*map(chr, range(0x80, 0x110000, 7)), *map(chr, range(0x80, 0x3000)), "\ud800"]:
+        for text in (ch, f"ab{ch}cd {ch} e{ch}"):
+            assert record.count_words(text) == word.subn("", text)[1], hex(ord(ch))
 
 
 # --- the id fingerprint ----------------------------------------------------------------------
@@ -101,13 +170,40 @@ def reference_fingerprint_bytes(text: str) -> bytes:
     return b" ".join(text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD).split())
 
 
+_NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
+
+
+def reference_fingerprint_bytes_2(text: str) -> bytes:
+    """The definition before the per-character rewrites (one casefold and one regex pass)."""
+    text = unicodedata.normalize("NFKC", text.replace("\u00ad", "")).casefold()
+    if not text.isascii():
+        text = _NON_ASCII_NON_WORD.sub(" ", text)
+    raw = text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD)
+    while b"  " in raw:
+        raw = raw.replace(b"  ", b" ")
+    return raw.strip(b" ")
+
+
 @MANY
 @given(TEXT)
 @example("  a   b  ")
 @example("a" + " " * 33 + "b")
 @example("\u0345x")
+@example("\u00c0\u00c1\u00c2\u00c3\u00c4\u00c5\u00c6\u00c7\u00c8\u00c9\u00ca\u00cb\u00cc"
+         "\u00cd\u00ce\u00cf\u00d0\u00d1 \u2013 many capitals to rewrite")  # the regex path
+@example("\u0130stanbul Stra\u00dfe \u03a3\u039f\u03a3 \ufb01 \u212a \ud800x\udfff")
 def test_fingerprint_equals_its_earlier_definition(text):
     assert _fingerprint_bytes(text) == reference_fingerprint_bytes(text)
+    assert _fingerprint_bytes(text) == reference_fingerprint_bytes_2(text)
+
+
+def test_fingerprint_of_every_character():
+    """Each assigned non-ASCII character (and a surrogate) alone and between words: its
+    stand-in in the bytes is what casefold and the word test made of it."""
+    chars = [chr(c) for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) != "Cn"]
+    for ch in [*chars, "\ud800", "\udfff"]:
+        for text in (ch, f"Ab{ch}Cd {ch}"):
+            assert _fingerprint_bytes(text) == reference_fingerprint_bytes_2(text), hex(ord(ch))
 
 
 # --- the mojibake gate -----------------------------------------------------------------------
@@ -139,6 +235,43 @@ def test_mojibake_gate_equals_its_earlier_definition(text):
         assert decode.repair_mojibake(text) is text
 
 
+def _decoded(data: bytes):
+    try:
+        return decode.decode_dump(data)
+    except decode.DecodeError as err:
+        return err.reason, err.detail
+
+
+_BYTES = st.one_of(st.binary(max_size=300), TEXT.map(lambda t: t.encode("utf-8", "surrogatepass")),
+                   TEXT.map(lambda t: t.encode("cp1252", "replace")))
+
+
+@MANY
+@given(_BYTES)
+@example("caf\u00c3\u00a9 \u2019s".encode())
+@example(b"\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f text" * 3)
+@example(b"\xef\xbb\xbfBOM then text \xc3\xa9")
+def test_decode_dump_reading_the_input_bytes_equals_encoding_the_text(data):
+    """decode_dump counts a UTF-8 text's control characters and looks for mojibake hints in
+    the input bytes; the earlier definition encoded the decoded text for both."""
+    shared = _decoded(data)
+    decode._SHARE_UTF8 = False
+    try:
+        assert _decoded(data) == shared
+    finally:
+        decode._SHARE_UTF8 = True
+
+
+def test_decode_dump_reads_the_bytes_of_a_long_text_the_earlier_way():
+    data = ("x" * 19990 + "\x01" * 9 + " caf\u00c3\u00a9").encode()  # controls near the cut
+    shared = _decoded(data)
+    decode._SHARE_UTF8 = False
+    try:
+        assert _decoded(data) == shared
+    finally:
+        decode._SHARE_UTF8 = True
+
+
 def test_mojibake_gate_on_every_pair():
     """Every lead and every character after it, exhaustively (the sets are small)."""
     leads = [chr(c) for c in range(0xA0, 0x100)]
@@ -146,6 +279,67 @@ def test_mojibake_gate_on_every_pair():
     for lead in leads:
         for ch in after:
             assert decode._has_mojibake_hint(lead + ch) == reference_gate(lead + ch), (lead, ch)
+
+
+# --- sniffing structured content -------------------------------------------------------------
+
+def reference_sniff_content(text: str) -> str | None:
+    head = text.lstrip("\ufeff \t\r\n")[:2048].lower()
+    head = decode._HTML_COMMENTS.sub("", head)
+    if head.startswith(("<!doctype html", "<html", "<head", "<body", "<article", "<div", "<p>", "<p ")):
+        return "html"
+    if head.startswith(("<?xml", "<rss", "<feed", "<rdf:rdf")):
+        return "xml"
+    if decode._JSON_START.match(head):
+        return "json"
+    if head.startswith("warc/1."):
+        return "warc"
+    return None
+
+
+_STRUCTURED = st.sampled_from(["<!DOCTYPE html>", "<HTML>", "<!-- x -->\n<rss>", '{"a": 1}',
+                               "[\n {", "WARC/1.1", "warc/1.0", "<P>", "<?XML", "\ufeff \n<feed"])
+
+
+@MANY
+@given(st.one_of(TEXT, st.tuples(st.text(alphabet="\ufeff \t\r\n", max_size=4), _STRUCTURED, TEXT)
+                 .map("".join)))
+@example("")
+@example(" \t")
+@example("\u0130<html>")
+def test_sniff_content_equals_its_earlier_definition(text):
+    assert decode.sniff_content(text) == reference_sniff_content(text)
+
+
+def test_only_five_characters_lower_case_to_a_structured_start():
+    """sniff_content skips texts not starting with one of them."""
+    starts = {chr(c) for c in range(0x110000) if chr(c).lower()[:1] in ("<", "{", "[", "w")}
+    assert starts == set("<{[wW")
+
+
+def reference_detect_format(data: bytes, source_uri: str) -> str:
+    from transforms.ingest import _CONTENT, _EXTENSIONS
+
+    head = data[:4096]
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        if head.startswith(bom):
+            head = head[len(bom):].replace(b"\x00", b"") if bom != b"\xef\xbb\xbf" else head[3:]
+            break
+    kind = reference_sniff_content(head.decode("utf-8", errors="ignore"))
+    if kind:
+        return _CONTENT[kind]
+    lower = source_uri.lower()
+    return next((fmt for ext, fmt in _EXTENSIONS.items() if lower.endswith(ext)), "auto")
+
+
+@MANY
+@given(st.one_of(_BYTES, st.tuples(st.binary(max_size=3), st.sampled_from(
+    [b" \r\n<html>", b"\t{\"a\"", b"W", b"\xef\xbb\xbf<rss", b"\xc3\xa9<", b"\xff\xfe<\x00h\x00"]),
+    st.binary(max_size=20)).map(b"".join)), st.sampled_from(["a.txt", "b.html", "c.jsonl", "d"]))
+def test_detect_format_equals_its_earlier_definition(data, name):
+    from transforms.ingest import detect_format
+
+    assert detect_format(data, name) == reference_detect_format(data, name)
 
 
 # --- markdown inline signs -------------------------------------------------------------------
@@ -161,6 +355,77 @@ def reference_markdown_inline(text: str) -> str:
 @given(TEXT)
 def test_markdown_inline_equals_its_earlier_definition(text):
     assert lines._markdown_inline(text) == reference_markdown_inline(text)
+
+
+# --- lines, paragraphs, credits: cheap tests before a regex ---------------------------------
+
+def test_a_bullet_starts_with_a_mark_or_a_decimal_digit():
+    """to_lines tries _BULLET only on lines starting with one of _BULLET_MARKS or a
+    character str.isdecimal() accepts; every other first character fails the regex."""
+    for code in range(0x110000):
+        ch = chr(code)
+        if lines._BULLET.match(ch + " x") or lines._BULLET.match(ch + "1. x"):
+            assert ch in lines._BULLET_MARKS or ch.isdecimal(), hex(code)
+
+
+@MANY
+@given(st.lists(st.one_of(TEXT, st.sampled_from(["abcabc", "eLangenieLangeni", "xyzxyz.", "aaaaaa",
+                                                 "Roe/AP", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"])),
+                max_size=8).map(" ".join))
+@example("in eLangenieLangeni Council / Facebook")
+@example("abcabc")  # at the end: no whitespace after it, no match
+def test_may_double_is_true_wherever_doubled_word_matches(caption):
+    from transforms import credit
+
+    if credit._DOUBLED_WORD.search(caption):
+        assert credit._may_double(caption)
+
+
+def reference_paragraphs(lines_, labels, wrap_min):
+    """The earlier _paragraphs (a flush a block)."""
+    from transforms.split import _continues
+
+    paragraphs = []
+    block = []
+
+    def flush():
+        if not block:
+            return
+        pieces = [block[0].body_text]
+        for prev, line in zip(block, block[1:]):
+            if _continues(prev, line, wrap_min):
+                pieces.append(line.body_text)
+            else:
+                paragraphs.append(" ".join(pieces))
+                pieces = [line.body_text]
+        paragraphs.append(" ".join(pieces))
+        for line in block:
+            labels[line.number] = "paragraph"
+        block.clear()
+
+    for line in lines_:
+        if block and line.block != block[-1].block:
+            flush()
+        block.append(line)
+    flush()
+    return paragraphs
+
+
+_WRAPPED = st.lists(st.one_of(TEXT, st.sampled_from([
+    "A long line of body text that goes on and on past the wrap width and then",
+    "continues here in lower case.", "", "- A dash line", "Short.", "1. Numbered step"])),
+    max_size=20).map("\n".join)
+
+
+@MANY
+@given(_WRAPPED, st.sampled_from(["text", "markdown"]), st.integers(min_value=0, max_value=60))
+def test_paragraphs_equal_their_earlier_definition(text, markup, wrap_min):
+    from transforms.split import _paragraphs
+
+    found, _ = to_lines(text, markup)
+    labels, reference_labels = {}, {}
+    assert _paragraphs(found, labels, wrap_min) == reference_paragraphs(found, reference_labels, wrap_min)
+    assert labels == reference_labels
 
 
 # --- boilerplate: one combined test a line ---------------------------------------------------
@@ -202,6 +467,28 @@ def test_boilerplate_verdict_equals_rule_by_rule_matching(texts):
     found, _ = to_lines(dump, "text")
     verdict = find_boilerplate(found, rules)
     assert verdict.removed == _one_by_one([line.text for line in found], rules)
+
+
+@MANY
+@given(st.lists(st.one_of(_FOOTERS, TEXT), max_size=12), st.sampled_from(["text", "markdown"]))
+def test_split_dump_removes_boilerplate_as_the_line_by_line_loop_did(texts, markup):
+    """split_dump takes the removed lines from the verdict's indexes (and keeps the line list
+    as it is when none is removed); the earlier loop went over every line."""
+    from schemas.record import Removed
+    from transforms.split import split_dump
+
+    rules = load_rules()
+    dump = "\n\n".join(texts)
+    found, _ = to_lines(dump, markup)
+    verdict = find_boilerplate(found, rules)
+    removed, labels = [], {}
+    for index, line in enumerate(found):
+        if index in verdict.removed:
+            removed.append(Removed(rule=verdict.removed[index], text=line.text))
+            labels[line.number] = f"boilerplate:{verdict.removed[index]}"
+    parts = split_dump(dump, rules, markup)
+    assert parts.boilerplate == tuple(removed)
+    assert {n: label for n, label in parts.labels if label.startswith("boilerplate:")} == labels
 
 
 def test_rules_with_group_references_are_tried_one_by_one():

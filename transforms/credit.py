@@ -140,11 +140,22 @@ def _word_start(text: str, i: int) -> int:
     return start
 
 
+def _may_double(caption: str) -> bool:
+    """False when _DOUBLED_WORD cannot match: it matches a whole whitespace-delimited word
+    that is one run of 3 or more characters written twice."""
+    for word in caption.split():
+        half = len(word) // 2
+        if half >= 3 and word[:half] == word[half:]:
+            return True
+    return False
+
+
 def _glue_points(caption: str, vocab: CreditVocabulary) -> list[tuple[int, str]]:
     """Positions where a credit may start without a space, with the kind of evidence."""
     # A credit that starts with the word the caption ends with: 'in eLangenieLangeni Council'.
     # It goes first: the case change inside the repeated word is no glue.
-    points = [(m.start() + len(m.group(1)), _DOUBLED) for m in _DOUBLED_WORD.finditer(caption)]
+    points = [(m.start() + len(m.group(1)), _DOUBLED) for m in _DOUBLED_WORD.finditer(caption)
+              ] if _may_double(caption) else []
     for candidate in _GLUE_CANDIDATE.finditer(caption, 1):
         i = candidate.start()
         prev, cur = caption[i - 1], caption[i]
@@ -313,14 +324,15 @@ def split_credit(
     elsewhere in it ('ArcelorMittal') is a word, not a caption and a credit.
     """
     caption = caption.strip()
+    points = _glue_points(caption, vocab)  # read once, by both searches below
     if alt:
-        hit = _split_after_alt(caption, alt, vocab)
+        hit = _split_after_alt(caption, alt, vocab, points)
         if hit:
             return hit
     # A credit is at most max_chars long (is_credit), so only the end of the caption is read
     # as one: a long caption with many glue points or sentence ends stays linear.
     start = len(caption) - vocab.max_chars
-    for i, kind in _glue_points(caption, vocab):
+    for i, kind in points:
         if i < start:
             continue
         head = caption[:i].rstrip()
@@ -374,13 +386,15 @@ def _strip_label_parens(text: str) -> str:
     return text[1:-1].strip() if text.startswith("(") and text.endswith(")") else text
 
 
-def _split_after_alt(caption: str, alt: str, vocab: CreditVocabulary) -> tuple[str, str] | None:
-    """Caption = (text that also stands in the alt) + credit glued on."""
+def _split_after_alt(caption: str, alt: str, vocab: CreditVocabulary,
+                     points: list[tuple[int, str]]) -> tuple[str, str] | None:
+    """Caption = (text that also stands in the alt) + credit glued on. `points` are the
+    caption's `_glue_points`."""
     if caption in alt:
         return None  # the caption repeats (part of) the alt text and adds nothing: no credit
     best = None
     start = len(caption) - vocab.max_chars  # a credit is at most max_chars long
-    for i, kind in _glue_points(caption, vocab):
+    for i, kind in points:
         head = caption[:i]
         if i < start or len(head) < max(8, len(caption) // 2) or head not in alt:
             continue

@@ -219,28 +219,32 @@ def _reads_as_text(text: str) -> bool:
     return wordlike >= 0.9 * len(odd)
 
 
-def repair_mojibake(text: str) -> str:
+def repair_mojibake(text: str, *, encoded: bytes | None = None) -> str:
     """Repairs text that was decoded with the wrong charset upstream ('cafÃ©' -> 'café').
 
     Only encoding repairs: quotes, ligatures, widths, line breaks and normalization are left
-    as they are (the splitter normalizes on its own terms).
+    as they are (the splitter normalizes on its own terms). `encoded`: the text's UTF-8
+    bytes, when the caller has them (no copy is made then).
     """
     if text.isascii():
         return text
-    if not _has_mojibake_hint(text):
+    if not _has_mojibake_hint(text, encoded):
         return text
     import ftfy
 
     return ftfy.fix_text(text, _ftfy_config())
 
 
-def _has_mojibake_hint(text: str) -> bool:
+def _has_mojibake_hint(text: str, encoded: bytes | None = None) -> bool:
     """Whether `text` holds a pair of a lead letter and a continuation character, a C1
-    control or a lone surrogate (see _MOJIBAKE_LEADS)."""
+    control or a lone surrogate (see _MOJIBAKE_LEADS). `encoded`: its UTF-8, if known."""
     # A long text is encoded a piece at a time (pieces overlap by one character, as a pair
     # may straddle a cut), so no whole copy of it is made.
     for start in range(0, len(text), _GATE_PIECE):
-        raw = text[start:start + _GATE_PIECE + 1].encode("utf-8", "surrogatepass")
+        if encoded is not None and len(text) <= _GATE_PIECE:
+            raw = encoded  # the one piece
+        else:
+            raw = text[start:start + _GATE_PIECE + 1].encode("utf-8", "surrogatepass")
         if _MOJIBAKE_PAIR.search(raw) or _C1_CONTROL.search(raw):
             return True
         if b"\xed" in raw and _SURROGATE.search(raw):
@@ -249,6 +253,9 @@ def _has_mojibake_hint(text: str) -> bool:
 
 
 _GATE_PIECE = 1 << 20
+# decode_dump reads a UTF-8 text's control characters and mojibake hints in the input bytes
+# (no encoded copy of the text); tests turn it off to compare with the earlier definition.
+_SHARE_UTF8 = True
 
 
 @functools.lru_cache(maxsize=1)
@@ -293,6 +300,8 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if not data or data.isspace():  # not data.strip(): no copy of a large input
         raise DecodeError(reasons.EMPTY, f"the file holds {len(data)} bytes and no text")
     encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+    encoded = None  # the text's UTF-8, when it is `data` itself
+    controls = 0
     if encoding is None and b"\x00" in data:
         encoding = _utf16_without_bom(data)
         if encoding is None:
@@ -326,11 +335,17 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
                 raise _undecodable(data, "utf-8")
             text, encoding = found
         if encoding == "utf-8":  # codecs.lookup spells it 'utf-8' too
+            length = len(text)
             text = text.lstrip("\ufeff")
-    controls = _count_controls(text[:20000])
+            if len(text) == length and _SHARE_UTF8:
+                encoded = data  # the text is the bytes decoded as they are
+    if encoded is not None and len(data) <= 20000:
+        pass  # `controls`, counted in the bytes above, is the count in the whole text
+    else:
+        controls = _count_controls(text[:20000])
     if controls > max(8, len(text[:20000]) // 20):
         raise DecodeError(reasons.BINARY, f"{controls} control characters in the first 20000: binary data")
-    text = repair_mojibake(text)
+    text = repair_mojibake(text, encoded=encoded)
     if not text or text.isspace():
         raise DecodeError(reasons.EMPTY, "the file holds only whitespace")
     return text, encoding
@@ -354,6 +369,14 @@ def decode_markup(data: bytes) -> tuple[str, str]:
 
 def sniff_content(text: str) -> str | None:
     """Names a structured format (HTML, XML, JSON) that the text splitter must not read as prose."""
+    # Every format named below starts with '<', '{', '[' or 'warc', and only '<', '{', '[',
+    # 'w' and 'W' lower-case to a string starting with one of those (a test checks every
+    # character): a dump starting with anything else is prose, told without a copy.
+    start, end = 0, len(text)
+    while start < end and text[start] in "\ufeff \t\r\n":
+        start += 1
+    if start == end or text[start] not in "<{[wW":
+        return None
     head = text.lstrip("\ufeff \t\r\n")[:2048].lower()
     head = _HTML_COMMENTS.sub("", head)
     if head.startswith(("<!doctype html", "<html", "<head", "<body", "<article", "<div", "<p>", "<p ")):

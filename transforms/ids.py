@@ -7,12 +7,23 @@ import unicodedata
 
 __all__ = ["article_id"]
 
-_NON_WORD = re.compile(r"[\W_]+")
 # What \W matches beyond ASCII (\w is str.isalnum() or '_', and '_' is ASCII).
 _NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
-# ASCII bytes that are not letters or digits become spaces; the bytes of multi-byte UTF-8
-# sequences stay as they are.
-_ASCII_NON_WORD = bytes(b if b >= 0x80 or chr(b).isalnum() else 0x20 for b in range(256))
+# ASCII bytes: letters lower-cased (casefold on ASCII is lower), digits kept, the others a
+# space. Bytes of multi-byte UTF-8 sequences stay as they are.
+_ASCII_FOLD = bytes(b if b >= 0x80 else ord(chr(b).lower()) if chr(b).isalnum() else 0x20
+                    for b in range(256))
+_ASCII = bytes(range(0x80))
+_DOUBLE_SPACE = re.compile(rb" (?= )")
+# Above this many distinct non-ASCII characters to rewrite, one casefold and one regex pass
+# over the text are cheaper than a replacement each.
+_MAX_REWRITES = 32
+# What stands for a non-ASCII character in the fingerprint: its casefold, with every
+# character that is not a letter or digit a space. None where a character of that would be
+# rewritten again (then the text takes the regex path; no character does in Unicode 15).
+_STAND_IN: dict[str, str | None] = {}
+_SELF: set[str] = set()  # the characters of _STAND_IN that stand for themselves
+_CACHE_MAX = 1 << 14
 
 
 def _fingerprint(text: str) -> str:
@@ -25,19 +36,66 @@ def _fingerprint_bytes(text: str) -> bytes:
 
     Case, punctuation, spacing and soft hyphens (which text browsers drop) differ between
     renderers of the same article; none of them may change the id. The same as
-    `_NON_WORD.sub(" ", text).strip()` on the normalized text (ids must never change), done
-    with one scan for non-ASCII non-word characters and a byte translation.
+    `re.sub(r"[\\W_]+", " ", text.casefold()).strip()` on the NFKC-normalized text (ids must
+    never change). After NFKC, casefold and the word test work character by character, so
+    each character has a fixed stand-in: each distinct non-ASCII character whose stand-in
+    differs is replaced once, a byte translation gives the ASCII ones theirs, and runs of
+    spaces collapse to one (no copy of the text is casefolded or scanned by a regex for
+    words).
     """
-    text = unicodedata.normalize("NFKC", text.replace("\u00ad", "")).casefold()
+    text = unicodedata.normalize("NFKC", text.replace("\u00ad", ""))
     if not text.isascii():
-        text = _NON_ASCII_NON_WORD.sub(" ", text)
-    # Every character left that is not a letter or digit is an ASCII space now, and bytes of
-    # multi-byte UTF-8 sequences are never ASCII, so collapsing the runs of spaces between
-    # the bytes leaves the words joined by single spaces (cheaper than split and join).
-    raw = text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD)
-    while b"  " in raw:
-        raw = raw.replace(b"  ", b" ")
+        rewrites = _rewrites(text)
+        if rewrites is None:  # many to rewrite, or an odd casefold: the earlier way
+            text = _NON_ASCII_NON_WORD.sub(" ", text.casefold())
+        else:
+            for old, new in rewrites:
+                text = text.replace(old, new)
+    # Every character left that is not a letter or digit is ASCII now, and bytes of
+    # multi-byte UTF-8 sequences are never ASCII: the translation makes those characters
+    # spaces, and collapsing the runs of spaces leaves the words joined by single spaces.
+    raw = text.encode("utf-8", "surrogatepass").translate(_ASCII_FOLD)
+    if b"  " in raw:
+        raw = _DOUBLE_SPACE.sub(b"", raw)
     return raw.strip(b" ")
+
+
+def _rewrites(text: str) -> list[tuple[str, str]] | None:
+    """(character, stand-in) for each distinct non-ASCII character of `text` whose stand-in
+    differs from it, or None when the regex path is to be taken.
+
+    A replacement never touches another character's stand-in: the characters of a stand-in
+    stand for themselves (`_stand_in`), so none of them is replaced.
+    """
+    rewrites = []
+    found = text.encode("utf-8", "surrogatepass").translate(None, _ASCII)  # the non-ASCII ones
+    # Most characters stand for themselves (lower-case letters, CJK): set aside at once.
+    for ch in set(found.decode("utf-8", "surrogatepass")).difference(_SELF):
+        new = _STAND_IN.get(ch, "")
+        if new == "":
+            if len(_STAND_IN) > _CACHE_MAX:  # bounded, whatever the input
+                _STAND_IN.clear()
+                _SELF.clear()
+            new = _STAND_IN[ch] = _stand_in(ch)
+            if new == ch:
+                _SELF.add(ch)
+        if new is None:
+            return None
+        if new != ch:
+            rewrites.append((ch, new))
+            if len(rewrites) > _MAX_REWRITES:
+                return None
+    return rewrites
+
+
+def _stand_in(ch: str) -> str | None:
+    folded = "".join(c if c.isalnum() else " " for c in ch.casefold())
+    # Each character of the stand-in must stand for itself (a space, or a letter or digit
+    # that casefold leaves as it is: the translation and replacements that come after must
+    # leave it alone).
+    if any(c != " " and c.casefold() != c for c in folded):
+        return None
+    return folded
 
 
 # Bodies longer than this many characters are fingerprinted a piece at a time (see below).

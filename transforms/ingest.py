@@ -38,6 +38,7 @@ _EXTENSIONS = {
     ".html": "html", ".htm": "html", ".xhtml": "html",
     ".rss": "feed", ".atom": "feed",
 }
+_EXTENSION_TUPLE = tuple(_EXTENSIONS)
 _CONTENT = {"html": "html", "xml": "feed", "json": "jsonl", "warc": "warc"}
 
 
@@ -55,10 +56,18 @@ def detect_format(data: bytes, source_uri: str, forced: str = "auto", *, name: s
         if head.startswith(bom):
             head = head[len(bom):].replace(b"\x00", b"") if bom != b"\xef\xbb\xbf" else head[3:]
             break
-    kind = sniff_content(head.decode("utf-8", errors="ignore"))
+    # A first byte after ASCII whitespace that is ASCII and no sign of a structured format
+    # is the decoded text's first character: sniff_content would say None (no decoding).
+    first = head.lstrip(b" \t\r\n")[:1]
+    if first and first[0] < 0x80 and first not in b"<{[wW":
+        kind = None
+    else:
+        kind = sniff_content(head.decode("utf-8", errors="ignore"))
     if kind:
         return _CONTENT[kind]
     lower = (name or source_uri).lower()
+    if not lower.endswith(_EXTENSION_TUPLE):  # most names: no loop
+        return "auto"
     return next((fmt for ext, fmt in _EXTENSIONS.items() if lower.endswith(ext)), "auto")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from transforms.normalize import normalize_line, normalize_newlines
+from transforms.normalize import line_normalizer, normalize_newlines
 
 __all__ = ["Line", "to_lines", "sniff_markup", "TEXT", "MARKDOWN"]
 
@@ -20,6 +20,9 @@ TEXT_LINE, BULLET, IMAGE, HEADING = "text", "bullet", "image", "heading"
 # '•', '*', '-', '–', '1.', '2)' followed by a space. A bare '-' needs the space so that
 # '-5 degrees' stays text.
 _BULLET = re.compile(r"^(?:[•●▪‣◦·■□➤►▸*+\-–—]|\d{1,2}[.)])\s+(?=\S)")
+# What a bullet line starts with besides a digit (\d: str.isdecimal()): a line starting with
+# neither is no bullet, told without the regex.
+_BULLET_MARKS = frozenset("•●▪‣◦·■□➤►▸*+-–—")
 _MD_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(?P<text>.+?)\s*#*$")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
@@ -73,9 +76,13 @@ def _markdown_inline(text: str) -> str:
 def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
     """Typed, normalized, non-blank lines, and whether the dump starts with a blank line
     (a text browser prints an image without alt text as an empty first line)."""
-    raw_lines = normalize_newlines(text).split("\n")
+    text = normalize_newlines(text)
+    normalize_line = line_normalizer(text)  # every line below is made of the text's characters
+    raw_lines = text.split("\n")
+    del text  # a copy when newlines were normalized: not held while the lines are read
     leading_blank = bool(raw_lines) and not normalize_line(raw_lines[0]) and len(raw_lines) > 1
     lines: list[Line] = []
+    append = lines.append
     block = 0
     in_block = False
     for number, raw in enumerate(raw_lines, start=1):
@@ -95,7 +102,8 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
                 kind, stripped = HEADING, m.group("text")
             elif _MD_RULE.match(stripped.strip()):
                 stripped = ""
-        if kind == TEXT_LINE and (m := _BULLET.match(stripped)):
+        if kind == TEXT_LINE and (stripped[:1] in _BULLET_MARKS or stripped[:1].isdecimal()) and (
+                m := _BULLET.match(stripped)):
             kind, marked, stripped = BULLET, stripped, stripped[m.end():]
         if markup == MARKDOWN and kind != IMAGE:
             stripped = _markdown_inline(stripped)
@@ -106,11 +114,16 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
                 block += 1
                 in_block = False
             continue
-        if not _has_text(text_) and kind != IMAGE:
+        if not (text_[:1].isalnum() or _has_text(text_)) and kind != IMAGE:
             continue  # a line of only punctuation or symbols, e.g. a lone NBSP paragraph
-        lines.append(Line(kind, text_, block, indent, number, normalize_line(marked) if marked else ""))
+        # Line(...) without the named tuple's Python-level __new__ (a line of a dump each).
+        append(_new_line(Line, (kind, text_, block, indent, number,
+                                normalize_line(marked) if marked else "")))
         in_block = True
     return lines, leading_blank
+
+
+_new_line = tuple.__new__
 
 
 def _has_text(text: str) -> bool:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
-__all__ = ["normalize_field", "normalize_line", "normalize_newlines"]
+__all__ = ["line_normalizer", "normalize_field", "normalize_line", "normalize_newlines"]
 
 # Spaces that render as a space but are not U+0020 (NBSP, narrow NBSP, figure space, ...).
 _ODD_SPACES = dict.fromkeys(
@@ -21,6 +22,15 @@ _TABLE = {**_ODD_SPACES, **_ZERO_WIDTH}
 # (a dict lookup per character), and most lines of news text hold none.
 _ODD = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]")
 _SPACES = re.compile(r" {2,}")
+_ASCII = bytes(range(0x80))
+# Hangul vowel and trailing jamo: letters (not marks) that compose with the jamo or syllable
+# before them under NFC.
+_HANGUL_V_T = ("\u1161", "\u1175"), ("\u11a8", "\u11c2")
+_PIECE_CHARS = 1 << 20
+# Whether a non-ASCII character is inert: see `line_normalizer`. Filled as characters are met.
+_INERT: dict[str, bool] = {}
+_INERT_SEEN: set[str] = set()  # the characters of _INERT that are inert
+_CACHE_MAX = 1 << 14
 
 
 def normalize_newlines(text: str) -> str:
@@ -43,6 +53,76 @@ def normalize_line(line: str) -> str:
         line = unicodedata.normalize("NFC", line.translate(_TABLE))
     else:
         line = unicodedata.normalize("NFC", line)
+    if "  " in line:
+        line = _SPACES.sub(" ", line)
+    return line.strip()
+
+
+def line_normalizer(text: str) -> Callable[[str], str]:
+    """A function equal to `normalize_line` on every string made of `text`'s characters, and
+    cheaper where it can be: for the lines of a dump, one look at the dump's distinct
+    characters instead of a scan of each line for odd spaces and an NFC check.
+
+    When every character of `text` that is not an odd or zero-width space is inert under
+    NFC, `normalize_line` of a line is: its odd spaces made spaces and its zero-width ones
+    removed (when it holds any), spaces collapsed, stripped. Inert: canonical combining
+    class 0, its own NFC, not a mark and not a Hangul vowel or trailing jamo. Such a
+    character has NFC_Quick_Check=Yes: it is no "No" (it is its own NFC), and no "Maybe"
+    (those compose with the character before them: every second character of a canonical
+    composition is a mark or one of those jamo, which a test checks against the whole
+    Unicode database). A string of characters that all have quick check Yes and class 0 is
+    in NFC (Unicode Standard Annex #15, "Detecting Normalization Forms"), whatever their
+    order: removing a zero-width space between two of them leaves it in NFC.
+    """
+    odd = [ch for ch in "\t\x0b\x0c" if ch in text]
+    if not text.isascii():
+        for start in range(0, len(text), _PIECE_CHARS):  # a long text a piece at a time
+            piece = text[start:start + _PIECE_CHARS]
+            if piece.isascii():
+                continue
+            chars = piece.encode("utf-8", "surrogatepass").translate(None, _ASCII)
+            # Characters met before as inert are set aside at once; the others looked at.
+            for ch in set(chars.decode("utf-8", "surrogatepass")).difference(_INERT_SEEN):
+                inert = _INERT.get(ch)
+                if inert is None:
+                    if len(_INERT) > _CACHE_MAX:  # bounded, whatever the input
+                        _INERT.clear()
+                        _INERT_SEEN.clear()
+                    inert = _INERT[ch] = _is_inert(ch)
+                    if inert:
+                        _INERT_SEEN.add(ch)
+                if not inert:
+                    if ord(ch) not in _TABLE:
+                        return normalize_line
+                    if ch not in odd:
+                        odd.append(ch)
+    if not odd:
+        return _collapse_spaces
+    if len(odd) > 4:
+        return normalize_line
+
+    def normalize_inert_line(line: str) -> str:
+        for ch in odd:
+            if ch in line:
+                line = line.translate(_TABLE)
+                break
+        if "  " in line:
+            line = _SPACES.sub(" ", line)
+        return line.strip()
+
+    return normalize_inert_line
+
+
+def _is_inert(ch: str) -> bool:
+    """Whether `ch` is inert under NFC and no odd or zero-width space (see line_normalizer)."""
+    return (ord(ch) not in _TABLE and unicodedata.combining(ch) == 0
+            and not unicodedata.category(ch).startswith("M")
+            and not any(low <= ch <= high for low, high in _HANGUL_V_T)
+            and unicodedata.normalize("NFC", ch) == ch)
+
+
+def _collapse_spaces(line: str) -> str:
+    """`normalize_line` on a line with no odd space and nothing NFC changes."""
     if "  " in line:
         line = _SPACES.sub(" ", line)
     return line.strip()

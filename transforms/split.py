@@ -63,13 +63,12 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     verdict = find_boilerplate(lines, rules)
     labels: dict[int, str] = {}
     removed = []
-    kept: list[Line] = []
-    for index, line in enumerate(lines):
-        if index in verdict.removed:
-            removed.append(Removed(rule=verdict.removed[index], text=line.text))
-            labels[line.number] = f"boilerplate:{verdict.removed[index]}"
-        else:
-            kept.append(line)
+    for index in sorted(verdict.removed):  # in line order
+        rule = verdict.removed[index]
+        removed.append(Removed(rule=rule, text=lines[index].text))
+        labels[lines[index].number] = f"boilerplate:{rule}"
+    kept = [line for index, line in enumerate(lines) if index not in verdict.removed
+            ] if verdict.removed else lines
 
     kept = _demote_body_markers(kept)
     title = None
@@ -268,28 +267,19 @@ def _summary_bullets(lines: list[Line], labels: dict[int, str]) -> tuple[list[st
 def _paragraphs(lines: list[Line], labels: dict[int, str], wrap_min: int) -> list[str]:
     """Body paragraphs: one per block, or one per line where a block holds separate lines."""
     paragraphs: list[str] = []
-    block: list[Line] = []
-
-    def flush() -> None:
-        if not block:
-            return
-        # Pieces joined once per paragraph: re-concatenating a growing string for every wrapped
-        # line made an 8 MB hard-wrapped paragraph take minutes (quadratic).
-        pieces = [block[0].body_text]
-        for prev, line in zip(block, block[1:]):
-            if _continues(prev, line, wrap_min):
-                pieces.append(line.body_text)
-            else:
-                paragraphs.append(" ".join(pieces))
-                pieces = [line.body_text]
-        paragraphs.append(" ".join(pieces))
-        for line in block:
-            labels[line.number] = "paragraph"
-        block.clear()
-
+    # Each paragraph's pieces, joined once: re-concatenating a growing string for every
+    # wrapped line made an 8 MB hard-wrapped paragraph take minutes (quadratic).
+    pieces: list[str] = []
+    prev = None
     for line in lines:
-        if block and line.block != block[-1].block:
-            flush()
-        block.append(line)
-    flush()
+        labels[line.number] = "paragraph"
+        if prev is not None and line.block == prev.block and _continues(prev, line, wrap_min):
+            pieces.append(line.body_text)
+        else:
+            if pieces:
+                paragraphs.append(" ".join(pieces))
+            pieces = [line.body_text]
+        prev = line
+    if pieces:
+        paragraphs.append(" ".join(pieces))
     return paragraphs

@@ -6,7 +6,6 @@
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -22,15 +21,18 @@ __all__ = ["ingest_bytes", "ingest_text", "read"]
 
 
 def ingest_text(
-    text: str, source_uri: str, rules: RuleSet, ingested_at: dt.datetime, markup: str = "auto"
+    text: str, source_uri: str, rules: RuleSet, ingested_at: dt.datetime, markup: str = "auto",
+    *, size_bytes: int | None = None, source_encoding: str | None = None,
 ) -> Article | Reject:
-    """Split decoded text into an Article, or a Reject when no article text is left."""
+    """Split decoded text into an Article, or a Reject when no article text is left.
+    `size_bytes` goes on the reject, `source_encoding` on the article."""
     parts = split_dump(text, rules, markup)
     if not parts.paragraphs:
         what = "only boilerplate" if parts.boilerplate else "no body paragraph"
         if parts.bullets or parts.caption:
             what = "a caption or bullets but no body paragraph"
-        return Reject(source_uri, reasons.NO_ARTICLE_TEXT, f"the dump holds {what}", None, ingested_at)
+        return Reject(source_uri, reasons.NO_ARTICLE_TEXT, f"the dump holds {what}", size_bytes,
+                      ingested_at)
     return Article(
         article_id=article_id(parts.paragraphs, caption=parts.caption, image_alt=parts.image_alt,
                               caption_credit=parts.caption_credit),
@@ -45,6 +47,7 @@ def ingest_text(
         paragraphs=parts.paragraphs,
         boilerplate=parts.boilerplate,
         ingested_at=ingested_at,
+        source_encoding=source_encoding,
     )
 
 
@@ -67,10 +70,8 @@ def ingest_bytes(
             size,
             ingested_at,
         )
-    outcome = ingest_text(text, source_uri, rules, ingested_at, markup)
-    if isinstance(outcome, Reject):
-        return dataclasses.replace(outcome, size_bytes=size)
-    return dataclasses.replace(outcome, source_encoding=encoding)
+    return ingest_text(text, source_uri, rules, ingested_at, markup, size_bytes=size,
+                       source_encoding=encoding)
 
 
 def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article | Reject]:
