@@ -113,8 +113,12 @@ ZSTD = zstandard.ZstdCompressor()
         (b"PK was here. A text dump.", None),
         (LIGHTHOUSE.encode(), None),
         (b"", None),
+        # before: a text with 'ustar' at byte 257 was read as a tar archive and rejected as corrupt
+        (("x" * 250 + " doustart of the season.\n\n" + LIGHTHOUSE).encode(), None),
+        (("x" * 250 + " doustar \x00 of the season.\n\n" + LIGHTHOUSE).encode(), None),
     ],
-    ids=["gzip", "bzip2", "xz", "zstd", "zip", "empty_zip", "tar", "bzh_text", "pk_text", "dump", "empty"],
+    ids=["gzip", "bzip2", "xz", "zstd", "zip", "empty_zip", "tar", "bzh_text", "pk_text", "dump", "empty",
+         "ustar_in_text", "ustar_nul_in_text"],
 )
 def test_containers_are_told_by_magic_bytes(data, kind):
     assert sniff_container(data) == kind

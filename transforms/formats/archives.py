@@ -82,9 +82,25 @@ def sniff_container(data: bytes) -> str | None:
         return "zstd"
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return "zip"
-    if data[257:262] == b"ustar":
+    if data[257:263] in (b"ustar\x00", b"ustar ") and _tar_checksum_ok(data):
         return "tar"
     return None
+
+
+def _tar_checksum_ok(data: bytes) -> bool:
+    """True when the first 512-byte header's checksum (bytes 148-155, octal) is the sum of
+    its bytes with that field read as spaces: what tells a tar header from a text that
+    happens to hold 'ustar' at byte 257 (about one text dump in 100,000)."""
+    header = data[:512]
+    if len(header) < 512:
+        return False
+    try:
+        stored = int(header[148:156].replace(b"\x00", b" ").strip() or b"x", 8)
+    except ValueError:
+        return False
+    unsigned = sum(header[:148]) + 8 * 0x20 + sum(header[156:])
+    signed = unsigned - 2 * (sum(b for b in header[:148] + header[156:] if b >= 0x80))
+    return stored in (unsigned, signed)
 
 
 def strip_compression_suffix(name: str) -> str:
