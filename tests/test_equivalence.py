@@ -254,20 +254,19 @@ _BYTES = st.one_of(st.binary(max_size=300), TEXT.map(lambda t: t.encode("utf-8",
 def test_decode_dump_reading_the_input_bytes_equals_encoding_the_text(data):
     """decode_dump counts a UTF-8 text's control characters and looks for mojibake hints in
     the input bytes; the earlier definition encoded the decoded text for both."""
-    shared = _decoded(data)
-    decode._SHARE_UTF8 = False
-    try:
-        assert _decoded(data) == shared
-    finally:
-        decode._SHARE_UTF8 = True
+    assert _decoded(data) == _decoded_encoding_the_text(data)
 
 
 def test_decode_dump_reads_the_bytes_of_a_long_text_the_earlier_way():
     data = ("x" * 19990 + "\x01" * 9 + " caf\u00c3\u00a9").encode()  # controls near the cut
-    shared = _decoded(data)
+    assert _decoded(data) == _decoded_encoding_the_text(data)
+
+
+def _decoded_encoding_the_text(data: bytes):
+    """decode_dump as it was defined before: the decoded text encoded again for the checks."""
     decode._SHARE_UTF8 = False
     try:
-        assert _decoded(data) == shared
+        return _decoded(data)
     finally:
         decode._SHARE_UTF8 = True
 

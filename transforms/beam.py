@@ -198,13 +198,8 @@ def _read(uri: str, limit: int) -> bytes:
             raise _NotARegularFile(uri)
         # One byte more than the size, to see a file that grew since (then read on).
         data = handle.read(min(info.st_size + 1, limit))
-        if len(data) > info.st_size and len(data) < limit:
-            rest = [data]
-            got = len(data)
-            while got < limit and (more := handle.read(min(limit - got, 1 << 20))):
-                rest.append(more)
-                got += len(more)
-            data = b"".join(rest)
+        if len(data) > info.st_size:
+            data += handle.read(limit - len(data))
         return data
 
 
@@ -326,12 +321,6 @@ class _StreamWriteFn(beam.DoFn):
     foreground, so that no two big tables are alive at once.
     """
 
-    def setup(self):
-        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="parquet-write")
-
-    def teardown(self):
-        self._pool.shutdown(wait=True)
-
     def __init__(self, directory: str, schema, codec: str, file_tag: str, partition_by: str,
                  ingest_date: str):
         self._directory = directory
@@ -340,6 +329,12 @@ class _StreamWriteFn(beam.DoFn):
         self._file_tag = file_tag
         self._partition_by = partition_by
         self._ingest_date = ingest_date
+
+    def setup(self):
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="parquet-write")
+
+    def teardown(self):
+        self._pool.shutdown(wait=True)
 
     def start_bundle(self):
         self._pending: dict[str, list[dict]] = {}  # partition -> rows not yet written
@@ -421,8 +416,7 @@ class _StreamWriteFn(beam.DoFn):
         for part in list(self._pending):
             self._flush(part)
         for part in list(self._open):
-            self._close(part)
-        self._written()
+            self._close(part)  # each waits for its row group being written
         for path in self._done:
             yield WindowedValue(path, MIN_TIMESTAMP, [GlobalWindow()])
 

@@ -339,9 +339,7 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
             text = text.lstrip("\ufeff")
             if len(text) == length and _SHARE_UTF8:
                 encoded = data  # the text is the bytes decoded as they are
-    if encoded is not None and len(data) <= 20000:
-        pass  # `controls`, counted in the bytes above, is the count in the whole text
-    else:
+    if encoded is None or len(data) > 20000:  # else the count in the bytes above is the text's
         controls = _count_controls(text[:20000])
     if controls > max(8, len(text[:20000]) // 20):
         raise DecodeError(reasons.BINARY, f"{controls} control characters in the first 20000: binary data")
