@@ -114,7 +114,7 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
                 block += 1
                 in_block = False
             continue
-        if not (text_[:1].isalnum() or _has_text(text_)) and kind != IMAGE:
+        if not _has_text(text_) and kind != IMAGE:
             continue  # a line of only punctuation or symbols, e.g. a lone NBSP paragraph
         # Line(...) without the named tuple's Python-level __new__ (a line of a dump each).
         append(_new_line(Line, (kind, text_, block, indent, number,

@@ -53,9 +53,7 @@ def normalize_line(line: str) -> str:
         line = unicodedata.normalize("NFC", line.translate(_TABLE))
     else:
         line = unicodedata.normalize("NFC", line)
-    if "  " in line:
-        line = _SPACES.sub(" ", line)
-    return line.strip()
+    return _collapse_spaces(line)
 
 
 def line_normalizer(text: str) -> Callable[[str], str]:
@@ -106,9 +104,7 @@ def line_normalizer(text: str) -> Callable[[str], str]:
             if ch in line:
                 line = line.translate(_TABLE)
                 break
-        if "  " in line:
-            line = _SPACES.sub(" ", line)
-        return line.strip()
+        return _collapse_spaces(line)
 
     return normalize_inert_line
 
