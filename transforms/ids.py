@@ -5,6 +5,8 @@ import hashlib
 import re
 import unicodedata
 
+from transforms.normalize import distinct_non_ascii
+
 __all__ = ["article_id"]
 
 # What \W matches beyond ASCII (\w is str.isalnum() or '_', and '_' is ASCII).
@@ -13,7 +15,6 @@ _NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
 # space. Bytes of multi-byte UTF-8 sequences stay as they are.
 _ASCII_FOLD = bytes(b if b >= 0x80 else ord(chr(b).lower()) if chr(b).isalnum() else 0x20
                     for b in range(256))
-_ASCII = bytes(range(0x80))
 _DOUBLE_SPACE = re.compile(rb" (?= )")
 # Above this many distinct non-ASCII characters to rewrite, one casefold and one regex pass
 # over the text are cheaper than a replacement each.
@@ -68,9 +69,8 @@ def _rewrites(text: str) -> list[tuple[str, str]] | None:
     stand for themselves (`_stand_in`), so none of them is replaced.
     """
     rewrites = []
-    found = text.encode("utf-8", "surrogatepass").translate(None, _ASCII)  # the non-ASCII ones
     # Most characters stand for themselves (lower-case letters, CJK): set aside at once.
-    for ch in set(found.decode("utf-8", "surrogatepass")).difference(_SELF):
+    for ch in distinct_non_ascii(text).difference(_SELF):
         new = _STAND_IN.get(ch, "")
         if new == "":
             if len(_STAND_IN) > _CACHE_MAX:  # bounded, whatever the input

@@ -5,7 +5,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["line_normalizer", "normalize_field", "normalize_line", "normalize_newlines"]
+__all__ = ["distinct_non_ascii", "line_normalizer", "normalize_field", "normalize_line",
+           "normalize_newlines"]
 
 # Spaces that render as a space but are not U+0020 (NBSP, narrow NBSP, figure space, ...).
 _ODD_SPACES = dict.fromkeys(
@@ -78,9 +79,8 @@ def line_normalizer(text: str) -> Callable[[str], str]:
             piece = text[start:start + _PIECE_CHARS]
             if piece.isascii():
                 continue
-            chars = piece.encode("utf-8", "surrogatepass").translate(None, _ASCII)
             # Characters met before as inert are set aside at once; the others looked at.
-            for ch in set(chars.decode("utf-8", "surrogatepass")).difference(_INERT_SEEN):
+            for ch in distinct_non_ascii(piece).difference(_INERT_SEEN):
                 inert = _INERT.get(ch)
                 if inert is None:
                     if len(_INERT) > _CACHE_MAX:  # bounded, whatever the input
@@ -107,6 +107,13 @@ def line_normalizer(text: str) -> Callable[[str], str]:
         return _collapse_spaces(line)
 
     return normalize_inert_line
+
+
+def distinct_non_ascii(text: str) -> set[str]:
+    """The distinct non-ASCII characters of `text`, found among its UTF-8 bytes (faster than
+    a set of every character, as most of news text is ASCII)."""
+    found = text.encode("utf-8", "surrogatepass").translate(None, _ASCII)
+    return set(found.decode("utf-8", "surrogatepass"))
 
 
 def _is_inert(ch: str) -> bool:
