@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from schemas import record
-from transforms import decode, lines, normalize
+from transforms import decode, ids, lines, normalize
 from transforms.boilerplate import find_boilerplate
 from transforms.ids import _fingerprint_bytes
 from transforms.lines import to_lines
@@ -198,12 +198,24 @@ def test_fingerprint_equals_its_earlier_definition(text):
 
 
 def test_fingerprint_of_every_character():
-    """Each assigned non-ASCII character (and a surrogate) alone and between words: its
-    stand-in in the bytes is what casefold and the word test made of it."""
+    """Each assigned non-ASCII character (and a surrogate) alone, between words, and after
+    characters that compose with what follows them (a letter, a Hangul leading jamo, a
+    Hangul syllable without a final): its stand-in in the bytes is what NFKC, casefold and
+    the word test made of it in the whole text."""
     chars = [chr(c) for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) != "Cn"]
     for ch in [*chars, "\ud800", "\udfff"]:
-        for text in (ch, f"Ab{ch}Cd {ch}"):
+        for text in (ch, f"Ab{ch}Cd {ch}", f"e{ch}\u1100{ch}\uac00{ch}{ch}"):
             assert _fingerprint_bytes(text) == reference_fingerprint_bytes_2(text), hex(ord(ch))
+
+
+def test_fingerprint_takes_the_short_way_on_news_text():
+    """Not vacuous: typical characters of news text get a stand-in (no NFKC of the whole
+    text), a combining accent does not."""
+    for ch in "\u00e9\u00c9\u2019\u201c\u2026\u00a0\ufb01\u6771\uac00\u00df":
+        assert ids._stand_in(ch) is not None, ch
+    assert ids._stand_in("\u2026") == "   "  # NFKC '...', each a space
+    for ch in "\u0301\u1161\u11a8\u093c":
+        assert ids._stand_in(ch) is None, ch
 
 
 # --- the mojibake gate -----------------------------------------------------------------------

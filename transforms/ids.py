@@ -5,7 +5,7 @@ import hashlib
 import re
 import unicodedata
 
-from transforms.normalize import distinct_non_ascii
+from transforms.normalize import combines_backward, distinct_non_ascii
 
 __all__ = ["article_id"]
 
@@ -19,9 +19,8 @@ _DOUBLE_SPACE = re.compile(rb" (?= )")
 # Above this many distinct non-ASCII characters to rewrite, one casefold and one regex pass
 # over the text are cheaper than a replacement each.
 _MAX_REWRITES = 32
-# What stands for a non-ASCII character in the fingerprint: its casefold, with every
-# character that is not a letter or digit a space. None where a character of that would be
-# rewritten again (then the text takes the regex path; no character does in Unicode 15).
+# What stands for a non-ASCII character in the fingerprint (`_stand_in`), or None where the
+# text takes the regex path.
 _STAND_IN: dict[str, str | None] = {}
 _SELF: set[str] = set()  # the characters of _STAND_IN that stand for themselves
 _CACHE_MAX = 1 << 14
@@ -38,17 +37,17 @@ def _fingerprint_bytes(text: str) -> bytes:
     Case, punctuation, spacing and soft hyphens (which text browsers drop) differ between
     renderers of the same article; none of them may change the id. The same as
     `re.sub(r"[\\W_]+", " ", text.casefold()).strip()` on the NFKC-normalized text (ids must
-    never change). After NFKC, casefold and the word test work character by character, so
-    each character has a fixed stand-in: each distinct non-ASCII character whose stand-in
-    differs is replaced once, a byte translation gives the ASCII ones theirs, and runs of
-    spaces collapse to one (no copy of the text is casefolded or scanned by a regex for
+    never change). That works character by character (see `_stand_in`), so each character
+    has a fixed stand-in: each distinct non-ASCII character whose stand-in differs is
+    replaced once, a byte translation gives the ASCII ones theirs, and runs of spaces
+    collapse to one (no copy of the text is normalized, casefolded or scanned by a regex for
     words).
     """
-    text = unicodedata.normalize("NFKC", text.replace("\u00ad", ""))
+    text = text.replace("\u00ad", "")
     if not text.isascii():
         rewrites = _rewrites(text)
-        if rewrites is None:  # many to rewrite, or an odd casefold: the earlier way
-            text = _NON_ASCII_NON_WORD.sub(" ", text.casefold())
+        if rewrites is None:  # many to rewrite, a combining mark, an odd casefold: the long way
+            text = _NON_ASCII_NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold())
         else:
             for old, new in rewrites:
                 text = text.replace(old, new)
@@ -89,11 +88,24 @@ def _rewrites(text: str) -> list[tuple[str, str]] | None:
 
 
 def _stand_in(ch: str) -> str | None:
-    folded = "".join(c if c.isalnum() else " " for c in ch.casefold())
+    """What stands for `ch` in the fingerprint: its NFKC form casefolded, with every
+    character that is not a letter or digit a space. None where that is not so in every
+    context, or would be rewritten again.
+
+    NFKC works character by character on a text where no character decomposes (NFKD) to
+    one that combines with the character before it (`combines_backward`): each then starts
+    with a character that neither reorders nor composes with what precedes it, so the
+    normalization of the text is the normalizations of its characters, one after the other.
+    Casefold and the word test work character by character anyway. A character that does
+    combine backward (a combining accent) gets None: the text is normalized whole.
+    """
+    if combines_backward(unicodedata.normalize("NFKD", ch)[:1]):
+        return None
+    folded = "".join(c if c.isalnum() else " " for c in unicodedata.normalize("NFKC", ch).casefold())
     # Each character of the stand-in must stand for itself (a space, or a letter or digit
-    # that casefold leaves as it is: the translation and replacements that come after must
-    # leave it alone).
-    if any(c != " " and c.casefold() != c for c in folded):
+    # that NFKC and casefold leave as it is: the translation and replacements that come
+    # after must leave it alone).
+    if any(c != " " and unicodedata.normalize("NFKC", c).casefold() != c for c in folded):
         return None
     return folded
 

@@ -5,8 +5,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["distinct_non_ascii", "line_normalizer", "normalize_field", "normalize_line",
-           "normalize_newlines"]
+__all__ = ["combines_backward", "distinct_non_ascii", "line_normalizer", "normalize_field",
+           "normalize_line", "normalize_newlines"]
 
 # Spaces that render as a space but are not U+0020 (NBSP, narrow NBSP, figure space, ...).
 _ODD_SPACES = dict.fromkeys(
@@ -118,10 +118,18 @@ def distinct_non_ascii(text: str) -> set[str]:
 
 def _is_inert(ch: str) -> bool:
     """Whether `ch` is inert under NFC and no odd or zero-width space (see line_normalizer)."""
-    return (ord(ch) not in _TABLE and unicodedata.combining(ch) == 0
-            and not unicodedata.category(ch).startswith("M")
-            and not any(low <= ch <= high for low, high in _HANGUL_V_T)
+    return (ord(ch) not in _TABLE and not combines_backward(ch)
             and unicodedata.normalize("NFC", ch) == ch)
+
+
+def combines_backward(ch: str) -> bool:
+    """Whether normalization (NFC or NFKC) may join `ch` to the character before it: reorder
+    it before that character (a combining class other than 0), or compose the two (every
+    second character of a canonical composition is a mark, category M, or a Hangul vowel or
+    trailing jamo, composed by algorithm). A text of characters for which this is False
+    normalizes character by character."""
+    return (unicodedata.combining(ch) != 0 or unicodedata.category(ch).startswith("M")
+            or any(low <= ch <= high for low, high in _HANGUL_V_T))
 
 
 def _collapse_spaces(line: str) -> str:
