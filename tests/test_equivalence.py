@@ -214,6 +214,7 @@ def test_fingerprint_takes_the_short_way_on_news_text():
     for ch in "\u00e9\u00c9\u2019\u201c\u2026\u00a0\ufb01\u6771\uac00\u00df":
         assert ids._stand_in(ch) is not None, ch
     assert ids._stand_in("\u2026") == "   "  # NFKC '...', each a space
+    assert ids._stand_in("\u00ad") == ""  # a soft hyphen: dropped
     for ch in "\u0301\u1161\u11a8\u093c":
         assert ids._stand_in(ch) is None, ch
 

@@ -36,18 +36,18 @@ def _fingerprint_bytes(text: str) -> bytes:
 
     Case, punctuation, spacing and soft hyphens (which text browsers drop) differ between
     renderers of the same article; none of them may change the id. The same as
-    `re.sub(r"[\\W_]+", " ", text.casefold()).strip()` on the NFKC-normalized text (ids must
-    never change). That works character by character (see `_stand_in`), so each character
-    has a fixed stand-in: each distinct non-ASCII character whose stand-in differs is
-    replaced once, a byte translation gives the ASCII ones theirs, and runs of spaces
-    collapse to one (no copy of the text is normalized, casefolded or scanned by a regex for
-    words).
+    `re.sub(r"[\\W_]+", " ", text.casefold()).strip()` on the text without its soft hyphens,
+    NFKC-normalized (ids must never change). That works character by character (see
+    `_stand_in`), so each character has a fixed stand-in: each distinct non-ASCII character
+    whose stand-in differs is replaced once, a byte translation gives the ASCII ones theirs,
+    and runs of spaces collapse to one (no copy of the text is normalized, casefolded or
+    scanned by a regex for words).
     """
-    text = text.replace("\u00ad", "")
     if not text.isascii():
         rewrites = _rewrites(text)
         if rewrites is None:  # many to rewrite, a combining mark, an odd casefold: the long way
-            text = _NON_ASCII_NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold())
+            text = unicodedata.normalize("NFKC", text.replace("\u00ad", ""))
+            text = _NON_ASCII_NON_WORD.sub(" ", text.casefold())
         else:
             for old, new in rewrites:
                 text = text.replace(old, new)
@@ -88,9 +88,9 @@ def _rewrites(text: str) -> list[tuple[str, str]] | None:
 
 
 def _stand_in(ch: str) -> str | None:
-    """What stands for `ch` in the fingerprint: its NFKC form casefolded, with every
-    character that is not a letter or digit a space. None where that is not so in every
-    context, or would be rewritten again.
+    """What stands for `ch` in the fingerprint: nothing for a soft hyphen, else its NFKC form
+    casefolded, with every character that is not a letter or digit a space. None where that
+    is not so in every context, or would be rewritten again.
 
     NFKC works character by character on a text where no character decomposes (NFKD) to
     one that combines with the character before it (`combines_backward`): each then starts
@@ -99,9 +99,12 @@ def _stand_in(ch: str) -> str | None:
     Casefold and the word test work character by character anyway. A character that does
     combine backward (a combining accent) gets None: the text is normalized whole.
     """
+    if ch == "\u00ad":
+        return ""  # a soft hyphen is dropped: the word it splits stays one
     if combines_backward(unicodedata.normalize("NFKD", ch)[:1]):
         return None
-    folded = "".join(c if c.isalnum() else " " for c in unicodedata.normalize("NFKC", ch).casefold())
+    normalized = unicodedata.normalize("NFKC", ch)
+    folded = "".join(c if c.isalnum() else " " for c in normalized.casefold())
     # Each character of the stand-in must stand for itself (a space, or a letter or digit
     # that NFKC and casefold leave as it is: the translation and replacements that come
     # after must leave it alone).
