@@ -151,7 +151,7 @@ def drop_duplicates(articles_dir: str, duplicates_dir: str) -> int:
     losers: set[tuple[str, str]] = set()
     for path in parquet_files(duplicates_dir):
         with FileSystems.open(path) as handle:
-            table = pq.read_table(handle, columns=["article_id", "source_uri"])
+            table = pq.ParquetFile(handle).read(columns=["article_id", "source_uri"])
         losers.update(zip(table.column("article_id").to_pylist(), table.column("source_uri").to_pylist()))
     if not losers:
         return 0

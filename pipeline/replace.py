@@ -25,7 +25,6 @@ from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipeline.storage.inputs import RunDb
 from pipeline.storage.remove import Hit, Selector, find_rows, stage_without
@@ -70,6 +69,7 @@ class _RowsOfInputs(Selector):
                                  (self._round, _key(found[0]), _key(found[1]))).fetchone() is not None
 
     def select(self, keys: pa.Table) -> np.ndarray:
+        import pyarrow.compute as pc  # imported late: 35 ms of start-up
         files = pc.unique(keys.column("source_file")).to_pylist()
         wanted = _present(self._con, "SELECT path FROM replace WHERE round = ? AND path IN ({marks})",
                           [_key(f) for f in files], (self._round,))
@@ -92,6 +92,7 @@ class _CopiesOfRemoved(Selector):
                                  found).fetchone() is not None
 
     def select(self, keys: pa.Table) -> np.ndarray:
+        import pyarrow.compute as pc  # imported late: 35 ms of start-up
         ids = pc.unique(keys.column("article_id")).to_pylist()
         wanted = _present(self._con, "SELECT article_id FROM removed_ids WHERE article_id IN ({marks})", ids)
         return pc.is_in(keys.column("article_id"), value_set=pa.array(sorted(wanted), pa.string())).to_numpy(

@@ -1,7 +1,7 @@
 """Importing Apache Beam the quick way, for the command line and the local runner's workers.
 
-Importing Beam is most of a small run's start-up (about 0.8 CPU-seconds), and two parts of
-it are not needed here:
+Importing Beam is most of a small run's start-up (about 0.8 CPU-seconds), and parts of it
+are not needed here:
 
 - Beam's type hints import pandas whenever it is installed, only to register converters for
   Beam DataFrames, which this pipeline does not use: a third of the import. So does
@@ -9,6 +9,8 @@ it are not needed here:
   remembers the answer. pandas is kept out while Beam is imported and pyarrow makes that
   first conversion; code that imports pandas later gets it as usual (and pyarrow's
   `to_pandas` still works).
+- Beam's I/O package imports the MongoDB and BigQuery connectors, guarded so that Beam works
+  without them; they are kept out the same way (_NOT_NEEDED).
 - The garbage collector runs dozens of times while the import creates its objects, none of
   which are garbage: it is paused during the import, and the objects are then frozen
   (gc.freeze), so that no collection during the run walks them again.
@@ -33,27 +35,41 @@ WORKER_MODULE = "pipeline.startup"
 # Set to "1" in the environment: the local runner's workers log errors only.
 QUIET_WORKERS = "ARTICLE_INGEST_QUIET_WORKERS"
 
-# Optional packages Beam imports when they are installed, that this pipeline never uses.
-_NOT_NEEDED = ("pandas",)
+# Modules Beam imports when they are installed, that this pipeline never uses, each behind a
+# guard in Beam that carries on without it: pandas (above); MongoDB's client, for
+# apache_beam.io.mongodbio; and BigQuery's connector (apache_beam.io imports it, Pub/Sub's and
+# GCS's in the same guarded block). About a tenth of a second in all. An explicit import
+# after start-up (streaming's ReadFromPubSub, a Dataflow launch) works as usual.
+_NOT_NEEDED = ("pandas", "bson", "pymongo", "apache_beam.io.gcp.bigquery")
+# The one warning a left-out module makes Beam log at import ("Could not find a compatible
+# bson package"), silenced during the import.
+_QUIET_DURING_IMPORT = "apache_beam.io.mongodbio"
+
+
+def _left_out(name: str) -> bool:
+    return any(name == module or name.startswith(module + ".") for module in _NOT_NEEDED)
 
 
 class _Absent(importlib.abc.MetaPathFinder):
-    """Makes `import pandas` (and its submodules) fail as if it were not installed."""
+    """Makes the _NOT_NEEDED modules (and their submodules) fail to import, as if they were
+    not installed."""
 
     def find_spec(self, name, path=None, target=None):
-        if name.split(".", 1)[0] in _NOT_NEEDED:
+        if _left_out(name):
             raise ModuleNotFoundError(f"{name} is left out while Apache Beam is imported", name=name)
         return None
 
 
 def import_beam() -> None:
-    """Imports Apache Beam and the local runner, without pandas and without the garbage
-    collector's passes. Does nothing when Beam is already imported."""
+    """Imports Apache Beam and the local runner, without the _NOT_NEEDED modules and without
+    the garbage collector's passes. Does nothing when Beam is already imported."""
     if "apache_beam" in sys.modules:
         return
-    finder = None if any(name in sys.modules for name in _NOT_NEEDED) else _Absent()
+    finder = None if any(_left_out(name) for name in sys.modules) else _Absent()
     if finder is not None:
         sys.meta_path.insert(0, finder)
+    quiet = logging.getLogger(_QUIET_DURING_IMPORT)
+    quiet.disabled = True
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -62,12 +78,29 @@ def import_beam() -> None:
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner  # noqa: F401
 
         pyarrow.array([], type=pyarrow.string())  # pyarrow's one check for pandas
+        _sample_more_often()
     finally:
         if finder is not None:
             sys.meta_path.remove(finder)
+        quiet.disabled = False
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+# Beam's state sampler (a thread per bundle that notes which step is running, for its
+# msecs counters) sleeps up to 200 ms between samples, and the end of each bundle waits for
+# that sleep to finish: on average a tenth of a second of every run spent waiting. It
+# samples every 20 ms at most here; each sample is a few microseconds.
+_SAMPLING_PERIOD_MS = 20
+
+
+def _sample_more_often() -> None:
+    from apache_beam.runners.worker import statesampler
+
+    init = statesampler.StateSampler.__init__
+    if init.__defaults__ == (statesampler.DEFAULT_SAMPLING_PERIOD_MS,):  # as in Beam 2.x
+        init.__defaults__ = (_SAMPLING_PERIOD_MS,)
 
 
 def _worker() -> None:

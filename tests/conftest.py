@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +37,22 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _scratch_under_pytest(tmp_path_factory):
+    """The temporary files of the tests, of Beam (a Pipeline that is built but never run
+    leaves its temp directory) and of every child process go under pytest's own temporary
+    directory, which pytest prunes, not into the system's."""
+    scratch = str(tmp_path_factory.mktemp("scratch"))
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = scratch
+    yield
+    if saved[0] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved[0]
+    tempfile.tempdir = saved[1]
 
 
 # ---------------------------------------------------------------------------------------------

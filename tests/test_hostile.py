@@ -288,8 +288,9 @@ def test_unreadable_file_for_an_unprivileged_user(cli):
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         pytest.skip("needs root and setpriv to run the CLI as an unprivileged user")
     corpus = _corpus_module()
-    # Not under pytest's tmp_path: its parents are mode 700, closed to 'nobody'.
-    top = Path(tempfile.mkdtemp(prefix="ai-unreadable-"))
+    # Not under pytest's tmp_path (nor the tests' TMPDIR within it): its parents are mode 700,
+    # closed to 'nobody'. The test needs Linux (setpriv) anyway.
+    top = Path(tempfile.mkdtemp(prefix="ai-unreadable-", dir="/tmp"))
     try:
         inputs, output = top / "in", top / "out"
         inputs.mkdir()

@@ -171,6 +171,34 @@ def test_beam_is_imported_without_pandas_and_pandas_still_works_afterwards():
     assert done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
+def test_beams_optional_connectors_are_left_out_at_start_up_and_import_later():
+    """MongoDB's and BigQuery's connectors are not imported with Beam, without Beam's warning
+    about them, and an explicit import afterwards (streaming's ReadFromPubSub) still works."""
+    code = ("import logging, sys\n"
+            "logging.basicConfig(level=logging.INFO)\n"
+            "from pipeline.startup import import_beam\n"
+            "import_beam()\n"
+            "left = ('pymongo', 'bson', 'apache_beam.io.gcp.bigquery')\n"
+            "print(sorted(m for m in left if m in sys.modules))\n"
+            "import apache_beam.io.gcp.bigquery, pymongo\n"
+            "from apache_beam.io.gcp.pubsub import ReadFromPubSub\n"
+            "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.split() == ["[]", "ok"], done.stderr[-2000:]
+    assert "bson" not in done.stderr, done.stderr[-2000:]
+
+
+def test_beams_state_sampler_wakes_often_enough_not_to_hold_up_the_end_of_a_bundle():
+    """A bundle's end waits for the sampler's sleep: at most 20 ms after start-up, not 200."""
+    code = ("from pipeline.startup import import_beam\n"
+            "import_beam()\n"
+            "from apache_beam.runners.worker.statesampler import StateSampler\n"
+            "from apache_beam.utils.counters import CounterFactory\n"
+            "print(StateSampler('stage', CounterFactory()).sampling_period_ms)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.split() == ["20"], done.stderr[-2000:]
+
+
 def test_multi_processing_workers_are_quiet_unless_the_run_is_verbose(landing, tmp_path):
     """Beam's worker processes print a few dozen INFO lines each; the command line's quiet
     default reaches them too, and -v shows them."""

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
@@ -74,6 +73,7 @@ class Hit:
 
     def keep(self, row: int) -> None:
         """Spares one row after all."""
+        import pyarrow.compute as pc  # imported late: 35 ms of start-up
         self.drop[row] = False
         self.keys = self.keys.filter(pc.not_equal(self.keys.column("row"), row))
 
@@ -99,6 +99,7 @@ def _stats(metadata: pq.FileMetaData, group: int, columns: dict[str, int]) -> di
 def _keys(reader: pq.ParquetFile, groups: list[int]) -> pa.Table:
     """source_uri, source_file, article_id of the given row groups; source_file derived
     from source_uri where the file predates it, article_id null where the dataset has none."""
+    import pyarrow.compute as pc  # imported late: 35 ms of start-up
     names = reader.schema_arrow.names
     table = reader.read_row_groups(groups, columns=[n for n in _KEYS if n in names])
     uris = table.column("source_uri")
