@@ -46,16 +46,15 @@ _NOT_NEEDED = ("pandas", "bson", "pymongo", "apache_beam.io.gcp.bigquery")
 _QUIET_DURING_IMPORT = "apache_beam.io.mongodbio"
 
 
-def _left_out(name: str) -> bool:
-    return any(name == module or name.startswith(module + ".") for module in _NOT_NEEDED)
-
-
 class _Absent(importlib.abc.MetaPathFinder):
-    """Makes the _NOT_NEEDED modules (and their submodules) fail to import, as if they were
-    not installed."""
+    """Makes the given modules (and their submodules) fail to import, as if they were not
+    installed."""
+
+    def __init__(self, modules: tuple[str, ...]):
+        self._modules = modules
 
     def find_spec(self, name, path=None, target=None):
-        if _left_out(name):
+        if any(name == module or name.startswith(module + ".") for module in self._modules):
             raise ModuleNotFoundError(f"{name} is left out while Apache Beam is imported", name=name)
         return None
 
@@ -65,11 +64,11 @@ def import_beam() -> None:
     the garbage collector's passes. Does nothing when Beam is already imported."""
     if "apache_beam" in sys.modules:
         return
-    finder = None if any(_left_out(name) for name in sys.modules) else _Absent()
-    if finder is not None:
-        sys.meta_path.insert(0, finder)
+    # One already imported (pandas, by the caller) is left alone, submodules included.
+    finder = _Absent(tuple(module for module in _NOT_NEEDED if module not in sys.modules))
+    sys.meta_path.insert(0, finder)
     quiet = logging.getLogger(_QUIET_DURING_IMPORT)
-    quiet.disabled = True
+    was_quiet, quiet.disabled = quiet.disabled, True
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -80,9 +79,8 @@ def import_beam() -> None:
         pyarrow.array([], type=pyarrow.string())  # pyarrow's one check for pandas
         _sample_more_often()
     finally:
-        if finder is not None:
-            sys.meta_path.remove(finder)
-        quiet.disabled = False
+        sys.meta_path.remove(finder)
+        quiet.disabled = was_quiet
         gc.freeze()
         if enabled:
             gc.enable()
