@@ -72,8 +72,9 @@ def _rewrites(text: str) -> list[tuple[str, str]] | None:
     rewrites = []
     # Most characters stand for themselves (lower-case letters, CJK): set aside at once.
     for ch in distinct_non_ascii(text).difference(_SELF):
-        new = _STAND_IN.get(ch, "")
-        if new == "":
+        if ch in _STAND_IN:
+            new = _STAND_IN[ch]
+        else:
             if len(_STAND_IN) > _CACHE_MAX:  # bounded, whatever the input
                 _STAND_IN.clear()
                 _SELF.clear()
