@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
+import functools
 from typing import Any
 
 import pyarrow as pa
@@ -36,16 +36,9 @@ __all__ = [
 SCHEMA_VERSION = 4
 
 _UTC_TS = pa.timestamp("us", tz="UTC")
-# What \W matches beyond ASCII (\w is str.isalnum() or '_', and '_' is ASCII).
-_NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
-# Word bytes become 'a' and the others spaces: ASCII letters, digits and '_' are word bytes,
-# and so is every byte of a multi-byte UTF-8 sequence (non-word characters beyond ASCII are
-# replaced first). A word is then an 'a' at the start or after a space.
-_WORD_BYTES = bytes(
-    0x61 if i >= 128 or chr(i).isalnum() or chr(i) == "_" else 0x20 for i in range(256)
-)
-_ASCII = bytes(range(0x80))
-_MAX_REPLACES = 32
+# Which ASCII characters are word characters (\w: letters, digits and '_'), as 0/1 bytes for
+# bytes.translate; the bytes of non-ASCII text are never looked up here.
+_ASCII_WORD = bytes(chr(i).isalnum() or chr(i) == "_" for i in range(128)) + bytes(128)
 # Texts longer than this many characters are counted a piece at a time.
 _PIECE_CHARS = 1 << 20
 
@@ -153,23 +146,35 @@ def count_words(text: str) -> int:
 
 
 def _count_words(text: str) -> int:
-    raw = text.encode("utf-8", "surrogatepass")
-    if not text.isascii():
-        # Non-ASCII characters that are not word characters become spaces; those left are
-        # letters or digits, whose UTF-8 bytes (all >= 0x80) are word bytes below. Each
-        # distinct one is replaced once (found among the non-ASCII bytes), unless there are
-        # so many that one regex pass is cheaper.
-        found = raw.translate(None, _ASCII).decode("utf-8", "surrogatepass")
-        non_word = [ch for ch in set(found) if not ch.isalnum()]
-        if non_word:
-            if len(non_word) > _MAX_REPLACES:
-                text = _NON_ASCII_NON_WORD.sub(" ", text)
-            else:
-                for ch in non_word:
-                    text = text.replace(ch, " ")
-            raw = text.encode("utf-8", "surrogatepass")
-    marks = raw.translate(_WORD_BYTES)
-    return marks.count(b" a") + marks.startswith(b"a")
+    # One flag a character (is it a word character?), then the words are the characters
+    # flagged whose predecessor is not (or that come first). The flags of non-ASCII text are
+    # looked up by code point (UTF-32: a lone surrogate is its own code point, not a word
+    # character), in a table of the Basic Multilingual Plane; characters beyond it are asked
+    # once each.
+    import numpy as np
+
+    if text.isascii():
+        flags = np.frombuffer(text.encode("ascii").translate(_ASCII_WORD), np.bool_)
+    else:
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+        if points.max() <= 0xFFFF:
+            flags = _bmp_word_flags()[points]
+        else:
+            flags = _bmp_word_flags()[points & 0xFFFF]
+            astral = points > 0xFFFF
+            found, where = np.unique(points[astral], return_inverse=True)
+            flags[astral] = np.array([chr(p).isalnum() for p in found.tolist()], np.bool_)[where]
+    return int(np.count_nonzero(flags[1:] > flags[:-1])) + int(flags[:1].any())
+
+
+@functools.cache
+def _bmp_word_flags():
+    """Whether each character of the Basic Multilingual Plane is a word character (\\w: what
+    str.isalnum() says, or '_'), as a numpy array indexed by code point: made on first use
+    (a few ms), from this Python's Unicode tables, as the re module's."""
+    import numpy as np
+
+    return np.array([chr(i).isalnum() or i == 0x5F for i in range(0x10000)], np.bool_)
 
 
 def duplicate_row(article_id: str, source_uri: str, kept_source_uri: str | None, *,
