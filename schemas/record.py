@@ -131,40 +131,36 @@ DUPLICATE_SCHEMA = pa.schema(
 def count_words(text: str) -> int:
     """The record's word_count: words as runs of letters/digits (so a CJK sentence without
     spaces counts as one), the number of matches of `\\w+`, counted without making a string a
-    word. A long text is counted a piece at a time, cut before a space (words never straddle
-    one), so a 45 MB body is never copied whole."""
-    if len(text) <= _PIECE_CHARS:
-        return _count_words(text)
-    total, start = 0, 0
-    while len(text) - start > _PIECE_CHARS:
-        cut = text.find(" ", start + _PIECE_CHARS)
-        if cut < 0:
-            break
-        total += _count_words(text[start:cut])
-        start = cut
-    return total + _count_words(text[start:])
+    word: each character is flagged (word character or not), and a word starts at each flag
+    that follows an unflagged character. A long text is flagged a piece at a time (the flag
+    before a piece carried over), so a 45 MB body is never copied whole."""
+    import numpy as np
+
+    total, previous = 0, False
+    for start in range(0, len(text), _PIECE_CHARS):
+        flags = _word_flags(text[start:start + _PIECE_CHARS])
+        total += int(np.count_nonzero(flags[1:] > flags[:-1])) + (bool(flags[0]) and not previous)
+        previous = bool(flags[-1])
+    return total
 
 
-def _count_words(text: str) -> int:
-    # One flag a character (is it a word character?), then the words are the characters
-    # flagged whose predecessor is not (or that come first). The flags of non-ASCII text are
-    # looked up by code point (UTF-32: a lone surrogate is its own code point, not a word
-    # character), in a table of the Basic Multilingual Plane; characters beyond it are asked
-    # once each.
+def _word_flags(text: str):
+    """Whether each character of a non-empty `text` is a word character, as a numpy array of
+    bools: ASCII text by a byte table; other text by code point (UTF-32, where a lone
+    surrogate is its own code point, not a word character) in a table of the Basic
+    Multilingual Plane, and each distinct character beyond it asked once."""
     import numpy as np
 
     if text.isascii():
-        flags = np.frombuffer(text.encode("ascii").translate(_ASCII_WORD), np.bool_)
-    else:
-        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-        if points.max() <= 0xFFFF:
-            flags = _bmp_word_flags()[points]
-        else:
-            flags = _bmp_word_flags()[points & 0xFFFF]
-            astral = points > 0xFFFF
-            found, where = np.unique(points[astral], return_inverse=True)
-            flags[astral] = np.array([chr(p).isalnum() for p in found.tolist()], np.bool_)[where]
-    return int(np.count_nonzero(flags[1:] > flags[:-1])) + int(flags[:1].any())
+        return np.frombuffer(text.encode("ascii").translate(_ASCII_WORD), np.bool_)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    if points.max() <= 0xFFFF:
+        return _bmp_word_flags()[points]
+    flags = _bmp_word_flags()[points & 0xFFFF]
+    astral = points > 0xFFFF
+    found, where = np.unique(points[astral], return_inverse=True)
+    flags[astral] = np.array([chr(p).isalnum() for p in found.tolist()], np.bool_)[where]
+    return flags
 
 
 @functools.cache
