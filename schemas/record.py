@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
+import re
 from typing import Any
 
 import pyarrow as pa
@@ -36,9 +36,16 @@ __all__ = [
 SCHEMA_VERSION = 4
 
 _UTC_TS = pa.timestamp("us", tz="UTC")
-# Which ASCII characters are word characters (\w: letters, digits and '_'), as 0/1 bytes for
-# bytes.translate; the bytes of non-ASCII text are never looked up here.
-_ASCII_WORD = bytes(chr(i).isalnum() or chr(i) == "_" for i in range(128)) + bytes(128)
+# What \W matches beyond ASCII (\w is str.isalnum() or '_', and '_' is ASCII).
+_NON_ASCII_NON_WORD = re.compile(r"[^\x00-\x7f\w]")
+# Word bytes become 'a' and the others spaces: ASCII letters, digits and '_' are word bytes,
+# and so is every byte of a multi-byte UTF-8 sequence (non-word characters beyond ASCII are
+# replaced first). A word is then an 'a' at the start or after a space.
+_WORD_BYTES = bytes(
+    0x61 if i >= 128 or chr(i).isalnum() or chr(i) == "_" else 0x20 for i in range(256)
+)
+_ASCII = bytes(range(0x80))
+_MAX_REPLACES = 32
 # Texts longer than this many characters are counted a piece at a time.
 _PIECE_CHARS = 1 << 20
 
@@ -131,46 +138,38 @@ DUPLICATE_SCHEMA = pa.schema(
 def count_words(text: str) -> int:
     """The record's word_count: words as runs of letters/digits (so a CJK sentence without
     spaces counts as one), the number of matches of `\\w+`, counted without making a string a
-    word: each character is flagged (word character or not), and a word starts at each flag
-    that follows an unflagged character. A long text is flagged a piece at a time (the flag
-    before a piece carried over), so a 45 MB body is never copied whole."""
-    import numpy as np
-
-    total, previous = 0, False
-    for start in range(0, len(text), _PIECE_CHARS):
-        flags = _word_flags(text[start:start + _PIECE_CHARS])
-        total += int(np.count_nonzero(flags[1:] > flags[:-1])) + (bool(flags[0]) and not previous)
-        previous = bool(flags[-1])
-    return total
-
-
-def _word_flags(text: str):
-    """Whether each character of a non-empty `text` is a word character, as a numpy array of
-    bools: ASCII text by a byte table; other text by code point (UTF-32, where a lone
-    surrogate is its own code point, not a word character) in a table of the Basic
-    Multilingual Plane, and each distinct character beyond it asked once."""
-    import numpy as np
-
-    if text.isascii():
-        return np.frombuffer(text.encode("ascii").translate(_ASCII_WORD), np.bool_)
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-    if points.max() <= 0xFFFF:
-        return _bmp_word_flags()[points]
-    flags = _bmp_word_flags()[points & 0xFFFF]
-    astral = points > 0xFFFF
-    found, where = np.unique(points[astral], return_inverse=True)
-    flags[astral] = np.array([chr(p).isalnum() for p in found.tolist()], np.bool_)[where]
-    return flags
+    word. A long text is counted a piece at a time, cut before a space (words never straddle
+    one), so a 45 MB body is never copied whole."""
+    if len(text) <= _PIECE_CHARS:
+        return _count_words(text)
+    total, start = 0, 0
+    while len(text) - start > _PIECE_CHARS:
+        cut = text.find(" ", start + _PIECE_CHARS)
+        if cut < 0:
+            break
+        total += _count_words(text[start:cut])
+        start = cut
+    return total + _count_words(text[start:])
 
 
-@functools.cache
-def _bmp_word_flags():
-    """Whether each character of the Basic Multilingual Plane is a word character (\\w: what
-    str.isalnum() says, or '_'), as a numpy array indexed by code point: made on first use
-    (a few ms), from this Python's Unicode tables, as the re module's."""
-    import numpy as np
-
-    return np.array([chr(i).isalnum() or i == 0x5F for i in range(0x10000)], np.bool_)
+def _count_words(text: str) -> int:
+    raw = text.encode("utf-8", "surrogatepass")
+    if not text.isascii():
+        # Non-ASCII characters that are not word characters become spaces; those left are
+        # letters or digits, whose UTF-8 bytes (all >= 0x80) are word bytes below. Each
+        # distinct one is replaced once (found among the non-ASCII bytes), unless there are
+        # so many that one regex pass is cheaper.
+        found = raw.translate(None, _ASCII).decode("utf-8", "surrogatepass")
+        non_word = [ch for ch in set(found) if not ch.isalnum()]
+        if non_word:
+            if len(non_word) > _MAX_REPLACES:
+                text = _NON_ASCII_NON_WORD.sub(" ", text)
+            else:
+                for ch in non_word:
+                    text = text.replace(ch, " ")
+            raw = text.encode("utf-8", "surrogatepass")
+    marks = raw.translate(_WORD_BYTES)
+    return marks.count(b" a") + marks.startswith(b"a")
 
 
 def duplicate_row(article_id: str, source_uri: str, kept_source_uri: str | None, *,
