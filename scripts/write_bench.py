@@ -39,11 +39,13 @@ def measure(pattern: str) -> dict:
 
     ctx = IngestContext(load_rules(), dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
     articles = []
-    for path in sorted(glob.glob(pattern)):
+    for path in sorted(glob.glob(pattern, recursive=True)):
         with open(path, "rb") as handle:
             data = handle.read()
         articles.extend(o for o in ingest_file(data, path, ctx) if isinstance(o, Article))
-    arrow_table([Article.to_row(articles[0])], ARTICLE_SCHEMA)  # pyarrow's one-time set-up
+    if not articles:
+        raise SystemExit(f"no article in {pattern}")
+    arrow_table([articles[0].to_row()], ARTICLE_SCHEMA)  # pyarrow's one-time set-up
     cpu, start = time.process_time(), time.perf_counter()
     rows = [article.to_row() for article in articles]
     rowed = time.perf_counter()

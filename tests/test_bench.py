@@ -156,3 +156,20 @@ def test_incremental_bench_smoke(tmp_path):
     rerun = result["incremental"]
     assert (rerun["files_processed"], rerun["files_unchanged"]) == (4, 40)
     assert result["ratio_wall"] > 0 and result["ratio_duration"] > 0
+
+
+def test_write_bench_times_every_article_of_a_baseline_too(tmp_path):
+    """scripts/write_bench.py: each checkout's child ingests the dumps and reports how many
+    articles it turned into rows and Arrow tables, with non-negative times."""
+    dumps.write_corpus(tmp_path / "in", 12, seed=3)
+    pattern = str(tmp_path / "in" / "**" / "*.*")
+    script = SCRIPTS / "write_bench.py"
+    out = subprocess.run([sys.executable, str(script), "--input", pattern, "--rounds", "1",
+                          "--baseline", str(SCRIPTS.parent)],
+                         check=True, capture_output=True, text=True).stdout.splitlines()
+    assert [line.split()[0] for line in out] == ["this", "baseline"]
+    for line in out:
+        figures = dict(zip(*[iter(line.split("(ms): ")[1].split())] * 2))
+        assert set(figures) == {"to_row", "arrow_table", "total", "cpu"}
+        assert all(float(value) >= 0 for value in figures.values())
+        assert " 12 articles" in line
