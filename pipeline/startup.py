@@ -29,11 +29,13 @@ import logging
 import os
 import sys
 
-__all__ = ["QUIET_WORKERS", "WORKER_MODULE", "import_beam"]
+__all__ = ["QUIET_WORKERS", "WARM_WORKERS", "WORKER_MODULE", "import_beam", "run_worker"]
 
 WORKER_MODULE = "pipeline.startup"
 # Set to "1" in the environment: the local runner's workers log errors only.
 QUIET_WORKERS = "ARTICLE_INGEST_QUIET_WORKERS"
+# "<socket name> <token>" of the run's warm process, which forks workers (pipeline/workers.py).
+WARM_WORKERS = "ARTICLE_INGEST_WARM_WORKERS"
 
 # Modules Beam imports when they are installed, that this pipeline never uses, each behind a
 # guard in Beam that carries on without it: pandas (above); MongoDB's client, for
@@ -101,13 +103,27 @@ def _sample_more_often() -> None:
         init.__defaults__ = (_SAMPLING_PERIOD_MS,)
 
 
-def _worker() -> None:
+def run_worker(argv: list[str]) -> None:
+    """Beam's SDK worker, in this process: logging errors only when QUIET_WORKERS is set."""
     if os.environ.get(QUIET_WORKERS) == "1":
         logging.disable(logging.WARNING)  # Beam's harness resets log levels; this it keeps
     import_beam()
     from apache_beam.runners.worker import sdk_worker_main
 
-    sdk_worker_main.main(sys.argv)
+    sdk_worker_main.main(argv)
+
+
+def _worker() -> None:
+    """A worker's command: forked from the run's warm process when there is one
+    (pipeline/workers.py), else Beam's SDK worker in this process."""
+    address = os.environ.get(WARM_WORKERS)
+    if address:
+        from pipeline.workers import hand_over
+
+        code = hand_over(address, sys.argv)
+        if code is not None:
+            sys.exit(code)
+    run_worker(sys.argv)
 
 
 if __name__ == "__main__":
