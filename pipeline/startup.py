@@ -15,11 +15,11 @@ are not needed here:
   which are garbage: it is paused during the import, and the objects are then frozen
   (gc.freeze), so that no collection during the run walks them again.
 
-`python -m pipeline.startup` is Beam's SDK worker (apache_beam.runners.worker.sdk_worker_main)
-started this way: the command the local runner launches for each `multi_processing` worker
-(pipeline/run: _runner). Such a worker logs only errors when the command line that started
-the run is not verbose (it sets QUIET_WORKERS in the environment the workers inherit):
-Beam's workers otherwise print a few dozen INFO lines each.
+`run_worker` is Beam's SDK worker (apache_beam.runners.worker.sdk_worker_main) started this
+way, for the local runner's `multi_processing` workers (pipeline/workers.py). Such a worker
+logs only errors when the command line that started the run is not verbose (it sets
+QUIET_WORKERS in the environment the workers inherit): Beam's workers otherwise print a few
+dozen INFO lines each.
 """
 from __future__ import annotations
 
@@ -29,13 +29,10 @@ import logging
 import os
 import sys
 
-__all__ = ["QUIET_WORKERS", "WARM_WORKERS", "WORKER_MODULE", "import_beam", "run_worker"]
+__all__ = ["QUIET_WORKERS", "import_beam", "run_worker"]
 
-WORKER_MODULE = "pipeline.startup"
 # Set to "1" in the environment: the local runner's workers log errors only.
 QUIET_WORKERS = "ARTICLE_INGEST_QUIET_WORKERS"
-# "<socket name> <token>" of the run's warm process, which forks workers (pipeline/workers.py).
-WARM_WORKERS = "ARTICLE_INGEST_WARM_WORKERS"
 
 # Modules Beam imports when they are installed, that this pipeline never uses, each behind a
 # guard in Beam that carries on without it: pandas (above); MongoDB's client, for
@@ -111,20 +108,3 @@ def run_worker(argv: list[str]) -> None:
     from apache_beam.runners.worker import sdk_worker_main
 
     sdk_worker_main.main(argv)
-
-
-def _worker() -> None:
-    """A worker's command: forked from the run's warm process when there is one
-    (pipeline/workers.py), else Beam's SDK worker in this process."""
-    address = os.environ.get(WARM_WORKERS)
-    if address:
-        from pipeline.workers import hand_over
-
-        code = hand_over(address, sys.argv)
-        if code is not None:
-            sys.exit(code)
-    run_worker(sys.argv)
-
-
-if __name__ == "__main__":
-    _worker()

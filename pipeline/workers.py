@@ -1,14 +1,14 @@
 """The local runner's `multi_processing` workers, forked from a warm process (Linux).
 
-Beam starts each such worker as a new Python process (`python -m pipeline.startup`), which
-imports Beam before it can take work: about 0.7 CPU-seconds, and those imports begin only
-once the command line has imported Beam and built the job, so a run with two workers spends
-its first 1.5 seconds or so starting up.
+Beam starts each such worker as a new Python process, which imports Beam before it can take
+work: about 0.7 CPU-seconds, which begin only once the command line has imported Beam and
+built the job. A run with two workers spent its first 1.5 seconds or so starting up.
 
-A run with `multi_processing` workers (`run_forked_workers`) forks a *warm process* first:
+A run with `multi_processing` workers (`forked_workers`, from the command line) forks a
+*warm process* first:
 a copy of the command line made after Beam is imported, before any thread or connection
-exists. Beam's worker command still starts a process, but it is now a small one (the
-*stand-in*, pipeline/startup.py) that asks the warm process for a worker and waits for it:
+exists. Beam's worker command (`python -m pipeline.workers`) still starts a process, but a
+small one, the *stand-in*, that asks the warm process for a worker and waits for it:
 
 - the warm process forks a worker, which takes the stand-in's arguments, environment,
   working directory and standard streams, and runs Beam's SDK worker;
@@ -19,7 +19,9 @@ exists. Beam's worker command still starts a process, but it is now a small one 
 The warm process listens on an abstract Unix socket (no file to clean up), accepts only
 processes of the same user, and only with the run's token, both of which the stand-ins
 inherit through Beam's environment. Where any of this is not available (not Linux, other
-threads already running, a runner that is not local), workers start the usual way.
+threads already running, a runner that is not local, or ARTICLE_INGEST_FORK_WORKERS=0 in
+the environment), the same command runs Beam's worker itself, imported the quick way
+(pipeline/startup.py).
 """
 from __future__ import annotations
 
@@ -35,11 +37,21 @@ import struct
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 
-from pipeline.startup import WARM_WORKERS, run_worker
+from pipeline.startup import run_worker
 
-__all__ = ["available", "forked_workers", "hand_over"]
+__all__ = ["FORK_WORKERS", "WARM_WORKERS", "WORKER_MODULE", "available", "forked_workers", "hand_over"]
+
+# `python -m pipeline.workers`: the command the local runner starts for each worker
+# (pipeline/run: _LocalRunner), instead of Beam's own.
+WORKER_MODULE = "pipeline.workers"
+
+# "<socket name> <token>" of the run's warm process, in the environment stand-ins inherit.
+WARM_WORKERS = "ARTICLE_INGEST_WARM_WORKERS"
+# Set to "0" in the environment, workers start as new processes (docs/troubleshooting.md).
+FORK_WORKERS = "ARTICLE_INGEST_FORK_WORKERS"
 
 _STREAMS = (0, 1, 2)
 _MAX_MESSAGE = 1 << 20  # the stand-in's argv and environment, as JSON
@@ -48,8 +60,10 @@ _CODE = struct.Struct("!i")
 
 def available() -> bool:
     """Whether workers can be forked here: Linux (abstract sockets, fork after Beam's import),
-    and no other thread running yet (a fork copies only the calling thread)."""
-    return sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
+    no other thread running yet (a fork copies only the calling thread), and not turned off
+    with ARTICLE_INGEST_FORK_WORKERS=0."""
+    return (sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
+            and os.environ.get(FORK_WORKERS) != "0")
 
 
 @contextlib.contextmanager
@@ -168,7 +182,8 @@ def _work(conn: socket.socket, token: str) -> int:
         run_worker(sys.argv)
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1
-    except BaseException:  # noqa: BLE001 - Beam logged it; the status says it failed
+    except BaseException:  # noqa: BLE001 - as a new process would: the traceback, status 1
+        traceback.print_exc()
         code = 1
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
@@ -220,3 +235,18 @@ def hand_over(address: str, argv: list[str]) -> int | None:
                 return 1  # the worker died without a status
             received += chunk
     return _CODE.unpack(received)[0]
+
+
+def _main() -> None:
+    """A worker's command: forked from the run's warm process when there is one, else Beam's
+    SDK worker in this process."""
+    address = os.environ.get(WARM_WORKERS)
+    if address:
+        code = hand_over(address, sys.argv)
+        if code is not None:
+            sys.exit(code)
+    run_worker(sys.argv)
+
+
+if __name__ == "__main__":
+    _main()
