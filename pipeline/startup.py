@@ -29,7 +29,7 @@ import logging
 import os
 import sys
 
-__all__ = ["QUIET_WORKERS", "import_beam", "run_worker"]
+__all__ = ["QUIET_WORKERS", "import_beam", "import_pyarrow", "run_worker"]
 
 # Set to "1" in the environment: the local runner's workers log errors only.
 QUIET_WORKERS = "ARTICLE_INGEST_QUIET_WORKERS"
@@ -83,6 +83,19 @@ def import_beam() -> None:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+def import_pyarrow() -> None:
+    """pyarrow, and its one check for pandas made without pandas, as import_beam leaves them:
+    for Parquet written without Beam (scripts/bench.py's bare loop, timed as the CLI's)."""
+    finder = _Absent(("pandas",) if "pandas" not in sys.modules else ())
+    sys.meta_path.insert(0, finder)
+    try:
+        import pyarrow
+
+        pyarrow.array([], type=pyarrow.string())
+    finally:
+        sys.meta_path.remove(finder)
 
 
 # Beam's state sampler (a thread per bundle that notes which step is running, for its
