@@ -60,7 +60,7 @@ def _launch(body: str, tmp_path: Path, timeout: float = 120) -> list[str]:
 def _gone(pid: int, within: float = 15.0) -> bool:
     """The process has exited (a zombie counts as exited), within `within` seconds."""
     deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
+    while True:
         try:
             with open(f"/proc/{pid}/stat") as handle:
                 state = handle.read().rsplit(")", 1)[1].split()[0]
@@ -68,8 +68,9 @@ def _gone(pid: int, within: float = 15.0) -> bool:
             return True
         if state in ("Z", "X"):
             return True
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.05)
-    return False
 
 
 def test_a_worker_is_forked_with_the_stand_ins_arguments_environment_directory_and_streams(tmp_path):
@@ -212,3 +213,36 @@ def test_the_command_line_forks_its_multi_processing_workers_with_the_same_recor
     for dataset in ("articles", "rejects"):
         assert records(outputs["two"], dataset) == records(outputs["one"], dataset)
     assert len(records(outputs["two"], "articles")) == 12
+
+
+def test_a_watch_forks_the_workers_of_every_batch_from_one_warm_process(tmp_path):
+    """Two batches, two forked workers each; when the watch ends, no worker is left."""
+    landing, marks, out = tmp_path / "landing", tmp_path / "marks", tmp_path / "out"
+    marks.mkdir()
+    old = time.time() - 3600
+    for n in range(4):
+        write(landing, f"d{n}.txt", dump(n), mtime=old)
+    watch = subprocess.Popen(
+        [sys.executable, "-c", CLI_WITH_MARKS, str(marks), "run", "--watch", "--input", str(landing / "*"),
+         "--output", str(out), "--trigger-interval", "0.1", "--settle", "0", "--progress", "off",
+         "--watch-timeout", "30", "--direct_running_mode", "multi_processing", "--direct_num_workers", "2"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list((out / "_runs").glob("*.json"))) < 1:
+            assert watch.poll() is None and time.monotonic() < deadline, watch.communicate()
+            time.sleep(0.05)
+        for n in range(4, 7):
+            write(landing, f"d{n}.txt", dump(n), mtime=old)
+        while len(list((out / "_runs").glob("*.json"))) < 2:
+            assert watch.poll() is None and time.monotonic() < deadline, watch.communicate()
+            time.sleep(0.05)
+        watch.send_signal(signal.SIGTERM)
+        _, stderr = watch.communicate(timeout=60)
+    finally:
+        watch.kill()
+    assert watch.returncode == 0, stderr
+    forked = [int(mark.name) for mark in marks.iterdir()]
+    assert len(forked) == 4
+    assert all(_gone(pid) for pid in forked)
+    assert sorted(Path(r["source_uri"]).name for r in rows(out / "articles")) == [f"d{n}.txt" for n in range(7)]
