@@ -47,6 +47,7 @@ __all__ = ["FORK_WORKERS", "WARM_WORKERS", "WORKER_MODULE", "available", "forked
 # `python -m pipeline.workers`: the command the local runner starts for each worker
 # (pipeline/run: _LocalRunner), instead of Beam's own.
 WORKER_MODULE = "pipeline.workers"
+_LOG = logging.getLogger("article_ingest.workers")
 
 # "<socket name> <token>" of the run's warm process, in the environment stand-ins inherit.
 WARM_WORKERS = "ARTICLE_INGEST_WARM_WORKERS"
@@ -75,13 +76,41 @@ def forked_workers() -> Iterator[bool]:
         return
     name = f"article-ingest-{os.getpid()}-{secrets.token_hex(8)}".encode()
     token = secrets.token_hex(16)
+    try:
+        pid, alive = _fork_warm_process(name, token)
+    except OSError as err:  # no Unix sockets or no fork here (a sandbox): the usual way
+        _LOG.debug("workers start as new processes: %s", err)
+        yield False
+        return
+    os.environ[WARM_WORKERS] = f"{name.decode()} {token}"
+    try:
+        yield True
+    finally:
+        del os.environ[WARM_WORKERS]
+        os.close(alive)
+        os.waitpid(pid, 0)
+
+
+def _fork_warm_process(name: bytes, token: str) -> tuple[int, int]:
+    """Forks the warm process, listening on `name`; returns its pid and the end of the pipe
+    whose closing stops it."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    listener.bind(b"\0" + name)
-    listener.listen(16)
-    alive_r, alive_w = os.pipe()  # the warm process exits when this pipe closes
+    try:
+        listener.bind(b"\0" + name)
+        listener.listen(16)
+        alive_r, alive_w = os.pipe()  # the warm process exits when this pipe closes
+    except OSError:
+        listener.close()
+        raise
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        listener.close()
+        os.close(alive_r)
+        os.close(alive_w)
+        raise
     if pid == 0:  # the warm process
         code = 1
         try:
@@ -92,13 +121,7 @@ def forked_workers() -> Iterator[bool]:
             os._exit(code)
     listener.close()
     os.close(alive_r)
-    os.environ[WARM_WORKERS] = f"{name.decode()} {token}"
-    try:
-        yield True
-    finally:
-        del os.environ[WARM_WORKERS]
-        os.close(alive_w)
-        os.waitpid(pid, 0)
+    return pid, alive_w
 
 
 def _serve(listener: socket.socket, alive: int, token: str) -> None:
@@ -213,11 +236,22 @@ def _exit_when_closed(conn: socket.socket) -> None:
     os._exit(1)
 
 
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
 def hand_over(address: str, argv: list[str]) -> int | None:
     """In a stand-in: has the warm process fork a worker with this process's arguments,
     environment, working directory and streams, and returns its exit status; None if the
-    warm process cannot be reached (the caller then runs the worker itself)."""
+    warm process cannot be reached, or a standard stream is closed (the caller then runs the
+    worker itself)."""
     name, _, token = address.partition(" ")
+    if not all(_is_open(fd) for fd in _STREAMS):  # e.g. started with stdin closed
+        return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
         conn.connect(b"\0" + name.encode())

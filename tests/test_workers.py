@@ -145,6 +145,36 @@ def test_a_stand_in_without_the_runs_token_gets_no_worker(tmp_path):
     assert sum('"argv"' in line for line in lines) == 1
 
 
+def test_a_stand_in_started_with_a_closed_stream_is_not_handed_over(tmp_path):
+    """Beam's worker started from a cron job with stdin closed: there is no stream to pass,
+    so the stand-in runs the worker itself (hand_over says None)."""
+    lines = _launch("""
+        code = ("import os\\n"
+                "os.close(0)\\n"
+                "from pipeline import workers\\n"
+                "print(workers.hand_over(os.environ[workers.WARM_WORKERS], ['x']))\\n")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        print(json.dumps({"out": done.stdout, "err": done.stderr}))
+    """, tmp_path)
+    result = json.loads(lines[1])
+    assert result["out"] == "None\n", result["err"]
+    assert not any('"argv"' in line for line in lines)
+
+
+def test_no_warm_process_where_unix_sockets_fail(monkeypatch):
+    class NoSockets:
+        AF_UNIX = SOCK_SEQPACKET = 0
+
+        def socket(self, *args):
+            raise OSError(97, "Address family not supported by protocol")
+
+    monkeypatch.delenv(WARM_WORKERS, raising=False)
+    monkeypatch.setattr(workers, "available", lambda: True)
+    monkeypatch.setattr(workers, "socket", NoSockets())
+    with workers.forked_workers() as warm:
+        assert warm is False and WARM_WORKERS not in os.environ
+
+
 def test_a_stand_in_that_cannot_reach_a_warm_process_runs_the_worker_itself():
     assert workers.hand_over("article-ingest-nobody-listens some-token", ["x"]) is None
 
