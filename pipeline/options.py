@@ -282,6 +282,12 @@ def stream_flags(options: PipelineOptions) -> list[str]:
     return [flag for name, flag in _STREAM_FLAGS.items() if getattr(values, name) is not None]
 
 
+def local_worker_processes(options: PipelineOptions) -> bool:
+    """True when the local runner runs the job in worker processes (`multi_processing`)."""
+    return (options.view_as(StandardOptions).runner in LOCAL_RUNNERS
+            and options.view_as(DirectOptions).direct_running_mode == "multi_processing")
+
+
 def one_local_worker(options: PipelineOptions) -> bool:
     """True for the default in-process runner with one worker (Beam's defaults): there is
     nothing to spread work over, so the graph can skip its redistribution step."""

@@ -15,11 +15,11 @@ are not needed here:
   which are garbage: it is paused during the import, and the objects are then frozen
   (gc.freeze), so that no collection during the run walks them again.
 
-`python -m pipeline.startup` is Beam's SDK worker (apache_beam.runners.worker.sdk_worker_main)
-started this way: the command the local runner launches for each `multi_processing` worker
-(pipeline/run: _runner). Such a worker logs only errors when the command line that started
-the run is not verbose (it sets QUIET_WORKERS in the environment the workers inherit):
-Beam's workers otherwise print a few dozen INFO lines each.
+`run_worker` is Beam's SDK worker (apache_beam.runners.worker.sdk_worker_main) started this
+way, for the local runner's `multi_processing` workers (pipeline/workers.py). Such a worker
+logs only errors when the command line that started the run is not verbose (it sets
+QUIET_WORKERS in the environment the workers inherit): Beam's workers otherwise print a few
+dozen INFO lines each.
 """
 from __future__ import annotations
 
@@ -29,9 +29,8 @@ import logging
 import os
 import sys
 
-__all__ = ["QUIET_WORKERS", "WORKER_MODULE", "import_beam"]
+__all__ = ["QUIET_WORKERS", "import_beam", "import_pyarrow", "run_worker"]
 
-WORKER_MODULE = "pipeline.startup"
 # Set to "1" in the environment: the local runner's workers log errors only.
 QUIET_WORKERS = "ARTICLE_INGEST_QUIET_WORKERS"
 
@@ -86,6 +85,19 @@ def import_beam() -> None:
             gc.enable()
 
 
+def import_pyarrow() -> None:
+    """pyarrow, and its one check for pandas made without pandas, as import_beam leaves them:
+    for Parquet written without Beam (scripts/bench.py's bare loop, timed as the CLI's)."""
+    finder = _Absent(("pandas",) if "pandas" not in sys.modules else ())
+    sys.meta_path.insert(0, finder)
+    try:
+        import pyarrow
+
+        pyarrow.array([], type=pyarrow.string())
+    finally:
+        sys.meta_path.remove(finder)
+
+
 # Beam's state sampler (a thread per bundle that notes which step is running, for its
 # msecs counters) sleeps up to 200 ms between samples, and the end of each bundle waits for
 # that sleep to finish: on average a tenth of a second of every run spent waiting. It
@@ -101,14 +113,11 @@ def _sample_more_often() -> None:
         init.__defaults__ = (_SAMPLING_PERIOD_MS,)
 
 
-def _worker() -> None:
+def run_worker(argv: list[str]) -> None:
+    """Beam's SDK worker, in this process: logging errors only when QUIET_WORKERS is set."""
     if os.environ.get(QUIET_WORKERS) == "1":
         logging.disable(logging.WARNING)  # Beam's harness resets log levels; this it keeps
     import_beam()
     from apache_beam.runners.worker import sdk_worker_main
 
-    sdk_worker_main.main(sys.argv)
-
-
-if __name__ == "__main__":
-    _worker()
+    sdk_worker_main.main(argv)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import difflib
 import logging
@@ -240,9 +241,10 @@ def _run_command(argv: list[str]) -> int:
     import_beam()
     from pipeline.cli.progress import ProgressMonitor, choose_mode, note
     from pipeline.cli.summary import print_summary
-    from pipeline.options import LOCAL_RUNNERS, IngestOptions, UsageError
+    from pipeline.options import LOCAL_RUNNERS, IngestOptions, UsageError, local_worker_processes
     from pipeline.run import RunFailed, root_cause, run
     from pipeline.storage.lock import LockHeld
+    from pipeline.workers import forked_workers
 
     parser = _ingest_parser()
     args, beam_args = parser.parse_known_args(argv)
@@ -256,10 +258,13 @@ def _run_command(argv: list[str]) -> int:
     options = IngestOptions(_without_cli_flags(argv))
     requested = "log" if args.verbose and args.progress == "auto" else args.progress
     mode = choose_mode(requested, sys.stderr, local=args.runner in LOCAL_RUNNERS)
+    # Before any thread starts: the warm process that forks the workers is a copy of this one.
+    warm = forked_workers() if local_worker_processes(options) else contextlib.nullcontext()
     if args.watch:
-        return _watch(parser, args, options, mode)
+        with warm:
+            return _watch(parser, args, options, mode)
     try:
-        with ProgressMonitor(mode, sys.stderr, interval=args.progress_interval):
+        with warm, ProgressMonitor(mode, sys.stderr, interval=args.progress_interval):
             summary = run(options, on_count=None if mode == "off" else note)
     except UsageError as err:
         print(f"article-ingest: error: {err}", file=sys.stderr)

@@ -40,7 +40,6 @@ from pipeline.options import (
 )
 from pipeline.purge import filter_purged
 from pipeline.replace import Replacement, plan_replacement
-from pipeline.startup import WORKER_MODULE
 from pipeline.storage.commit import (
     Manifest,
     commit,
@@ -69,6 +68,7 @@ from pipeline.storage.state import (
     load_state,
     state_db,
 )
+from pipeline.workers import WORKER_MODULE
 from schemas.datasets import ARTICLES, DUPLICATES, REJECTS
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
@@ -163,9 +163,9 @@ def _runner(options: IngestOptions):
 
 class _LocalRunner(FnApiRunner):
     """Beam's in-process runner (offline: never Prism), whose `multi_processing` workers
-    start as `python -m pipeline.startup`, Beam's own SDK worker imported the quick way
-    (pipeline/startup.py), instead of `python -m apache_beam.runners.worker.sdk_worker_main`:
-    each worker starts about a quarter of a CPU-second sooner."""
+    start as `python -m pipeline.workers` instead of Beam's `python -m
+    apache_beam.runners.worker.sdk_worker_main`: forked from the run's warm process, or Beam's
+    own SDK worker imported the quick way (pipeline/workers.py)."""
 
     def run_via_runner_api(self, pipeline_proto, options):
         beams = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main".encode()

@@ -1,0 +1,286 @@
+"""The local runner's `multi_processing` workers, forked from a warm process (Linux).
+
+Beam starts each such worker as a new Python process, which imports Beam before it can take
+work: about 0.7 CPU-seconds, which begin only once the command line has imported Beam and
+built the job. A run with two workers spent its first 1.5 seconds or so starting up.
+
+A run with `multi_processing` workers (`forked_workers`, from the command line) forks a
+*warm process* first:
+a copy of the command line made after Beam is imported, before any thread or connection
+exists. Beam's worker command (`python -m pipeline.workers`) still starts a process, but a
+small one, the *stand-in*, that asks the warm process for a worker and waits for it:
+
+- the warm process forks a worker, which takes the stand-in's arguments, environment,
+  working directory and standard streams, and runs Beam's SDK worker;
+- the stand-in exits with the worker's exit status; a worker whose stand-in goes away
+  (Beam stopped it, or the run was killed) exits too;
+- the warm process exits when the command line does, or when it is killed.
+
+The warm process listens on an abstract Unix socket (no file to clean up), accepts only
+processes of the same user, and only with the run's token, both of which the stand-ins
+inherit through Beam's environment. Where any of this is not available (not Linux, other
+threads already running, a runner that is not local, or ARTICLE_INGEST_FORK_WORKERS=0 in
+the environment), the same command runs Beam's worker itself, imported the quick way
+(pipeline/startup.py).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import secrets
+import select
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+
+from pipeline.startup import run_worker
+
+__all__ = ["FORK_WORKERS", "WARM_WORKERS", "WORKER_MODULE", "available", "forked_workers", "hand_over"]
+
+# `python -m pipeline.workers`: the command the local runner starts for each worker
+# (pipeline/run: _LocalRunner), instead of Beam's own.
+WORKER_MODULE = "pipeline.workers"
+_LOG = logging.getLogger("article_ingest.workers")
+
+# "<socket name> <token>" of the run's warm process, in the environment stand-ins inherit.
+WARM_WORKERS = "ARTICLE_INGEST_WARM_WORKERS"
+# Set to "0" in the environment, workers start as new processes (docs/troubleshooting.md).
+FORK_WORKERS = "ARTICLE_INGEST_FORK_WORKERS"
+
+_STREAMS = (0, 1, 2)
+_MAX_MESSAGE = 1 << 20  # the stand-in's argv and environment, as JSON
+_CODE = struct.Struct("!i")
+
+
+def available() -> bool:
+    """Whether workers can be forked here: Linux (abstract sockets, fork after Beam's import),
+    no other thread running yet (a fork copies only the calling thread), and not turned off
+    with ARTICLE_INGEST_FORK_WORKERS=0."""
+    return (sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
+            and os.environ.get(FORK_WORKERS) != "0")
+
+
+@contextlib.contextmanager
+def forked_workers() -> Iterator[bool]:
+    """Within the block, the local runner's workers are forked from a warm process started
+    here; yields whether it was started (if not, workers start the usual way)."""
+    if not available() or WARM_WORKERS in os.environ:
+        yield False
+        return
+    name = f"article-ingest-{os.getpid()}-{secrets.token_hex(8)}".encode()
+    token = secrets.token_hex(16)
+    try:
+        pid, alive = _fork_warm_process(name, token)
+    except OSError as err:  # no Unix sockets or no fork here (a sandbox): the usual way
+        _LOG.debug("workers start as new processes: %s", err)
+        yield False
+        return
+    os.environ[WARM_WORKERS] = f"{name.decode()} {token}"
+    try:
+        yield True
+    finally:
+        del os.environ[WARM_WORKERS]
+        os.close(alive)
+        os.waitpid(pid, 0)
+
+
+def _fork_warm_process(name: bytes, token: str) -> tuple[int, int]:
+    """Forks the warm process, listening on `name`; returns its pid and the end of the pipe
+    whose closing stops it."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        listener.bind(b"\0" + name)
+        listener.listen(16)
+        alive_r, alive_w = os.pipe()  # the warm process exits when this pipe closes
+    except OSError:
+        listener.close()
+        raise
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    try:
+        pid = os.fork()
+    except OSError:
+        listener.close()
+        os.close(alive_r)
+        os.close(alive_w)
+        raise
+    if pid == 0:  # the warm process
+        code = 1
+        try:
+            os.close(alive_w)
+            _serve(listener, alive_r, token)
+            code = 0
+        finally:
+            os._exit(code)
+    listener.close()
+    os.close(alive_r)
+    return pid, alive_w
+
+
+def _serve(listener: socket.socket, alive: int, token: str) -> None:
+    """The warm process: a worker for every stand-in that connects, until `alive` closes."""
+    # Ctrl-C (or the watch's SIGTERM) stops the command line, and with it this process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from apache_beam.runners.worker import sdk_worker_main  # noqa: F401 - warm for every worker
+
+    import transforms.beam  # noqa: F401 - the job's steps, which every worker unpickles
+
+    workers: set[int] = set()
+    while True:
+        ready, _, _ = select.select([listener, alive], [], [], 1.0)
+        _reap(workers)
+        if alive in ready:
+            _reap(workers, wait=_LAST_WAIT_SECONDS)
+            return
+        if listener not in ready:
+            continue
+        conn, _ = listener.accept()
+        pid = os.fork() if _peer_uid(conn) == os.getuid() else -1
+        if pid != 0:
+            conn.close()
+            if pid > 0:
+                workers.add(pid)
+            continue
+        # The worker.
+        code = 1
+        try:
+            listener.close()
+            os.close(alive)
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # as a new process has
+            code = _work(conn, token)
+        finally:
+            os._exit(code)
+
+
+# Workers have sent their status when the command line closes `alive`; this is how long the
+# warm process waits for them to exit, so that their CPU time counts in the command line's.
+_LAST_WAIT_SECONDS = 5.0
+
+
+def _reap(workers: set[int], wait: float = 0.0) -> None:
+    deadline = time.monotonic() + wait
+    while workers:
+        for pid in list(workers):
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    continue
+            workers.discard(pid)
+        if not workers or time.monotonic() >= deadline:
+            return
+        time.sleep(0.01)
+
+
+def _peer_uid(conn: socket.socket) -> int:
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def _work(conn: socket.socket, token: str) -> int:
+    """In a forked worker: take over the stand-in's streams, arguments, environment and
+    working directory, run Beam's SDK worker, and send its exit status back."""
+    message, fds, _, _ = socket.recv_fds(conn, _MAX_MESSAGE, len(_STREAMS))
+    request = json.loads(message)
+    if not secrets.compare_digest(request.get("token", ""), token) or len(fds) != len(_STREAMS):
+        return 1
+    for fd, target in zip(fds, _STREAMS):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = request["argv"]
+    _fresh_logging()
+    # The stand-in only waits; if it goes away, so does this worker.
+    threading.Thread(target=_exit_when_closed, args=(conn,), daemon=True).start()
+    code = 0
+    try:
+        run_worker(sys.argv)
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    except BaseException:  # noqa: BLE001 - as a new process would: the traceback, status 1
+        traceback.print_exc()
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    with contextlib.suppress(OSError):
+        conn.sendall(_CODE.pack(code))
+    return code
+
+
+def _fresh_logging() -> None:
+    """Logging as a new process has it. The worker inherits the command line's handler and
+    the levels it sets (pipeline/cli: _quiet_logging); kept, they would print the worker's
+    records a second time (Beam's harness sends them to the runner, which logs them)."""
+    logging.disable(logging.NOTSET)
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
+    for name in ("apache_beam", "article_ingest"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def _exit_when_closed(conn: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while conn.recv(1):
+            pass
+    os._exit(1)
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def hand_over(address: str, argv: list[str]) -> int | None:
+    """In a stand-in: has the warm process fork a worker with this process's arguments,
+    environment, working directory and streams, and returns its exit status; None if the
+    warm process cannot be reached, or a standard stream is closed (the caller then runs the
+    worker itself)."""
+    name, _, token = address.partition(" ")
+    if not all(_is_open(fd) for fd in _STREAMS):  # e.g. started with stdin closed
+        return None
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        conn.connect(b"\0" + name.encode())
+    except OSError:
+        conn.close()
+        return None
+    env = {key: value for key, value in os.environ.items() if key != WARM_WORKERS}
+    request = json.dumps({"token": token, "argv": argv, "env": env, "cwd": os.getcwd()})
+    with conn:
+        socket.send_fds(conn, [request.encode()], list(_STREAMS))
+        received = b""
+        while len(received) < _CODE.size:
+            chunk = conn.recv(_CODE.size - len(received))
+            if not chunk:
+                return 1  # the worker died without a status
+            received += chunk
+    return _CODE.unpack(received)[0]
+
+
+def _main() -> None:
+    """A worker's command: forked from the run's warm process when there is one, else Beam's
+    SDK worker in this process."""
+    address = os.environ.get(WARM_WORKERS)
+    if address:
+        code = hand_over(address, sys.argv)
+        if code is not None:
+            sys.exit(code)
+    run_worker(sys.argv)
+
+
+if __name__ == "__main__":
+    _main()
