@@ -129,6 +129,7 @@ def _serve(listener: socket.socket, alive: int, token: str) -> None:
     # Ctrl-C (or the watch's SIGTERM) stops the command line, and with it this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _name_process("article-warm")
     from apache_beam.runners.worker import sdk_worker_main  # noqa: F401 - warm for every worker
 
     import transforms.beam  # noqa: F401 - the job's steps, which every worker unpickles
@@ -155,6 +156,7 @@ def _serve(listener: socket.socket, alive: int, token: str) -> None:
             listener.close()
             os.close(alive)
             signal.signal(signal.SIGINT, signal.default_int_handler)  # as a new process has
+            _name_process("article-worker")
             code = _work(conn, token)
         finally:
             os._exit(code)
@@ -176,6 +178,14 @@ def _reap(workers: set[int], wait: float = 0.0) -> None:
         if not workers or time.monotonic() >= deadline:
             return
         time.sleep(0.01)
+
+
+def _name_process(name: str) -> None:
+    """The name `ps -o comm`, `top` and `pgrep` show (a fork keeps the command line's
+    arguments, which `ps` shows otherwise)."""
+    with contextlib.suppress(OSError):
+        with open("/proc/self/comm", "w") as handle:
+            handle.write(name)
 
 
 def _peer_uid(conn: socket.socket) -> int:

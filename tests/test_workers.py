@@ -29,7 +29,8 @@ import json, os, subprocess, sys, time
 from pipeline import workers
 
 def run_worker(argv):
-    print(json.dumps({"argv": argv, "cwd": os.getcwd(), "marker": os.environ.get("MARKER"),
+    comm = open("/proc/self/comm").read().strip()
+    print(json.dumps({"argv": argv, "cwd": os.getcwd(), "marker": os.environ.get("MARKER"), "comm": comm,
                       "pid": os.getpid(), "ppid": os.getppid(),
                       "warm": workers.WARM_WORKERS in os.environ}), flush=True)
     mode = os.environ.get("MODE")
@@ -86,6 +87,7 @@ def test_a_worker_is_forked_with_the_stand_ins_arguments_environment_directory_a
     assert worker["argv"][1:] == ["--worker_id", "w1"]
     assert worker["cwd"] == str(tmp_path) and worker["marker"] == "harbour"
     assert worker["warm"] is False  # the handshake's address is not passed on
+    assert worker["comm"] == "article-worker"
     # Forked from the warm process, itself forked from the launcher: not the stand-in.
     assert worker["ppid"] not in (started["launcher"], os.getpid())
     assert _gone(worker["ppid"])  # the warm process ended with the launcher's block
