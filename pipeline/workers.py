@@ -5,10 +5,10 @@ work: about 0.7 CPU-seconds, which begin only once the command line has imported
 built the job. A run with two workers spent its first 1.5 seconds or so starting up.
 
 A run with `multi_processing` workers (`forked_workers`, from the command line) forks a
-*warm process* first:
-a copy of the command line made after Beam is imported, before any thread or connection
-exists. Beam's worker command (`python -m pipeline.workers`) still starts a process, but a
-small one, the *stand-in*, that asks the warm process for a worker and waits for it:
+*warm process* first: a copy of the command line made after Beam is imported, before any
+thread or connection exists. Beam's worker command (`python -m pipeline.workers`) still
+starts a process, but a small one, the *stand-in*, that asks the warm process for a worker
+and waits for it:
 
 - the warm process forks a worker, which takes the stand-in's arguments, environment,
   working directory and standard streams, and runs Beam's SDK worker;
@@ -143,7 +143,10 @@ def _serve(listener: socket.socket, alive: int, token: str) -> None:
             return
         if listener not in ready:
             continue
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except OSError:  # the stand-in gave up before it was accepted
+            continue
         pid = os.fork() if _peer_uid(conn) == os.getuid() else -1
         if pid != 0:
             conn.close()
@@ -213,8 +216,8 @@ def _work(conn: socket.socket, token: str) -> int:
     code = 0
     try:
         run_worker(sys.argv)
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
+    except SystemExit as exit_:  # sys.exit(None) is success; sys.exit("message") is not
+        code = 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 1
     except BaseException:  # noqa: BLE001 - as a new process would: the traceback, status 1
         traceback.print_exc()
         code = 1

@@ -36,6 +36,8 @@ def run_worker(argv):
     mode = os.environ.get("MODE")
     if mode == "exit":
         sys.exit(3)
+    if mode == "exit-none":
+        sys.exit()
     if mode == "raise":
         raise RuntimeError("the worker failed")
     if mode == "hang":
@@ -94,7 +96,7 @@ def test_a_worker_is_forked_with_the_stand_ins_arguments_environment_directory_a
     assert lines[-1] == "launcher done"
 
 
-@pytest.mark.parametrize(("mode", "code"), [("exit", 3), ("raise", 1)])
+@pytest.mark.parametrize(("mode", "code"), [("exit", 3), ("exit-none", 0), ("raise", 1)])
 def test_the_stand_in_exits_with_the_workers_status(tmp_path, mode, code):
     lines = _launch(f"""
         done = subprocess.run(STAND_IN, capture_output=True, env={{**os.environ, "MODE": "{mode}"}})
