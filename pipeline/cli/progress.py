@@ -100,11 +100,11 @@ def _progress_key(counter: str) -> str | None:
 def note(counter: str, n: int = 1) -> None:
     """Records a Beam counter increment for the live display; a no-op unless a local CLI run
     asked for progress (see the module docstring)."""
+    key = _progress_key(counter)  # first: most counters are not shown (a rule's, a format's)
+    if key is None:
+        return
     directory = os.environ.get(ENV_VAR)
     if not directory:
-        return
-    key = _progress_key(counter)
-    if key is None:
         return
     global _tally
     with _tally_lock:
