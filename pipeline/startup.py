@@ -23,11 +23,13 @@ dozen INFO lines each.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.abc
 import logging
 import os
 import sys
+from collections.abc import Iterator
 
 __all__ = ["QUIET_WORKERS", "import_beam", "import_pyarrow", "run_worker"]
 
@@ -58,27 +60,35 @@ class _Absent(importlib.abc.MetaPathFinder):
         return None
 
 
+@contextlib.contextmanager
+def _left_out(modules: tuple[str, ...]) -> Iterator[None]:
+    """Within the block, `modules` fail to import as if not installed; one the caller has
+    already imported (pandas, say) is left alone, submodules included."""
+    finder = _Absent(tuple(module for module in modules if module not in sys.modules))
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
 def import_beam() -> None:
     """Imports Apache Beam and the local runner, without the _NOT_NEEDED modules and without
     the garbage collector's passes. Does nothing when Beam is already imported."""
     if "apache_beam" in sys.modules:
         return
-    # One already imported (pandas, by the caller) is left alone, submodules included.
-    finder = _Absent(tuple(module for module in _NOT_NEEDED if module not in sys.modules))
-    sys.meta_path.insert(0, finder)
     quiet = logging.getLogger(_QUIET_DURING_IMPORT)
     was_quiet, quiet.disabled = quiet.disabled, True
     enabled = gc.isenabled()
     gc.disable()
     try:
-        import apache_beam  # noqa: F401 - the import is the point
-        import pyarrow
-        from apache_beam.runners.portability.fn_api_runner import FnApiRunner  # noqa: F401
+        with _left_out(_NOT_NEEDED):
+            import apache_beam  # noqa: F401 - the import is the point
+            from apache_beam.runners.portability.fn_api_runner import FnApiRunner  # noqa: F401
 
-        pyarrow.array([], type=pyarrow.string())  # pyarrow's one check for pandas
+            import_pyarrow()
         _sample_more_often()
     finally:
-        sys.meta_path.remove(finder)
         quiet.disabled = was_quiet
         gc.freeze()
         if enabled:
@@ -86,16 +96,13 @@ def import_beam() -> None:
 
 
 def import_pyarrow() -> None:
-    """pyarrow, and its one check for pandas made without pandas, as import_beam leaves them:
-    for Parquet written without Beam (scripts/bench.py's bare loop, timed as the CLI's)."""
-    finder = _Absent(("pandas",) if "pandas" not in sys.modules else ())
-    sys.meta_path.insert(0, finder)
-    try:
+    """pyarrow, with its one check for pandas (at its first conversion of a Python list)
+    made while pandas is left out: also for Parquet written without Beam (scripts/bench.py's
+    bare loop, timed as the CLI's)."""
+    with _left_out(("pandas",)):
         import pyarrow
 
         pyarrow.array([], type=pyarrow.string())
-    finally:
-        sys.meta_path.remove(finder)
 
 
 # Beam's state sampler (a thread per bundle that notes which step is running, for its
