@@ -3,6 +3,7 @@ DirectRunner in multi_processing mode with 2 workers, and the Dask runner on a l
 dask.distributed cluster started here. Plus the packaging remote workers get (--setup_file)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tarfile
@@ -197,6 +198,27 @@ def test_beams_state_sampler_wakes_often_enough_not_to_hold_up_the_end_of_a_bund
             "print(StateSampler('stage', CounterFactory()).sampling_period_ms)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.stdout.split() == ["20"], done.stderr[-2000:]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+@pytest.mark.parametrize("user_set", [{}, {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc", "OPENBLAS_NUM_THREADS": "2"}])
+def test_arrow_allocates_with_malloc_and_openblas_starts_no_threads_unless_the_user_says(user_set):
+    """After start-up Arrow's default pool is the C library's and OpenBLAS has no thread pool
+    (one thread in the process besides Arrow's jemalloc helper); a value the user set wins."""
+    code = ("import os\n"
+            "from pipeline.startup import import_beam\n"
+            "import_beam()\n"
+            "import pyarrow as pa\n"
+            "tasks = [open(f'/proc/self/task/{t}/comm').read().strip() for t in os.listdir('/proc/self/task')]\n"
+            "print(pa.default_memory_pool().backend_name, os.environ['OPENBLAS_NUM_THREADS'],\n"
+            "      len([t for t in tasks if t != 'jemalloc_bg_thd']))\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("ARROW_DEFAULT_MEMORY_POOL", "OPENBLAS_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**env, **user_set})
+    if user_set:
+        assert done.stdout.split() == ["jemalloc", "2", "2"], done.stderr[-2000:]
+    else:
+        assert done.stdout.split() == ["system", "1", "1"], done.stderr[-2000:]
 
 
 def test_multi_processing_workers_are_quiet_unless_the_run_is_verbose(landing, tmp_path):
