@@ -138,6 +138,19 @@ def test_the_warm_process_exits_when_the_launcher_is_killed(tmp_path):
         launcher.stdout.close()
 
 
+def test_the_stand_in_imports_neither_beam_nor_the_package_metadata():
+    """The stand-in Beam starts for each worker is on the run's critical path: it imports
+    only this package's small modules, not Beam, pyarrow or importlib.metadata (a third of
+    its start before)."""
+    heavy = ("apache_beam", "pyarrow", "numpy", "importlib.metadata")
+    code = ("import sys\n"
+            f"before = {{m for m in {heavy!r} if m in sys.modules}}\n"
+            "import pipeline.workers\n"
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules and m not in before))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.split() == ["[]"], done.stderr[-2000:]
+
+
 def test_a_stand_in_without_the_runs_token_gets_no_worker(tmp_path):
     lines = _launch("""
         name = os.environ[workers.WARM_WORKERS].split()[0]
