@@ -201,7 +201,7 @@ def test_beams_state_sampler_wakes_often_enough_not_to_hold_up_the_end_of_a_bund
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
-@pytest.mark.parametrize("user_set", [{}, {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc", "OPENBLAS_NUM_THREADS": "2"}])
+@pytest.mark.parametrize("user_set", [{}, {"ARROW_DEFAULT_MEMORY_POOL": "mimalloc", "OPENBLAS_NUM_THREADS": "2"}])
 def test_arrow_allocates_with_malloc_and_openblas_starts_no_threads_unless_the_user_says(user_set):
     """After start-up Arrow's default pool is the C library's and OpenBLAS has no thread pool
     (one thread in the process besides Arrow's jemalloc helper); a value the user set wins."""
@@ -216,7 +216,7 @@ def test_arrow_allocates_with_malloc_and_openblas_starts_no_threads_unless_the_u
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env={**env, **user_set})
     if user_set:
-        assert done.stdout.split() == ["jemalloc", "2", "2"], done.stderr[-2000:]
+        assert done.stdout.split() == ["mimalloc", "2", "2"], done.stderr[-2000:]
     else:
         assert done.stdout.split() == ["system", "1", "1"], done.stderr[-2000:]
 
