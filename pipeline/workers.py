@@ -6,9 +6,9 @@ built the job. A run with two workers spent its first 1.5 seconds or so starting
 
 A run with `multi_processing` workers (`forked_workers`, from the command line) forks a
 *warm process* first: a copy of the command line made after Beam is imported, before any
-thread or connection exists. Beam's worker command (`python -m pipeline.workers`) still
-starts a process, but a small one, the *stand-in*, that asks the warm process for a worker
-and waits for it:
+thread or connection exists. Beam's worker command still starts a process, but a small one,
+the *stand-in* (pipeline/standin.py, which Python starts without `site`), that asks the warm
+process for a worker and waits for it:
 
 - the warm process forks a worker, which takes the stand-in's arguments, environment,
   working directory and standard streams, and runs Beam's SDK worker;
@@ -20,8 +20,8 @@ The warm process listens on an abstract Unix socket (no file to clean up), accep
 processes of the same user, and only with the run's token, both of which the stand-ins
 inherit through Beam's environment. Where any of this is not available (not Linux, other
 threads already running, a runner that is not local, or ARTICLE_INGEST_FORK_WORKERS=0 in
-the environment), the same command runs Beam's worker itself, imported the quick way
-(pipeline/startup.py).
+the environment), the stand-in becomes `python -m pipeline.workers`, which runs Beam's worker
+itself, imported the quick way (pipeline/startup.py).
 """
 from __future__ import annotations
 
@@ -40,23 +40,17 @@ import time
 import traceback
 from collections.abc import Iterator
 
+from pipeline.standin import CODE, STREAMS, WARM_WORKERS, hand_over
 from pipeline.startup import run_worker
 
-__all__ = ["FORK_WORKERS", "WARM_WORKERS", "WORKER_MODULE", "available", "forked_workers", "hand_over"]
+__all__ = ["FORK_WORKERS", "available", "forked_workers"]
 
-# `python -m pipeline.workers`: the command the local runner starts for each worker
-# (pipeline/run: _LocalRunner), instead of Beam's own.
-WORKER_MODULE = "pipeline.workers"
 _LOG = logging.getLogger("article_ingest.workers")
 
-# "<socket name> <token>" of the run's warm process, in the environment stand-ins inherit.
-WARM_WORKERS = "ARTICLE_INGEST_WARM_WORKERS"
 # Set to "0" in the environment, workers start as new processes (docs/troubleshooting.md).
 FORK_WORKERS = "ARTICLE_INGEST_FORK_WORKERS"
 
-_STREAMS = (0, 1, 2)
 _MAX_MESSAGE = 1 << 20  # the stand-in's argv and environment, as JSON
-_CODE = struct.Struct("!i")
 
 
 def available() -> bool:
@@ -199,11 +193,11 @@ def _peer_uid(conn: socket.socket) -> int:
 def _work(conn: socket.socket, token: str) -> int:
     """In a forked worker: take over the stand-in's streams, arguments, environment and
     working directory, run Beam's SDK worker, and send its exit status back."""
-    message, fds, _, _ = socket.recv_fds(conn, _MAX_MESSAGE, len(_STREAMS))
+    message, fds, _, _ = socket.recv_fds(conn, _MAX_MESSAGE, len(STREAMS))
     request = json.loads(message)
-    if not secrets.compare_digest(request.get("token", ""), token) or len(fds) != len(_STREAMS):
+    if not secrets.compare_digest(request.get("token", ""), token) or len(fds) != len(STREAMS):
         return 1
-    for fd, target in zip(fds, _STREAMS):
+    for fd, target in zip(fds, STREAMS):
         os.dup2(fd, target)
         os.close(fd)
     os.chdir(request["cwd"])
@@ -225,7 +219,7 @@ def _work(conn: socket.socket, token: str) -> int:
         with contextlib.suppress(Exception):
             stream.flush()
     with contextlib.suppress(OSError):
-        conn.sendall(_CODE.pack(code))
+        conn.sendall(CODE.pack(code))
     return code
 
 
@@ -247,41 +241,6 @@ def _exit_when_closed(conn: socket.socket) -> None:
         while conn.recv(1):
             pass
     os._exit(1)
-
-
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
-
-
-def hand_over(address: str, argv: list[str]) -> int | None:
-    """In a stand-in: has the warm process fork a worker with this process's arguments,
-    environment, working directory and streams, and returns its exit status; None if the
-    warm process cannot be reached, or a standard stream is closed (the caller then runs the
-    worker itself)."""
-    name, _, token = address.partition(" ")
-    if not all(_is_open(fd) for fd in _STREAMS):  # e.g. started with stdin closed
-        return None
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        conn.connect(b"\0" + name.encode())
-    except OSError:
-        conn.close()
-        return None
-    env = {key: value for key, value in os.environ.items() if key != WARM_WORKERS}
-    request = json.dumps({"token": token, "argv": argv, "env": env, "cwd": os.getcwd()})
-    with conn:
-        socket.send_fds(conn, [request.encode()], list(_STREAMS))
-        received = b""
-        while len(received) < _CODE.size:
-            chunk = conn.recv(_CODE.size - len(received))
-            if not chunk:
-                return 1  # the worker died without a status
-            received += chunk
-    return _CODE.unpack(received)[0]
 
 
 def _main() -> None:

@@ -133,12 +133,13 @@ def test_setup_file_sdist_ships_code_and_rules(tmp_path):
 
 
 def test_the_local_runner_starts_its_multi_processing_workers_with_the_quick_import(monkeypatch):
-    """Beam's own worker command becomes `python -m pipeline.workers`; other environments
-    (a user's own worker command, the in-process one) are left as they are."""
+    """Beam's own worker command becomes the stand-in (`python -I -S .../pipeline/standin.py`);
+    other environments (a user's own worker command, the in-process one) are left as they are."""
     from apache_beam.portability import python_urns
     from apache_beam.portability.api import beam_runner_api_pb2
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
+    from pipeline import standin
     from pipeline.run import _LocalRunner
 
     beams = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main".encode()
@@ -152,7 +153,8 @@ def test_the_local_runner_starts_its_multi_processing_workers_with_the_quick_imp
     monkeypatch.setattr(FnApiRunner, "run_via_runner_api", lambda self, p, o: seen.update(
         {k: (v.urn, v.payload) for k, v in p.components.environments.items()}))
     _LocalRunner().run_via_runner_api(proto, None)
-    assert seen["beam"] == (python_urns.SUBPROCESS_SDK, f"{sys.executable} -m pipeline.workers".encode())
+    stand_in = f"{sys.executable} -I -S {standin.__file__}".encode()
+    assert seen["beam"] == (python_urns.SUBPROCESS_SDK, stand_in)
     assert seen["own"] == (python_urns.SUBPROCESS_SDK, b"/opt/py -m my_worker")
     assert seen["embedded"] == (python_urns.EMBEDDED_PYTHON, b"")
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from _dumps import dump, rows, write
 
-from pipeline import workers
-from pipeline.workers import WARM_WORKERS
+from pipeline import standin, workers
+from pipeline.standin import WARM_WORKERS
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
@@ -25,8 +25,9 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are for
 # A launcher: the warm process runs a stand-in for Beam's SDK worker, which reports what it
 # was given and then does what the stand-in's MODE asks. The test's code runs in the block.
 LAUNCHER = """
-import json, os, subprocess, sys, time
-from pipeline import workers
+import json, os, shlex, subprocess, sys, time
+from pipeline import standin, workers
+from pipeline.run import stand_in_command
 
 def run_worker(argv):
     comm = open("/proc/self/comm").read().strip()
@@ -44,7 +45,7 @@ def run_worker(argv):
         time.sleep(120)
 
 workers.run_worker = run_worker
-STAND_IN = [sys.executable, "-m", "pipeline.workers", "--worker_id", "w1"]
+STAND_IN = [*shlex.split(stand_in_command()), "--worker_id", "w1"]  # the local runner's command
 with workers.forked_workers() as warm:
     print(json.dumps({"started": warm, "launcher": os.getpid()}), flush=True)
 {body}
@@ -89,6 +90,7 @@ def test_a_worker_is_forked_with_the_stand_ins_arguments_environment_directory_a
     assert worker["argv"][1:] == ["--worker_id", "w1"]
     assert worker["cwd"] == str(tmp_path) and worker["marker"] == "harbour"
     assert worker["warm"] is False  # the handshake's address is not passed on
+    assert worker["argv"][0] == standin.__file__
     assert worker["comm"] == "article-worker"
     # Forked from the warm process, itself forked from the launcher: not the stand-in.
     assert worker["ppid"] not in (started["launcher"], os.getpid())
@@ -138,24 +140,24 @@ def test_the_warm_process_exits_when_the_launcher_is_killed(tmp_path):
         launcher.stdout.close()
 
 
-def test_the_stand_in_imports_neither_beam_nor_the_package_metadata():
-    """The stand-in Beam starts for each worker is on the run's critical path: it imports
-    only this package's small modules, not Beam, pyarrow or importlib.metadata (a third of
-    its start before)."""
-    heavy = ("apache_beam", "pyarrow", "numpy", "importlib.metadata")
-    code = ("import sys\n"
-            f"before = {{m for m in {heavy!r} if m in sys.modules}}\n"
-            "import pipeline.workers\n"
-            f"print(sorted(m for m in {heavy!r} if m in sys.modules and m not in before))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert done.stdout.split() == ["[]"], done.stderr[-2000:]
+def test_the_stand_in_needs_only_the_standard_library():
+    """The stand-in Beam starts for each worker is on the run's critical path, so Python
+    starts it isolated and without `site` (no site-packages, no project on the path): it
+    imports nothing else, and nothing of this package."""
+    code = ("import runpy, sys\n"
+            f"runpy.run_path({standin.__file__!r}, run_name='stand_in')\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('pipeline', 'apache_beam', 'pyarrow', 'site')))\n")
+    done = subprocess.run([sys.executable, *standin.STAND_IN_FLAGS, "-c", code], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.split() == ["[]"], done.stderr[-2000:]
 
 
 def test_a_stand_in_without_the_runs_token_gets_no_worker(tmp_path):
     lines = _launch("""
         name = os.environ[workers.WARM_WORKERS].split()[0]
-        print(json.dumps({"wrong": workers.hand_over(name + " not-the-token", ["x"]),
-                          "right": workers.hand_over(os.environ[workers.WARM_WORKERS], ["x"])}))
+        print(json.dumps({"wrong": standin.hand_over(name + " not-the-token", ["x"]),
+                          "right": standin.hand_over(os.environ[standin.WARM_WORKERS], ["x"])}))
     """, tmp_path)
     # The one worker that ran printed its line to this (the launcher's) stdout.
     assert json.loads(lines[-2]) == {"wrong": 1, "right": 0}
@@ -168,8 +170,8 @@ def test_a_stand_in_started_with_a_closed_stream_is_not_handed_over(tmp_path):
     lines = _launch("""
         code = ("import os\\n"
                 "os.close(0)\\n"
-                "from pipeline import workers\\n"
-                "print(workers.hand_over(os.environ[workers.WARM_WORKERS], ['x']))\\n")
+                "from pipeline import standin\\n"
+                "print(standin.hand_over(os.environ[standin.WARM_WORKERS], ['x']))\\n")
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         print(json.dumps({"out": done.stdout, "err": done.stderr}))
     """, tmp_path)
@@ -193,7 +195,34 @@ def test_no_warm_process_where_unix_sockets_fail(monkeypatch):
 
 
 def test_a_stand_in_that_cannot_reach_a_warm_process_runs_the_worker_itself():
-    assert workers.hand_over("article-ingest-nobody-listens some-token", ["x"]) is None
+    assert standin.hand_over("article-ingest-nobody-listens some-token", ["x"]) is None
+
+
+class _Exec(Exception):
+    pass
+
+
+@pytest.mark.parametrize("address", [None, "article-ingest-nobody-listens some-token"])
+def test_a_stand_in_without_a_warm_process_becomes_the_full_worker_command(monkeypatch, address):
+    """No warm process (not Linux, forking turned off) or none that answers: the stand-in
+    replaces itself with `python -m pipeline.workers`, which runs Beam's worker; the
+    unanswered address is not passed on."""
+    seen = {}
+
+    def execv(path, argv):
+        seen.update(path=path, argv=argv, warm=os.environ.get(WARM_WORKERS))
+        raise _Exec
+
+    if address is None:
+        monkeypatch.delenv(WARM_WORKERS, raising=False)
+    else:
+        monkeypatch.setenv(WARM_WORKERS, address)
+    monkeypatch.setattr(standin.os, "execv", execv)
+    monkeypatch.setattr(standin.sys, "argv", [standin.__file__, "--worker_id", "w7"])
+    with pytest.raises(_Exec):
+        standin.main()
+    assert seen == {"path": sys.executable, "argv": [sys.executable, "-m", "pipeline.workers",
+                                                     "--worker_id", "w7"], "warm": None}
 
 
 def test_no_warm_process_when_turned_off(monkeypatch):

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -27,7 +28,7 @@ from apache_beam.options.pipeline_options import StandardOptions
 from apache_beam.portability import python_urns
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-from pipeline import version
+from pipeline import standin, version
 from pipeline.dedupe import dedupe_staged
 from pipeline.graph import build_pipeline, side_partition
 from pipeline.options import (
@@ -68,7 +69,6 @@ from pipeline.storage.state import (
     load_state,
     state_db,
 )
-from pipeline.workers import WORKER_MODULE
 from schemas.datasets import ARTICLES, DUPLICATES, REJECTS
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
@@ -163,7 +163,7 @@ def _runner(options: IngestOptions):
 
 class _LocalRunner(FnApiRunner):
     """Beam's in-process runner (offline: never Prism), whose `multi_processing` workers
-    start as `python -m pipeline.workers` instead of Beam's `python -m
+    start as the stand-in (`python -I -S pipeline/standin.py`) instead of Beam's `python -m
     apache_beam.runners.worker.sdk_worker_main`: forked from the run's warm process, or Beam's
     own SDK worker imported the quick way (pipeline/workers.py)."""
 
@@ -171,8 +171,13 @@ class _LocalRunner(FnApiRunner):
         beams = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main".encode()
         for environment in pipeline_proto.components.environments.values():
             if environment.urn == python_urns.SUBPROCESS_SDK and environment.payload == beams:
-                environment.payload = f"{sys.executable} -m {WORKER_MODULE}".encode()
+                environment.payload = stand_in_command().encode()
         return super().run_via_runner_api(pipeline_proto, options)
+
+
+def stand_in_command() -> str:
+    """The shell command (Beam runs it with `sh -c`) that starts a local worker's stand-in."""
+    return shlex.join([sys.executable, *standin.STAND_IN_FLAGS, standin.__file__])
 
 
 def _metric_counters(result) -> dict[str, int] | None:
