@@ -79,8 +79,12 @@ def main() -> None:
         code = hand_over(address, sys.argv)
         if code is not None:
             sys.exit(code)
-    sys.stdout.flush()
-    os.execv(sys.executable, [sys.executable, "-m", WORKER_MODULE, *sys.argv[1:]])
+    command = [sys.executable, "-m", WORKER_MODULE, *sys.argv[1:]]
+    if os.name != "posix":  # no exec that keeps this process: run it, and pass its status on
+        import subprocess
+
+        sys.exit(subprocess.call(command))
+    os.execv(sys.executable, command)
 
 
 if __name__ == "__main__":

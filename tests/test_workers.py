@@ -225,6 +225,19 @@ def test_a_stand_in_without_a_warm_process_becomes_the_full_worker_command(monke
                                                      "--worker_id", "w7"], "warm": None}
 
 
+def test_where_exec_would_start_a_new_process_the_stand_in_waits_for_the_worker(monkeypatch):
+    """On Windows `os.execv` starts a new process and ends the caller, which Beam would take
+    for its worker: the stand-in runs the full command instead and exits with its status."""
+    import subprocess as subprocess_module
+    monkeypatch.delenv(WARM_WORKERS, raising=False)
+    monkeypatch.setattr(standin.os, "name", "nt")
+    monkeypatch.setattr(subprocess_module, "call", lambda command: 5 if command[1:3] == [
+        "-m", "pipeline.workers"] else 0)
+    with pytest.raises(SystemExit) as exit_:
+        standin.main()
+    assert exit_.value.code == 5
+
+
 def test_no_warm_process_when_turned_off(monkeypatch):
     monkeypatch.delenv(WARM_WORKERS, raising=False)
     monkeypatch.setenv(workers.FORK_WORKERS, "0")
