@@ -22,7 +22,8 @@ harness's memory in the way. Modes, all over the same generated inputs (scripts/
 `--mix real` makes a share of the inputs HTML pages and feeds.
 
 Timings on a shared machine are noisy: compare ratios within one run and repeat
-(`--repeat`, medians reported; rounds interleave the modes).
+(`--repeat`, medians reported; rounds interleave the modes, every other one in reverse
+order).
 
 The children run the checkout (their working directory is the repository). Its bytecode is
 written first (`__pycache__`, as `pip install .` writes an installed copy's), so that where
@@ -374,7 +375,9 @@ def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
         log(f"inputs ready in {generated:.0f} s: {data}")
     runs: dict[str, list[dict]] = {m: [] for m in modes}
     for round_ in range(repeat):
-        for mode in modes:
+        # Every other round runs the modes in reverse order, so that a machine speeding up
+        # or slowing down through the run does not favour the modes that run first.
+        for mode in modes if round_ % 2 == 0 else modes[::-1]:
             result = measure(mode, str(data), f"{work}/out-{mode}")
             runs[mode].append(result)
             if log:
@@ -426,8 +429,6 @@ def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
         "median_input_bytes": _median_size(data),
         "generate_seconds": round(generated, 2),
         "modes": figures,
-        # a/d: the CLI against trafilatura; c/a: the share of the CLI's wall time that is the
-        # bare loop's work (1 - overhead); b/a: scaling with two workers.
         # a/d: the CLI's dumps/s over trafilatura's; c/a and core/a: the bare loop's seconds
         # over the CLI's (1 - the CLI's overhead); b/a: two workers over one.
         "ratios": {"a/d": ratio("a", "d"), "c/a": ratio("c", "a", "seconds"),

@@ -145,6 +145,25 @@ def test_smoke_run_reports_every_mode(tmp_path):
     assert "| mode |" in bench.format_table(report)
 
 
+def test_every_other_round_runs_the_modes_in_reverse_order(tmp_path, monkeypatch):
+    """A machine that speeds up through a run would favour the modes measured last in every
+    round; alternating the order spreads that over all of them."""
+    bench = _bench()
+    order = []
+
+    def measure(mode, data, out):
+        order.append(mode)
+        return {"seconds": 1.0, "cpu_seconds": 1.0, "articles": 1, "inputs": 1, "peak_rss_bytes": 1,
+                "processes": 1, "rss_mib_at": {}, "cpu_seconds_by_process": []}
+
+    monkeypatch.setattr(bench, "compile_project", lambda: None)
+    monkeypatch.setattr(bench, "generate", lambda *a, **k: {"bytes": {"dumps": 1}, "kinds": {}})
+    monkeypatch.setattr(bench, "_median_size", lambda data: 1)
+    monkeypatch.setattr(bench, "measure", measure)
+    bench.run_bench(4, work=str(tmp_path), modes=("a", "b", "core"), repeat=3, startup_repeat=0)
+    assert order == ["a", "b", "core", "core", "b", "a", "a", "b", "core"]
+
+
 def test_incremental_bench_smoke(tmp_path):
     """scripts/incremental_bench.py: a full run, then a rerun that reads only the new dumps."""
     done = subprocess.run([sys.executable, str(SCRIPTS / "incremental_bench.py"), str(tmp_path),
