@@ -132,7 +132,7 @@ def test_setup_file_sdist_ships_code_and_rules(tmp_path):
         assert needed in names, needed
 
 
-def test_the_local_runner_starts_its_multi_processing_workers_with_the_quick_import(monkeypatch):
+def test_the_local_runner_starts_its_multi_processing_workers_through_the_stand_in(monkeypatch):
     """Beam's own worker command becomes the stand-in (`python -I -S .../pipeline/standin.py`);
     other environments (a user's own worker command, the in-process one) are left as they are."""
     from apache_beam.portability import python_urns
