@@ -17,6 +17,10 @@ are not needed here:
   2-core Linux VM, mimalloc's memory came back as freshly zeroed huge pages after every row
   group (a fifth of a run's CPU time, in the kernel), and OpenBLAS's idle threads spun for
   a tenth of a CPU-second; this pipeline does no linear algebra. Records are unchanged.
+- Beam's stager (which uploads a job's packages to a remote runner) imports Beam's HTTP
+  client module, and with it httplib2 and pyparsing, a tenth of the import's CPU time, for
+  downloads only a remote launch makes. That module is a lazy stand-in until it is used
+  (_DEFERRED): the first call or lookup imports the real one, which takes its place.
 - The garbage collector runs dozens of times while the import creates its objects, none of
   which are garbage: it is paused during the import, and the objects are then frozen
   (gc.freeze), so that no collection during the run walks them again.
@@ -32,9 +36,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib.abc
+import importlib.machinery
+import importlib.util
 import logging
 import os
 import sys
+import types
 from collections.abc import Iterator
 
 __all__ = ["QUIET_WORKERS", "import_beam", "import_pyarrow", "run_worker"]
@@ -53,6 +60,11 @@ _NOT_NEEDED = ("pandas", "bson", "pymongo", "apache_beam.io.gcp.bigquery")
 _QUIET_DURING_IMPORT = "apache_beam.io.mongodbio"
 
 
+# Beam modules imported with Beam but used only by a remote launch, by name: the functions
+# other modules import from them. Each is a _Deferred module until used.
+_DEFERRED = {"apache_beam.internal.http_client": ("get_new_http",)}
+
+
 # Environment read once, when the library loads: set before Beam imports numpy and pyarrow, and
 # inherited by the local runner's workers. A value the user set is kept.
 _NATIVE_DEFAULTS = {"ARROW_DEFAULT_MEMORY_POOL": "system", "OPENBLAS_NUM_THREADS": "1"}
@@ -69,6 +81,48 @@ class _Absent(importlib.abc.MetaPathFinder):
         if any(name == module or name.startswith(module + ".") for module in self._modules):
             raise ModuleNotFoundError(f"{name} is left out while Apache Beam is imported", name=name)
         return None
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module until it is used. Calling one of `functions` (which importers
+    may have bound already) or looking up any other attribute imports the real module, which
+    then replaces the stand-in in sys.modules and on its package."""
+
+    def __init__(self, name: str, functions: tuple[str, ...]):
+        super().__init__(name)
+        self._real: types.ModuleType | None = None
+        for function in functions:
+            setattr(self, function, self._deferred(function))
+
+    def _deferred(self, function: str):
+        def call(*args, **kwargs):
+            return getattr(self._load(), function)(*args, **kwargs)
+
+        call.__name__ = call.__qualname__ = function
+        return call
+
+    def __getattr__(self, name: str):  # attributes the stand-in does not have
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._load(), name)
+
+    def _load(self) -> types.ModuleType:
+        if self._real is None:
+            package, _, child = self.__name__.rpartition(".")
+            importlib.import_module(package)
+            spec = importlib.machinery.PathFinder.find_spec(self.__name__, sys.modules[package].__path__)
+            if spec is None:
+                raise ModuleNotFoundError(f"No module named {self.__name__!r}", name=self.__name__)
+            real = importlib.util.module_from_spec(spec)
+            sys.modules[self.__name__] = real
+            try:
+                spec.loader.exec_module(real)
+            except BaseException:
+                sys.modules[self.__name__] = self
+                raise
+            setattr(sys.modules[package], child, real)
+            self._real = real
+        return self._real
 
 
 @contextlib.contextmanager
@@ -93,6 +147,8 @@ def import_beam() -> None:
     was_quiet, quiet.disabled = quiet.disabled, True
     enabled = gc.isenabled()
     gc.disable()
+    for name, functions in _DEFERRED.items():
+        sys.modules.setdefault(name, _Deferred(name, functions))
     try:
         with _left_out(_NOT_NEEDED):
             import apache_beam  # noqa: F401 - the import is the point

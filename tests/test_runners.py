@@ -191,6 +191,43 @@ def test_beams_optional_connectors_are_left_out_at_start_up_and_import_later():
     assert "bson" not in done.stderr, done.stderr[-2000:]
 
 
+def test_beams_http_client_is_imported_only_when_a_remote_launch_uses_it():
+    """Beam's stager imports its HTTP client (httplib2, pyparsing) for downloads only a remote
+    launch makes: at start-up it is a stand-in, and the first use imports the real module,
+    which takes the stand-in's place."""
+    name = "apache_beam.internal.http_client"
+    code = ("import sys\n"
+            "from pipeline.startup import import_beam\n"
+            "import_beam()\n"
+            "print(sorted(m for m in ('httplib2', 'pyparsing') if m in sys.modules))\n"
+            "from apache_beam.runners.portability import stager\n"
+            "import httplib2\n"
+            "print(isinstance(stager.get_new_http(timeout_secs=5), httplib2.Http))\n"
+            f"real = sys.modules[{name!r}]\n"
+            "import apache_beam.internal as package\n"
+            "print(real.__file__.endswith('http_client.py'), package.http_client is real,\n"
+            "      stager.get_new_http().timeout == 60)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.split() == ["[]", "True", "True", "True", "True"], done.stderr[-2000:]
+    # Looking up anything else on the stand-in imports the real module too.
+    code = ("import sys\n"
+            "from pipeline.startup import import_beam\n"
+            "import_beam()\n"
+            f"print(sys.modules[{name!r}].DEFAULT_HTTP_TIMEOUT_SECONDS, 'httplib2' in sys.modules,\n"
+            f"      hasattr(sys.modules[{name!r}], '__file__'))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.split() == ["60", "True", "True"], done.stderr[-2000:]
+
+
+def test_a_deferred_module_that_cannot_be_found_says_so_when_used():
+    from pipeline.startup import _Deferred
+
+    deferred = _Deferred("json.no_such_module", ("load",))
+    with pytest.raises(ModuleNotFoundError, match="json.no_such_module"):
+        deferred.load()
+    assert "json.no_such_module" not in sys.modules
+
+
 def test_beams_state_sampler_wakes_often_enough_not_to_hold_up_the_end_of_a_bundle():
     """A bundle's end waits for the sampler's sleep: at most 20 ms after start-up, not 200."""
     code = ("from pipeline.startup import import_beam\n"
