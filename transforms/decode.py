@@ -19,6 +19,7 @@ import functools
 import re
 
 from schemas import reasons
+from transforms import badness
 
 __all__ = [
     "MIXED_ENCODING", "DecodeError", "declared_charset", "decode_dump", "decode_markup",
@@ -229,6 +230,8 @@ def repair_mojibake(text: str, *, encoded: bytes | None = None) -> str:
     if text.isascii():
         return text
     if not _has_mojibake_hint(text, encoded):
+        return text
+    if not badness.may_change(text):  # a hint in clean text ("José’s", French spacing)
         return text
     import ftfy
 
