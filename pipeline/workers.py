@@ -40,7 +40,7 @@ import time
 import traceback
 from collections.abc import Iterator
 
-from pipeline.standin import CODE, STREAMS, WARM_WORKERS, hand_over
+from pipeline.standin import CODE, STREAMS, WARM_WORKERS
 from pipeline.startup import run_worker
 
 __all__ = ["FORK_WORKERS", "available", "forked_workers"]
@@ -243,16 +243,7 @@ def _exit_when_closed(conn: socket.socket) -> None:
     os._exit(1)
 
 
-def _main() -> None:
-    """A worker's command: forked from the run's warm process when there is one, else Beam's
-    SDK worker in this process."""
-    address = os.environ.get(WARM_WORKERS)
-    if address:
-        code = hand_over(address, sys.argv)
-        if code is not None:
-            sys.exit(code)
-    run_worker(sys.argv)
-
-
 if __name__ == "__main__":
-    _main()
+    # What the stand-in (pipeline/standin.py) becomes where no warm process answers: Beam's
+    # SDK worker in this process. The stand-in has already tried the hand-over.
+    run_worker(sys.argv)
