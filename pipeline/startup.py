@@ -164,9 +164,10 @@ def import_beam() -> None:
 
 
 def import_pyarrow() -> None:
-    """pyarrow, with its one check for pandas (at its first conversion of a Python list)
-    made while pandas is left out: also for Parquet written without Beam (scripts/bench.py's
-    bare loop, timed as the CLI's)."""
+    """pyarrow, with _NATIVE_DEFAULTS (where it is not imported yet) and its one check for
+    pandas (at its first conversion of a Python list) made while pandas is left out: also for
+    Parquet written without Beam (scripts/bench.py's bare loop, timed as the CLI's)."""
+    _native_defaults()
     with _left_out(("pandas",)):
         import pyarrow
 

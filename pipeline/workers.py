@@ -127,6 +127,9 @@ def _serve(listener: socket.socket, alive: int, token: str) -> None:
     from apache_beam.runners.worker import sdk_worker_main  # noqa: F401 - warm for every worker
 
     import transforms.beam  # noqa: F401 - the job's steps, which every worker unpickles
+    from transforms.decode import warm_up
+
+    warm_up()  # ftfy and charset_normalizer, once for every worker
 
     workers: set[int] = set()
     while True:

@@ -258,3 +258,24 @@ def test_control_characters_are_counted_as_the_regex_counts_them():
         assert _count_controls(text) == len(_CONTROL_CHARS.findall(text))
 
     check()
+
+
+def test_warm_up_does_ahead_what_decoding_does_at_its_first_need():
+    """In a fresh interpreter: nothing of it before (decoding UTF-8 text imports none of it),
+    everything after."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, json\n"
+        "from transforms import badness, decode\n"
+        "decode.decode_dump('Caf\\u00e9 \\u2019'.encode())\n"
+        "had = ['ftfy' in sys.modules, 'charset_normalizer' in sys.modules, badness._search.cache_info().currsize]\n"
+        "decode.warm_up()\n"
+        "has = ['ftfy' in sys.modules, 'charset_normalizer' in sys.modules, badness._search.cache_info().currsize]\n"
+        "print(json.dumps([had, has]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1], check=True)
+    assert json.loads(done.stdout) == [[False, False, 0], [True, True, 1]]

@@ -241,12 +241,14 @@ def test_beams_state_sampler_wakes_often_enough_not_to_hold_up_the_end_of_a_bund
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
 @pytest.mark.parametrize("user_set", [{}, {"ARROW_DEFAULT_MEMORY_POOL": "mimalloc", "OPENBLAS_NUM_THREADS": "2"}])
-def test_arrow_allocates_with_malloc_and_openblas_starts_no_threads_unless_the_user_says(user_set):
+@pytest.mark.parametrize("start", ["import_beam", "import_pyarrow"])
+def test_arrow_allocates_with_malloc_and_openblas_starts_no_threads_unless_the_user_says(user_set, start):
     """After start-up Arrow's default pool is the C library's and OpenBLAS has no thread pool
-    (one thread in the process besides Arrow's jemalloc helper); a value the user set wins."""
+    (one thread in the process besides Arrow's jemalloc helper); a value the user set wins.
+    The same for pyarrow alone, as the benchmark's bare loop imports it."""
     code = ("import os\n"
-            "from pipeline.startup import import_beam\n"
-            "import_beam()\n"
+            f"from pipeline.startup import {start}\n"
+            f"{start}()\n"
             "import pyarrow as pa\n"
             "tasks = [open(f'/proc/self/task/{t}/comm').read().strip() for t in os.listdir('/proc/self/task')]\n"
             "print(pa.default_memory_pool().backend_name, os.environ['OPENBLAS_NUM_THREADS'],\n"

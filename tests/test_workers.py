@@ -33,7 +33,8 @@ def run_worker(argv):
     comm = open("/proc/self/comm").read().strip()
     print(json.dumps({"argv": argv, "cwd": os.getcwd(), "marker": os.environ.get("MARKER"), "comm": comm,
                       "pid": os.getpid(), "ppid": os.getppid(),
-                      "warm": workers.WARM_WORKERS in os.environ}), flush=True)
+                      "warm": workers.WARM_WORKERS in os.environ,
+                      "warmed_up": [m in sys.modules for m in ("ftfy", "charset_normalizer")]}), flush=True)
     mode = os.environ.get("MODE")
     if mode == "exit":
         sys.exit(3)
@@ -47,7 +48,7 @@ def run_worker(argv):
 workers.run_worker = run_worker
 STAND_IN = [*shlex.split(stand_in_command()), "--worker_id", "w1"]  # the local runner's command
 with workers.forked_workers() as warm:
-    print(json.dumps({"started": warm, "launcher": os.getpid()}), flush=True)
+    print(json.dumps({"started": warm, "launcher": os.getpid(), "ftfy": "ftfy" in sys.modules}), flush=True)
 {body}
 print("launcher done", flush=True)
 """
@@ -92,6 +93,9 @@ def test_a_worker_is_forked_with_the_stand_ins_arguments_environment_directory_a
     assert worker["warm"] is False  # the handshake's address is not passed on
     assert worker["argv"][0] == standin.__file__
     assert worker["comm"] == "article-worker"
+    # What decoding imports at its first need, the warm process imported once for every
+    # worker (the launcher did not).
+    assert worker["warmed_up"] == [True, True] and started["ftfy"] is False
     # Forked from the warm process, itself forked from the launcher: not the stand-in.
     assert worker["ppid"] not in (started["launcher"], os.getpid())
     assert _gone(worker["ppid"])  # the warm process ended with the launcher's block

@@ -23,7 +23,7 @@ from transforms import badness
 
 __all__ = [
     "MIXED_ENCODING", "DecodeError", "declared_charset", "decode_dump", "decode_markup",
-    "repair_mojibake", "sniff_content",
+    "repair_mojibake", "sniff_content", "warm_up",
 ]
 
 _BOMS = (
@@ -259,6 +259,16 @@ _GATE_PIECE = 1 << 20
 # decode_dump reads a UTF-8 text's control characters and mojibake hints in the input bytes
 # (no encoded copy of the text); tests turn it off to compare with the earlier definition.
 _SHARE_UTF8 = True
+
+
+def warm_up() -> None:
+    """Does now what decoding does at its first need: imports ftfy and charset_normalizer
+    and builds the mojibake gate's search (about 60 ms). For a process that forks workers
+    (pipeline/workers.py), so that no worker does it again."""
+    import charset_normalizer  # noqa: F401 - see _detect
+
+    _ftfy_config()
+    badness.may_change("")
 
 
 @functools.lru_cache(maxsize=1)
