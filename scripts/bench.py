@@ -351,6 +351,28 @@ def startup(one: str, out: str, repeat: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+def machine_spread(seconds: float) -> dict:
+    """How steady the machine is: a fixed pure-Python loop (about 12 ms at best on the
+    2-core machine of docs/performance.md) timed back to back for `seconds`. Reports its best
+    time, its median over its best, and the share of tries at least 1.45 times the best."""
+    def loop() -> int:
+        total = 0
+        for i in range(300_000):
+            total += i * i
+        return total
+
+    tries: list[float] = []
+    end = time.perf_counter() + seconds
+    while not tries or time.perf_counter() < end:
+        start = time.perf_counter()
+        loop()
+        tries.append(time.perf_counter() - start)
+    best = min(tries)
+    return {"tries": len(tries), "best_ms": round(best * 1000, 2),
+            "median_over_best": round(statistics.median(tries) / best, 3),
+            "slow_share": round(sum(t >= 1.45 * best for t in tries) / len(tries), 3)}
+
+
 def _sig(value: float, digits: int = 4) -> float:
     return float(f"{value:.{digits}g}")
 
@@ -363,8 +385,10 @@ def _have_trafilatura() -> bool:
 
 def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
               work: str | None = None, modes=MODES, repeat: int = 1, startup_repeat: int = 3,
-              packed: bool = False, big: bool = False, jobs: int = 1, log=None) -> dict:
-    """Generates N inputs and measures each mode `repeat` times (interleaved); medians reported."""
+              packed: bool = False, big: bool = False, jobs: int = 1, probe: float = 0.0,
+              log=None) -> dict:
+    """Generates N inputs and measures each mode `repeat` times (interleaved); medians
+    reported. With `probe` seconds, first times how steady the machine is (machine_spread)."""
     work = work or tempfile.mkdtemp(prefix="article-ingest-bench-")
     data = Path(work) / f"data-{size}-{mix}-{n}-{seed}"
     modes = [m for m in modes if m != "d" or _have_trafilatura()]
@@ -376,6 +400,9 @@ def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
     generated = time.perf_counter() - t0
     if log:
         log(f"inputs ready in {generated:.0f} s: {data}")
+    spread = machine_spread(probe) if probe > 0 else None
+    if log and spread:
+        log(f"machine: {spread}")
     runs: dict[str, list[dict]] = {m: [] for m in modes}
     for round_ in range(repeat):
         # Every other round runs the modes in reverse order, so that a machine speeding up
@@ -452,6 +479,7 @@ def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
         # loop's, i.e. its seconds over the CLI's).
         "best_ratios": {"a/d": best("a", "d"), "core/a": best("a", "core"), "b/a": best("b", "a")},
         "load_average_1min": round(os.getloadavg()[0], 2),
+        "machine": spread,
     }
     if startup_repeat:
         one = _files(data / "dumps")[0]
@@ -501,6 +529,11 @@ def format_table(report: dict) -> str:
               f"best round over best round: {listed('best_ratios')}",
               "(a/d: CLI over trafilatura; c/a, core/a: bare-loop seconds over CLI seconds; "
               "b/a: two workers over one)"]
+    if report.get("machine"):
+        spread = report["machine"]
+        lines.append(f"machine, before the rounds: a fixed loop's median {spread['median_over_best']}x "
+                     f"its best ({spread['best_ms']} ms), {spread['slow_share']:.0%} of "
+                     f"{spread['tries']} tries at 1.45x its best or more")
     if report.get("startup_seconds") is not None:
         lines.append("start-up (CLI over one dump, Python start included): "
                      f"{report['startup_seconds']} s "
@@ -533,6 +566,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--work", default=None, help="Work directory (generated data is reused).")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="Processes generating the inputs (default: the CPUs).")
+    parser.add_argument("--probe", type=float, default=0.0, metavar="SECONDS",
+                        help="First time a fixed loop for this long: how steady the machine is.")
     parser.add_argument("--json", dest="json_path", default=None,
                         help="Also write the report here.")
     return parser
@@ -548,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     report = run_bench(args.n, seed=args.seed, size=args.size, mix=args.mix, work=args.work,
                        modes=tuple(args.modes.split(",")), repeat=args.repeat,
                        startup_repeat=args.startup_repeat, packed=args.packed, big=args.big,
-                       jobs=args.jobs,
+                       jobs=args.jobs, probe=args.probe,
                        log=lambda msg: print(msg, file=sys.stderr))
     print(format_table(report))
     if args.json_path:

@@ -189,6 +189,12 @@ def test_the_report_gives_the_fastest_round_beside_the_median(tmp_path, monkeypa
     assert "best round over best round: a/d = 4.0" in bench.format_table(report)
 
 
+def test_the_machine_probe_reports_its_loops_spread():
+    spread = _bench().machine_spread(0.2)
+    assert spread["tries"] >= 1 and spread["best_ms"] > 0
+    assert spread["median_over_best"] >= 1.0 and 0.0 <= spread["slow_share"] <= 1.0
+
+
 def test_incremental_bench_smoke(tmp_path):
     """scripts/incremental_bench.py: a full run, then a rerun that reads only the new dumps."""
     done = subprocess.run([sys.executable, str(SCRIPTS / "incremental_bench.py"), str(tmp_path),

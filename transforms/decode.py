@@ -264,7 +264,8 @@ _SHARE_UTF8 = True
 def warm_up() -> None:
     """Does now what decoding does at its first need: imports ftfy and charset_normalizer
     and builds the mojibake gate's search (about 60 ms). For a process that forks workers
-    (pipeline/workers.py), so that no worker does it again."""
+    (pipeline/workers.py), so that no worker does it again, and for a benchmark that times
+    the core without its imports (scripts/bench.py)."""
     import charset_normalizer  # noqa: F401 - see _detect
 
     _ftfy_config()
