@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Throughput of the HTML reader against trafilatura.extract on the same HTML files, per core.
 
-usage: compare_trafilatura.py GLOB [--repeat N]
+usage: compare_trafilatura.py GLOB [--repeat N] [--dumps NAME]
 
 Reads every file matching GLOB (gzip-compressed files are decompressed first, outside the
 timing), then times, in CPU seconds of this one process, `transforms.formats.html.read`
 (decoding, parsing, main-content choice, splitting, article id: all a run does per input)
 and `trafilatura.extract` (text only) over all of them, N times each, after one warm-up.
+
+With `--dumps NAME`, ours is `transforms.ingest.ingest_file` over the file NAME beside each
+page instead (the devset's `seedlike.txt`, `w3m.txt` or `markdown.md` beside its
+`item.html`): a real article's text dump against trafilatura on the same article's HTML.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from transforms.context import IngestContext
 from transforms.formats import html
+from transforms.ingest import ingest_file
 from transforms.rules import load_rules
 
 
@@ -36,13 +41,15 @@ def cpu_per_file(work, inputs: list, repeat: int) -> float:
     return (time.process_time() - started) / (repeat * len(inputs))
 
 
-def read_pages(argv: list[str] | None, description: str):
+def read_pages(argv: list[str] | None, description: str, parser: argparse.ArgumentParser | None = None):
     """The command line of the comparison scripts: (paths, raw bytes, texts, repeat), or None
-    when the glob matches nothing."""
-    parser = argparse.ArgumentParser(description=description)
+    when the glob matches nothing. `parser`: one with the script's own options, which it
+    then holds the values of (in `parser.values`)."""
+    parser = parser or argparse.ArgumentParser(description=description)
     parser.add_argument("pattern")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
+    parser.values = args
     paths = sorted(glob.glob(args.pattern))
     if not paths:
         print(f"no file matches {args.pattern!r}", file=sys.stderr)
@@ -53,18 +60,28 @@ def read_pages(argv: list[str] | None, description: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    pages = read_pages(argv, __doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dumps", metavar="NAME", default=None,
+                        help="Time ingest_file on the file NAME beside each page instead.")
+    pages = read_pages(argv, "", parser)
     if pages is None:
         return 2
     paths, raw, texts, repeat = pages
-    ctx = IngestContext(load_rules(), dt.datetime.now(dt.timezone.utc), "html")
-
-    ours = cpu_per_file(lambda data: list(html.read(data, "bench", ctx)), raw, repeat)
+    dumps = parser.values.dumps
+    if dumps:
+        uris = [str(Path(p).with_name(dumps)) for p in paths]
+        inputs = [(uri, Path(uri).read_bytes()) for uri in uris]
+        ctx = IngestContext(load_rules(), dt.datetime.now(dt.timezone.utc))
+        ours = cpu_per_file(lambda item: list(ingest_file(item[1], item[0], ctx)), inputs, repeat)
+    else:
+        ctx = IngestContext(load_rules(), dt.datetime.now(dt.timezone.utc), "html")
+        ours = cpu_per_file(lambda data: list(html.read(data, "bench", ctx)), raw, repeat)
     import trafilatura
 
     theirs = cpu_per_file(trafilatura.extract, texts, repeat)
     print(json.dumps({
         "files": len(paths),
+        "ours": f"ingest_file on {dumps}" if dumps else "the HTML reader",
         "ours_ms_per_file": round(ours * 1000, 3),
         "ours_files_per_second_per_core": round(1 / ours, 1),
         "trafilatura_ms_per_file": round(theirs * 1000, 3),

@@ -2,6 +2,7 @@
 are those of asking ftfy every time the mojibake gate fires."""
 from __future__ import annotations
 
+import collections
 import itertools
 import re
 from re import _parser as sre_parse
@@ -109,3 +110,84 @@ def test_the_pattern_check_is_conservative(pattern, within):
 
 def test_a_line_longer_than_ftfys_pieces_goes_to_ftfy():
     assert badness.may_change("é" + "x" * (badness._FTFY_PIECE + 1))
+
+
+# --- the search by branches --------------------------------------------------------------------
+
+def _whole_pattern(text: str) -> bool:
+    """may_change as it was: the whole pattern searched over the whole text."""
+    return badness._search()(text) is not None or badness._SURROGATE.search(text) is not None
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(ALPHABET), max_size=60))
+def test_searching_branch_by_branch_finds_what_the_whole_pattern_finds(text):
+    assert badness.may_change(text) == _whole_pattern(text)
+
+
+def test_every_three_characters_the_branches_find_what_the_whole_pattern_finds():
+    """Exhaustively over the characters the pattern's classes name most often (its branches
+    are two to five characters), alone and after a line."""
+    common = sorted(set("ÂÃÐØÙÀÉàéíñ€œŠ¢£°µ²³«»“„•‹’–—\u00a0\u00ad√≈‚Äâвβā ВГСΒΓ") | set("az \n"))
+    for a, b, c in itertools.product(common, repeat=3):
+        for text in (a + b + c, "é x\n" + a + b + c + "y"):
+            assert badness.may_change(text) == _whole_pattern(text), repr(text)
+
+
+def test_the_branches_are_those_of_the_installed_ftfy():
+    """The pattern's source splits into exactly the branches its parse has (else the whole
+    pattern is searched, as before: the same answers, slower)."""
+    branches = badness._branches()
+    assert branches is not None and len(branches) > 20
+    assert all(branch.required for branch in branches)  # each needs a non-ASCII character
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    (FRENCH, 8),
+    ("Hann sagði að fé\u00adlagið hefði „sam\u00adþykkt“ til\u00adlöguna. " * 20, 8),
+    ("José’s team won 3–1 at the Estádio’s old ground.\n", 4),
+])
+def test_clean_text_tries_few_branches_and_few_places(text, words):
+    """Not vacuous: most branches need a character clean text does not hold, and the others
+    are tried only beside their rarest required characters."""
+    present = collections.Counter(ch for ch in text if ord(ch) > 0x7f)
+    tried = [b for b in badness._branches() if all(allowed & present.keys() for allowed, _, _ in b.required)]
+    assert len(tried) <= words
+    assert not badness.may_change(text)
+
+
+@pytest.mark.parametrize(("pattern", "required"), [
+    ("é", [("é", 0, 0)]),
+    ("[a-z]\\s?[ÃÂ][ ]", [("ÂÃ", 1, 2)]),
+    ("^[ÃÂ] ", [("ÂÃ", 0, 0)]),
+    ("×[²³]x", [("×", 0, 0), ("²³", 1, 1)]),
+    ("é[^A-Za-z]", [("é", 0, 0)]),       # a negated class is not required to be non-ASCII
+    ("(?:ab|c)é", [("é", None, None)]),  # after a group: required, at an unknown offset
+    ("a{1,3}é+", [("é", 1, 3)]),
+])
+def test_required_classes_and_their_offsets(pattern, required):
+    found = badness._required(list(sre_parse.parse(pattern, re.UNICODE)))
+    assert [("".join(sorted(chars)), low, high) for chars, low, high in found] == required
+
+
+@pytest.mark.parametrize(("source", "pieces"), [
+    ("a|b", ["a", "b"]),
+    ("[|]|x", ["[|]", "x"]),
+    ("(a|b)|c", ["(a|b)", "c"]),
+    ("a\\|b|c", ["a\\|b", "c"]),
+    ("[]|]|d", ["[]|]", "d"]),
+    ("# a | comment\n e | f", ["# a | comment\n e ", " f"]),
+    ("(a|b", None),
+])
+def test_the_source_is_cut_at_top_level_bars_only(source, pieces):
+    assert badness._split_top_level(source) == pieces
+
+
+def test_a_branch_without_a_known_offset_is_searched_whole():
+    compiled = re.compile("(?:ab|c)é", re.MULTILINE)
+    branch = badness._Branch(compiled.match, compiled.search,
+                             tuple(badness._required(list(sre_parse.parse("(?:ab|c)é")))))
+    assert branch.required == ((frozenset("é"), None, None),)
+    assert badness._matches(branch, "x cé", collections.Counter("é"))
+    assert not badness._matches(branch, "x bé", collections.Counter("é"))
+    assert not badness._matches(branch, "x c", collections.Counter())  # no é: not even searched
