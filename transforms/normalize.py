@@ -19,6 +19,7 @@ _ODD_SPACES = dict.fromkeys(
 # too: they are the publisher's hyphenation hints, and invisible.
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None)
 _TABLE = {**_ODD_SPACES, **_ZERO_WIDTH}
+_REPLACEMENTS = {chr(code): new or "" for code, new in _TABLE.items()}
 # Any character the table maps: a scan for one is many times cheaper than `str.translate`
 # (a dict lookup per character), and most lines of news text hold none.
 _ODD = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]")
@@ -100,10 +101,11 @@ def line_normalizer(text: str) -> Callable[[str], str]:
         return normalize_line
 
     def normalize_inert_line(line: str) -> str:
+        # Every character of `_TABLE` in the text is in `odd`: one replace each (several
+        # times faster than `str.translate`, a dict lookup a character).
         for ch in odd:
             if ch in line:
-                line = line.translate(_TABLE)
-                break
+                line = line.replace(ch, _REPLACEMENTS[ch])
         return _collapse_spaces(line)
 
     return normalize_inert_line
