@@ -239,3 +239,26 @@ def test_the_harness_times_the_checkout_with_its_bytecode_written(tmp_path, monk
             sources.append(tmp_path / package / name)
     bench.compile_project()
     assert all(Path(importlib.util.cache_from_source(str(source))).is_file() for source in sources)
+
+
+def test_compare_trafilatura_times_the_dump_beside_each_page(tmp_path, monkeypatch, capsys):
+    """`--dumps NAME`: ingest_file over the file NAME in each page's folder, against the peer
+    on the page (a stand-in for trafilatura here, which is not a dependency)."""
+    for n in range(3):
+        folder = tmp_path / f"a{n}"
+        folder.mkdir()
+        (folder / "item.html").write_text(f"<html><body><p>Page {n}.</p></body></html>")
+        (folder / "seedlike.txt").write_bytes(dumps.dump(n).encode())
+    seen = []
+    peer = type(sys)("trafilatura")
+    peer.__version__ = "stand-in"
+    peer.extract = lambda html: seen.append(html) or "text"
+    monkeypatch.setitem(sys.modules, "trafilatura", peer)
+    spec = importlib.util.spec_from_file_location("compare_trafilatura", SCRIPTS / "compare_trafilatura.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main([str(tmp_path / "*" / "item.html"), "--dumps", "seedlike.txt", "--repeat", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["files"] == 3 and report["ours"] == "ingest_file on seedlike.txt"
+    assert report["ours_ms_per_file"] > 0 and report["trafilatura_version"] == "stand-in"
+    assert len(seen) == 3 + 3  # the warm-up, then one pass over the pages
