@@ -92,7 +92,8 @@ def _matches(branch: _Branch, text: str, present: Counter) -> bool:
     in `present`. A match needs a character of each required class, so a branch with a class
     none of the text's characters is in cannot match (may_change tells those apart first);
     otherwise the branch is tried only where a match could begin: at the offsets before each
-    occurrence of its rarest required class's characters."""
+    occurrence of its rarest required class's characters (or searched, where those are
+    many)."""
     found = []
     for allowed, low, high in branch.required:
         here = allowed.intersection(present)
@@ -105,7 +106,9 @@ def _matches(branch: _Branch, text: str, present: Counter) -> bool:
             count = sum(present[ch] for ch in here)
             if fewest is None or count < fewest:
                 anchor, fewest = (here, low, high), count
-    if anchor is None:
+    if anchor is None or fewest * (anchor[2] - anchor[1] + 1) > len(text) // 8:
+        # No place to start from, or so many that one search (which skips in C to where the
+        # branch's first class matches) is the cheaper way.
         return branch.search(text) is not None
     here, low, high = anchor
     match = branch.match
