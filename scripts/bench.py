@@ -454,9 +454,6 @@ def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
     def cpu(top: str, bottom: str):
         return ratio(top, bottom, "dumps_per_cpu_second")
 
-    def best(top: str, bottom: str, key: str = "best_dumps_per_second"):
-        return ratio(top, bottom, key)
-
     report = {
         "n": n, "seed": seed, "size": size, "mix": mix, "repeat": repeat, "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
@@ -477,7 +474,8 @@ def run_bench(n: int, *, seed: int = 0, size: str = "real", mix: str = "text",
                        "core/a": ratio("core", "a", "cpu_seconds")},
         # Fastest round over fastest round (core/a: the CLI's best dumps/s over the bare
         # loop's, i.e. its seconds over the CLI's).
-        "best_ratios": {"a/d": best("a", "d"), "core/a": best("a", "core"), "b/a": best("b", "a")},
+        "best_ratios": {pair: ratio(top, bottom, "best_dumps_per_second")
+                        for pair, top, bottom in (("a/d", "a", "d"), ("core/a", "a", "core"), ("b/a", "b", "a"))},
         "load_average_1min": round(os.getloadavg()[0], 2),
         "machine": spread,
     }

@@ -12,6 +12,7 @@ disagree, with the time each takes.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -29,10 +30,11 @@ from compare_trafilatura import cpu_per_file, read_pages  # noqa: E402 - beside 
 
 
 def main(argv: list[str] | None = None) -> int:
-    pages = read_pages(argv, __doc__.split("\n\n")[0])
+    pages = read_pages(argv, argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     if pages is None:
         return 2
-    paths, raw, texts, repeat = pages
+    paths, raw, texts, args = pages
+    repeat = args.repeat
     html_parser = etree.HTMLParser(
         remove_comments=True, remove_pis=True, no_network=True, recover=True)
     lxml_s = cpu_per_file(lambda t: etree.fromstring(t, html_parser), texts, repeat)

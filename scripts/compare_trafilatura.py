@@ -41,33 +41,30 @@ def cpu_per_file(work, inputs: list, repeat: int) -> float:
     return (time.process_time() - started) / (repeat * len(inputs))
 
 
-def read_pages(argv: list[str] | None, description: str, parser: argparse.ArgumentParser | None = None):
-    """The command line of the comparison scripts: (paths, raw bytes, texts, repeat), or None
-    when the glob matches nothing. `parser`: one with the script's own options, which it
-    then holds the values of (in `parser.values`)."""
-    parser = parser or argparse.ArgumentParser(description=description)
+def read_pages(argv: list[str] | None, parser: argparse.ArgumentParser):
+    """The command line of the comparison scripts: (paths, raw bytes, texts, options), or
+    None when the glob matches nothing. `parser`: the script's, with its own options."""
     parser.add_argument("pattern")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    parser.values = args
     paths = sorted(glob.glob(args.pattern))
     if not paths:
         print(f"no file matches {args.pattern!r}", file=sys.stderr)
         return None
     raw = [Path(p).read_bytes() for p in paths]
     raw = [gzip.decompress(b) if p.endswith(".gz") else b for p, b in zip(paths, raw)]
-    return paths, raw, [b.decode("utf-8", "replace") for b in raw], args.repeat
+    return paths, raw, [b.decode("utf-8", "replace") for b in raw], args
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dumps", metavar="NAME", default=None,
                         help="Time ingest_file on the file NAME beside each page instead.")
-    pages = read_pages(argv, "", parser)
+    pages = read_pages(argv, parser)
     if pages is None:
         return 2
-    paths, raw, texts, repeat = pages
-    dumps = parser.values.dumps
+    paths, raw, texts, args = pages
+    repeat, dumps = args.repeat, args.dumps
     if dumps:
         uris = [str(Path(p).with_name(dumps)) for p in paths]
         inputs = [(uri, Path(uri).read_bytes()) for uri in uris]

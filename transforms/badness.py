@@ -41,6 +41,8 @@ from re import _constants as sre
 from re import _parser as sre_parse
 from typing import NamedTuple
 
+from transforms.normalize import non_ascii
+
 __all__ = ["may_change"]
 
 # A match of BADNESS_RE holds a non-ASCII character among its first this many characters.
@@ -49,7 +51,6 @@ _REACH = 3
 # cut into pieces, and the regex's `^` matches at each cut.
 _FTFY_PIECE = 1_000_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_ASCII = bytes(range(0x80))
 _FLAGS_OK = re.VERBOSE | re.UNICODE
 
 
@@ -65,7 +66,7 @@ def may_change(text: str) -> bool:
     if branches is None:
         return search(text) is not None
     # How often each non-ASCII character occurs (most of a news text is ASCII).
-    present = Counter(text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode("utf-8", "surrogatepass"))
+    present = Counter(non_ascii(text))
     # Which required classes of which branches the text's characters are in.
     covered = [0] * len(branches)
     index = _index()

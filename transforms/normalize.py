@@ -5,7 +5,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["combines_backward", "distinct_non_ascii", "line_normalizer", "normalize_field",
+__all__ = ["combines_backward", "distinct_non_ascii", "line_normalizer", "non_ascii", "normalize_field",
            "normalize_line", "normalize_newlines"]
 
 # Spaces that render as a space but are not U+0020 (NBSP, narrow NBSP, figure space, ...).
@@ -111,11 +111,15 @@ def line_normalizer(text: str) -> Callable[[str], str]:
     return normalize_inert_line
 
 
+def non_ascii(text: str) -> str:
+    """The non-ASCII characters of `text`, in order, found among its UTF-8 bytes (faster
+    than looking at every character, as most of news text is ASCII)."""
+    return text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode("utf-8", "surrogatepass")
+
+
 def distinct_non_ascii(text: str) -> set[str]:
-    """The distinct non-ASCII characters of `text`, found among its UTF-8 bytes (faster than
-    a set of every character, as most of news text is ASCII)."""
-    found = text.encode("utf-8", "surrogatepass").translate(None, _ASCII)
-    return set(found.decode("utf-8", "surrogatepass"))
+    """The distinct non-ASCII characters of `text`."""
+    return set(non_ascii(text))
 
 
 def _is_inert(ch: str) -> bool:
