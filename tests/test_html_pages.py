@@ -44,9 +44,9 @@ def _page(body: str, title: str = "Harbour news") -> str:
     return f"<!DOCTYPE html><html><head><title>{title}</title></head><body>{NAV}{body}{MENU_FOOTER}</body></html>"
 
 
-def _read(page: str) -> tuple[Article | Reject, collections.Counter]:
+def _read(page: str, rules=RULES) -> tuple[Article | Reject, collections.Counter]:
     counts: collections.Counter = collections.Counter()
-    ctx = IngestContext(RULES, NOW, "html", counter=lambda name, n=1: counts.update({name: n}))
+    ctx = IngestContext(rules, NOW, "html", counter=lambda name, n=1: counts.update({name: n}))
     return html.html_to_article(page, "mem://page.html", ctx), counts
 
 
@@ -206,3 +206,63 @@ def test_a_page_whose_only_text_is_in_a_figure_reads_its_caption_as_the_body():
     reject, _ = _read(_page("<article><h1>Storm day</h1><figure><img src='boats.jpg'></figure></article>"))
     assert isinstance(reject, Reject)
     assert reject.reason == reasons.NO_ARTICLE_TEXT
+
+
+VIDEO_STORY = ("Divers from the island club filmed the wreck of the old ferry for the first time "
+               "since it sank, and the clip shows its bell still hanging, green with weed.")
+# The other clips of a video page: more text than the story, so the story's container holds
+# too small a share of the page to count as its body.
+MORE_CLIPS = "<div class='related-videos'>" + "".join(
+    f"<div class='clip'><a href='/v/{n}'>Clip {n}: {text}</a></div>" for n, text in enumerate(MORE, 1)) + "</div>"
+
+
+@pytest.mark.parametrize("container", ["video-teaser", "gallery__item", "promo-video"])
+def test_a_page_whose_story_is_in_a_teaser_or_gallery_is_read_a_second_time(container):
+    # A video page: the only text is the clip's description, in a container named with a
+    # furniture word. The first reading drops it and finds nothing; the second keeps it.
+    player = (f"<div class='player'><div class='{container}'><h2>The ferry wreck, filmed</h2>"
+              f"<p>{VIDEO_STORY}</p></div></div>")
+    share = "<div class='share-bar'><a href='/s'>Share this clip with your friends</a></div>"
+    article, counts = _read(_page(player + share + MORE_CLIPS))
+    assert isinstance(article, Article), "a video page was rejected as no_article_text"
+    assert article.paragraphs[-1] == VIDEO_STORY
+    assert counts["furniture:second_look"] == 1
+    # The share bar still goes on the second reading, and the other clips are not the story.
+    assert counts["furniture:class"] == 1
+    assert "Share this clip" not in " ".join(article.paragraphs)
+    assert "Clip 1" not in " ".join(article.paragraphs)
+
+
+def test_a_page_with_an_article_drops_its_teasers_on_the_only_reading():
+    teaser = f"<div class='video-teaser'><p>{VIDEO_STORY}</p></div>"
+    body = "<article>" + "".join(f"<p>{text}</p>" for text in STEPS) + "</article>"
+    article, counts = _read(_page(body + teaser))
+    assert article.paragraphs == STEPS
+    assert counts["furniture:class"] == 1  # the teaser
+    assert "furniture:second_look" not in counts
+
+
+@pytest.mark.parametrize("container", ["cookie-consent", "paywall", "comments", "newsletter-signup"])
+def test_a_page_holding_only_a_banner_or_paywall_is_still_rejected(container):
+    banner = (f"<div class='{container}'><p>We and our partners would like your consent, a subscription "
+              "or your e-mail address before you read on, and you can change your mind at any time.</p></div>")
+    reject, counts = _read(_page(banner + MORE_CLIPS))
+    assert isinstance(reject, Reject)
+    assert reject.reason == reasons.NO_ARTICLE_TEXT
+    assert "furniture:second_look" not in counts
+
+
+def test_the_second_reading_follows_the_rules_file(tmp_path):
+    player = f"<div class='video-teaser'><p>{VIDEO_STORY}</p></div>"
+    path = tmp_path / "rules.toml"
+    path.write_text("[furniture]\nsecond_look = []\n", encoding="utf-8")
+    reject, counts = _read(_page(player + MORE_CLIPS), load_rules(path))
+    assert isinstance(reject, Reject), "second_look = [] should switch the second reading off"
+    assert "furniture:second_look" not in counts
+    path.write_text('[furniture]\nwords_extra = ["clip-card"]\nsecond_look_extra = ["clip-card"]\n',
+                    encoding="utf-8")
+    card = f"<div class='clip-card'><p>{VIDEO_STORY}</p></div>"
+    article, counts = _read(_page(card + MORE_CLIPS), load_rules(path))
+    assert isinstance(article, Article)
+    assert article.paragraphs == (VIDEO_STORY,)
+    assert counts["furniture:second_look"] == 1

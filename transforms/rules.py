@@ -132,6 +132,7 @@ class HtmlVocabulary:
     short_drop_tags: frozenset[str]
     short_chars: int
     furniture: frozenset[str]
+    second_look: frozenset[str]
     display_re: re.Pattern[str]
     keep: frozenset[str]
     body: frozenset[str]
@@ -162,6 +163,7 @@ def compile_vocabulary(table: dict) -> HtmlVocabulary:
         short_drop_tags=words("drop", "short_tags"),
         short_chars=int(table.get("drop", {}).get("short_chars", 400)),
         furniture=words("furniture"),
+        second_look=words("furniture", "second_look"),
         display_re=re.compile("(?<![\\w-])(?:{})(?![\\w-])".format("|".join(
             table.get("furniture", {}).get("display_classes", ["(?!)"]))), re.IGNORECASE),
         keep=words("furniture", "keep_words"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterator
 
 from lxml import etree
@@ -22,7 +23,7 @@ from transforms.decode import DecodeError, decode_markup
 from transforms.formats.html.lines import furniture_lines
 from transforms.formats.html.main import lead_figure, main_content
 from transforms.formats.html.meta import read_meta
-from transforms.formats.html.parts import read_figure, read_parts
+from transforms.formats.html.parts import HtmlParts, read_figure, read_parts
 from transforms.formats.html.prune import drop_link_lists, drop_loose_captions, prune
 from transforms.formats.html.soup import parse_soup
 from transforms.ids import article_id
@@ -73,30 +74,19 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *,
     if doc is None:
         return Reject(source_uri, reasons.NO_ARTICLE_TEXT, "the HTML holds no elements", None, ctx.ingested_at)
     page_meta = read_meta(doc)
-    dropped = prune(doc, vocab, page=page)
-    root = main_content(doc, vocab) if page else next(doc.iter("body"), doc)
-    if page:
-        drop_link_lists(root, dropped)
-        drop_loose_captions(root, vocab, dropped)
-    parts = read_parts(root, vocab, ctx.rules.credits, fragment=not page)
-    if page and parts.image_alt is None and parts.caption is None and (figure := lead_figure(root)) is not None:
-        alt, caption, credit = read_figure(figure, vocab, ctx.rules.credits)
-        parts = dataclasses.replace(parts, image_alt=alt, caption=caption, caption_credit=credit)
-    paragraphs = list(parts.paragraphs)
-    if page:
-        furniture = furniture_lines(paragraphs, vocab)
-        paragraphs = [p for i, p in enumerate(paragraphs) if i not in furniture]
-        dropped.update(furniture.values())
-        if not paragraphs:
-            # A page whose only text is in its figures (a photo story): the captions are its body.
-            paragraphs = [caption for figure in root.iter("figure")
-                          if (caption := read_figure(figure, vocab, ctx.rules.credits)[1])]
-            if parts.caption in paragraphs:
-                parts = dataclasses.replace(parts, caption=None)
-        # Counters, not record fields: what the page lost as furniture, by rule (run.json).
-        for rule, n in sorted(dropped.items()):
-            if n:
-                ctx.count(f"furniture:{rule}", n)
+    parts, paragraphs, dropped = _read_body(doc, ctx, page=page)
+    if page and not paragraphs and vocab.second_look and (doc := _parse(html)) is not None:
+        # Nothing left: read the page again, keeping the containers a video or photo page
+        # holds its story in ('video-teaser', 'gallery'), as Readability retries without
+        # its 'unlikely candidate' cut. Consent, paywall, ad and comment containers still go.
+        again = _read_body(doc, ctx, page=True, spare=vocab.second_look)
+        if again[1]:
+            parts, paragraphs, dropped = again
+            dropped["second_look"] += 1
+    # Counters, not record fields: what the page lost as furniture, by rule (run.json).
+    for rule, n in sorted(dropped.items()):
+        if n:
+            ctx.count(f"furniture:{rule}", n)
     title = page_meta.title or meta.title
     # A heading that repeats the title is the headline, not body text.
     if paragraphs and 0 in parts.headings and title and paragraphs[0] == title:
@@ -129,6 +119,34 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *,
         language=page_meta.language or meta.language,
         source_encoding=meta.source_encoding,
     )
+
+
+def _read_body(doc, ctx: IngestContext, *, page: bool,
+               spare: frozenset[str] = frozenset()) -> tuple[HtmlParts, list[str], Counter]:
+    """The parts, body paragraphs and furniture drops (by rule; a page's only) of a parsed
+    document, which this prunes in place. `spare`: furniture words not to drop for."""
+    vocab = ctx.rules.html
+    dropped = prune(doc, vocab, page=page, spare=spare)
+    root = main_content(doc, vocab) if page else next(doc.iter("body"), doc)
+    if page:
+        drop_link_lists(root, dropped)
+        drop_loose_captions(root, vocab, dropped)
+    parts = read_parts(root, vocab, ctx.rules.credits, fragment=not page)
+    if page and parts.image_alt is None and parts.caption is None and (figure := lead_figure(root)) is not None:
+        alt, caption, credit = read_figure(figure, vocab, ctx.rules.credits)
+        parts = dataclasses.replace(parts, image_alt=alt, caption=caption, caption_credit=credit)
+    paragraphs = list(parts.paragraphs)
+    if page:
+        furniture = furniture_lines(paragraphs, vocab)
+        paragraphs = [p for i, p in enumerate(paragraphs) if i not in furniture]
+        dropped.update(furniture.values())
+        if not paragraphs:
+            # A page whose only text is in its figures (a photo story): the captions are its body.
+            paragraphs = [caption for figure in root.iter("figure")
+                          if (caption := read_figure(figure, vocab, ctx.rules.credits)[1])]
+            if parts.caption in paragraphs:
+                parts = dataclasses.replace(parts, caption=None)
+    return parts, paragraphs, dropped
 
 
 def _parser() -> etree.HTMLParser:

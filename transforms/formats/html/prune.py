@@ -75,11 +75,11 @@ def _in_sentence(node) -> bool:
     return len(own) >= _SENTENCE_CHARS
 
 
-def _is_furniture(node, vocab: HtmlVocabulary) -> bool:
+def _is_furniture(node, vocab: HtmlVocabulary, furniture: frozenset[str]) -> bool:
     if tag_of(node) in _NEVER_FURNITURE:
         return False
     words = _words(node, vocab)
-    if not words & vocab.furniture or _in_sentence(node):
+    if not words & furniture or _in_sentence(node):
         return False
     if words & vocab.body_not_within:
         return True  # a comment list, whatever its comments' classes say
@@ -101,7 +101,7 @@ def _visible(node) -> bool:
     return tag_of(node) not in _CODE and any(s.strip() for s in node.itertext())
 
 
-def prune(doc, vocab: HtmlVocabulary, *, page: bool) -> Counter:
+def prune(doc, vocab: HtmlVocabulary, *, page: bool, spare: frozenset[str] = frozenset()) -> Counter:
     """Removes non-article elements from `doc` in place; returns what it dropped, by rule.
 
     Rules (the names counted): 'tag' (navigation, buttons, forms holding little text, ...;
@@ -113,6 +113,8 @@ def prune(doc, vocab: HtmlVocabulary, *, page: bool) -> Counter:
         page: a full page (regions, hidden elements and furniture by class too); a fragment
             only loses code, forms and embeds, and its <aside> and <footer> whole. Only a
             page's drops are counted.
+        spare: furniture words an element is not dropped for (a page's second reading:
+            `[furniture] second_look`).
     """
     dropped: Counter = Counter()
     tags = vocab.drop_tags | (frozenset() if page else vocab.fragment_drop_tags)
@@ -145,20 +147,22 @@ def prune(doc, vocab: HtmlVocabulary, *, page: bool) -> Counter:
             dropped["region"] += _visible(node)
             total -= length
             drop(node)
-        _prune_furniture(body, vocab, total or 1, dropped)
+        _prune_furniture(body, vocab, vocab.furniture - spare, total or 1, dropped)
     return dropped
 
 
-def _prune_furniture(node, vocab: HtmlVocabulary, total: int, dropped: Counter) -> None:
+def _prune_furniture(node, vocab: HtmlVocabulary, furniture: frozenset[str], total: int,
+                     dropped: Counter) -> None:
     for child in list(node):
         if not tag_of(child):
             continue
-        rule = "hidden" if _is_hidden(child) else "class" if _is_furniture(child, vocab) else None
+        rule = ("hidden" if _is_hidden(child)
+                else "class" if _is_furniture(child, vocab, furniture) else None)
         if rule and text_len(child) < _FURNITURE_MAX_SHARE * total:
             dropped[rule] += _visible(child)
             drop(child)
         else:
-            _prune_furniture(child, vocab, total, dropped)
+            _prune_furniture(child, vocab, furniture, total, dropped)
 
 
 def drop_link_lists(root, dropped: Counter) -> None:
