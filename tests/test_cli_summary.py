@@ -58,6 +58,11 @@ def test_html_furniture_rows_only_when_pages_lost_some():
     assert dict(rows)["html furniture dropped"] == "6"
 
 
+def test_pages_read_twice_shown_only_when_there_were_some():
+    assert "html pages read twice" not in _labels(SUMMARY)
+    assert dict(summary_rows({**SUMMARY, "html_pages_read_twice": 3}))["html pages read twice"] == "3"
+
+
 def test_inputs_shown_only_when_a_file_held_several():
     assert "inputs" not in _labels(SUMMARY)
     assert dict(summary_rows({**SUMMARY, "inputs": 25}))["inputs"] == "25"

@@ -210,7 +210,7 @@ def test_parsing_never_touches_the_network(monkeypatch):
 def test_cli_run_over_html_and_feeds(tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()
-    for name in ("fragment_item.html", "page_article.html", "page_furniture_only.html"):
+    for name in ("fragment_item.html", "page_article.html", "page_furniture_only.html", "page_video.html"):
         shutil.copy(FIXTURES / name, inputs / name)
     shutil.copy(FIXTURES.parent / "feeds" / "rss2.xml", inputs / "island.xml")
     out = tmp_path / "out"
@@ -219,7 +219,8 @@ def test_cli_run_over_html_and_feeds(tmp_path):
                 ds.dataset(str(out / "articles"), partitioning="hive").to_table().to_pylist()}
     rejects = {Path(r["source_uri"]).name: r for r in
                ds.dataset(str(out / "rejects"), partitioning="hive").to_table().to_pylist()}
-    assert set(articles) == {"fragment_item.html", "page_article.html", "island.xml#item=0", "island.xml#item=1"}
+    assert set(articles) == {"fragment_item.html", "page_article.html", "page_video.html",
+                             "island.xml#item=0", "island.xml#item=1"}
     assert {name: r["reason"] for name, r in rejects.items()} == {
         "page_furniture_only.html": "no_article_text", "island.xml#item=2": "no_article_text"}
     item = articles["fragment_item.html"]
@@ -232,10 +233,15 @@ def test_cli_run_over_html_and_feeds(tmp_path):
     assert page["language"] == "en-GB"
     assert page["url"] == "https://courier.example/news/orchard-harvest"
     # What full pages lost as furniture is counted by rule in run.json (fragments count nothing).
-    furniture = json.loads((out / "run.json").read_text())["furniture_by_rule"]
+    summary = json.loads((out / "run.json").read_text())
+    furniture = summary["furniture_by_rule"]
     assert furniture["tag"] >= 1 and furniture["region"] >= 1  # page_article.html's <nav> and <footer>
     assert set(furniture) <= {"tag", "region", "hidden", "class", "link_list", "loose_caption", "repeated",
                               *(rule.name for rule in html_vocabulary().line_rules), "dateline"}
+    # A video page: the first reading leaves only the 'More clips' heading; the second keeps
+    # the clip's description from its 'video-teaser' box (page_furniture_only.html has none).
+    assert summary["html_pages_read_twice"] == 1
+    assert articles["page_video.html"]["paragraphs"][-1].startswith("After forty-one years on the point")
     feed_item = articles["island.xml#item=0"]
     assert feed_item["url"] == "https://islandpost.example/ferry-summer"
     assert feed_item["publisher"] == "Island Post"

@@ -13,7 +13,7 @@ import pytest
 
 from schemas import reasons
 from schemas.record import Article, Reject
-from transforms.context import IngestContext
+from transforms.context import SECOND_LOOK_COUNTER, IngestContext
 from transforms.formats import html
 from transforms.formats.html.soup import MAX_DEPTH, parse_soup
 from transforms.rules import load_rules
@@ -226,11 +226,25 @@ def test_a_page_whose_story_is_in_a_teaser_or_gallery_is_read_a_second_time(cont
     article, counts = _read(_page(player + share + MORE_CLIPS))
     assert isinstance(article, Article), "a video page was rejected as no_article_text"
     assert article.paragraphs[-1] == VIDEO_STORY
-    assert counts["furniture:second_look"] == 1
+    assert counts[SECOND_LOOK_COUNTER] == 1
     # The share bar still goes on the second reading, and the other clips are not the story.
     assert counts["furniture:class"] == 1
     assert "Share this clip" not in " ".join(article.paragraphs)
     assert "Clip 1" not in " ".join(article.paragraphs)
+
+
+def test_a_page_left_with_only_a_heading_is_read_a_second_time():
+    # The other clips are link lists, dropped from the body; their heading stays behind.
+    clips = "<div class='clips'><h3>More clips</h3>" + "".join(
+        f"<div><a href='/v/{n}'>{text}</a></div>" for n, text in enumerate(MORE, 1)) + "</div>"
+    player = f"<div class='video-teaser'><p>{VIDEO_STORY}</p></div>"
+    article, counts = _read(_page(player + clips))
+    assert article.paragraphs == (VIDEO_STORY,)
+    assert counts[SECOND_LOOK_COUNTER] == 1
+    # Without the teaser, the heading is all there is, as before.
+    article, counts = _read(_page(clips))
+    assert article.paragraphs == ("More clips",)
+    assert SECOND_LOOK_COUNTER not in counts
 
 
 def test_a_page_with_an_article_drops_its_teasers_on_the_only_reading():
@@ -239,7 +253,7 @@ def test_a_page_with_an_article_drops_its_teasers_on_the_only_reading():
     article, counts = _read(_page(body + teaser))
     assert article.paragraphs == STEPS
     assert counts["furniture:class"] == 1  # the teaser
-    assert "furniture:second_look" not in counts
+    assert SECOND_LOOK_COUNTER not in counts
 
 
 @pytest.mark.parametrize("container", ["cookie-consent", "paywall", "comments", "newsletter-signup"])
@@ -249,7 +263,7 @@ def test_a_page_holding_only_a_banner_or_paywall_is_still_rejected(container):
     reject, counts = _read(_page(banner + MORE_CLIPS))
     assert isinstance(reject, Reject)
     assert reject.reason == reasons.NO_ARTICLE_TEXT
-    assert "furniture:second_look" not in counts
+    assert SECOND_LOOK_COUNTER not in counts
 
 
 def test_the_second_reading_follows_the_rules_file(tmp_path):
@@ -258,11 +272,11 @@ def test_the_second_reading_follows_the_rules_file(tmp_path):
     path.write_text("[furniture]\nsecond_look = []\n", encoding="utf-8")
     reject, counts = _read(_page(player + MORE_CLIPS), load_rules(path))
     assert isinstance(reject, Reject), "second_look = [] should switch the second reading off"
-    assert "furniture:second_look" not in counts
+    assert SECOND_LOOK_COUNTER not in counts
     path.write_text('[furniture]\nwords_extra = ["clip-card"]\nsecond_look_extra = ["clip-card"]\n',
                     encoding="utf-8")
     card = f"<div class='clip-card'><p>{VIDEO_STORY}</p></div>"
     article, counts = _read(_page(card + MORE_CLIPS), load_rules(path))
     assert isinstance(article, Article)
     assert article.paragraphs == (VIDEO_STORY,)
-    assert counts["furniture:second_look"] == 1
+    assert counts[SECOND_LOOK_COUNTER] == 1

@@ -11,9 +11,12 @@ from schemas import reasons
 from schemas.record import Article, Reject
 from transforms.rules import RuleSet
 
-__all__ = ["DEFAULT_MAX_MEMBER_BYTES", "JSONL_FIELDS", "IngestContext", "guarded"]
+__all__ = ["DEFAULT_MAX_MEMBER_BYTES", "JSONL_FIELDS", "SECOND_LOOK_COUNTER", "IngestContext", "guarded"]
 
 DEFAULT_MAX_MEMBER_BYTES = 200 * 1024 * 1024
+# The counter of full HTML pages whose body only a second reading found (formats/html);
+# run.json reports it as html_pages_read_twice.
+SECOND_LOOK_COUNTER = "html:second_look"
 # Record fields a JSONL line can fill, and the keys looked for when --jsonl_field names none.
 JSONL_FIELDS: dict[str, tuple[str, ...]] = {
     "text": ("text", "body", "content"),

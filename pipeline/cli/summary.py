@@ -85,6 +85,8 @@ def summary_rows(summary: dict) -> list[tuple[str, str]]:
     if furniture:  # only runs over full HTML pages drop furniture
         rows.append(("html furniture dropped", f"{sum(furniture.values()):,}"))
         rows += [(f"  {rule}", f"{n:,}") for rule, n in furniture.items()]
+    if summary.get("html_pages_read_twice"):
+        rows.append(("html pages read twice", f"{summary['html_pages_read_twice']:,}"))
     articles = int(summary.get("articles", 0))
     processed = int(summary.get("files_processed", matched))  # an incremental run skips some
     rows.append(("throughput", f"{_rate(processed, duration, 'files')}, {_rate(articles, duration, 'articles')}"))

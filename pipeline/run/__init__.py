@@ -72,6 +72,7 @@ from pipeline.storage.state import (
 from schemas.datasets import ARTICLES, DUPLICATES, REJECTS
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
+from transforms.context import SECOND_LOOK_COUNTER
 from transforms.rules import RulesError, load_rules
 
 __all__ = ["RunFailed", "UsageError", "root_cause", "run", "run_batch", "summarise", "validate"]
@@ -232,7 +233,7 @@ def summarise(result, options: IngestOptions, started: float, started_at: dt.dat
                  if k.startswith("furniture:")}
     inputs = counters.get("inputs", 0) if metrics else articles + duplicates + rejects
     duration = time.monotonic() - started
-    return {
+    summary = {
         "run_id": run_id,
         "status": "succeeded",
         "input": options.input,
@@ -260,6 +261,9 @@ def summarise(result, options: IngestOptions, started: float, started_at: dt.dat
         "schema_version": SCHEMA_VERSION,
         "article_ingest_version": version(),
     }
+    if counters.get(SECOND_LOOK_COUNTER):  # full pages whose body only a second reading found
+        summary["html_pages_read_twice"] = counters[SECOND_LOOK_COUNTER]
+    return summary
 
 
 def _matched_files(pattern: str):

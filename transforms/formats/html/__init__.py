@@ -18,7 +18,7 @@ from lxml import etree
 from schemas import reasons
 from schemas.record import Article, Reject, Removed
 from transforms.boilerplate import find_boilerplate
-from transforms.context import IngestContext
+from transforms.context import SECOND_LOOK_COUNTER, IngestContext
 from transforms.decode import DecodeError, decode_markup
 from transforms.formats.html.lines import furniture_lines
 from transforms.formats.html.main import lead_figure, main_content
@@ -64,7 +64,8 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *,
           wins, except publisher: a syndication footer names it first, then `meta`, then the
           page's og:site_name. `source_encoding` comes from `meta` alone.
         - A full page's furniture drops are counted through `ctx.count` as
-          'furniture:<rule>' (prune.prune and lines.furniture_lines name the rules).
+          'furniture:<rule>' (prune.prune and lines.furniture_lines name the rules), and a
+          page that found its body only on a second reading as SECOND_LOOK_COUNTER.
         - Never raises on any string; a Reject has reason `no_article_text` and size None.
     """
     meta = meta or Metadata()
@@ -74,15 +75,15 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *,
     if doc is None:
         return Reject(source_uri, reasons.NO_ARTICLE_TEXT, "the HTML holds no elements", None, ctx.ingested_at)
     page_meta = read_meta(doc)
-    parts, paragraphs, dropped = _read_body(doc, ctx, page=page)
-    if page and not paragraphs and vocab.second_look and (doc := _parse(html)) is not None:
-        # Nothing left: read the page again, keeping the containers a video or photo page
-        # holds its story in ('video-teaser', 'gallery'), as Readability retries without
-        # its 'unlikely candidate' cut. Consent, paywall, ad and comment containers still go.
+    parts, paragraphs, dropped, prose = _read_body(doc, ctx, page=page)
+    if page and not prose and vocab.second_look and (doc := _parse(html)) is not None:
+        # No text but headings left: read the page again, keeping the containers a video or
+        # photo page holds its story in ('video-teaser', 'gallery'), as Readability retries
+        # without its 'unlikely candidate' cut. Consent, paywall, ad and comment boxes go again.
         again = _read_body(doc, ctx, page=True, spare=vocab.second_look)
-        if again[1]:
-            parts, paragraphs, dropped = again
-            dropped["second_look"] += 1
+        if again[3]:
+            parts, paragraphs, dropped, _ = again
+            ctx.count(SECOND_LOOK_COUNTER, 1)
     # Counters, not record fields: what the page lost as furniture, by rule (run.json).
     for rule, n in sorted(dropped.items()):
         if n:
@@ -122,9 +123,10 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *,
 
 
 def _read_body(doc, ctx: IngestContext, *, page: bool,
-               spare: frozenset[str] = frozenset()) -> tuple[HtmlParts, list[str], Counter]:
+               spare: frozenset[str] = frozenset()) -> tuple[HtmlParts, list[str], Counter, bool]:
     """The parts, body paragraphs and furniture drops (by rule; a page's only) of a parsed
-    document, which this prunes in place. `spare`: furniture words not to drop for."""
+    document, which this prunes in place, and whether any of the paragraphs is not a
+    heading. `spare`: furniture words not to drop for."""
     vocab = ctx.rules.html
     dropped = prune(doc, vocab, page=page, spare=spare)
     root = main_content(doc, vocab) if page else next(doc.iter("body"), doc)
@@ -136,17 +138,21 @@ def _read_body(doc, ctx: IngestContext, *, page: bool,
         alt, caption, credit = read_figure(figure, vocab, ctx.rules.credits)
         parts = dataclasses.replace(parts, image_alt=alt, caption=caption, caption_credit=credit)
     paragraphs = list(parts.paragraphs)
+    prose = len(paragraphs) > len(parts.headings)
     if page:
         furniture = furniture_lines(paragraphs, vocab)
         paragraphs = [p for i, p in enumerate(paragraphs) if i not in furniture]
         dropped.update(furniture.values())
+        headings = set(parts.headings)
+        prose = any(i not in furniture and i not in headings for i in range(len(parts.paragraphs)))
         if not paragraphs:
             # A page whose only text is in its figures (a photo story): the captions are its body.
             paragraphs = [caption for figure in root.iter("figure")
                           if (caption := read_figure(figure, vocab, ctx.rules.credits)[1])]
+            prose = bool(paragraphs)
             if parts.caption in paragraphs:
                 parts = dataclasses.replace(parts, caption=None)
-    return parts, paragraphs, dropped
+    return parts, paragraphs, dropped, prose
 
 
 def _parser() -> etree.HTMLParser:
