@@ -287,6 +287,13 @@ def test_extra_keys_extend_a_shipped_list(tmp_path):
     assert (parts.caption, parts.caption_credit) == ("Boats in the harbour.", "Harbour Pictures")
 
 
+def test_shipped_rule_names_are_unique():
+    # A rules file replaces a shipped rule by its name, so two of one name would lose one.
+    for rules in (RULES.boilerplate, RULES.html.line_rules):
+        names = [rule.name for rule in rules]
+        assert len(names) == len(set(names))
+
+
 def test_user_rules_layer_over_the_html_vocabulary(tmp_path):
     path = _write(tmp_path, '[furniture]\nwords_extra = ["quayside-promo"]\n\n'
                             '[[lines]]\nname = "teasers_heading"\nenabled = false\n')
@@ -303,6 +310,9 @@ def test_user_rules_layer_over_the_html_vocabulary(tmp_path):
         ("[creditz]\nagencies = []\n", r"unknown section \[creditz\]"),
         ('[credits]\nagencies_extra = "AP"\n', "must be a list"),
         ('[splitter]\nwrap_min = "wide"\n', "whole number"),
+        # Rules are layered by name: a second of one name would replace the first unseen.
+        ('[[lines]]\nname = "pager"\npattern = "next"\n\n[[lines]]\nname = "pager"\npattern = "prev"\n',
+         "two \\[\\[lines\\]\\] rules are named 'pager'"),
     ],
 )
 def test_unknown_sections_and_keys_name_themselves(tmp_path, text, message):

@@ -274,6 +274,12 @@ def test_control_character_after_a_dropped_element():
     ("Nov. 19, 2019, 8:41 AM UTC", "dateline"),
     ("Published November 20th, 2019 - 07:50 GMT", "dateline"),
     ("Sign up for our weekly newsletter about the valley", "email_prompt"),
+    ("Updated 0203 GMT (1003 HKT) March 4, 2024", "dateline"),
+    ("Posted 09:15 ET, June 3", "dateline"),
+    ("Tweet this", "share_button"),
+    ("Like on Facebook", "share_button"),
+    ("Copy link", "share_button"),
+    ("Follow us", "share_button"),
 ])
 def test_page_furniture_block_rules(block, rule):
     assert furniture_lines([block, "A body paragraph that stays where it is, long enough to count."],
@@ -285,6 +291,8 @@ def test_page_furniture_block_rules(block, rule):
     "By the evening the ferry was back on its usual timetable, the harbour office said.",
     "Comments from residents were mostly positive.",
     "2024",
+    "Share this with your neighbours, the mayor said, because the ferry needs riders.",
+    "Et puis le ferry est reparti.",
 ])
 def test_article_text_is_not_furniture(block):
     assert furniture_lines([block], html_vocabulary()) == {}
@@ -297,6 +305,23 @@ def test_teaser_heading_cuts_only_in_the_second_half():
                                                                   6: "teasers_heading"}
     # At the top of the page the same heading removes nothing after it.
     assert furniture_lines(["Related"] + body, html_vocabulary()) == {}
+
+
+@pytest.mark.parametrize("heading", ["Related Topics", "Related searches:", "Filed under: Harbour, Ferries"])
+def test_related_and_filed_under_headings_cut_the_teasers_after_them(heading):
+    body = ["The harbour reopened on Monday after a week of storm repairs on the outer wall."] * 4
+    teasers = [heading, "Bakery wins county prize", "Market returns to the square"]
+    assert furniture_lines(body + teasers, html_vocabulary()) == dict.fromkeys((4, 5, 6), "teasers_heading")
+
+
+def test_runs_of_blocks_without_a_letter_are_a_pager_or_a_chart():
+    body = ["The harbour reopened on Monday after a week of storm repairs on the outer wall."] * 3
+    pager = ["1", "2", "3", "\u2026", "14"]
+    assert furniture_lines(body[:1] + pager + body[1:], html_vocabulary()) == dict.fromkeys(range(1, 6), "no_words")
+    chart = ["$915", "600", "\u201917"]
+    assert furniture_lines(body + chart, html_vocabulary()) == dict.fromkeys((3, 4, 5), "no_words")
+    # Two in a row, or a lone year over an entry, stay.
+    assert furniture_lines(["2023"] + body[:1] + ["2024", "12:30"] + body[1:], html_vocabulary()) == {}
 
 
 def test_html_rules_are_documented_data():

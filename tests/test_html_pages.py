@@ -96,6 +96,44 @@ def test_a_page_whose_only_text_is_a_short_footer_is_still_rejected():
     assert counts["furniture:region"] == 1
 
 
+def test_a_drupal_body_field_is_the_body():
+    # Drupal names the body 'field-name-body' ('field--name-body' from Drupal 8): named, it
+    # wins over a notice in a table row that would outscore it.
+    notice = ("<table><tr><td class='notice'><p>" + "This article is in the archive, and its photos, "
+              "links, comments and maps may no longer work as they did when it was written. " * 3
+              + "</p></td></tr></table>")
+    for name in ("field field-name-body field-type-text-with-summary", "field field--name-body"):
+        body = f"<div class='{name}'>" + "".join(f"<p>{text}</p>" for text in STEPS) + "</div>"
+        article, _ = _read(_page(notice + body))
+        assert article.paragraphs == STEPS, name
+
+
+def test_an_element_hidden_by_its_own_style_goes_whatever_its_size():
+    body = "".join(f"<p>{text}</p>" for text in STEPS)
+    hidden = "".join(f"<p>{text}</p>" for text in (*MORE, *MORE))  # more text than the article
+    for style in ("display:none", "visibility: hidden"):
+        article, counts = _read(_page(f"<article>{body}</article><div style='{style}'>{hidden}</div>"))
+        assert article.paragraphs == STEPS, style
+        assert counts["furniture:hidden"] == 1
+    # Hidden by an attribute, a block holding most of the page is still read: some pages mark
+    # their whole body aria-hidden.
+    article, counts = _read(_page(f"<div aria-hidden='true'>{body}</div>"))
+    assert article.paragraphs == STEPS
+    assert counts["furniture:hidden"] == 0
+
+
+def test_related_posts_marked_up_as_articles_are_not_parts_of_the_post():
+    # A blog theme prints the related posts as <article>s, inside an <article> beside the
+    # post's own. Scored as parts of one article, they took the post's container whole.
+    post = "".join(f"<p>{text}</p>" for text in STEPS)
+    cards = "".join(f"<article class='card'><h3>Card {n}</h3><p>{text} {' '.join(MORE)}</p></article>"
+                    for n, text in enumerate((*MORE, *STEPS[:2])))
+    page = _page(f"<div class='col'><article class='post'>{post}</article>"
+                 f"<article class='more'><p>Read these next.</p>{cards}</article></div>")
+    article, _ = _read(page)
+    assert article.paragraphs == STEPS
+
+
 def test_responsive_visibility_classes_are_not_furniture():
     # 'hidden-xs' hides a block on small screens only; it is part of the article.
     body = "".join(f"<p>{text}</p>" for text in STEPS)

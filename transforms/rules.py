@@ -287,11 +287,23 @@ def fingerprint(table: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def _unique_names(entries: list, section: str, source: str) -> None:
+    """A rule's name is what a rules file layers it by: two of one name in a file would leave
+    one of them out of every run given a rules file."""
+    seen: set = set()
+    for entry in entries:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if name in seen:
+            raise RulesError(f"{source}: two [[{section}]] rules are named {name!r}")
+        seen.add(name)
+
+
 def _layer_named(base: list[dict], user: list, section: str, source: str) -> list[dict]:
     """[[boilerplate]] / [[lines]]: the user's entries replace shipped ones of the same name."""
     entries = {entry["name"]: entry for entry in base}
     if not isinstance(user, list):
         raise RulesError(f"{source}: {section} must be a list of rules ([[{section}]])")
+    _unique_names(user, section, source)
     for entry in user:
         name = entry.get("name")
         if name in entries and "pattern" not in entry:
@@ -338,6 +350,9 @@ def _shipped() -> tuple[dict, frozenset[str]]:
     html = _parse(HTML_RULES_TEXT, "html rules")
     for entry in default.get("boilerplate", []):
         entry["_source"] = "default rules"
+    for table, source in ((default, "default rules"), (html, "html rules")):
+        for section in _NAMED_RULE_SECTIONS:
+            _unique_names(table.get(section, []), section, source)
     shared = set(default) & set(html)
     if shared:  # a section name must say which file it layers over
         raise RulesError(f"the shipped rules files both define {sorted(shared)}")

@@ -14,6 +14,8 @@ from transforms.rules import HtmlVocabulary
 __all__ = ["furniture_lines"]
 
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_LETTER = re.compile(r"[^\W\d_]")
+_NO_WORDS_RUN = 3  # this many blocks in a row without a letter: a pager or a chart's labels
 
 
 def _is_dateline(text: str, vocab: HtmlVocabulary) -> bool:
@@ -53,10 +55,26 @@ def repeated_runs(paragraphs: list[str], vocab: HtmlVocabulary) -> set[int]:
     return repeats
 
 
+def _letterless_runs(paragraphs: list[str]) -> list[int]:
+    """Indexes of runs of blocks without a letter ('1', '2', '3' of a slideshow's pager; '$915',
+    '600', "'17" of a chart): a lone number ('2024' over a timeline entry) is left as it is."""
+    found: list[int] = []
+    run: list[int] = []
+    for index, text in enumerate([*paragraphs, "a"]):
+        if not _LETTER.search(text):
+            run.append(index)
+            continue
+        if len(run) >= _NO_WORDS_RUN:
+            found.extend(run)
+        run = []
+    return found
+
+
 def furniture_lines(paragraphs: list[str], vocab: HtmlVocabulary) -> dict[int, str]:
     """Paragraph index -> the name of the rule that makes it page furniture ('repeated' for
     a second copy of the article's paragraphs)."""
     dropped: dict[int, str] = dict.fromkeys(repeated_runs(paragraphs, vocab), "repeated")
+    dropped.update(dict.fromkeys(_letterless_runs(paragraphs), "no_words"))
     total = sum(len(p) for p in paragraphs) or 1
     seen = 0
     for index, text in enumerate(paragraphs):
