@@ -237,6 +237,7 @@ def test_cli_run_over_html_and_feeds(tmp_path):
     furniture = summary["furniture_by_rule"]
     assert furniture["tag"] >= 1 and furniture["region"] >= 1  # page_article.html's <nav> and <footer>
     assert set(furniture) <= {"tag", "region", "hidden", "class", "link_list", "loose_caption", "repeated",
+                              "no_words", "permalink",
                               *(rule.name for rule in html_vocabulary().line_rules), "dateline"}
     # A video page: the first reading leaves only the 'More clips' heading; the second keeps
     # the clip's description from its 'video-teaser' box (page_furniture_only.html has none).
@@ -276,6 +277,8 @@ def test_control_character_after_a_dropped_element():
     ("Sign up for our weekly newsletter about the valley", "email_prompt"),
     ("Updated 0203 GMT (1003 HKT) March 4, 2024", "dateline"),
     ("Posted 09:15 ET, June 3", "dateline"),
+    ("Atualizado em 3 de março de 2024 às 10:15", "dateline"),
+    ("Publicado em sexta-feira, 7 de junho", "dateline"),
     ("Tweet this", "share_button"),
     ("Like on Facebook", "share_button"),
     ("Copy link", "share_button"),
@@ -307,7 +310,8 @@ def test_teaser_heading_cuts_only_in_the_second_half():
     assert furniture_lines(["Related"] + body, html_vocabulary()) == {}
 
 
-@pytest.mark.parametrize("heading", ["Related Topics", "Related searches:", "Filed under: Harbour, Ferries"])
+@pytest.mark.parametrize("heading", ["Related Topics", "Related searches:", "Filed under: Harbour, Ferries",
+                                     "Our latest stories", "Top stories"])
 def test_related_and_filed_under_headings_cut_the_teasers_after_them(heading):
     body = ["The harbour reopened on Monday after a week of storm repairs on the outer wall."] * 4
     teasers = [heading, "Bakery wins county prize", "Market returns to the square"]

@@ -134,6 +134,51 @@ def test_related_posts_marked_up_as_articles_are_not_parts_of_the_post():
     assert article.paragraphs == STEPS
 
 
+def test_a_social_post_the_story_quotes_is_kept_whatever_its_wrapper():
+    # The embed code's blockquote ('twitter-tweet') sits in a wrapper named for the network.
+    quote = "The north pier is closed until the storm passes. Please stay off the breakwater tonight."
+    embed = (f"<div class='social-media-embed'><blockquote class='twitter-tweet'><p>{quote}</p>"
+             "&mdash; Harbour Office (@harbouroffice)</blockquote></div>")
+    share = "<div class='social-share'><a href='/s'>Share on a social network</a></div>"
+    body = "".join(f"<p>{text}</p>" for text in STEPS[:2]) + embed + "".join(f"<p>{text}</p>" for text in STEPS[2:])
+    article, counts = _read(_page(f"<article>{body}</article>{share}"))
+    assert quote in " ".join(article.paragraphs)
+    assert "Share on a social network" not in " ".join(article.paragraphs)
+    assert counts["furniture:class"] == 1  # the share bar only
+
+
+def test_a_numbered_list_of_links_is_the_articles_own_points():
+    # Each item is its own link ('1. <a>The harbour choir's spring concert</a>'): a ranking.
+    ranked = "".join(f"<li><a href='/g/{n}'>Game {n} of the island league, replayed</a></li>" for n in range(1, 6))
+    links = "".join(f"<li><a href='/t/{n}'>Topic {n}</a></li>" for n in range(1, 6))
+    body = "".join(f"<p>{text}</p>" for text in STEPS)
+    article, counts = _read(_page(f"<article>{body}<ol>{ranked}</ol><ul>{links}</ul></article>"))
+    assert article.paragraphs == (*STEPS, *(f"Game {n} of the island league, replayed" for n in range(1, 6)))
+    assert counts["furniture:link_list"] >= 1  # the unnumbered list of links
+
+
+def test_a_sentence_full_of_links_is_body_text():
+    sentence = ("The storm led to <a href='/a'>cancelled ferries</a>, <a href='/b'>closed schools</a> "
+                "and <a href='/c'>a flooded market square</a>.")
+    follow = "<p><a href='/f'>Facebook</a> <a href='/t'>Twitter</a> <a href='/i'>Instagram</a></p>"
+    body = "".join(f"<p>{text}</p>" for text in STEPS)
+    article, counts = _read(_page(f"<article>{body}<p>{sentence}</p>{follow}</article>"))
+    plain = "The storm led to cancelled ferries, closed schools and a flooded market square."
+    assert article.paragraphs == (*STEPS, plain)
+    assert counts["furniture:link_list"] == 1  # the row of links
+
+
+def test_the_pages_own_address_printed_as_a_block_is_dropped():
+    url = "https://courier.example/news/bean-soup"
+    head = f"<meta property='og:url' content='{url}'>"
+    body = "".join(f"<p>{text}</p>" for text in STEPS)
+    page = _page(f"<article>{body}<div class='permalink-box'>{url}/</div></article>").replace("<head>", f"<head>{head}")
+    article, counts = _read(page)
+    assert article.paragraphs == STEPS
+    assert article.url == url
+    assert counts["furniture:permalink"] == 1
+
+
 def test_responsive_visibility_classes_are_not_furniture():
     # 'hidden-xs' hides a block on small screens only; it is part of the article.
     body = "".join(f"<p>{text}</p>" for text in STEPS)

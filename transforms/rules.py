@@ -135,6 +135,7 @@ class HtmlVocabulary:
     second_look: frozenset[str]
     display_re: re.Pattern[str]
     keep: frozenset[str]
+    embeds: frozenset[str]
     body: frozenset[str]
     body_re: re.Pattern[str]
     body_not_within: frozenset[str]
@@ -167,6 +168,7 @@ def compile_vocabulary(table: dict) -> HtmlVocabulary:
         display_re=re.compile("(?<![\\w-])(?:{})(?![\\w-])".format("|".join(
             table.get("furniture", {}).get("display_classes", ["(?!)"]))), re.IGNORECASE),
         keep=words("furniture", "keep_words"),
+        embeds=words("furniture", "embeds"),
         body=words("body"),
         body_re=re.compile("|".join(re.escape(w) for w in sorted(words("body"), key=len, reverse=True))),
         body_not_within=words("body", "not_within"),

@@ -84,6 +84,12 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *,
         if again[3]:
             parts, paragraphs, dropped, _ = again
             ctx.count(SECOND_LOOK_COUNTER, 1)
+    if page and page_meta.url:
+        # A block that is only the page's own address is a permalink box, not body text.
+        own = page_meta.url.rstrip("/")
+        kept = [p for p in paragraphs if p.rstrip("/") != own]
+        dropped["permalink"] += len(paragraphs) - len(kept)
+        paragraphs = kept
     # Counters, not record fields: what the page lost as furniture, by rule (run.json).
     for rule, n in sorted(dropped.items()):
         if n:

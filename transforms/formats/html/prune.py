@@ -14,7 +14,7 @@ from collections import Counter
 
 from transforms.formats.html.blocks import BLOCK_TAGS, HEADINGS, tag_of
 from transforms.formats.html.rules import attr_words
-from transforms.formats.html.tree import drop, link_len, names_body, text_len
+from transforms.formats.html.tree import class_tokens, drop, link_len, names_body, text_len
 from transforms.rules import HtmlVocabulary
 
 __all__ = ["drop_link_lists", "drop_loose_captions", "prune"]
@@ -83,6 +83,8 @@ def _is_furniture(node, vocab: HtmlVocabulary, furniture: frozenset[str]) -> boo
         return False
     if words & vocab.body_not_within:
         return True  # a comment list, whatever its comments' classes say
+    if any(class_tokens(d) & vocab.embeds for d in node.iter("blockquote")):
+        return False  # a quoted social post ('social-media-embed' around a tweet)
     # 'article-body' and kin name the body itself, whatever other class it carries; an
     # element holding the named body is not furniture either.
     return not (names_body(node, vocab) or any(names_body(d, vocab) for d in node.iterdescendants()))
@@ -173,13 +175,28 @@ def drop_link_lists(root, dropped: Counter) -> None:
     for child in list(root):
         if not tag_of(child):
             continue
-        if tag_of(child) in ("p", "li", "div", "ul", "ol"):
+        # A numbered list's items are the article's own points ('1. <a>Half-Life</a> is back ...'),
+        # links or not; navigation is not numbered.
+        if tag_of(child) in ("p", "li", "div", "ul") and tag_of(root) != "ol":
             total = text_len(child)
-            if total and total < _LINK_BLOCK_MAX and link_len(child) / total > _LINK_HEAVY:
+            if (total and total < _LINK_BLOCK_MAX and link_len(child) / total > _LINK_HEAVY
+                    and not _is_sentence(child)):
                 dropped["link_list"] += 1
                 drop(child)
                 continue
         drop_link_lists(child, dropped)
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+def _is_sentence(node) -> bool:
+    """A paragraph that opens with its own words and ends a sentence, however many links it
+    holds ('The haze led to <a>canceled flights</a>, <a>closed schools</a> ...')."""
+    if tag_of(node) != "p" or not (node.text or "").strip():
+        return False
+    text = "".join(node.itertext()).strip()
+    return bool(_SENTENCE_END.search(text))
 
 
 def drop_loose_captions(root, vocab: HtmlVocabulary, dropped: Counter) -> None:
