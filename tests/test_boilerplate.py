@@ -50,6 +50,13 @@ FOOTERS = [
         "Pier to be widened",
     ),
     ("read_more_at", "Read more of this story at Pier Weekly.", "Pier Weekly", None),
+    ("read_more_at", "Read the original story on Pier Weekly.", "Pier Weekly", None),
+    ("originally_published_by", "This story originally appeared on Pier Weekly.", "Pier Weekly", None),
+    ("first_published_intl", "Dieser Artikel erschien zuerst auf Pier Weekly.", "Pier Weekly", None),
+    ("first_published_intl", "Cet article a été publié initialement sur Pier Weekly.", "Pier Weekly", None),
+    ("copyright_line", "© 2024 Pier Weekly. All rights reserved.", "Pier Weekly", None),
+    ("share_tags", "Share this article", None, None),
+    ("share_tags", "Tags: Harbour, Tides, Ferries", None, None),
     ("read_more_at", "Read the full story at Pier Weekly", "Pier Weekly", None),
     ("read_more_at", "Read more of this story at Pier Weekly! News.", "Pier Weekly! News", None),
     ("read_more_at", "Read more of this story at What Pier?.", "What Pier?", None),
@@ -146,6 +153,22 @@ def test_tail_rule_keeps_a_footer_like_sentence_inside_the_body(sentence):
         "Work crews start in March.",
     )
     assert [r.rule for r in parts.boilerplate] == ["read_original_on"]
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "Originally published in 1998, the novel was reissued with a new map of the harbour.",
+        "This article originally appeared on Pier Weekly. Become a member of the pier club here.",
+        "Read more on the board's plans at the town hall.",
+        "Copyright laws were changed in 2024.",
+    ],
+)
+def test_a_last_paragraph_that_only_starts_like_a_footer_stays(last):
+    parts = split_dump(f"The harbour board voted on Tuesday.\n\n{last}", RULES)
+    assert parts.paragraphs == ("The harbour board voted on Tuesday.", last)
+    assert parts.boilerplate == ()
+    assert parts.publisher is None
 
 
 def test_anywhere_rule_removes_a_prompt_inside_the_body():

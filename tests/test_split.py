@@ -493,3 +493,53 @@ def test_splitter_thresholds_come_from_the_rules(tmp_path):
     parts = split_dump(text, load_rules(path))
     assert parts.caption is None
     assert parts.paragraphs[0] == "Cranes on the old pier at first light on Monday repairs go on"
+
+
+# A body hard-wrapped at 72 columns (e-mail), the second paragraph with no blank line
+# before it. Line lengths: 72, 71, 72, 5, 69 / 70, 68, 10.
+WRAPPED = (
+    "The harbour board voted on Tuesday to widen the north pier before winter\n"
+    "storms, after two years of talks with the ferry company and the unions.\n"
+    "Fishermen, who had asked for the work for a decade, welcomed the vote at\n"
+    "once.\n"
+    "It was close: five votes to four, with the chairman's vote cast last.\n"
+    "\n"
+    "Work crews start in March, the board said, and the first stage ends on\n"
+    "15. Juni, weather permitting, when the ferry goes back to its summer\n"
+    "timetable.\n"
+)
+
+
+def test_a_dump_hard_wrapped_at_a_width_gets_its_paragraphs_back():
+    # The dump's width is 72. A break is a wrap when the next word would not have fitted on
+    # the line: also after a sentence's end ('the unions. / Fishermen'), and before
+    # '15. Juni', which only looks like a list item. A break before a word that would have
+    # fitted ('once. / It') ends the paragraph, blank line or not.
+    dump = f"{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n{SEED_BULLETS}\n{WRAPPED}{FOOTER}\n"
+    assert fields(split_dump(dump, RULES)) == expect(paragraphs=(
+        "The harbour board voted on Tuesday to widen the north pier before winter storms, after two "
+        "years of talks with the ferry company and the unions. Fishermen, who had asked for the work "
+        "for a decade, welcomed the vote at once.",
+        "It was close: five votes to four, with the chairman's vote cast last.",
+        "Work crews start in March, the board said, and the first stage ends on 15. Juni, weather "
+        "permitting, when the ferry goes back to its summer timetable.",
+    ))
+
+
+def test_a_dump_of_a_paragraph_a_line_is_not_read_as_wrapped():
+    # A caption line and a first bullet of one length (73), a second bullet a little shorter:
+    # measured, they would look like a body wrapped at 73, and the bullets like wrapped
+    # lines. List items are never measured.
+    caption = "A crane lifts a steel beam over the pier."
+    bullets = ("The north pier will be widened by ten metres before winter storms set in.",
+               "Fishing boats moor at the south quay until all the work is done.",
+               "The east pier will be painted in the spring.")
+    dump = (f"{ALT}\n{caption}Jane Roe/Agency via Getty Images\n" + "".join(f"- {b}\n" for b in bullets)
+            + "\n" + BODY + FOOTER + "\n")
+    assert fields(split_dump(dump, RULES)) == expect(caption=caption, bullets=bullets)
+
+
+def test_a_markdown_title_over_a_plain_text_image_block():
+    # Markdown told by its '# ' heading only: the lines under it are read as in a text dump.
+    dump = f"# Pier to be widened\n\n{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n{SEED_BULLETS}\n{BODY}{FOOTER}\n"
+    assert fields(split_dump(dump, RULES)) == expect(title="Pier to be widened")

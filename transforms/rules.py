@@ -84,6 +84,10 @@ class SplitterSettings:
     max_head_chars: int  # a longer first line is the first paragraph, not an alt or caption
     max_lone_caption_chars: int  # a caption standing alone with no credit is shorter still
     wrap_min: int  # lines at least this long that read on are a hard-wrapped paragraph
+    max_wrap_width: int  # a body hard-wrapped wider than this is not told by its line widths
+    wrap_slack: int  # ...its lines that go on end at most this far short of the width
+    wrap_min_lines: int  # ...and it has at least this many such lines
+    wrap_peak_lines: int  # ...and the width is that which this many of them have
     max_cjk_credit: int  # characters of a CJK credit glued to a caption in another script
     case_glue_min_words: int  # a bare name glued at a case change ('inJana Novak'): its words
     case_glue_max_words: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 
 from schemas.record import Removed
 from transforms.boilerplate import find_boilerplate
@@ -18,6 +19,7 @@ from transforms.lines import (
     HEADING,
     IMAGE,
     MARKDOWN,
+    TEXT,
     TEXT_LINE,
     Line,
     sniff_markup,
@@ -33,7 +35,8 @@ __all__ = ["Parts", "split_dump", "LABELS"]
 # Markers that also start body paragraphs: dialogue dashes (see _demote_body_markers).
 _DASHES = "-–—"
 
-_ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+# Closing quotes include German '“' („…“) and '«' (»…«); CJK full stops and brackets too.
+_ENDS_SENTENCE = re.compile(r"[.!?…:;。！？：；][\"'”“’»«)\]」』）】]*$")
 
 # Labels of `Parts.labels`, one per input line, for `article-ingest inspect`.
 LABELS = ("title", "alt", "caption", "credit", "bullet", "paragraph", "boilerplate")
@@ -77,14 +80,15 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         labels[kept[0].number] = "title"
         kept = kept[1:]
 
-    head, rest = _image_block(kept, markup, leading_blank, rules, text)
+    width = _wrap_width(kept, rules)
+    head, rest = _image_block(kept, markup, leading_blank, rules, text, width)
     alt, caption, credit, head_labels = _read_image_block(head, markup, rules, text)
     for line, label in zip(head, head_labels):
         labels[line.number] = label
     # Below the image block, a markdown image without alt text holds no text: dropped.
     rest = [line for line in rest if line.text]
     bullets, rest = _summary_bullets(rest, labels)
-    paragraphs = _paragraphs(rest, labels, rules.splitter.wrap_min)
+    paragraphs = _paragraphs(rest, labels, rules.splitter.wrap_min, width)
     return Parts(
         markup=markup,
         title=title or verdict.title,
@@ -143,29 +147,73 @@ def _demote_body_markers(lines: list[Line]) -> list[Line]:
             if line.block in demoted and line.kind == BULLET else line for line in lines]
 
 
-def _first_bullet(lines: list[Line], max_head_lines: int) -> int | None:
+def _first_bullet(lines: list[Line], max_head_lines: int, wrap_min: int,
+                  width: int | None) -> int | None:
     for index, line in enumerate(lines[: max_head_lines + 2]):
         if line.kind == BULLET:
+            prev = lines[index - 1] if index else None
+            if (prev is not None and prev.block == line.block and not line.indent
+                    and _continues(prev, line, wrap_min, width)):
+                continue  # a wrapped line that starts like a list item ('28. April ...')
             return index
     return None
 
 
-def _is_wrapped(block: list[Line], wrap_min: int) -> bool:
+def _is_wrapped(block: list[Line], wrap_min: int, width: int | None = None) -> bool:
     """A paragraph hard-wrapped over several lines rather than separate short lines."""
+    if width is not None and all(_wraps(prev, line, width) for prev, line in zip(block, block[1:])):
+        return True  # every break in a body wrapped at `width` is a wrap
     return all(len(line.text) >= wrap_min for line in block[:-1]) and all(
         line.text[:1].islower() or not line.text[:1].isalpha() for line in block[1:]
     )
 
 
-def _continues(prev: Line, line: Line, wrap_min: int) -> bool:
-    """Within one block of the body, whether `line` continues `prev` (a hard wrap)."""
-    if line.kind == BULLET or len(prev.text) < wrap_min:
+def _wrap_width(lines: list[Line], rules: RuleSet) -> int | None:
+    """The width the dump was hard-wrapped at (email and text exports, `w3m -dump` at its
+    default width), or None when it was not: the greatest length, at most [splitter]
+    max_wrap_width, that wrap_peak_lines of the lines going on in their block have, when
+    at least half of those lines (and wrap_min_lines) end within wrap_slack of it. A line or
+    two longer than that (an unwrapped alt text) is not the wrapper's."""
+    limits = rules.splitter
+    # The lengths of the lines that go on in their block. List items are measured by no one:
+    # a block of bullets of even length is no wrap.
+    lengths = [len(prev.text) for prev, line in zip(lines, lines[1:])
+               if line.block == prev.block and prev.kind != BULLET and line.kind != BULLET]
+    if len(lengths) < limits.wrap_min_lines:
+        return None  # most dumps: a paragraph a line
+    counts = Counter(n for n in lengths if n <= limits.max_wrap_width)
+    width = max((n for n, seen in counts.items() if seen >= limits.wrap_peak_lines), default=0)
+    near = sum(seen for n, seen in counts.items() if width - limits.wrap_slack <= n <= width)
+    if not width or near < limits.wrap_min_lines or 2 * near < len(lengths):
+        return None
+    return width
+
+
+def _wraps(prev: Line, line: Line, width: int | None) -> bool:
+    """In a dump wrapped at `width`, whether the break before `line` is the wrapper's: `prev`
+    is no wider, and `line`'s first word would not have fitted on it."""
+    return width is not None and len(prev.text) <= width and len(prev.text) + 1 + len(
+        line.body_text.split(" ", 1)[0]) > width
+
+
+def _continues(prev: Line, line: Line, wrap_min: int, width: int | None = None) -> bool:
+    """Within one block of the body, whether `line` continues `prev` (a hard wrap). In a body
+    wrapped at `width`, a break before a word that would have fitted on `prev` is no wrap;
+    one before a word that would not is, even after a sentence end, and even before a line
+    that only looks like a list item ('15. Juni ...', '– ...') when `prev` reads on."""
+    wrapped = _wraps(prev, line, width)
+    if line.kind == BULLET:
+        return wrapped and not _ENDS_SENTENCE.search(prev.text)
+    if wrapped:
+        return True
+    if len(prev.text) < wrap_min:
         return False
     return line.text[:1].islower() or not _ENDS_SENTENCE.search(prev.text)
 
 
 def _image_block(
-    lines: list[Line], markup: str, leading_blank: bool, rules: RuleSet, context: str
+    lines: list[Line], markup: str, leading_blank: bool, rules: RuleSet, context: str,
+    width: int | None = None,
 ) -> tuple[list[Line], list[Line]]:
     """The lines of the image block at the top of the dump (possibly none), and the rest.
     `context` is the whole dump, which tells a word from a credit glued at a case change."""
@@ -173,7 +221,11 @@ def _image_block(
         return [], lines
     limits = rules.splitter
     max_chars = limits.max_head_chars
-    bullet = _first_bullet(lines, limits.max_head_lines)
+    if markup == MARKDOWN and not any(line.kind == IMAGE for line in lines[: limits.max_head_lines + 2]):
+        # Markdown told by a heading or a link only ('# Title', a linked footer): an image
+        # block above the body is plain text lines, read as in a text dump.
+        markup = TEXT
+    bullet = _first_bullet(lines, limits.max_head_lines, limits.wrap_min, width)
     if bullet is not None and bullet <= limits.max_head_lines:
         head = lines[:bullet]
         if all(line.kind in (TEXT_LINE, IMAGE) and len(line.text) <= max_chars for line in head):
@@ -194,7 +246,7 @@ def _image_block(
     if len(first) == len(lines):
         return [], lines  # the whole dump is one block: no body would be left
     if 2 <= len(first) <= limits.max_head_lines and (
-            not _is_wrapped(first, limits.wrap_min)
+            not _is_wrapped(first, limits.wrap_min, width)
             or split_credit(first[-1].text, rules.credits, context=context)[1] is not None):
         # Lines that read on like a wrapped paragraph ('"Fair pay now": ...' after an alt
         # line) are still an image block when the last one ends in a glued credit.
@@ -264,7 +316,8 @@ def _summary_bullets(lines: list[Line], labels: dict[int, str]) -> tuple[list[st
     return [" ".join(pieces) for pieces in bullets], lines[index:]
 
 
-def _paragraphs(lines: list[Line], labels: dict[int, str], wrap_min: int) -> list[str]:
+def _paragraphs(lines: list[Line], labels: dict[int, str], wrap_min: int,
+                width: int | None = None) -> list[str]:
     """Body paragraphs: one per block, or one per line where a block holds separate lines."""
     paragraphs: list[str] = []
     # Each paragraph's pieces, joined once: re-concatenating a growing string for every
@@ -273,7 +326,7 @@ def _paragraphs(lines: list[Line], labels: dict[int, str], wrap_min: int) -> lis
     prev = None
     for line in lines:
         labels[line.number] = "paragraph"
-        if prev is not None and line.block == prev.block and _continues(prev, line, wrap_min):
+        if prev is not None and line.block == prev.block and _continues(prev, line, wrap_min, width):
             pieces.append(line.body_text)
         else:
             if pieces:
