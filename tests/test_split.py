@@ -543,3 +543,11 @@ def test_a_markdown_title_over_a_plain_text_image_block():
     # Markdown told by its '# ' heading only: the lines under it are read as in a text dump.
     dump = f"# Pier to be widened\n\n{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n{SEED_BULLETS}\n{BODY}{FOOTER}\n"
     assert fields(split_dump(dump, RULES)) == expect(title="Pier to be widened")
+
+
+def test_a_linked_footer_does_not_turn_a_text_dump_into_markdown():
+    # The link makes the dump look like markdown; with no markdown image line, the image block
+    # is still read as in a text dump.
+    dump = (f"{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n{SEED_BULLETS}\n{BODY}\n"
+            "[Read the original article on Portvale Post](https://portvale.example/pier)\n")
+    assert fields(split_dump(dump, RULES)) == expect()
