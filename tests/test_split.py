@@ -551,3 +551,16 @@ def test_a_linked_footer_does_not_turn_a_text_dump_into_markdown():
     dump = (f"{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n{SEED_BULLETS}\n{BODY}\n"
             "[Read the original article on Portvale Post](https://portvale.example/pier)\n")
     assert fields(split_dump(dump, RULES)) == expect()
+
+
+@pytest.mark.parametrize("line, credit", [
+    ("(Photo: Jane Roe)", "Photo: Jane Roe"),
+    ("(Jane Roe/Agency via Getty Images)", "Jane Roe/Agency via Getty Images"),
+    ("（共同）", "共同"),
+])
+def test_a_credit_line_in_brackets_comes_without_them(line, credit):
+    # As a credit in brackets after the caption does: '... on May 2, 2021. (Photo: Jane Roe)'.
+    dump = f"{ALT}\n{CAPTION}\n{line}\n{SEED_BULLETS}\n{BODY}{FOOTER}\n"
+    assert fields(split_dump(dump, RULES)) == expect(credit=credit)
+    inline = f"{ALT}\n{CAPTION} {line}\n{SEED_BULLETS}\n{BODY}{FOOTER}\n"
+    assert fields(split_dump(inline, RULES))["caption_credit"] == credit

@@ -290,8 +290,12 @@ def _read_image_block(
         return alt, None, None, head_labels
     caption_lines = ["caption"] * (len(texts) - 1)
     if len(texts) >= 2 and is_credit(texts[-1], vocab, weak_ok=True):
-        # The credit on a line of its own.
-        return alt, " ".join(texts[:-1]), texts[-1], [*head_labels, *caption_lines, "credit"]
+        # The credit on a line of its own, without the brackets around it ('(Photo: Jane
+        # Roe)'), as a credit in brackets after the caption comes.
+        credit = texts[-1]
+        if credit[:1] in "(（" and credit[-1:] in ")）" and len(credit) > 2:
+            credit = credit[1:-1].strip()
+        return alt, " ".join(texts[:-1]), credit, [*head_labels, *caption_lines, "credit"]
     # A caption over several lines is one caption, never lost; a line holding a caption and
     # its glued credit is labelled by its caption.
     caption, credit = split_credit(" ".join(texts), vocab, alt=alt, context=context)
