@@ -196,15 +196,19 @@ def _wraps(prev: Line, line: Line, width: int | None) -> bool:
         line.body_text.split(" ", 1)[0]) > width
 
 
-def _continues(prev: Line, line: Line, wrap_min: int, width: int | None = None) -> bool:
+def _continues(prev: Line, line: Line, wrap_min: int, width: int | None = None,
+               blank_separated: bool = True) -> bool:
     """Within one block of the body, whether `line` continues `prev` (a hard wrap). In a body
     wrapped at `width`, a break before a word that would have fitted on `prev` is no wrap;
-    one before a word that would not is, even after a sentence end, and even before a line
-    that only looks like a list item ('15. Juni ...', '– ...') when `prev` reads on."""
+    one before a word that would not is, and before a line that only looks like a list item
+    ('15. Juni ...', '– ...') when `prev` reads on. After a sentence's end it is a wrap only
+    where blank lines part the paragraphs (`blank_separated`): without them, a paragraph
+    whose last line is nearly full looks the same, and a new sentence in capitals after a
+    sentence's end is read as a new paragraph, as in a dump that is not wrapped."""
     wrapped = _wraps(prev, line, width)
     if line.kind == BULLET:
         return wrapped and not _ENDS_SENTENCE.search(prev.text)
-    if wrapped:
+    if wrapped and (blank_separated or line.text[:1].islower() or not _ENDS_SENTENCE.search(prev.text)):
         return True
     if len(prev.text) < wrap_min:
         return False
@@ -328,9 +332,12 @@ def _paragraphs(lines: list[Line], labels: dict[int, str], wrap_min: int,
     # wrapped line made an 8 MB hard-wrapped paragraph take minutes (quadratic).
     pieces: list[str] = []
     prev = None
+    # Paragraphs parted by blank lines: the body (footers are gone by now) is two blocks or more.
+    blank_separated = width is not None and len({line.block for line in lines}) >= 2
     for line in lines:
         labels[line.number] = "paragraph"
-        if prev is not None and line.block == prev.block and _continues(prev, line, wrap_min, width):
+        if (prev is not None and line.block == prev.block
+                and _continues(prev, line, wrap_min, width, blank_separated)):
             pieces.append(line.body_text)
         else:
             if pieces:
