@@ -526,6 +526,22 @@ def test_a_dump_hard_wrapped_at_a_width_gets_its_paragraphs_back():
     ))
 
 
+def test_without_blank_lines_a_sentence_end_before_a_capital_starts_a_paragraph():
+    # The same body with no blank line at all: a nearly full line ending a sentence looks
+    # just like a paragraph's last line, so 'the unions. / Fishermen' parts two paragraphs,
+    # as in a dump that is not wrapped. Wraps inside a sentence still join.
+    body = WRAPPED.replace("\n\n", "\n")
+    dump = f"{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n{SEED_BULLETS}\n{body}{FOOTER}\n"
+    assert split_dump(dump, RULES).paragraphs == (
+        "The harbour board voted on Tuesday to widen the north pier before winter storms, after two "
+        "years of talks with the ferry company and the unions.",
+        "Fishermen, who had asked for the work for a decade, welcomed the vote at once.",
+        "It was close: five votes to four, with the chairman's vote cast last.",
+        "Work crews start in March, the board said, and the first stage ends on 15. Juni, weather "
+        "permitting, when the ferry goes back to its summer timetable.",
+    )
+
+
 def test_a_dump_of_a_paragraph_a_line_is_not_read_as_wrapped():
     # A caption line and a first bullet of one length (73), a second bullet a little shorter:
     # measured, they would look like a body wrapped at 73, and the bullets like wrapped
