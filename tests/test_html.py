@@ -324,8 +324,10 @@ def test_runs_of_blocks_without_a_letter_are_a_pager_or_a_chart():
     assert furniture_lines(body[:1] + pager + body[1:], html_vocabulary()) == dict.fromkeys(range(1, 6), "no_words")
     chart = ["$915", "600", "\u201917"]
     assert furniture_lines(body + chart, html_vocabulary()) == dict.fromkeys((3, 4, 5), "no_words")
-    # Two in a row, or a lone year over an entry, stay.
+    # Two in a row, or a lone year over an entry, stay; so do a table's rows of figures.
     assert furniture_lines(["2023"] + body[:1] + ["2024", "12:30"] + body[1:], html_vocabulary()) == {}
+    rows = ["2021 40 1,200", "2022 42 1,350", "2023 45 1,410"]
+    assert furniture_lines(body + ["Year Boats Tons", *rows], html_vocabulary()) == {}
 
 
 def test_html_rules_are_documented_data():

@@ -56,12 +56,13 @@ def repeated_runs(paragraphs: list[str], vocab: HtmlVocabulary) -> set[int]:
 
 
 def _letterless_runs(paragraphs: list[str]) -> list[int]:
-    """Indexes of runs of blocks without a letter ('1', '2', '3' of a slideshow's pager; '$915',
-    '600', "'17" of a chart): a lone number ('2024' over a timeline entry) is left as it is."""
+    """Indexes of runs of one-word blocks without a letter ('1', '2', '3' of a slideshow's
+    pager; '$915', '600', "'17" of a chart): a lone number ('2024' over a timeline entry) is
+    left as it is, and so is a table's row of figures ('2021 40 1,200'), several words."""
     found: list[int] = []
     run: list[int] = []
     for index, text in enumerate([*paragraphs, "a"]):
-        if not _LETTER.search(text):
+        if " " not in text and not _LETTER.search(text):
             run.append(index)
             continue
         if len(run) >= _NO_WORDS_RUN:
