@@ -122,16 +122,16 @@ def test_an_element_hidden_by_its_own_style_goes_whatever_its_size():
     assert counts["furniture:hidden"] == 0
 
 
-def test_related_posts_marked_up_as_articles_are_not_parts_of_the_post():
-    # A blog theme prints the related posts as <article>s, inside an <article> beside the
-    # post's own. Scored as parts of one article, they took the post's container whole.
-    post = "".join(f"<p>{text}</p>" for text in STEPS)
-    cards = "".join(f"<article class='card'><h3>Card {n}</h3><p>{text} {' '.join(MORE)}</p></article>"
-                    for n, text in enumerate((*MORE, *STEPS[:2])))
-    page = _page(f"<div class='col'><article class='post'>{post}</article>"
-                 f"<article class='more'><p>Read these next.</p>{cards}</article></div>")
-    article, _ = _read(page)
-    assert article.paragraphs == STEPS
+def test_a_live_blog_of_article_entries_is_read_whole():
+    # Each entry is an <article> of its own inside the blog's <article>: the entries are the
+    # parts of one article, not rival stories (a rule that made them rivals kept one entry).
+    entry = ("<article class='entry'><h3>{n}:00</h3><p>Update {n}: the ferry from the north pier left on "
+             "time, the harbour office said, and the crossing was calm.</p><p>Passengers were told to "
+             "expect delays later in the day, as the wind picks up over the bay.</p></article>")
+    entries = "".join(entry.format(n=n) for n in range(10, 16))
+    article, _ = _read(_page(f"<main><article class='liveblog'><h1>Ferry day</h1>{entries}</article></main>"))
+    assert len(article.paragraphs) == 18
+    assert article.paragraphs[-2].startswith("Update 15:")
 
 
 def test_a_social_post_the_story_quotes_is_kept_whatever_its_wrapper():

@@ -120,8 +120,6 @@ def _score_candidates(doc) -> dict[int, tuple[object, float]]:
                 break
             prev = scores.get(id(node), (node, 0.0))[1]
             scores[id(node)] = (node, prev + share * score)
-            if tag_of(node) == "article":
-                break  # an <article> is a story of its own: its text is no vote for what holds it
             node = node.getparent()
     return scores
 
@@ -168,9 +166,7 @@ def _climb(scores: dict) -> tuple[object, float]:
     """
     ranked = sorted(scores.values(), key=lambda item: item[1], reverse=True)
     top, top_score = ranked[0]
-    rivals = [n for n, score in ranked[1:_RIVALS + 1] if score >= _RIVAL_SHARE * top_score
-              # two <article>s are two stories (a post and its related posts), not parts of one
-              and not (tag_of(n) == "article" and tag_of(top) == "article")]
+    rivals = [n for n, score in ranked[1:_RIVALS + 1] if score >= _RIVAL_SHARE * top_score]
     if len(rivals) >= _MIN_RIVALS:
         ancestors = [top, *top.iterancestors()]
         for ancestor in ancestors[1:]:
