@@ -108,18 +108,16 @@ def test_a_drupal_body_field_is_the_body():
         assert article.paragraphs == STEPS, name
 
 
-def test_an_element_hidden_by_its_own_style_goes_whatever_its_size():
-    body = "".join(f"<p>{text}</p>" for text in STEPS)
-    hidden = "".join(f"<p>{text}</p>" for text in (*MORE, *MORE))  # more text than the article
-    for style in ("display:none", "visibility: hidden"):
-        article, counts = _read(_page(f"<article>{body}</article><div style='{style}'>{hidden}</div>"))
-        assert article.paragraphs == STEPS, style
-        assert counts["furniture:hidden"] == 1
-    # Hidden by an attribute, a block holding most of the page is still read: some pages mark
-    # their whole body aria-hidden.
-    article, counts = _read(_page(f"<div aria-hidden='true'>{body}</div>"))
-    assert article.paragraphs == STEPS
-    assert counts["furniture:hidden"] == 0
+def test_the_rest_of_an_article_hidden_behind_a_read_more_button_is_kept():
+    # Mobile pages hide the article's second half inline until 'Read more' is pressed; a
+    # hidden block holding 40% of the page or more is read. A small one still goes.
+    first = "".join(f"<p>{text}</p>" for text in STEPS[:2])
+    rest = "".join(f"<p>{text}</p>" for text in (*STEPS[2:], *MORE))
+    promo = "<div style='display:none'><p>Win a weekend on the island: enter our draw today.</p></div>"
+    article, counts = _read(_page(f"<article>{first}<div class='more-text' style='display: none'>{rest}</div>"
+                                  f"{promo}</article>"))
+    assert article.paragraphs == (*STEPS, *MORE)
+    assert counts["furniture:hidden"] == 1  # the promo
 
 
 def test_a_live_blog_of_article_entries_is_read_whole():

@@ -160,9 +160,7 @@ def _prune_furniture(node, vocab: HtmlVocabulary, furniture: frozenset[str], tot
             continue
         rule = ("hidden" if _is_hidden(child)
                 else "class" if _is_furniture(child, vocab, furniture) else None)
-        # An inline style that hides an element is the page's own word: no share test.
-        if rule and (text_len(child) < _FURNITURE_MAX_SHARE * total
-                     or _HIDDEN_STYLE.search(child.get("style") or "")):
+        if rule and text_len(child) < _FURNITURE_MAX_SHARE * total:
             dropped[rule] += _visible(child)
             drop(child)
         else:
