@@ -159,11 +159,13 @@ def test_a_sentence_full_of_links_is_body_text():
     sentence = ("The storm led to <a href='/a'>cancelled ferries</a>, <a href='/b'>closed schools</a> "
                 "and <a href='/c'>a flooded market square</a>.")
     follow = "<p><a href='/f'>Facebook</a> <a href='/t'>Twitter</a> <a href='/i'>Instagram</a></p>"
-    body = "".join(f"<p>{text}</p>" for text in STEPS)
+    # Words that label a link are no sentence, full stop or not.
+    teaser = "<p>Read more: <a href='/r'>Ferry prices rise again for the summer.</a></p>"
+    body = "".join(f"<p>{text}</p>" for text in STEPS[:2]) + teaser + "".join(f"<p>{text}</p>" for text in STEPS[2:])
     article, counts = _read(_page(f"<article>{body}<p>{sentence}</p>{follow}</article>"))
     plain = "The storm led to cancelled ferries, closed schools and a flooded market square."
     assert article.paragraphs == (*STEPS, plain)
-    assert counts["furniture:link_list"] == 1  # the row of links
+    assert counts["furniture:link_list"] == 2  # the row of links and the teaser
 
 
 def test_the_pages_own_address_printed_as_a_block_is_dropped():

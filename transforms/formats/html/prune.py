@@ -190,8 +190,10 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 
 def _is_sentence(node) -> bool:
     """A paragraph that opens with its own words and ends a sentence, however many links it
-    holds ('The haze led to <a>canceled flights</a>, <a>closed schools</a> ...')."""
-    if tag_of(node) != "p" or not (node.text or "").strip():
+    holds ('The haze led to <a>canceled flights</a>, <a>closed schools</a> ...'); not one
+    whose words are a label for its links ('Read more: <a>...</a>', 'See also: ...')."""
+    lead = (node.text or "").strip()
+    if tag_of(node) != "p" or not lead or lead.endswith((":", "：", "|", "»", "›", ">")):
         return False
     text = "".join(node.itertext()).strip()
     return bool(_SENTENCE_END.search(text))
