@@ -580,3 +580,12 @@ def test_a_credit_line_in_brackets_comes_without_them(line, credit):
     assert fields(split_dump(dump, RULES)) == expect(credit=credit)
     inline = f"{ALT}\n{CAPTION} {line}\n{SEED_BULLETS}\n{BODY}{FOOTER}\n"
     assert fields(split_dump(inline, RULES))["caption_credit"] == credit
+
+
+def test_a_block_of_short_lines_is_no_wrapped_paragraph():
+    # A fact box: short lines, two of one length. Narrower than [splitter] wrap_min, that is
+    # no wrapper's width, and each line stays a paragraph.
+    box = ("Date: Saturday 3 May 2025", "Place: Portvale harbour", "Tickets: 5 euros at the door",
+           "Organisers: the sailing club", "Music: the brass band")
+    dump = f"{PARAGRAPHS[0]}\n\n" + "\n".join(box) + f"\n\n{PARAGRAPHS[1]}\n"
+    assert split_dump(dump, RULES).paragraphs == (PARAGRAPHS[0], *box, PARAGRAPHS[1])

@@ -171,9 +171,10 @@ def _is_wrapped(block: list[Line], wrap_min: int, width: int | None = None) -> b
 def _wrap_width(lines: list[Line], rules: RuleSet) -> int | None:
     """The width the dump was hard-wrapped at (email and text exports, `w3m -dump` at its
     default width), or None when it was not: the greatest length, at most [splitter]
-    max_wrap_width, that wrap_peak_lines of the lines going on in their block have, when
-    at least half of those lines (and wrap_min_lines) end within wrap_slack of it. A line or
-    two longer than that (an unwrapped alt text) is not the wrapper's."""
+    max_wrap_width and at least wrap_min, that wrap_peak_lines of the lines going on in
+    their block have, when at least half of those lines (and wrap_min_lines) end within
+    wrap_slack of it. A line or two longer than that (an unwrapped alt text) is not the
+    wrapper's."""
     limits = rules.splitter
     # The lengths of the lines that go on in their block. List items are measured by no one:
     # a block of bullets of even length is no wrap.
@@ -184,7 +185,9 @@ def _wrap_width(lines: list[Line], rules: RuleSet) -> int | None:
     counts = Counter(n for n in lengths if n <= limits.max_wrap_width)
     width = max((n for n, seen in counts.items() if seen >= limits.wrap_peak_lines), default=0)
     near = sum(seen for n, seen in counts.items() if width - limits.wrap_slack <= n <= width)
-    if not width or near < limits.wrap_min_lines or 2 * near < len(lengths):
+    # Narrower than wrap_min is no wrapper's width but a block of short lines (a fact box:
+    # 'Date: ...', 'Place: ...'), each a paragraph of its own.
+    if width < limits.wrap_min or near < limits.wrap_min_lines or 2 * near < len(lengths):
         return None
     return width
 
