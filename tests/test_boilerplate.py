@@ -162,6 +162,7 @@ def test_tail_rule_keeps_a_footer_like_sentence_inside_the_body(sentence):
         "This article originally appeared on Pier Weekly. Become a member of the pier club here.",
         "Read more on the board's plans at the town hall.",
         "Copyright laws were changed in 2024.",
+        "© Jane Roe",  # a photo's credit: no year, no 'All rights reserved', no publisher
     ],
 )
 def test_a_last_paragraph_that_only_starts_like_a_footer_stays(last):
