@@ -5,7 +5,7 @@ import re
 
 from transforms.rules import CreditVocabulary
 
-__all__ = ["is_credit", "split_credit"]
+__all__ = ["is_credit", "split_credit", "unbracket"]
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
 # Inside a credit, '. ' may only follow an initial ('Jane F. Roe').
@@ -346,7 +346,7 @@ def split_credit(
     for m in _WORD_START.finditer(caption, max(0, start)) if maybe_label else ():
         tail = caption[m.start():]
         if vocab.label_re.match(tail) and is_credit(tail, vocab, weak_ok=True):
-            return caption[: m.start()].rstrip(" |-–—,"), _strip_label_parens(tail)
+            return caption[: m.start()].rstrip(" |-–—,"), unbracket(tail)
     m = _PAREN_CREDIT.search(caption)
     if m and m.start() > 0 and _strong(m.group(1), vocab) and is_credit(m.group(1), vocab, weak_ok=False):
         return caption[: m.start()].rstrip(), m.group(1).strip()
@@ -382,8 +382,12 @@ def _glued_dash(caption: str, start: int, vocab: CreditVocabulary) -> tuple[str,
     return None
 
 
-def _strip_label_parens(text: str) -> str:
-    return text[1:-1].strip() if text.startswith("(") and text.endswith(")") else text
+def unbracket(credit: str) -> str:
+    """A credit without the brackets around it: '(Photo: Jane Roe)' -> 'Photo: Jane Roe'
+    (ASCII or full-width brackets)."""
+    if len(credit) > 2 and credit[0] in "(（" and credit[-1] in ")）":
+        return credit[1:-1].strip()
+    return credit
 
 
 def _split_after_alt(caption: str, alt: str, vocab: CreditVocabulary,

@@ -13,7 +13,7 @@ from collections import Counter
 
 from schemas.record import Removed
 from transforms.boilerplate import find_boilerplate
-from transforms.credit import is_credit, split_credit
+from transforms.credit import is_credit, split_credit, unbracket
 from transforms.lines import (
     BULLET,
     HEADING,
@@ -299,10 +299,7 @@ def _read_image_block(
     if len(texts) >= 2 and is_credit(texts[-1], vocab, weak_ok=True):
         # The credit on a line of its own, without the brackets around it ('(Photo: Jane
         # Roe)'), as a credit in brackets after the caption comes.
-        credit = texts[-1]
-        if credit[:1] in "(（" and credit[-1:] in ")）" and len(credit) > 2:
-            credit = credit[1:-1].strip()
-        return alt, " ".join(texts[:-1]), credit, [*head_labels, *caption_lines, "credit"]
+        return alt, " ".join(texts[:-1]), unbracket(texts[-1]), [*head_labels, *caption_lines, "credit"]
     # A caption over several lines is one caption, never lost; a line holding a caption and
     # its glued credit is labelled by its caption.
     caption, credit = split_credit(" ".join(texts), vocab, alt=alt, context=context)

@@ -144,7 +144,7 @@ def _read_body(doc, ctx: IngestContext, *, page: bool,
         alt, caption, credit = read_figure(figure, vocab, ctx.rules.credits)
         parts = dataclasses.replace(parts, image_alt=alt, caption=caption, caption_credit=credit)
     paragraphs = list(parts.paragraphs)
-    prose = len(paragraphs) > len(parts.headings)
+    prose = True  # asked of full pages only
     if page:
         furniture = furniture_lines(paragraphs, vocab)
         paragraphs = [p for i, p in enumerate(paragraphs) if i not in furniture]
