@@ -1,5 +1,6 @@
 """Boilerplate rules: one before/after pair per default rule, and user rules layered on top."""
 
+import datetime as dt
 import tomllib
 
 import pytest
@@ -81,9 +82,63 @@ FOOTERS = [
 ]
 
 
+# (rule, line above the body, authors, published_at): one pair or more per head rule.
+HEAD_LINES = [
+    ("byline", "By Jane Roe", ("Jane Roe",), None),
+    ("byline", "by Maria de la Cruz", ("Maria de la Cruz",), None),
+    ("byline", "By Jane Roe, Jo Berg and Kim Lo", ("Jane Roe", "Jo Berg", "Kim Lo"), None),
+    ("byline", "By Jane Roe and Jo Berg | Pier Weekly", ("Jane Roe", "Jo Berg"), None),
+    ("byline", "By PETER HOLM", ("PETER HOLM",), None),
+    ("byline", "Von Jana Muster und Ole Berg", ("Jana Muster", "Ole Berg"), None),
+    ("dateline", "March 3, 2024", (), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
+    ("dateline", "Mar. 3, 2024 7:05 PM", (), dt.datetime(2024, 3, 3, 19, 5, tzinfo=dt.timezone.utc)),
+    ("dateline", "Published 3 March 2024, 10:15 GMT", (),
+     dt.datetime(2024, 3, 3, 10, 15, tzinfo=dt.timezone.utc)),
+    # A time in a zone whose offset is not known keeps the date alone.
+    ("dateline", "Monday, March 3, 2024 at 10:15 a.m. ET", (), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
+    ("dateline", "Aktualisiert am 3. März 2024, 10.15 Uhr", (),
+     dt.datetime(2024, 3, 3, 10, 15, tzinfo=dt.timezone.utc)),
+    ("dateline", "3 de marzo de 2024", (), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
+    ("dateline", "2024-03-03 08:30", (), dt.datetime(2024, 3, 3, 8, 30, tzinfo=dt.timezone.utc)),
+    ("dateline", "03.03.2024", (), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
+]
+
+
 def test_every_default_rule_has_a_pair():
     default_names = {rule["name"] for rule in tomllib.loads(DEFAULT_RULES_TEXT)["boilerplate"]}
-    assert {rule for rule, *_ in FOOTERS} == default_names
+    assert {rule for rule, *_ in FOOTERS + HEAD_LINES} == default_names
+
+
+@pytest.mark.parametrize("rule, line, authors, published_at", HEAD_LINES)
+def test_head_rule_removes_its_line_above_the_body(rule, line, authors, published_at):
+    parts = split_dump(f"{line}\n\n{BODY}", RULES)
+    assert parts.paragraphs == BODY_PARAGRAPHS
+    assert parts.boilerplate == (Removed(rule=rule, text=line),)
+    assert (parts.authors, parts.published_at, parts.title) == (authors, published_at, None)
+    assert dict(parts.labels)[1] == f"boilerplate:{rule}"
+
+
+@pytest.mark.parametrize("line", [
+    "By the numbers",  # names are capitalised
+    "By Tuesday night the pier was closed",
+    "31 February 2024",  # no such day
+    "Mayday 3, 2024",  # no such month
+    "March 2024",  # no day
+])
+def test_a_line_that_only_starts_like_a_byline_or_date_stays(line):
+    text = f"  • The pier will be widened.\n\n{line}\n\n{BODY}"
+    parts = split_dump(text, RULES)
+    assert parts.paragraphs == (line, *BODY_PARAGRAPHS)
+    assert (parts.boilerplate, parts.authors, parts.published_at) == ((), (), None)
+
+
+def test_head_rules_act_above_the_body_only():
+    # Inside the body, or as the dump's only line, a byline is text.
+    middle = BODY.replace("\n\nWork", "\n\nBy Jane Roe\n\nWork")
+    parts = split_dump(middle, RULES)
+    assert parts.paragraphs == (BODY_PARAGRAPHS[0], "By Jane Roe", BODY_PARAGRAPHS[1])
+    assert parts.authors == ()
+    assert split_dump("By Jane Roe\n", RULES).paragraphs == ("By Jane Roe",)
 
 
 @pytest.mark.parametrize("rule, footer, publisher, title", FOOTERS)
@@ -367,3 +422,14 @@ def test_the_rules_fingerprint_follows_what_the_rules_do(tmp_path):
     html.write_text('[furniture]\nwords_extra = ["quayside-promo"]\n', encoding="utf-8")
     prints = {load_rules(p).fingerprint for p in (off, added, credits, html)}
     assert len(prints) == 4 and default not in prints
+
+
+def test_month_names_are_rules_data(tmp_path):
+    # A rules file may name the months otherwise (here Swedish); twelve lists, January's first.
+    months = [["januari"], ["februari"], ["mars"], ["april"], ["maj"], ["juni"], ["juli"],
+              ["augusti"], ["september"], ["oktober"], ["november"], ["december"]]
+    rules = load_rules(_write(tmp_path, f"[dates]\nmonths = {months!r}\n"))
+    parts = split_dump(f"3 maj 2024\n\n{BODY}", rules)
+    assert parts.published_at == dt.datetime(2024, 5, 3, tzinfo=dt.timezone.utc)
+    with pytest.raises(RulesError, match="twelve lists"):
+        load_rules(_write(tmp_path, "[dates]\nmonths = [['jan']]\n"))

@@ -78,6 +78,17 @@ def test_text_record_fills_every_field():
     assert article.ingested_at == NOW
 
 
+def test_a_byline_and_date_in_the_text_fill_what_the_record_does_not_state():
+    text = "By Ines Moor\n\nMarch 8, 2025\n\n" + BRIDGE
+    [bare] = read(_jsonl({"text": text}), "mem://day.jsonl", _ctx())
+    assert (bare.authors, bare.published_at) == (("Ines Moor",), dt.datetime(2025, 3, 8, tzinfo=UTC))
+    assert bare.paragraphs == tuple(BRIDGE.split("\n\n"))
+    stated = {"text": text, "author": "Per Dahl", "published": "2025-03-07T10:00:00Z"}
+    [article] = read(_jsonl(stated), "mem://day.jsonl", _ctx())
+    assert (article.authors, article.published_at) == (("Per Dahl",), dt.datetime(2025, 3, 7, 10, tzinfo=UTC))
+    assert article.paragraphs == bare.paragraphs and article.article_id == bare.article_id
+
+
 def test_record_publisher_is_used_when_the_text_names_none():
     [article] = read(_jsonl({"body": BRIDGE, "publisher": "River Post", "authors": ["A. Lind", "B. Kerr"]}),
                      "mem://x.jsonl", _ctx())

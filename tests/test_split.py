@@ -589,3 +589,90 @@ def test_a_block_of_short_lines_is_no_wrapped_paragraph():
            "Organisers: the sailing club", "Music: the brass band")
     dump = f"{PARAGRAPHS[0]}\n\n" + "\n".join(box) + f"\n\n{PARAGRAPHS[1]}\n"
     assert split_dump(dump, RULES).paragraphs == (PARAGRAPHS[0], *box, PARAGRAPHS[1])
+
+
+# Title, byline and date lines above the body --------------------------------------------
+
+TITLE = "Portvale pier to be widened before the storms"
+IMAGE_BLOCK = f"{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n{SEED_BULLETS}"
+
+
+def test_a_plain_title_line_over_the_image_block():
+    parts = split_dump(f"{TITLE}\n\n{IMAGE_BLOCK}\n{BODY}{FOOTER}\n", RULES)
+    assert fields(parts) == expect(title=TITLE)
+    assert dict(parts.labels)[1] == "title" and not parts.lone_title
+
+
+def test_a_plain_title_line_over_the_body_alone():
+    parts = split_dump(f"{TITLE}\n\n{BODY}", RULES)
+    assert (parts.title, parts.paragraphs, parts.lone_title) == (TITLE, PARAGRAPHS, True)
+
+
+@pytest.mark.parametrize("first", [
+    "The board met on Tuesday.",  # a sentence
+    "Why widen the pier now?",  # a question: more often a lede than a headline
+    "In Portvale, on Tuesday,",  # a clause that goes on
+    "Portvale",  # one word
+    " ".join(["word"] * 21),  # too long for a title
+    "Fishing boats wait at the south quayJane Roe/Agency via Getty Images",  # a caption and its credit
+])
+def test_a_first_line_that_is_no_title(first):
+    parts = split_dump(f"{first}\n\n{BODY}", RULES)
+    assert parts.title is None
+    assert first in parts.paragraphs or parts.caption_credit is not None
+
+
+def test_a_text_browsers_lone_caption_is_no_title():
+    # w3m prints an image without alt text as a blank line; the short line after it is its caption.
+    parts = split_dump(f"\n{TITLE}\n\n{BODY}", RULES)
+    assert (parts.title, parts.caption, parts.paragraphs) == (None, TITLE, PARAGRAPHS)
+
+
+def test_a_cjk_title_counts_two_characters_a_word():
+    title = "港の北桟橋を拡張へ"  # invented: nine characters, no spaces
+    assert split_dump(f"{title}\n\n{BODY}", RULES).title == title
+
+
+@pytest.mark.parametrize("dump", [
+    f"{TITLE}\n\nBy Jane Roe\n\nMarch 3, 2024\n\n{IMAGE_BLOCK}\n{BODY}{FOOTER}\n",  # above the image
+    f"{TITLE}\n\n{IMAGE_BLOCK}\nBy Jane Roe\n\nMarch 3, 2024\n\n{BODY}{FOOTER}\n",  # below the bullets
+    # No blank lines: each line of the body is a paragraph, and the byline and date are lines.
+    f"{IMAGE_BLOCK}By Jane Roe\nMarch 3, 2024\n{BODY.replace(chr(10) * 2, chr(10))}{FOOTER}\n",
+])
+def test_byline_and_date_lines_above_the_body(dump):
+    import datetime as dt
+
+    parts = split_dump(dump, RULES)
+    heads = (("byline", "By Jane Roe"), ("dateline", "March 3, 2024"), ("read_original_on", FOOTER.strip()))
+    title = TITLE if dump.startswith(TITLE) else None
+    assert fields(parts) == expect(title=title, boilerplate=heads)
+    assert parts.authors == ("Jane Roe",)
+    assert parts.published_at == dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)
+
+
+def test_a_rules_file_switches_the_byline_rule_off(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text('[[boilerplate]]\nname = "byline"\nenabled = false\n', encoding="utf-8")
+    parts = split_dump(f"{IMAGE_BLOCK}\nBy Jane Roe\n\n{BODY}", load_rules(path))
+    assert parts.paragraphs == ("By Jane Roe", *PARAGRAPHS) and parts.authors == ()
+
+
+@pytest.mark.parametrize("credit, expected", [
+    ("Jane Roe/Agency via Getty Images", "Jane Roe/Agency via Getty Images"),
+    ("Photo: Jane Roe", "Photo: Jane Roe"),
+    ("(REUTERS/Jane Roe)", "REUTERS/Jane Roe"),
+])
+def test_a_credit_line_above_the_caption(credit, expected):
+    # An image's credit overlay printed before the figure's caption.
+    dump = f"{ALT}\n{credit}\n{CAPTION}\n{SEED_BULLETS}\n{BODY}{FOOTER}\n"
+    parts = split_dump(dump, RULES)
+    assert fields(parts) == expect(credit=expected)
+    assert [label for _, label in parts.labels[:3]] == ["alt", "credit", "caption"]
+
+
+def test_without_an_alt_line_a_credit_like_first_line_is_the_alt_text():
+    # 'Name / Role' over a caption is an alt text as often as a credit: read as before.
+    dump = f"Ole Berg / Harbour Master\n{CAPTION}\n{SEED_BULLETS}\n{BODY}"
+    parts = split_dump(dump, RULES)
+    assert (parts.image_alt, parts.caption, parts.caption_credit) == ("Ole Berg / Harbour Master", CAPTION, None)
+

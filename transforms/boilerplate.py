@@ -6,12 +6,14 @@ groups tell about the article (publisher, title). It never rewrites text.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 
 from transforms.lines import Line
+from transforms.metadata import parse_date_line
 from transforms.rules import BoilerplateRule, RuleSet
 
-__all__ = ["Verdict", "find_boilerplate"]
+__all__ = ["HeadLine", "Verdict", "find_boilerplate", "head_line"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,6 +23,39 @@ class Verdict:
     removed: dict[int, str]  # line index -> rule name
     publisher: str | None
     title: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class HeadLine:
+    """A line above the body that a head rule removes, and what it states."""
+
+    rule: str
+    authors: tuple[str, ...] = ()
+    published_at: dt.datetime | None = None
+
+
+# What parts the names of a byline: 'Jane Roe, Jo Berg and Kim Lo'.
+_NAME_SEPARATORS = re.compile(r", | (?:and|&|und|et|y|e) ")
+
+
+def head_line(text: str, rules: RuleSet) -> HeadLine | None:
+    """The head rule (`where = "head"`) that removes `text`, a line standing alone above the
+    body, and the authors and date its groups state; None when no rule does. A rule with a
+    `date` group removes a line only when that group reads as a date."""
+    for rule in rules.head_rules:
+        m = rule.match(text)
+        if m is None:
+            continue
+        groups = m.groupdict()
+        published_at = None
+        if groups.get("date") is not None:
+            published_at = parse_date_line(groups["date"], rules.months)
+            if published_at is None:
+                continue
+        names = _clean_capture(groups.get("authors"))
+        authors = tuple(dict.fromkeys(n for n in _NAME_SEPARATORS.split(names) if n)) if names else ()
+        return HeadLine(rule.name, authors, published_at)
+    return None
 
 
 def _clean_capture(value: str | None) -> str | None:

@@ -5,7 +5,7 @@ import re
 
 from transforms.rules import CreditVocabulary
 
-__all__ = ["is_credit", "split_credit", "unbracket"]
+__all__ = ["CJK", "is_credit", "split_credit", "unbracket"]
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
 # Inside a credit, '. ' may only follow an initial ('Jane F. Roe').
@@ -19,7 +19,7 @@ _GLUE_AFTER = set(".!?…\"'”“’»«)]）」』】〕。")
 _FULL_WIDTH_CLOSE = set("）」』】〕。")
 _QUOTES = set("\"'”“’»«")
 _APOSTROPHES = set("'’")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _CASE_GLUE = re.compile(r"[a-z][A-Z]")
 _PUNCT_GLUE = re.compile(r"\w[.!?]\w")
 # 'm.Jane' in 'p.m.Jane Roe/AP': a full stop glued to a capital; a web address ('site.is/Jane') is not.
@@ -104,7 +104,7 @@ def is_credit(text: str, vocab: CreditVocabulary, *, weak_ok: bool) -> bool:
     text = text.strip()
     if not text or len(text) > vocab.max_chars or len(text.split()) > vocab.max_words:
         return False
-    if _CJK.search(text):
+    if CJK.search(text):
         return bool(vocab.agency_re.search(text)) or (weak_ok and len(text) <= 12)
     if not text[0].isalnum() and text[0] not in "(©@+":
         return False
@@ -179,7 +179,7 @@ def _glue_points(caption: str, vocab: CreditVocabulary) -> list[tuple[int, str]]
                 continue
             if cur.isdigit() and i >= 2 and caption[i - 2].isdigit():
                 continue  # '6.12.2010', '4.5': a number, not a glue
-            if prev in _FULL_WIDTH_CLOSE and _CJK.match(cur):
+            if prev in _FULL_WIDTH_CLOSE and CJK.match(cur):
                 points.append((i, _CJK_ONLY))  # '（東京で、３日）共同': a CJK agency word
             elif not cur.islower():
                 points.append((i, _AFTER_PUNCT))
@@ -196,10 +196,10 @@ def _glue_points(caption: str, vocab: CreditVocabulary) -> list[tuple[int, str]]
             points.append((i, _NEEDS_STRONG))  # an agency glued to an acronym: 'NATOAFP'
         elif prev.isupper() and cur.isupper() and caption[i - 2:i - 1].isupper() and caption[i + 1:i + 2].islower():
             points.append((i, _NEEDS_STRONG))  # an acronym ends and a name begins: 'EPVJane'
-        elif cur >= "\u3040" and _CJK.match(cur) and prev.isalpha() and not _CJK_RUN.search(caption, 0, i):
+        elif cur >= "\u3040" and CJK.match(cur) and prev.isalpha() and not _CJK_RUN.search(caption, 0, i):
             points.append((i, _SCRIPT))  # a caption with no CJK at all, then CJK
-        elif prev >= "\u3040" and _CJK.match(prev):  # every _CJK character is >= U+3040
-            if _CJK.match(cur):
+        elif prev >= "\u3040" and CJK.match(prev):  # every CJK character is >= U+3040
+            if CJK.match(cur):
                 points.append((i, _CJK_ONLY))
             elif cur.isascii() and cur.isalpha():
                 points.append((i, _NEEDS_STRONG))
@@ -238,7 +238,7 @@ def _glued_name(
             return False
         if n == len(words) - 1 and word.endswith("."):
             return False  # a name does not end in an initial
-    if _CJK.match(caption[i - 1]):
+    if CJK.match(caption[i - 1]):
         return True  # a script change: '石川|Alexander Roe'
     start = _word_start(caption, i)
     left = caption[start:i]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from email.utils import parsedate_to_datetime
 
-__all__ = ["Metadata", "parse_datetime"]
+__all__ = ["Metadata", "parse_date_line", "parse_datetime"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,3 +72,42 @@ def parse_datetime(value) -> dt.datetime | None:
         return parsed.astimezone(dt.timezone.utc)
     except (ValueError, OverflowError):
         return None  # e.g. 0001-01-01 in a zone east of UTC
+
+
+# The date of a date line ('Monday, March 3, 2024 at 10:15 a.m. GMT', '3. März 2024, 10.15 Uhr',
+# '3 de marzo de 2024', '2024-03-03 10:15', '03.03.2024'): year, month and day, then a time.
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DAY_MONTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\.? (?:de )?([^\W\d_]+)\.?(?: de)?,? (\d{4})")
+_MONTH_DAY = re.compile(r"([^\W\d_]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_TIME = re.compile(r"(\d{1,2})[:.h](\d{2})(?::(\d{2}))?(?: ?([ap])\.?m\.?)?(?: uhr)?(?: ([a-z]{1,5}))?$")
+# Zones a stated time is read in; a time in any other ('ET', 'CEST') keeps the date alone.
+_UTC_NAMES = ("utc", "gmt", "z")
+
+
+def parse_date_line(text: str, months: dict[str, int]) -> dt.datetime | None:
+    """The date a date line states, as an aware UTC datetime, or None when it states none
+    that `months` (lower-case month names to numbers) can read. A time without a zone, or in
+    UTC, is kept; in another zone the date alone is (midnight UTC): its offset is unknown."""
+    lower = text.lower()
+    found = None
+    if m := _ISO_DATE.search(lower):
+        found = (m, int(m[1]), int(m[2]), int(m[3]))
+    elif (m := _DAY_MONTH.search(lower)) and m[2] in months:
+        found = (m, int(m[3]), months[m[2]], int(m[1]))
+    elif (m := _MONTH_DAY.search(lower)) and m[1] in months:
+        found = (m, int(m[3]), months[m[1]], int(m[2]))
+    elif m := _NUMERIC_DATE.search(lower):
+        found = (m, int(m[3]), int(m[2]), int(m[1]))
+    if found is None:
+        return None
+    m, year, month, day = found
+    hour = minute = second = 0
+    if (t := _TIME.search(lower, m.end())) and (t[5] is None or t[5] in _UTC_NAMES):
+        hour, minute, second = int(t[1]), int(t[2]), int(t[3] or 0)
+        if t[4] and hour <= 12:
+            hour = hour % 12 + (12 if t[4] == "p" else 0)
+    try:
+        return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None  # 31 February, 25:70

@@ -38,7 +38,7 @@ class RulesError(ValueError):
 class BoilerplateRule:
     name: str
     why: str
-    where: str  # "tail" or "anywhere"
+    where: str  # "tail", "anywhere" or "head"
     pattern: re.Pattern[str]
 
     def match(self, line: str) -> re.Match[str] | None:
@@ -91,6 +91,7 @@ class SplitterSettings:
     max_cjk_credit: int  # characters of a CJK credit glued to a caption in another script
     case_glue_min_words: int  # a bare name glued at a case change ('inJana Novak'): its words
     case_glue_max_words: int
+    max_title_words: int  # a dump's first line standing alone is its title when this short
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +99,8 @@ class RuleSet:
     boilerplate: tuple[BoilerplateRule, ...]
     credits: CreditVocabulary
     splitter: SplitterSettings
+    # Month names ([dates]), lower case, to their number: how a date line's date is read.
+    months: dict[str, int] = dataclasses.field(compare=False, repr=False)
     # The HTML reader's sections, layered like the rest; compiled on first use (`html`): a run
     # over text dumps never needs them.
     html_table: dict = dataclasses.field(compare=False, repr=False)
@@ -112,6 +115,10 @@ class RuleSet:
     @functools.cached_property
     def anywhere_rules(self) -> tuple[BoilerplateRule, ...]:
         return tuple(r for r in self.boilerplate if r.where == "anywhere")
+
+    @functools.cached_property
+    def head_rules(self) -> tuple[BoilerplateRule, ...]:
+        return tuple(r for r in self.boilerplate if r.where == "head")
 
     @functools.cached_property
     def html(self) -> HtmlVocabulary:
@@ -199,8 +206,9 @@ def _compile_rule(entry: dict, source: str) -> BoilerplateRule | None:
     if entry.get("enabled", True) is False:
         return None
     where = entry.get("where", "tail")
-    if where not in ("tail", "anywhere"):
-        raise RulesError(f"{source}: rule {name!r}: where must be 'tail' or 'anywhere', not {where!r}")
+    if where not in ("tail", "anywhere", "head"):
+        raise RulesError(f"{source}: rule {name!r}: where must be 'tail', 'anywhere' or 'head', "
+                         f"not {where!r}")
     try:
         pattern = re.compile(entry["pattern"], re.IGNORECASE)
     except KeyError:
@@ -264,6 +272,14 @@ def _splitter(table: dict) -> SplitterSettings:
         return SplitterSettings(**{name: int(table[name]) for name in fields})
     except (KeyError, TypeError, ValueError) as err:
         raise RulesError(f"[splitter]: every threshold must be a whole number ({err})") from None
+
+
+def _months(table: dict) -> dict[str, int]:
+    """[dates] months: twelve lists of names, January's first -> {'jan': 1, 'januar': 1, ...}."""
+    months = table.get("months", ())
+    if len(months) != 12 or not all(isinstance(names, list) for names in months):
+        raise RulesError("[dates]: months must be twelve lists of names, January's first")
+    return {str(name).lower(): number for number, names in enumerate(months, 1) for name in names}
 
 
 def _parse(text: str, source: str) -> dict:
@@ -384,6 +400,7 @@ def load_rules(user_rules: str | Path | None = None) -> RuleSet:
         boilerplate=rules,
         credits=_credits(table.get("credits", {}), splitter),
         splitter=splitter,
+        months=_months(table.get("dates", {})),
         html_table={k: v for k, v in table.items() if k in html_sections},
         fingerprint=fingerprint(table),
     )

@@ -1,19 +1,21 @@
 """Splits one dump's text into the parts of an article.
 
-The anatomy of a dump (see docs/input-formats.md): an optional image block (alt text line, caption
-line with the photo credit glued on), optional summary bullets, body paragraphs separated
-by blank lines, and syndication boilerplate at the end. Every line ends in exactly one
-part, is removed by a named boilerplate rule, or is dropped for holding no text.
+The anatomy of a dump (see docs/input-formats.md): an optional title line, an optional image
+block (alt text line, caption line with the photo credit glued on), optional summary bullets,
+body paragraphs separated by blank lines, and syndication boilerplate at the end; a byline or
+a date line may stand above the body. Every line ends in exactly one part, is removed by a
+named boilerplate rule, or is dropped for holding no text.
 """
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections import Counter
 
 from schemas.record import Removed
-from transforms.boilerplate import find_boilerplate
-from transforms.credit import is_credit, split_credit, unbracket
+from transforms.boilerplate import HeadLine, find_boilerplate, head_line
+from transforms.credit import CJK, is_credit, split_credit, unbracket
 from transforms.lines import (
     BULLET,
     HEADING,
@@ -37,6 +39,9 @@ _DASHES = "-–—"
 
 # Closing quotes include German '“' („…“) and '«' (»…«); CJK full stops and brackets too.
 _ENDS_SENTENCE = re.compile(r"[.!?…:;。！？：；][\"'”“’»«)\]」』）】]*$")
+# How a first line that is no title ends: a sentence (a question too: more often a lede's
+# opening than a headline), a clause that goes on ('Ankara:'), or a tag ('<p>...</p>').
+_NOT_TITLE_END = re.compile(r"(?:[.,!?…:;。，！？：；][\"'”“’»«)\]」』）】]*|>)$")
 
 # Labels of `Parts.labels`, one per input line, for `article-ingest inspect`.
 LABELS = ("title", "alt", "caption", "credit", "bullet", "paragraph", "boilerplate")
@@ -56,6 +61,13 @@ class Parts:
     paragraphs: tuple[str, ...]
     boilerplate: tuple[Removed, ...]
     labels: tuple[tuple[int, str], ...]
+    # What a byline and a date line above the body state.
+    authors: tuple[str, ...] = ()
+    published_at: dt.datetime | None = None
+    # The title is a plain line with nothing between it and the body (no image block, bullets,
+    # byline or date line): a line no layout tells from a lone caption or a first paragraph,
+    # which the article id counts as the body's first paragraph (transforms/ids.py).
+    lone_title: bool = False
 
 
 def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
@@ -65,22 +77,21 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     lines, leading_blank = to_lines(text, markup)
     verdict = find_boilerplate(lines, rules)
     labels: dict[int, str] = {}
-    removed = []
-    for index in sorted(verdict.removed):  # in line order
-        rule = verdict.removed[index]
-        removed.append(Removed(rule=rule, text=lines[index].text))
-        labels[lines[index].number] = f"boilerplate:{rule}"
+    removed = [(lines[index], rule) for index, rule in verdict.removed.items()]
     kept = [line for index, line in enumerate(lines) if index not in verdict.removed
             ] if verdict.removed else lines
 
     kept = _demote_body_markers(kept)
     title = None
-    if kept and kept[0].kind == HEADING:
+    plain = bool(kept) and kept[0].kind != HEADING and _plain_title(kept, leading_blank, rules, text)
+    if kept and (kept[0].kind == HEADING or plain):
         title = kept[0].text
         labels[kept[0].number] = "title"
         kept = kept[1:]
 
     width = _wrap_width(kept, rules)
+    head_lines: list[tuple[Line, HeadLine]] = []
+    kept = _head_lines(kept, rules, width, head_lines)
     head, rest = _image_block(kept, markup, leading_blank, rules, text, width)
     alt, caption, credit, head_labels = _read_image_block(head, markup, rules, text)
     for line, label in zip(head, head_labels):
@@ -88,7 +99,12 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     # Below the image block, a markdown image without alt text holds no text: dropped.
     rest = [line for line in rest if line.text]
     bullets, rest = _summary_bullets(rest, labels)
+    rest = _head_lines(rest, rules, width, head_lines)
     paragraphs = _paragraphs(rest, labels, rules.splitter.wrap_min, width)
+    removed += ((line, hit.rule) for line, hit in head_lines)
+    removed.sort(key=lambda pair: pair[0].number)  # in line order
+    for line, rule in removed:
+        labels[line.number] = f"boilerplate:{rule}"
     return Parts(
         markup=markup,
         title=title or verdict.title,
@@ -98,9 +114,50 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         publisher=verdict.publisher,
         bullets=tuple(bullets),
         paragraphs=tuple(paragraphs),
-        boilerplate=tuple(removed),
+        boilerplate=tuple(Removed(rule=rule, text=line.text) for line, rule in removed),
         labels=tuple(sorted(labels.items())),
+        authors=tuple(dict.fromkeys(name for _, hit in head_lines for name in hit.authors)),
+        published_at=next((hit.published_at for _, hit in head_lines if hit.published_at), None),
+        lone_title=plain and not head and not bullets and not head_lines,
     )
+
+
+def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context: str) -> bool:
+    """Whether the dump's first line is its title: a line standing alone (a block of its own,
+    with more after it), of two to [splitter] max_title_words words, that does not end like a
+    sentence, a question or a clause, holds no photo credit (a caption with its credit glued on is an
+    image block of one line) and is no byline or date line. Not after a leading blank line:
+    a text browser prints an image without alt text so, and the line after it is a caption."""
+    if leading_blank or len(lines) < 2:
+        return False
+    first = lines[0]
+    if first.kind != TEXT_LINE or first.indent or lines[1].block == first.block:
+        return False
+    # Words, and in Chinese, Japanese or Korean (no spaces) a word for two characters.
+    words = len(first.text.split()) + len(CJK.findall(first.text)) // 2
+    if not 2 <= words <= rules.splitter.max_title_words or _NOT_TITLE_END.search(first.text):
+        return False
+    return (split_credit(first.text, rules.credits, context=context)[1] is None
+            and head_line(first.text, rules) is None)
+
+
+def _head_lines(lines: list[Line], rules: RuleSet, width: int | None,
+                found: list[tuple[Line, HeadLine]]) -> list[Line]:
+    """`lines` without the bylines and date lines at their top ([[boilerplate]] rules with
+    `where = "head"`), each a line of its own (the next line does not continue it), which go
+    into `found`. At least one line is left: a dump's last line is no byline."""
+    index = 0
+    while index < len(lines) - 1:
+        line, after = lines[index], lines[index + 1]
+        if line.kind != TEXT_LINE or (after.block == line.block and _continues(
+                line, after, rules.splitter.wrap_min, width)):
+            break
+        hit = head_line(line.text, rules)
+        if hit is None:
+            break
+        found.append((line, hit))
+        index += 1
+    return lines[index:] if index else lines
 
 
 def _marker_class(line: Line) -> str | None:
@@ -295,6 +352,12 @@ def _read_image_block(
             head_labels.append("alt")
     if not texts:
         return alt, None, None, head_labels
+    if alt is not None and _credit_first(texts, vocab, context):
+        # The credit printed above its caption (an image's overlay before the figure's caption).
+        # Not without an alt line: 'Hendrik Streeck / Drogenbeauftragter' over a caption is
+        # an alt text as often as a credit.
+        return (alt, " ".join(texts[1:]), unbracket(texts[0]),
+                [*head_labels, "credit", *["caption"] * (len(texts) - 1)])
     caption_lines = ["caption"] * (len(texts) - 1)
     if len(texts) >= 2 and is_credit(texts[-1], vocab, weak_ok=True):
         # The credit on a line of its own, without the brackets around it ('(Photo: Jane
@@ -305,6 +368,17 @@ def _read_image_block(
     caption, credit = split_credit(" ".join(texts), vocab, alt=alt, context=context)
     last = "caption" if caption else "credit"
     return alt, caption or None, credit, [*head_labels, *caption_lines, last]
+
+
+def _credit_first(texts: list[str], vocab, context: str) -> bool:
+    """Whether the first of an image block's caption lines is its credit, printed above the
+    caption: a credit by its own words (an agency, a label, 'Name/Agency'; a bare name is
+    not enough, as an alt text may be one), over a caption that is no credit and has none
+    glued on."""
+    if len(texts) < 2 or not is_credit(texts[0], vocab, weak_ok=False):
+        return False
+    caption = " ".join(texts[1:])
+    return not is_credit(texts[-1], vocab, weak_ok=True) and split_credit(caption, vocab, context=context)[1] is None
 
 
 def _summary_bullets(lines: list[Line], labels: dict[int, str]) -> tuple[list[str], list[Line]]:

@@ -177,15 +177,15 @@ def _from_text(text: str, uri: str, ctx: IngestContext, meta: Metadata) -> Artic
     outcome = ingest_text(text, uri, ctx.rules, ctx.ingested_at)
     if isinstance(outcome, Reject):
         return outcome
-    # What the record states wins over what the splitter found, except the publisher: a
-    # syndication footer names who published this copy.
+    # What the record states wins over what the splitter found (a title, byline or date line
+    # in the text), except the publisher: a syndication footer names who published this copy.
     return dataclasses.replace(
         outcome,
         title=meta.title or outcome.title,
         publisher=outcome.publisher or meta.publisher,
         url=meta.url,
-        published_at=meta.published_at,
-        authors=meta.authors,
+        published_at=meta.published_at or outcome.published_at,
+        authors=meta.authors or outcome.authors,
         language=meta.language,
     )
 
