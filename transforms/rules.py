@@ -92,6 +92,7 @@ class SplitterSettings:
     case_glue_min_words: int  # a bare name glued at a case change ('inJana Novak'): its words
     case_glue_max_words: int
     max_title_words: int  # a dump's first line standing alone is its title when this short
+    max_head_line_chars: int  # a longer line above the body is no byline or date line
 
 
 @dataclasses.dataclass(frozen=True)

@@ -133,6 +133,8 @@ def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context
     first = lines[0]
     if first.kind != TEXT_LINE or first.indent or lines[1].block == first.block:
         return False
+    if len(first.text) > 16 * rules.splitter.max_title_words:
+        return False  # a first paragraph: not split into words to be counted
     # Words, and in Chinese, Japanese or Korean (no spaces) a word for two characters.
     words = len(first.text.split()) + len(CJK.findall(first.text)) // 2
     if not 2 <= words <= rules.splitter.max_title_words or _NOT_TITLE_END.search(first.text):
@@ -145,12 +147,13 @@ def _head_lines(lines: list[Line], rules: RuleSet, width: int | None,
                 found: list[tuple[Line, HeadLine]]) -> list[Line]:
     """`lines` without the bylines and date lines at their top ([[boilerplate]] rules with
     `where = "head"`), each a line of its own (the next line does not continue it), which go
-    into `found`. At least one line is left: a dump's last line is no byline."""
+    into `found`. At least one line is left: a dump's last line is no byline. A line longer
+    than [splitter] max_head_line_chars is not tried."""
     index = 0
     while index < len(lines) - 1:
         line, after = lines[index], lines[index + 1]
-        if line.kind != TEXT_LINE or (after.block == line.block and _continues(
-                line, after, rules.splitter.wrap_min, width)):
+        if line.kind != TEXT_LINE or len(line.text) > rules.splitter.max_head_line_chars or (
+                after.block == line.block and _continues(line, after, rules.splitter.wrap_min, width)):
             break
         hit = head_line(line.text, rules)
         if hit is None:
