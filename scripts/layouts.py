@@ -91,8 +91,11 @@ def seed(truth: dict, *, bullet: str = "  • ", bullet_block: bool = False, hea
 
 
 def _title(truth: dict) -> str:
+    """A headline made of the first paragraph's first eight words (in a script without
+    spaces, its first 16 characters)."""
     words = re.sub(r"[\"“”„]", "", truth["paragraphs"][0]).split()[:8]
-    return " ".join(words).rstrip(",.;:")
+    title = " ".join(words)
+    return (title if len(title) <= 80 else title[:16]).rstrip(",.;:-–—、。，")
 
 
 def variants(cases: list[tuple[str, dict]]) -> Iterator[tuple[str, str, dict, str, str]]:

@@ -101,6 +101,8 @@ HEAD_LINES = [
     ("dateline", "3 de marzo de 2024", (), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
     ("dateline", "2024-03-03 08:30", (), dt.datetime(2024, 3, 3, 8, 30, tzinfo=dt.timezone.utc)),
     ("dateline", "03.03.2024", (), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
+    ("time_ago", "Updated 2 hours ago", (), None),
+    ("time_ago", "5 min read", (), None),
 ]
 
 

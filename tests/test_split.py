@@ -612,9 +612,13 @@ def test_a_plain_title_line_over_the_body_alone():
     "The board met on Tuesday.",  # a sentence
     "Why widen the pier now?",  # a question: more often a lede than a headline
     "In Portvale, on Tuesday,",  # a clause that goes on
+    "PORTVALE (Harbour Wire) —",  # a dateline's place, the paragraph under it
     "Portvale",  # one word
     " ".join(["word"] * 21),  # too long for a title
     "Fishing boats wait at the south quayJane Roe/Agency via Getty Images",  # a caption and its credit
+    "JANE ROE/AGENCY/Getty Images",  # a credit
+    "Photo: Harbour Press",
+    "1 / 5",  # a slideshow's counter: no word with a letter
 ])
 def test_a_first_line_that_is_no_title(first):
     parts = split_dump(f"{first}\n\n{BODY}", RULES)
@@ -628,7 +632,7 @@ def test_a_text_browsers_lone_caption_is_no_title():
     assert (parts.title, parts.caption, parts.paragraphs) == (None, TITLE, PARAGRAPHS)
 
 
-def test_a_cjk_title_counts_two_characters_a_word():
+def test_a_cjk_title_counts_three_characters_a_word():
     title = "港の北桟橋を拡張へ"  # invented: nine characters, no spaces
     assert split_dump(f"{title}\n\n{BODY}", RULES).title == title
 

@@ -40,8 +40,10 @@ _DASHES = "-–—"
 # Closing quotes include German '“' („…“) and '«' (»…«); CJK full stops and brackets too.
 _ENDS_SENTENCE = re.compile(r"[.!?…:;。！？：；][\"'”“’»«)\]」』）】]*$")
 # How a first line that is no title ends: a sentence (a question too: more often a lede's
-# opening than a headline), a clause that goes on ('Ankara:'), or a tag ('<p>...</p>').
-_NOT_TITLE_END = re.compile(r"(?:[.,!?…:;。，！？：；][\"'”“’»«)\]」』）】]*|>)$")
+# opening than a headline), a clause that goes on ('Ankara:', 'LONDON (Reuters) —'), or a
+# tag ('<p>...</p>').
+_NO_LETTER = re.compile(r"[\W\d_]*")
+_NOT_TITLE_END = re.compile(r"(?:[.,!?…:;。，！？：；][\"'”“’»«)\]」』）】]*|[>\-–—])$")
 
 # Labels of `Parts.labels`, one per input line, for `article-ingest inspect`.
 LABELS = ("title", "alt", "caption", "credit", "bullet", "paragraph", "boilerplate")
@@ -124,23 +126,30 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
 
 def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context: str) -> bool:
     """Whether the dump's first line is its title: a line standing alone (a block of its own,
-    with more after it), of two to [splitter] max_title_words words, that does not end like a
-    sentence, a question or a clause, holds no photo credit (a caption with its credit glued on is an
-    image block of one line) and is no byline or date line. Not after a leading blank line:
-    a text browser prints an image without alt text so, and the line after it is a caption."""
+    with more after it), of two to [splitter] max_title_words words with letters, that does
+    not end like a sentence, a question or a clause, is no photo credit and holds none (a
+    caption with its credit glued on is an image block of one line), and is no byline or
+    date line. Not after a leading blank line: a text browser prints an image without alt
+    text so, and the line after it is a caption."""
     if leading_blank or len(lines) < 2:
         return False
     first = lines[0]
+    text = first.text
     if first.kind != TEXT_LINE or first.indent or lines[1].block == first.block:
         return False
-    if len(first.text) > 16 * rules.splitter.max_title_words:
+    if len(text) > 16 * rules.splitter.max_title_words or _NOT_TITLE_END.search(text):
         return False  # a first paragraph: not split into words to be counted
-    # Words, and in Chinese, Japanese or Korean (no spaces) a word for two characters.
-    words = len(first.text.split()) + len(CJK.findall(first.text)) // 2
-    if not 2 <= words <= rules.splitter.max_title_words or _NOT_TITLE_END.search(first.text):
+    # Words with a letter ('1 / 5' of a slideshow has none), and in Chinese, Japanese or
+    # Korean (no spaces) a word for three characters.
+    words = sum(not _NO_LETTER.fullmatch(word) for word in text.split()) + len(CJK.findall(text)) // 3
+    if not 2 <= words <= rules.splitter.max_title_words:
         return False
-    return (split_credit(first.text, rules.credits, context=context)[1] is None
-            and head_line(first.text, rules) is None)
+    # A short line that reads as a credit is one ('JANE ROE/AGENCY/Getty Images'); a longer
+    # one may hold a slash or an agency's name and still be a headline ('Bonn/Paris – ...').
+    credit = len(text.split()) <= 6 and is_credit(text, rules.credits, weak_ok=False)
+    return (not credit
+            and split_credit(text, rules.credits, context=context)[1] is None
+            and head_line(text, rules) is None)
 
 
 def _head_lines(lines: list[Line], rules: RuleSet, width: int | None,
