@@ -122,6 +122,7 @@ def test_head_rule_removes_its_line_above_the_body(rule, line, authors, publishe
 
 @pytest.mark.parametrize("line", [
     "By the numbers",  # names are capitalised
+    "By The Numbers",  # and no article
     "By Tuesday night the pier was closed",
     "31 February 2024",  # no such day
     "Mayday 3, 2024",  # no such month

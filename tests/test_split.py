@@ -619,6 +619,7 @@ def test_a_plain_title_line_over_the_body_alone():
     "JANE ROE/AGENCY/Getty Images",  # a credit
     "Photo: Harbour Press",
     "1 / 5",  # a slideshow's counter: no word with a letter
+    "By Jane Roe Updated March 3 2024",  # starts as a byline
 ])
 def test_a_first_line_that_is_no_title(first):
     parts = split_dump(f"{first}\n\n{BODY}", RULES)
@@ -680,3 +681,9 @@ def test_without_an_alt_line_a_credit_like_first_line_is_the_alt_text():
     parts = split_dump(dump, RULES)
     assert (parts.image_alt, parts.caption, parts.caption_credit) == ("Ole Berg / Harbour Master", CAPTION, None)
 
+
+
+def test_a_title_that_opens_with_a_number_and_a_year_is_still_a_title():
+    # '12 ferries 2024 ...' opens as '3 March 2024' does, but names no month.
+    title = "12 ferries 2024 timetable changes in Portvale"
+    assert split_dump(f"{title}\n\n{BODY}", RULES).title == title

@@ -38,16 +38,17 @@ class HeadLine:
 _NAME_SEPARATORS = re.compile(r", | (?:and|&|und|et|y|e) ")
 
 
-def head_line(text: str, rules: RuleSet) -> HeadLine | None:
+def head_line(text: str, rules: RuleSet, *, start: bool = False) -> HeadLine | None:
     """The head rule (`where = "head"`) that removes `text`, a line standing alone above the
     body, and the authors and date its groups state; None when no rule does. A rule with a
-    `date` group removes a line only when that group reads as a date."""
+    `date` group removes a line only when that group reads as a date. With `start`, the rule
+    that `text` only starts as ('By Jane Roe Updated March 3')."""
     head = rules.head_rules
     any_of = _any_of(head)
-    if any_of is not None and any_of.fullmatch(text) is None:
+    if any_of is not None and (any_of.match if start else any_of.fullmatch)(text) is None:
         return None  # most lines: one test for all the rules
     for rule in head:
-        m = rule.match(text)
+        m = rule.pattern.match(text) if start else rule.match(text)
         if m is None:
             continue
         groups = m.groupdict()

@@ -128,8 +128,8 @@ def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context
     """Whether the dump's first line is its title: a line standing alone (a block of its own,
     with more after it), of two to [splitter] max_title_words words with letters, that does
     not end like a sentence, a question or a clause, is no photo credit and holds none (a
-    caption with its credit glued on is an image block of one line), and is no byline or
-    date line. Not after a leading blank line: a text browser prints an image without alt
+    caption with its credit glued on is an image block of one line), and does not start as a
+    byline or a date line does. Not after a leading blank line: a text browser prints an image without alt
     text so, and the line after it is a caption."""
     if leading_blank or len(lines) < 2:
         return False
@@ -149,7 +149,8 @@ def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context
     credit = len(text.split()) <= 6 and is_credit(text, rules.credits, weak_ok=False)
     return (not credit
             and split_credit(text, rules.credits, context=context)[1] is None
-            and head_line(text, rules) is None)
+            # 'By Jane Roe Updated March 3': what starts as a byline or a date is none.
+            and head_line(text, rules, start=True) is None)
 
 
 def _head_lines(lines: list[Line], rules: RuleSet, width: int | None,
