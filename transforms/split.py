@@ -66,10 +66,6 @@ class Parts:
     # What a byline and a date line above the body state.
     authors: tuple[str, ...] = ()
     published_at: dt.datetime | None = None
-    # The title is a plain line with nothing between it and the body (no image block, bullets,
-    # byline or date line): a line no layout tells from a lone caption or a first paragraph,
-    # which the article id counts as the body's first paragraph (transforms/ids.py).
-    lone_title: bool = False
 
 
 def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
@@ -87,7 +83,8 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     title = None
     plain = bool(kept) and kept[0].kind != HEADING and _plain_title(kept, leading_blank, rules, text)
     if kept and (kept[0].kind == HEADING or plain):
-        title = kept[0].text
+        title_line = kept[0]
+        title = title_line.text
         labels[kept[0].number] = "title"
         kept = kept[1:]
 
@@ -102,6 +99,10 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     rest = [line for line in rest if line.text]
     bullets, rest = _summary_bullets(rest, labels)
     rest = _head_lines(rest, rules, width, head_lines)
+    if plain and not head and not bullets and not head_lines:
+        # Nothing between the line and the body: a title, or a dek, a subheading or a lone
+        # caption, which no layout tells apart. Read as the body's first paragraph, as before.
+        title, rest = None, [title_line, *rest]
     paragraphs = _paragraphs(rest, labels, rules.splitter.wrap_min, width)
     removed += ((line, hit.rule) for line, hit in head_lines)
     removed.sort(key=lambda pair: pair[0].number)  # in line order
@@ -120,7 +121,6 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         labels=tuple(sorted(labels.items())),
         authors=tuple(dict.fromkeys(name for _, hit in head_lines for name in hit.authors)),
         published_at=next((hit.published_at for _, hit in head_lines if hit.published_at), None),
-        lone_title=plain and not head and not bullets and not head_lines,
     )
 
 
@@ -144,10 +144,7 @@ def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context
     words = sum(not _NO_LETTER.fullmatch(word) for word in text.split()) + len(CJK.findall(text)) // 3
     if not 2 <= words <= rules.splitter.max_title_words:
         return False
-    # A short line that reads as a credit is one ('JANE ROE/AGENCY/Getty Images'); a longer
-    # one may hold a slash or an agency's name and still be a headline ('Bonn/Paris – ...').
-    credit = len(text.split()) <= 6 and is_credit(text, rules.credits, weak_ok=False)
-    return (not credit
+    return (not _lone_credit(text, rules)
             and split_credit(text, rules.credits, context=context)[1] is None
             # 'By Jane Roe Updated March 3': what starts as a byline or a date is none.
             and head_line(text, rules, start=True) is None)
@@ -381,6 +378,15 @@ def _read_image_block(
     caption, credit = split_credit(" ".join(texts), vocab, alt=alt, context=context)
     last = "caption" if caption else "credit"
     return alt, caption or None, credit, [*head_labels, *caption_lines, last]
+
+
+def _lone_credit(text: str, rules: RuleSet) -> bool:
+    """Whether a first line is a photo credit rather than a title: a credit by its own words
+    (an agency, a label, 'Name/Agency') of at most six words. A longer line may hold a slash
+    or an agency's name and still be a headline ('Bonn/Paris – talks on ...'). (Read as an
+    image block's credit, a lone line so short was as often a heading or a dateline,
+    'GRANTS/DONATIONS', 'SURABAYA, Indonesia/JAKARTA', in real text: it is not.)"""
+    return len(text.split()) <= 6 and is_credit(text, rules.credits, weak_ok=False)
 
 
 def _credit_first(texts: list[str], vocab, context: str) -> bool:

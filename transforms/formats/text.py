@@ -33,11 +33,8 @@ def ingest_text(
             what = "a caption or bullets but no body paragraph"
         return Reject(source_uri, reasons.NO_ARTICLE_TEXT, f"the dump holds {what}", size_bytes,
                       ingested_at)
-    # A lone title line counts in the id as the first paragraph it may as well be: the
-    # article gets one id however the line is read (transforms/ids.py on lone captions).
-    body = (parts.title, *parts.paragraphs) if parts.lone_title else parts.paragraphs
     return Article(
-        article_id=article_id(body, caption=parts.caption, image_alt=parts.image_alt,
+        article_id=article_id(parts.paragraphs, caption=parts.caption, image_alt=parts.image_alt,
                               caption_credit=parts.caption_credit),
         source_uri=source_uri,
         source_format=parts.markup,
