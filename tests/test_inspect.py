@@ -106,6 +106,13 @@ def test_render_shows_lines_and_outcome_with_colour_only_when_asked(rules):
     assert "\x1b[31mboilerplate: read_original_on" in coloured
 
 
+def test_a_byline_and_date_line_show_as_removed_and_in_the_outcome(rules):
+    dump = "Orchard in bloom draws visitors\n\nBy Mara Lind\n\nMay 4, 2024\n\n" + ORCHARD
+    plain = render(inspect_bytes(dump.encode(), "orchard.txt", rules))
+    assert " 1  title " in plain and " 3  boilerplate: byline " in plain and " 5  boilerplate: dateline " in plain
+    assert "by Mara Lind, published 2024-05-04T00:00:00+00:00" in plain
+
+
 def test_a_rejected_dump_still_shows_its_lines(rules):
     inspection = inspect_bytes(b"Read the original article on Hillside Weekly\n", "footer.txt", rules)
     assert [line.tag for line in inspection.lines] == ["boilerplate: read_original_on"]

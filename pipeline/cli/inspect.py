@@ -158,6 +158,10 @@ def _outcome_line(outcome: Article | Reject) -> str:
     parts = [f"result: article {outcome.article_id}", f"format {outcome.source_format}"]
     if outcome.publisher:
         parts.append(f"publisher {outcome.publisher!r}")
+    if outcome.authors:
+        parts.append(f"by {', '.join(outcome.authors)}")
+    if outcome.published_at:
+        parts.append(f"published {outcome.published_at.isoformat()}")
     parts += [
         _count(len(outcome.bullets), "bullet"),
         _count(len(outcome.paragraphs), "paragraph"),
