@@ -27,7 +27,7 @@ from transforms.lines import (
     sniff_markup,
     to_lines,
 )
-from transforms.rules import RuleSet
+from transforms.rules import CreditVocabulary, RuleSet
 
 __all__ = ["Parts", "split_dump", "LABELS"]
 
@@ -39,10 +39,11 @@ _DASHES = "-–—"
 
 # Closing quotes include German '“' („…“) and '«' (»…«); CJK full stops and brackets too.
 _ENDS_SENTENCE = re.compile(r"[.!?…:;。！？：；][\"'”“’»«)\]」』）】]*$")
+# A word without a letter ('1 / 5' of a slideshow's counter has none).
+_NO_LETTER = re.compile(r"[\W\d_]*")
 # How a first line that is no title ends: a sentence (a question too: more often a lede's
 # opening than a headline), a clause that goes on ('Ankara:', 'LONDON (Reuters) —'), or a
 # tag ('<p>...</p>').
-_NO_LETTER = re.compile(r"[\W\d_]*")
 _NOT_TITLE_END = re.compile(r"(?:[.,!?…:;。，！？：；][\"'”“’»«)\]」』）】]*|[>\-–—])$")
 
 # Labels of `Parts.labels`, one per input line, for `article-ingest inspect`.
@@ -80,13 +81,11 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
             ] if verdict.removed else lines
 
     kept = _demote_body_markers(kept)
-    title = None
+    title_line = None
     plain = bool(kept) and kept[0].kind != HEADING and _plain_title(kept, leading_blank, rules, text)
     if kept and (kept[0].kind == HEADING or plain):
-        title_line = kept[0]
-        title = title_line.text
-        labels[kept[0].number] = "title"
-        kept = kept[1:]
+        title_line, kept = kept[0], kept[1:]
+        labels[title_line.number] = "title"
 
     width = _wrap_width(kept, rules)
     head_lines: list[tuple[Line, HeadLine]] = []
@@ -102,7 +101,7 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     if plain and not head and not bullets and not head_lines:
         # Nothing between the line and the body: a title, or a dek, a subheading or a lone
         # caption, which no layout tells apart. Read as the body's first paragraph, as before.
-        title, rest = None, [title_line, *rest]
+        title_line, rest = None, [title_line, *rest]
     paragraphs = _paragraphs(rest, labels, rules.splitter.wrap_min, width)
     removed += ((line, hit.rule) for line, hit in head_lines)
     removed.sort(key=lambda pair: pair[0].number)  # in line order
@@ -110,7 +109,7 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         labels[line.number] = f"boilerplate:{rule}"
     return Parts(
         markup=markup,
-        title=title or verdict.title,
+        title=title_line.text if title_line is not None else verdict.title,
         image_alt=alt,
         caption=caption,
         caption_credit=credit,
@@ -125,24 +124,24 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
 
 
 def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context: str) -> bool:
-    """Whether the dump's first line is its title: a line standing alone (a block of its own,
-    with more after it), of two to [splitter] max_title_words words with letters, that does
-    not end like a sentence, a question or a clause, is no photo credit and holds none (a
-    caption with its credit glued on is an image block of one line), and does not start as a
-    byline or a date line does. Not after a leading blank line: a text browser prints an image without alt
-    text so, and the line after it is a caption."""
+    """Whether the dump's first line reads as a title: a line standing alone (a block of its
+    own, with more after it) of two to [splitter] max_title_words words with letters, that
+    does not end like a sentence, a question or a clause, is no short credit line and holds
+    no credit (a caption with its credit glued on is an image block of one line), and does
+    not start as a byline or a date line does. Not after a leading blank line: a text
+    browser prints an image without alt text so, and the line after it is a caption.
+    split_dump keeps it as the title only when something stands between it and the body."""
     if leading_blank or len(lines) < 2:
         return False
     first = lines[0]
     text = first.text
     if first.kind != TEXT_LINE or first.indent or lines[1].block == first.block:
         return False
-    if len(text) > 16 * rules.splitter.max_title_words or _NOT_TITLE_END.search(text):
+    if len(text) > 16 * rules.splitter.max_title_words:
         return False  # a first paragraph: not split into words to be counted
-    # Words with a letter ('1 / 5' of a slideshow has none), and in Chinese, Japanese or
-    # Korean (no spaces) a word for three characters.
+    # In Chinese, Japanese or Korean (no spaces) a word for three characters.
     words = sum(not _NO_LETTER.fullmatch(word) for word in text.split()) + len(CJK.findall(text)) // 3
-    if not 2 <= words <= rules.splitter.max_title_words:
+    if not 2 <= words <= rules.splitter.max_title_words or _NOT_TITLE_END.search(text):
         return False
     return (not _lone_credit(text, rules)
             and split_credit(text, rules.credits, context=context)[1] is None
@@ -383,13 +382,11 @@ def _read_image_block(
 def _lone_credit(text: str, rules: RuleSet) -> bool:
     """Whether a first line is a photo credit rather than a title: a credit by its own words
     (an agency, a label, 'Name/Agency') of at most six words. A longer line may hold a slash
-    or an agency's name and still be a headline ('Bonn/Paris – talks on ...'). (Read as an
-    image block's credit, a lone line so short was as often a heading or a dateline,
-    'GRANTS/DONATIONS', 'SURABAYA, Indonesia/JAKARTA', in real text: it is not.)"""
+    or an agency's name and still be a headline ('Bonn/Paris – talks on ...')."""
     return len(text.split()) <= 6 and is_credit(text, rules.credits, weak_ok=False)
 
 
-def _credit_first(texts: list[str], vocab, context: str) -> bool:
+def _credit_first(texts: list[str], vocab: CreditVocabulary, context: str) -> bool:
     """Whether the first of an image block's caption lines is its credit, printed above the
     caption: a credit by its own words (an agency, a label, 'Name/Agency'; a bare name is
     not enough, as an alt text may be one), over a caption that is no credit and has none
