@@ -103,6 +103,8 @@ HEAD_LINES = [
     ("dateline", "03.03.2024", (), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
     ("time_ago", "Updated 2 hours ago", (), None),
     ("time_ago", "5 min read", (), None),
+    ("time_ago", "Lesezeit: 3 Min.", (), None),
+    ("time_ago", "Tempo de leitura: 1 minuto", (), None),
 ]
 
 
