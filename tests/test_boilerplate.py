@@ -88,6 +88,9 @@ HEAD_LINES = [
     ("byline", "by Maria de la Cruz", ("Maria de la Cruz",), None),
     ("byline", "By Jane Roe, Jo Berg and Kim Lo", ("Jane Roe", "Jo Berg", "Kim Lo"), None),
     ("byline", "By Jane Roe and Jo Berg | Pier Weekly", ("Jane Roe", "Jo Berg"), None),
+    ("byline", "By Jane Roe, March 3, 2024", ("Jane Roe",), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
+    ("byline", "By Jane Roe | Updated March 3, 2024 10:15 GMT", ("Jane Roe",),
+     dt.datetime(2024, 3, 3, 10, 15, tzinfo=dt.timezone.utc)),
     ("byline", "By PETER HOLM", ("PETER HOLM",), None),
     ("byline", "Von Jana Muster und Ole Berg", ("Jana Muster", "Ole Berg"), None),
     ("dateline", "March 3, 2024", (), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
@@ -126,6 +129,7 @@ def test_head_rule_removes_its_line_above_the_body(rule, line, authors, publishe
     "By the numbers",  # names are capitalised
     "By The Numbers",  # and no article
     "By Tuesday night the pier was closed",
+    "By Christmas, the pier will be open again.",  # after a comma, a date or nothing
     "31 February 2024",  # no such day
     "Mayday 3, 2024",  # no such month
     "March 2024",  # no day

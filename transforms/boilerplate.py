@@ -41,7 +41,8 @@ _NAME_SEPARATORS = re.compile(r", | (?:and|&|und|et|y|e) ")
 def head_line(text: str, rules: RuleSet, *, start: bool = False) -> HeadLine | None:
     """The head rule (`where = "head"`) that removes `text`, a line standing alone above the
     body, and the authors and date its groups state; None when no rule does. A rule with a
-    `date` group removes a line only when that group reads as a date. With `start`, the rule
+    `date` group removes a line only when that group reads as a date; a `when` group dates
+    the article when it reads as one, and is ignored otherwise. With `start`, the rule
     that `text` only starts as ('By Jane Roe Updated March 3')."""
     head = rules.head_rules
     any_of = _any_of(head)
@@ -57,6 +58,8 @@ def head_line(text: str, rules: RuleSet, *, start: bool = False) -> HeadLine | N
             published_at = parse_date_line(groups["date"], rules.months)
             if published_at is None:
                 continue
+        if published_at is None and groups.get("when"):
+            published_at = parse_date_line(groups["when"], rules.months)  # if it is a date
         names = _clean_capture(groups.get("authors"))
         authors = tuple(dict.fromkeys(n for n in _NAME_SEPARATORS.split(names) if n)) if names else ()
         return HeadLine(rule.name, authors, published_at)
