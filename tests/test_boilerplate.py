@@ -440,5 +440,6 @@ def test_month_names_are_rules_data(tmp_path):
     rules = load_rules(_write(tmp_path, f"[dates]\nmonths = {months!r}\n"))
     parts = split_dump(f"3 maj 2024\n\n{BODY}", rules)
     assert parts.published_at == dt.datetime(2024, 5, 3, tzinfo=dt.timezone.utc)
-    with pytest.raises(RulesError, match="twelve lists"):
-        load_rules(_write(tmp_path, "[dates]\nmonths = [['jan']]\n"))
+    for wrong in ("[['jan']]", "5", "'january'"):
+        with pytest.raises(RulesError, match="twelve lists"):
+            load_rules(_write(tmp_path, f"[dates]\nmonths = {wrong}\n"))

@@ -278,7 +278,7 @@ def _splitter(table: dict) -> SplitterSettings:
 def _months(table: dict) -> dict[str, int]:
     """[dates] months: twelve lists of names, January's first -> {'jan': 1, 'januar': 1, ...}."""
     months = table.get("months", ())
-    if len(months) != 12 or not all(isinstance(names, list) for names in months):
+    if not isinstance(months, list) or len(months) != 12 or not all(isinstance(n, list) for n in months):
         raise RulesError("[dates]: months must be twelve lists of names, January's first")
     return {str(name).lower(): number for number, names in enumerate(months, 1) for name in names}
 
