@@ -120,6 +120,21 @@ def test_build_pipeline_writes_parquet_with_the_explicit_schemas(tmp_path):
     assert (reject["pipeline_version"], reject["rules_fingerprint"]) == provenance[1:]
 
 
+def test_a_title_byline_and_date_line_reach_the_parquet(tmp_path):
+    _write(tmp_path, "dated.txt", ("Market opens an hour earlier\n\nBy Ana Ruiz and Tom Berg\n\n"
+                                   "Published 2 January 2026, 09:30 GMT\n\n" + GOOD).encode())
+    options = IngestOptions(["--input", str(tmp_path / "in" / "*"), "--output", str(tmp_path / "out"),
+                             "--partition-by", "none"])
+    with BeamTestPipeline(options=options) as p:
+        build_pipeline(p, options, ingested_at=WHEN)
+    [row] = ds.dataset(str(tmp_path / "out" / "articles")).to_table().to_pylist()
+    assert row["title"] == "Market opens an hour earlier"
+    assert row["authors"] == ["Ana Ruiz", "Tom Berg"]
+    assert row["published_at"] == dt.datetime(2026, 1, 2, 9, 30, tzinfo=dt.timezone.utc)
+    assert [b["rule"] for b in row["boilerplate"]] == ["byline", "dateline", "read_original_on"]
+    assert row["image_alt"] == "Gulls circle over the fish market" and len(row["paragraphs"]) == 2
+
+
 def test_a_file_is_read_whole_up_to_the_limit_even_if_it_grew_since_its_size_was_taken(
         tmp_path, monkeypatch):
     import os
