@@ -88,6 +88,7 @@ HEAD_LINES = [
     ("byline", "by Maria de la Cruz", ("Maria de la Cruz",), None),
     ("byline", "By Jane Roe, Jo Berg and Kim Lo", ("Jane Roe", "Jo Berg", "Kim Lo"), None),
     ("byline", "By Jane Roe and Jo Berg | Pier Weekly", ("Jane Roe", "Jo Berg"), None),
+    ("byline", "By Jane Roe, Staff Writer", ("Jane Roe",), None),
     ("byline", "By Jane Roe, March 3, 2024", ("Jane Roe",), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
     ("byline", "By Jane Roe | Updated March 3, 2024 10:15 GMT", ("Jane Roe",),
      dt.datetime(2024, 3, 3, 10, 15, tzinfo=dt.timezone.utc)),
@@ -107,6 +108,12 @@ HEAD_LINES = [
     ("time_ago", "Updated 2 hours ago", (), None),
     ("time_ago", "5 min read", (), None),
     ("time_ago", "Lesezeit: 3 Min.", (), None),
+    # Parts parted by ' | ', ' · ' or ' • ', each a head line or a name, one a head line at least.
+    ("byline", "Jane Roe · 5 min read · Mar 3, 2024", ("Jane Roe",), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
+    ("byline", "March 3, 2024 | By Jane Roe", ("Jane Roe",), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
+    ("time_ago", "5 min read • Updated 2 hours ago", (), None),
+    ("byline", "Jane Roe | Staff Writer | Tuesday, 4 March 2025", ("Jane Roe",),
+     dt.datetime(2025, 3, 4, tzinfo=dt.timezone.utc)),  # a role's words name no one ([bylines])
     ("time_ago", "Tempo de leitura: 1 minuto", (), None),
 ]
 
@@ -130,6 +137,8 @@ def test_head_rule_removes_its_line_above_the_body(rule, line, authors, publishe
     "By The Numbers",  # and no article
     "By Tuesday night the pier was closed",
     "By Christmas, the pier will be open again.",  # after a comma, a date or nothing
+    "Jane Roe | Harbour Press",  # names only
+    "Ferry fares rise · 5 min read",  # a part neither a head line nor a name
     "31 February 2024",  # no such day
     "Mayday 3, 2024",  # no such month
     "March 2024",  # no day

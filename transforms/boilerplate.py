@@ -42,8 +42,44 @@ def head_line(text: str, rules: RuleSet, *, start: bool = False) -> HeadLine | N
     """The head rule (`where = "head"`) that removes `text`, a line standing alone above the
     body, and the authors and date its groups state; None when no rule does. A rule with a
     `date` group removes a line only when that group reads as a date; a `when` group dates
-    the article when it reads as one, and is ignored otherwise. With `start`, the rule
-    that `text` only starts as ('By Jane Roe Updated March 3')."""
+    the article when it reads as one, and is ignored otherwise. A line of parts parted by
+    ' | ', ' · ' or ' • ' is one when each part is one or a name, and one part at least is
+    one ('Jane Roe · 5 min read · Mar 3, 2024'), named for the byline where it names authors,
+    else for the date line where it has a date. With `start`, the rule that `text` only
+    starts as ('By Jane Roe Updated March 3')."""
+    hit = _head_rule(text, rules, start)
+    if hit is None and not start and _PART_SEPARATORS.search(text):
+        hit = _head_parts(text, rules)
+    return hit
+
+
+# What parts a line of several head parts: 'Jane Roe · 5 min read · Mar 3, 2024'.
+_PART_SEPARATORS = re.compile(r" [|·•] ")
+
+
+def _head_parts(text: str, rules: RuleSet) -> HeadLine | None:
+    hits: list[HeadLine] = []
+    found = False  # a part is a head line itself, not a name only
+    for part in _PART_SEPARATORS.split(text):
+        hit = _head_rule(part, rules, False)
+        if hit is None:
+            # A name is what a byline would name after 'By' ('Jane Roe', or a role such as
+            # 'Staff Writer', which names no one; not 'Ferry fares rise').
+            hit = _head_rule(f"By {part}", rules, False)
+            if hit is None or not (hit.authors or rules.byline_roles.intersection(part.lower().split())):
+                return None
+        else:
+            found = True
+        hits.append(hit)
+    if not found:
+        return None  # 'Jane Roe | Coastal Press': names only, a title as well
+    # Named for what it states most: the authors (a byline), then a date.
+    named = max(hits, key=lambda hit: (bool(hit.authors), hit.published_at is not None))
+    authors = tuple(dict.fromkeys(name for hit in hits for name in hit.authors))
+    return HeadLine(named.rule, authors, next((h.published_at for h in hits if h.published_at), None))
+
+
+def _head_rule(text: str, rules: RuleSet, start: bool) -> HeadLine | None:
     head = rules.head_rules
     any_of = _any_of(head)
     if any_of is not None and (any_of.match if start else any_of.fullmatch)(text) is None:
@@ -61,7 +97,10 @@ def head_line(text: str, rules: RuleSet, *, start: bool = False) -> HeadLine | N
         if published_at is None and groups.get("when"):
             published_at = parse_date_line(groups["when"], rules.months)  # if it is a date
         names = _clean_capture(groups.get("authors"))
-        authors = tuple(dict.fromkeys(n for n in _NAME_SEPARATORS.split(names) if n)) if names else ()
+        # Each name, but not a role ('By Jane Roe, Staff Writer': [bylines] roles).
+        authors = tuple(dict.fromkeys(
+            n for n in _NAME_SEPARATORS.split(names)
+            if n and not rules.byline_roles.intersection(n.lower().split()))) if names else ()
         return HeadLine(rule.name, authors, published_at)
     return None
 

@@ -102,6 +102,8 @@ class RuleSet:
     splitter: SplitterSettings
     # Month names ([dates]), lower case, to their number: how a date line's date is read.
     months: dict[str, int] = dataclasses.field(compare=False, repr=False)
+    # Words of an author's role ([bylines] roles), lower case: 'Staff Writer' names no one.
+    byline_roles: frozenset[str] = dataclasses.field(compare=False, repr=False)
     # The HTML reader's sections, layered like the rest; compiled on first use (`html`): a run
     # over text dumps never needs them.
     html_table: dict = dataclasses.field(compare=False, repr=False)
@@ -402,6 +404,7 @@ def load_rules(user_rules: str | Path | None = None) -> RuleSet:
         credits=_credits(table.get("credits", {}), splitter),
         splitter=splitter,
         months=_months(table.get("dates", {})),
+        byline_roles=frozenset(str(w).lower() for w in table.get("bylines", {}).get("roles", ())),
         html_table={k: v for k, v in table.items() if k in html_sections},
         fingerprint=fingerprint(table),
     )
