@@ -48,8 +48,8 @@ def head_line(text: str, rules: RuleSet, *, start: bool = False) -> HeadLine | N
     else for the date line where it has a date. With `start`, the rule that `text` only
     starts as ('By Jane Roe Updated March 3')."""
     hit = _head_rule(text, rules, start)
-    if hit is None and not start and _PART_SEPARATORS.search(text):
-        hit = _head_parts(text, rules)
+    if hit is None and _PART_SEPARATORS.search(text):
+        hit = _head_parts(text, rules)  # a line of parts, whether asked whole or as a start
     return hit
 
 

@@ -147,7 +147,7 @@ def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context
             and split_credit(text, rules.credits, context=context)[1] is None
             # 'By Jane Roe Updated March 3': what starts as a byline or a date is none, and
             # neither is 'Jane Roe · 5 min read'.
-            and head_line(text, rules, start=True) is None and head_line(text, rules) is None)
+            and head_line(text, rules, start=True) is None)
 
 
 def _head_lines(lines: list[Line], rules: RuleSet, width: int | None,
