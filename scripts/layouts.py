@@ -164,6 +164,15 @@ def _norm(value):
     return re.sub(r"\s+", " ", text).strip() or None
 
 
+def wrong_fields(truth: dict, outcome) -> list[str]:
+    """The FIELDS `outcome` (an Article, Parts or Reject) gets wrong against `truth`; an
+    empty list and None are the same."""
+    def value(f):
+        return _norm(getattr(outcome, f, None))
+    return [f for f in FIELDS if not (_norm(truth.get(f)) in ([], None) and value(f) in ([], None)
+                                      or _norm(truth.get(f)) == value(f))]
+
+
 def score(cases: list[tuple[str, dict]], only: tuple[str, ...] = ()) -> dict[str, tuple[int, int]]:
     """variant -> (articles with every field right, articles)."""
     from transforms.context import IngestContext
@@ -177,8 +186,7 @@ def score(cases: list[tuple[str, dict]], only: tuple[str, ...] = ()) -> dict[str
             continue
         outcome = next(iter(ingest_file(text.encode("utf-8"), f"mem://{name}/{file_name}", ctx)))
         total[variant] += 1
-        right[variant] += all(_norm(truth.get(f)) in ([], None) and _norm(getattr(outcome, f, None)) in ([], None)
-                              or _norm(truth.get(f)) == _norm(getattr(outcome, f, None)) for f in FIELDS)
+        right[variant] += not wrong_fields(truth, outcome)
     return {variant: (right[variant], total[variant]) for variant in total}
 
 

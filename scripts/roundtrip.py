@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ablate_corpus import LAYOUTS, render  # noqa: E402 - the reference renderers, beside this script
-from layouts import FIELDS, _norm  # noqa: E402
+from layouts import FIELDS, wrong_fields  # noqa: E402
 
 PUBLISHER = "Harbour Wire"  # invented: the footer every rendering ends with
 
@@ -52,11 +52,6 @@ def truths(pages: list[Path]):
                 "paragraphs": list(article.paragraphs), "publisher": PUBLISHER,
                 "boilerplate": [f"Read the original article on {PUBLISHER}"],
             }
-
-
-def wrong_fields(truth: dict, parts) -> list[str]:
-    return [f for f in FIELDS if _norm(truth.get(f)) != _norm(getattr(parts, f))
-            and not (_norm(truth.get(f)) in ([], None) and _norm(getattr(parts, f)) in ([], None))]
 
 
 def main(argv: list[str] | None = None) -> int:
