@@ -127,6 +127,8 @@ def variants(cases: list[tuple[str, dict]]) -> Iterator[tuple[str, str, dict, st
             yield "cred_photo_parenline", name, labelled, seed(labelled, head=[*a, cap, f"(Photo: {cred})"]), "x.txt"
             yield "cred_copy_line", name, copyright_, seed(copyright_, head=[*a, cap, f"© {cred}"]), "x.txt"
             yield "cred_first", name, t, seed(t, head=[*a, cred, cap]), "x.txt"
+            only = {**t, "image_alt": None, "caption": None, "caption_credit": f"Photo: {cred}"}
+            yield "cred_only_photo", name, only, seed(only, head=[f"Photo: {cred}"]), "x.txt"
             yield "noalt_glued", name, no_alt, seed(no_alt), "x.txt"
             yield "noalt_credline", name, no_alt, seed(no_alt, head=[cap, cred]), "x.txt"
             yield "noalt_space", name, no_alt, seed(no_alt, head=[f"{cap} {cred}"]), "x.txt"

@@ -4,8 +4,9 @@ dumps the three reference ways, split back, and compared with what was rendered.
 
     scripts/roundtrip.py PAGE [PAGE ...] [--show N] [--list]
 
-PAGE is an HTML file (gzip or not), such as `../shared/data/html-benchmark/html/*.html.gz`.
-The HTML reader's record of each page (image alt text, caption, credit, summary bullets,
+PAGE is an input the project reads: an HTML page (gzip or not), such as
+`../shared/data/html-benchmark/html/*.html.gz`, or a feed, each of whose items counts. The
+reader's record of each article (image alt text, caption, credit, summary bullets,
 body paragraphs) is the truth here, whether or not it is the page's true text: the question
 is only whether a dump laid out from it (scripts/ablate_corpus.py's seedlike, w3m and
 markdown renderers, with a syndication footer naming a publisher) splits back into the same
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gzip
 import sys
 from collections import Counter
 from pathlib import Path
@@ -33,20 +33,18 @@ PUBLISHER = "Harbour Wire"  # invented: the footer every rendering ends with
 
 
 def truths(pages: list[Path]):
-    """(page name, truth) for each page the HTML reader reads an article from."""
+    """(name, truth) for each article read from the inputs: one a page, one an item of a feed."""
     from schemas.record import Article
     from transforms.context import IngestContext
-    from transforms.formats.html import html_to_article
+    from transforms.ingest import ingest_file
     from transforms.rules import load_rules
 
     ctx = IngestContext(load_rules(), dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))
     for page in pages:
-        data = page.read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        article = html_to_article(data.decode("utf-8", "replace"), str(page), ctx)
-        if isinstance(article, Article):
-            yield page.name, {
+        articles = [a for a in ingest_file(page.read_bytes(), str(page), ctx) if isinstance(a, Article)]
+        for number, article in enumerate(articles, start=1):
+            name = page.name if len(articles) == 1 else f"{page.name}#{number}"
+            yield name, {
                 "image_alt": article.image_alt, "caption": article.caption,
                 "caption_credit": article.caption_credit, "bullets": list(article.bullets),
                 "paragraphs": list(article.paragraphs), "publisher": PUBLISHER,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.credit import is_credit, split_credit
+from transforms.credit import is_credit, is_labelled_credit, split_credit
 from transforms.rules import load_rules
 
 VOCAB = load_rules().credits
@@ -558,3 +558,51 @@ def test_an_alt_text_that_carries_a_credit_is_evidence_for_a_case_change_glue():
     # ...but a name prefix, a compound head or an inner capital elsewhere still holds.
     for kept in ("Fire crews greet Kevin McCarthy", "Fire crews at TechCrunch Disrupt"):
         assert split_credit(kept, VOCAB, alt=credited_alt) == (kept, None)
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("Photograph: Ole Berg/Reuters", True),
+        ("Photo: Harbour Wire", True),
+        ("Composite: Ole Berg/Getty/AP", True),
+        ("Foto: dpa", True),
+        ("© Jane Roe", True),
+        ("(Photo: Jane Roe)", True),
+        ("Photograph: Kim Lo / Design Pics/Getty Images/Design Pics RF", True),  # 9 words
+        ("Photo: the pier at dusk", False),  # a caption that starts with a label
+        ("Photo: a crane over the pier. Jane Roe", False),
+        ("Jane Roe/Reuters", False),  # a credit, but it does not say so
+        ("GRANTS/DONATIONS", False),
+        ("Photography", False),
+    ],
+)
+def test_is_labelled_credit(line, expected):
+    assert is_labelled_credit(line, VOCAB) is expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Photograph: Kim McDermid/Reuters",  # a name prefix, not a caption ending in 'Mc'
+        "Photograph: Ole DeWitt/AP",
+        "Photograph: @HarbourCam/Twitter/PA",  # a handle is one word
+        "Photo: #PortvaleFerries/Instagram",
+    ],
+)
+def test_a_case_change_after_a_name_prefix_or_in_a_handle_is_no_glue(line):
+    assert split_credit(line, VOCAB) == (line, None)
+
+
+@pytest.mark.parametrize(
+    "line, caption, credit",
+    [
+        # A labelled credit is not cut inside its own name: at an initial, at a lower-case prefix.
+        ("Photo: Ole F. Berg / AP", "Photo: Ole F. Berg / AP", None),
+        ("Photo: eThekwini Council / Facebook", "Photo: eThekwini Council / Facebook", None),
+        # A caption before the label still gives the label's credit up.
+        ("Cranes over the pier. Photo: Ole F. Berg / AP", "Cranes over the pier.", "Photo: Ole F. Berg / AP"),
+    ],
+)
+def test_a_labelled_credit_is_not_cut_inside_its_name(line, caption, credit):
+    assert split_credit(line, VOCAB) == (caption, credit)

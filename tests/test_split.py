@@ -699,3 +699,30 @@ def test_a_title_that_opens_with_a_number_and_a_year_is_still_a_title():
     # '12 ferries 2024 ...' opens as '3 March 2024' does, but names no month.
     title = "12 ferries 2024 timetable changes in Portvale"
     assert split_dump(f"{title}\n\n{IMAGE_BLOCK}\n{BODY}", RULES).title == title
+
+
+@pytest.mark.parametrize("credit", ["Photograph: Ole Berg/Reuters", "© Jane Roe", "Composite: Kim Lo/Getty/AP",
+                                    "Photograph: Kim Lo / Design Pics/Getty Images/Design Pics RF"])
+@pytest.mark.parametrize("layout", ["text", "text browser", "markdown"])
+def test_an_image_printed_with_its_credit_only(credit, layout):
+    # A feed item whose image has no alt text and no caption, only a labelled credit.
+    image = {"text": "", "text browser": "\n", "markdown": "![](https://img.example/pier.jpg)\n\n"}[layout]
+    parts = split_dump(f"{image}{credit}\n\n{BODY}{FOOTER}\n", RULES)
+    assert fields(parts) == expect(alt=None, caption=None, credit=credit, bullets=())
+    assert ("credit" in dict(parts.labels).values())
+
+
+@pytest.mark.parametrize("first", [
+    "Photo: the pier at dusk",  # a caption that starts with a label: still the first paragraph
+    "Harbour cranes at dusk",  # no credit at all
+])
+def test_a_first_line_that_only_starts_like_a_credit_stays_in_the_body(first):
+    parts = split_dump(f"{first}\n\n{BODY}{FOOTER}\n", RULES)
+    assert (parts.caption_credit, parts.paragraphs) == (None, (first, *PARAGRAPHS))
+
+
+def test_a_labelled_caption_with_its_credit_glued_on_is_still_split():
+    # One line holding a caption that starts with a label and a credit glued on after it.
+    line = "Foto: Ole Berg (dpa) | Video: HWOle Berg (dpa)/Video: HW"
+    parts = split_dump(f"{line}\n{SEED_BULLETS}\n{BODY}", RULES)
+    assert (parts.caption, parts.caption_credit) == ("Foto: Ole Berg (dpa) | Video: HW", "Ole Berg (dpa)/Video: HW")

@@ -5,7 +5,7 @@ import re
 
 from transforms.rules import CreditVocabulary
 
-__all__ = ["CJK", "is_credit", "split_credit", "unbracket"]
+__all__ = ["CJK", "is_credit", "is_labelled_credit", "split_credit", "unbracket"]
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
 # Inside a credit, '. ' may only follow an initial ('Jane F. Roe').
@@ -123,6 +123,21 @@ def is_credit(text: str, vocab: CreditVocabulary, *, weak_ok: bool) -> bool:
     return weak_ok and _name_like(text, vocab)
 
 
+def is_labelled_credit(text: str, vocab: CreditVocabulary) -> bool:
+    """Whether `text` is a credit that says so: a label or a leading '©', then only names
+    and agencies ('Photograph: Ben Curtis/AP', '© Jane Roe', 'Foto: dpa'). Such a line is a
+    credit wherever it stands, with or without a caption; 'Photo: the pier at dusk' is not."""
+    text = unbracket(text.strip())
+    label = vocab.label_re.match(text)
+    if label is not None:
+        rest = text[label.end():]
+    elif text.startswith("©"):
+        rest = text[1:].strip()
+    else:
+        return False
+    return bool(rest) and is_credit(text, vocab, weak_ok=False) and _credit_words(rest, vocab)
+
+
 # Kinds of glue point, from the strongest evidence to the weakest.
 _AFTER_PUNCT = "punct"  # 'stellen.Jane Roe': any credit-like text, even a bare name
 _NEEDS_STRONG = "strong"  # 'stellen.dpa', 'BerlinREUTERS/Jane': only a credit with an agency, label or '/'
@@ -186,7 +201,9 @@ def _glue_points(caption: str, vocab: CreditVocabulary) -> list[tuple[int, str]]
             else:  # 'stellen.dpa', 'Berlin.picture alliance/dpa', '(Archivbild)dpa'
                 points.append((i, _LOWER_AFTER_PUNCT))
         elif (prev.islower() or prev.isdigit()) and cur.isupper():
-            points.append((i, _NEEDS_STRONG))
+            left = caption[_word_start(caption, i):i]
+            if left not in vocab.name_prefixes and left[0] not in "@#":
+                points.append((i, _NEEDS_STRONG))  # not 'McDermid/Reuters', '@HarbourCam/PA'
         elif prev.isupper() and cur.islower():
             # An acronym, then a word with a lower-case prefix: 'EPVeThekwini Municipality'.
             if caption[i - 2:i - 1].isupper() and cur in vocab.lower_prefixes:
@@ -336,7 +353,7 @@ def split_credit(
         if i < start:
             continue
         head = caption[:i].rstrip()
-        if len(head) >= 2 and _glue_accepts(kind, caption, i, vocab, alt, context):
+        if len(head) >= 2 and not _label_stub(head, vocab) and _glue_accepts(kind, caption, i, vocab, alt, context):
             return head, caption[i:].strip()
     # '...on the quay– Jane Roe': a dash glued to the caption's last word introduces the credit.
     if vocab.dash_introducers and (dash := _glued_dash(caption, start, vocab)):
@@ -355,9 +372,17 @@ def split_credit(
         tail = caption[m.end():]
         if len(tail) > vocab.max_chars:
             continue
-        if _strong(tail, vocab) and _credit_words(tail, vocab) and is_credit(tail, vocab, weak_ok=False):
+        if (_strong(tail, vocab) and _credit_words(tail, vocab) and is_credit(tail, vocab, weak_ok=False)
+                and not _label_stub(caption[: m.end()], vocab)):
             return caption[: m.end()].rstrip(), tail
     return caption, None
+
+
+def _label_stub(head: str, vocab: CreditVocabulary) -> bool:
+    """A label and at most two words ('Photo: Robert F.', 'Photo: e'): no caption, but the
+    start of a labelled credit a cut would break in two ('Photo: Robert F. Bukaty / AP')."""
+    label = vocab.label_re.match(head)
+    return label is not None and len(head[label.end():].split()) <= 2
 
 
 def _glued_dash(caption: str, start: int, vocab: CreditVocabulary) -> tuple[str, str] | None:

@@ -15,7 +15,7 @@ from collections import Counter
 
 from schemas.record import Removed
 from transforms.boilerplate import HeadLine, find_boilerplate, head_line
-from transforms.credit import CJK, is_credit, split_credit, unbracket
+from transforms.credit import CJK, is_credit, is_labelled_credit, split_credit, unbracket
 from transforms.lines import (
     BULLET,
     HEADING,
@@ -330,7 +330,8 @@ def _image_block(
         # A text browser prints an image without alt text as an empty first line; a short
         # first line after it is that image's caption.
         lone_caption = leading_blank and len(first[0].text) <= limits.max_lone_caption_chars
-        if credit is not None or lone_caption:
+        # An image printed with its credit only ('Photograph: AP' above the body).
+        if credit is not None or lone_caption or is_labelled_credit(first[0].text, rules.credits):
             return first, lines[1:]
     return [], lines
 
@@ -362,6 +363,11 @@ def _read_image_block(
             head_labels.append("alt")
     if not texts:
         return alt, None, None, head_labels
+    if len(texts) == 1 and is_labelled_credit(texts[0], vocab) and split_credit(
+            texts[0], vocab, alt=alt, context=context)[1] is None:
+        # A credit and no caption ('Photograph: AP'); not 'Foto: Jane Roe | Vídeo: EPVJane
+        # Roe/Vídeo: EPV', a caption with its credit glued on.
+        return alt, None, unbracket(texts[0]), [*head_labels, "credit"]
     if alt is not None and _credit_first(texts, vocab, context):
         # The credit printed above its caption (an image's overlay before the figure's caption).
         # Not without an alt line: 'Hendrik Streeck / Drogenbeauftragter' over a caption is
@@ -382,9 +388,12 @@ def _read_image_block(
 
 def _lone_credit(text: str, rules: RuleSet) -> bool:
     """Whether a first line is a photo credit rather than a title: a credit by its own words
-    (an agency, a label, 'Name/Agency') of at most six words. A longer line may hold a slash
-    or an agency's name and still be a headline ('Bonn/Paris – talks on ...')."""
-    return len(text.split()) <= 6 and is_credit(text, rules.credits, weak_ok=False)
+    (an agency, a label, 'Name/Agency') of at most six words, or a labelled one of names and
+    agencies only. A longer line may hold a slash or an agency's name and still be a
+    headline ('Bonn/Paris – talks on ...')."""
+    if len(text.split()) <= 6:
+        return is_credit(text, rules.credits, weak_ok=False)
+    return is_labelled_credit(text, rules.credits)
 
 
 def _credit_first(texts: list[str], vocab: CreditVocabulary, context: str) -> bool:
