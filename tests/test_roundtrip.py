@@ -45,3 +45,18 @@ def test_an_image_with_alt_text_alone_is_counted_wrong_in_a_text_dump(tmp_path, 
     assert "seedlike\talt.html.gz\timage_alt,paragraphs" in out
     assert "markdown\talt.html.gz\tcaption,paragraphs" in out
     assert "| seedlike | 0/1 |" in out
+
+
+def test_each_item_of_a_feed_is_an_article_of_its_own(tmp_path, capsys):
+    items = "".join(
+        f"<item><title>Quay {n}</title><link>https://news.example/quay-{n}</link>"
+        f"<description><![CDATA[{FIGURE}<p>Story {n}: the council voted on Monday to rebuild the old quay "
+        f"before the winter storms.</p><p>Work crews start in March, weather permitting.</p>]]></description></item>"
+        for n in (1, 2))
+    feed = tmp_path / "harbour.rss"
+    feed.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour</title>{items}'
+                    "</channel></rss>", encoding="utf-8")
+    names = [name for name, _ in roundtrip.truths([feed])]
+    assert names == ["harbour.rss#1", "harbour.rss#2"]
+    assert roundtrip.main([str(feed)]) == 0
+    assert "| seedlike | 2/2 |" in capsys.readouterr().out
