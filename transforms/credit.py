@@ -353,7 +353,7 @@ def split_credit(
         if i < start:
             continue
         head = caption[:i].rstrip()
-        if len(head) >= 2 and not _label_stub(head, vocab) and _glue_accepts(kind, caption, i, vocab, alt, context):
+        if len(head) >= 2 and _glue_accepts(kind, caption, i, vocab, alt, context) and not _label_stub(head, vocab):
             return head, caption[i:].strip()
     # '...on the quay– Jane Roe': a dash glued to the caption's last word introduces the credit.
     if vocab.dash_introducers and (dash := _glued_dash(caption, start, vocab)):
