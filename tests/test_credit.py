@@ -600,6 +600,9 @@ def test_a_case_change_after_a_name_prefix_or_in_a_handle_is_no_glue(line):
         # A labelled credit is not cut inside its own name: at an initial, at a lower-case prefix.
         ("Photo: Ole F. Berg / AP", "Photo: Ole F. Berg / AP", None),
         ("Photo: eThekwini Council / Facebook", "Photo: eThekwini Council / Facebook", None),
+        # ... nor at an abbreviation's full stop ([credits] abbreviations).
+        ("Photograph: Staff Sgt. Ole F. Berg/US Army/PA", "Photograph: Staff Sgt. Ole F. Berg/US Army/PA", None),
+        ("A convoy at the base. Staff Sgt. Ole Berg/US Army", "A convoy at the base.", "Staff Sgt. Ole Berg/US Army"),
         # A caption before the label still gives the label's credit up.
         ("Cranes over the pier. Photo: Ole F. Berg / AP", "Cranes over the pier.", "Photo: Ole F. Berg / AP"),
     ],

@@ -114,7 +114,7 @@ def is_credit(text: str, vocab: CreditVocabulary, *, weak_ok: bool) -> bool:
     body = text[label.end():] if label else text  # 'Fot. Jan Roe': the label's stop ends no sentence
     if _GLUED_SENTENCE.search(body) or text.count("(") != text.count(")"):
         return False
-    if _SENTENCE_BREAK.search(body):
+    if any(not _abbreviation(body, m.start(), vocab) for m in _SENTENCE_BREAK.finditer(body)):
         return False
     if _SENTENCE_END.search(text) and not re.search(r"(?:\b[A-Z]|\b(?:Inc|Ltd|Co|Jr|Sr))\.$", text):
         return False
@@ -370,12 +370,21 @@ def split_credit(
     # 'caption text. Jane Doe/AP' after a space: only a plain credit (an agency, a '/').
     for m in _AFTER_SENTENCE.finditer(caption, max(0, start - 8)):
         tail = caption[m.end():]
-        if len(tail) > vocab.max_chars:
+        if len(tail) > vocab.max_chars or _abbreviation(caption, m.start(), vocab, initials=True):
             continue
         if (_strong(tail, vocab) and _credit_words(tail, vocab) and is_credit(tail, vocab, weak_ok=False)
                 and not _label_stub(caption[: m.end()], vocab)):
             return caption[: m.end()].rstrip(), tail
     return caption, None
+
+
+def _abbreviation(text: str, i: int, vocab: CreditVocabulary, *, initials: bool = False) -> bool:
+    """Whether the full stop at text[i] ends an abbreviation ('Sgt.'; with `initials`, also a
+    single capital: 'Jane F.') rather than a sentence."""
+    if text[i] != ".":
+        return False
+    word = text[_word_start(text, i):i]
+    return word in vocab.abbreviations or initials and len(word) == 1 and word.isupper()
 
 
 def _label_stub(head: str, vocab: CreditVocabulary) -> bool:

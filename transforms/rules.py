@@ -70,6 +70,8 @@ class CreditVocabulary:
     credit_trailers: tuple[str, ...]
     # Dashes that introduce a credit when glued to the caption's last word: 'quay– Jane Roe'.
     dash_introducers: frozenset[str]
+    # Words whose full stop ends no sentence inside a credit: 'Staff Sgt. Jane Roe'.
+    abbreviations: frozenset[str]
     # From [splitter]: the longest CJK credit glued after another script, and how many words
     # a bare name glued at a case change may have ('inJana Novak').
     max_cjk_credit: int
@@ -264,6 +266,7 @@ def _credits(table: dict, splitter: SplitterSettings) -> CreditVocabulary:
         compound_heads=frozenset(table.get("compound_heads", ())),
         credit_trailers=tuple(sorted(table.get("credit_trailers", ()), key=len, reverse=True)),
         dash_introducers=frozenset(table.get("dash_introducers", ())),
+        abbreviations=frozenset(table.get("abbreviations", ())),
         max_cjk_credit=splitter.max_cjk_credit,
         case_glue_words=(splitter.case_glue_min_words, splitter.case_glue_max_words),
     )
