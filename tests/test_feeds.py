@@ -228,3 +228,20 @@ def test_an_item_that_raises_is_one_internal_error_and_the_others_are_read(monke
     assert [first, third] == [plain[0], plain[2]]
     assert (second.source_uri, second.reason) == ("mem://rss2.xml#item=1", reasons.INTERNAL_ERROR)
     assert second.detail.startswith("RuntimeError: injected failure (at test_feeds.py:")
+
+
+@pytest.mark.parametrize("element", ["description", "content:encoded"])
+def test_html_written_as_elements_inside_an_item_keeps_its_paragraphs(element):
+    # Some feeds write an item's HTML unescaped, as XML elements. Read as text, the paragraphs
+    # ran together: 'after the vote' + 'The board met' -> 'after the voteThe board met'.
+    body = ("<p>Fares rise by a tenth after the vote</p><p>The board met on Monday &amp; agreed "
+            "the new fares for the ferry.</p><p>They apply from <b>March</b>.<br/></p> "
+            '<a href="https://news.example/fares">Continue reading...</a>')
+    feed = ('<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+            f"<channel><title>Harbour</title><item><title>Fares</title><{element}>{body}</{element}>"
+            "</item></channel></rss>").encode()
+    [article] = _read("fares.rss", feed)
+    assert article.paragraphs == ("Fares rise by a tenth after the vote",
+                                  "The board met on Monday & agreed the new fares for the ferry.",
+                                  "They apply from March.")
+    assert [r.rule for r in article.boilerplate] == ["continue_reading"]

@@ -119,10 +119,20 @@ def _first(el, *names: str):
     return None
 
 
+def _markup(el) -> str:
+    """The HTML an element holds: its text (HTML escaped or in CDATA), or, where the feed wrote
+    the HTML as elements (`<description><p>One</p><p>Two</p></description>`, unescaped), that
+    markup itself. Its text alone would run 'One' and 'Two' together as 'OneTwo'."""
+    if len(el) == 0:
+        return "".join(el.itertext())
+    return html_lib.escape(el.text or "", quote=False) + "".join(
+        etree.tostring(child, encoding="unicode") for child in el)  # each child with its tail
+
+
 def _content_html(item) -> str | None:
     encoded = [c for c in item if _local(c) == "encoded" and _CONTENT_NS in c.tag]
     for el in encoded:
-        if (text := "".join(el.itertext())).strip():
+        if (text := _markup(el)).strip():
             return text
     for name in ("content", "description", "summary"):
         # Not media:content or media:description: those describe the image.
@@ -134,7 +144,7 @@ def _content_html(item) -> str | None:
             inner = "".join(etree.tostring(child, encoding="unicode") for child in el)
             if inner.strip():
                 return inner
-        text = "".join(el.itertext())
+        text = "".join(el.itertext()) if kind in ("text", "text/plain") else _markup(el)
         if not text.strip():
             continue
         if kind in ("text", "text/plain"):
