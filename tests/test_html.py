@@ -346,3 +346,27 @@ def test_table_rows_are_paragraphs_and_their_classes_are_not_furniture():
             "</div></body></html>")
     article = html.html_to_article(page, "mem://regatta", CTX)
     assert article.paragraphs[1:] == ("Pos. Boat Points", "1 Sea Lark 12", "2 Gull 15")
+
+
+def test_mojibake_inside_valid_utf8_is_repaired():
+    # UTF-8 text once decoded as cp1252 upstream, then saved as UTF-8: valid UTF-8 bytes.
+    page = ("<html><body><article><p>Season tickets cost Â£1,200 this year, up from Â£1,050, and the "
+            "cafÃ© on the pier stays open.</p><p>Clean text beside it: l’été à la plage.</p></article></body></html>")
+    (article,) = list(html.read(page.encode("utf-8"), "mem://tickets.html", CTX))
+    assert article.paragraphs == (
+        "Season tickets cost £1,200 this year, up from £1,050, and the café on the pier stays open.",
+        "Clean text beside it: l’été à la plage.")
+    assert article.source_encoding == "utf-8"
+
+
+def test_a_block_of_html_comments_printed_as_text_is_dropped():
+    # A style sheet pasted into the body escaped: the browser shows '<!--...-->' as text.
+    counts = {}
+    ctx = IngestContext(load_rules(), NOW, "html", counter=lambda name, n: counts.__setitem__(name, n))
+    page = ("<html><body><article><p>The harbour board met on Monday and agreed the new ferry fares.</p>"
+            "<p>&lt;!--.root_1a{font-family:Segoe UI;border:1px solid #eaeaea}--&gt; &lt;!--body{margin:0}--&gt;</p>"
+            "<p>&lt;!-- a note --&gt; The fares apply from March.</p></article></body></html>")
+    (article,) = list(html.read(page.encode(), "mem://fares.html", ctx))
+    assert article.paragraphs == ("The harbour board met on Monday and agreed the new ferry fares.",
+                                  "<!-- a note --> The fares apply from March.")
+    assert counts["furniture:comment_text"] == 1

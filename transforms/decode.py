@@ -368,8 +368,9 @@ def decode_markup(data: bytes) -> tuple[str, str]:
 
     Valid UTF-8 without NUL bytes is read as UTF-8 straight away, whatever the document
     declares (a page or feed declaring ISO-8859-1 and holding UTF-8 is a common defect):
-    most markup, and the fast path. Anything else goes through `decode_dump`: a BOM, the
-    declared charset, detection, mojibake repair.
+    most markup, and the fast path (mojibake in it is repaired in the text read from it:
+    html_to_article). Anything else goes through `decode_dump`: a BOM, the declared charset,
+    detection, mojibake repair.
     """
     if b"\x00" not in data and data.strip():
         try:

@@ -19,7 +19,7 @@ from schemas import reasons
 from schemas.record import Article, Reject, Removed
 from transforms.boilerplate import find_boilerplate
 from transforms.context import SECOND_LOOK_COUNTER, IngestContext
-from transforms.decode import DecodeError, decode_markup
+from transforms.decode import DecodeError, decode_markup, repair_mojibake
 from transforms.formats.html.lines import furniture_lines
 from transforms.formats.html.main import lead_figure, main_content
 from transforms.formats.html.meta import read_meta
@@ -37,6 +37,9 @@ SOURCE_FORMAT = "html"
 _PAGE_SIGNS = re.compile(r"<(?:html|head|body|!doctype html)[\s>]", re.IGNORECASE)
 # lxml refuses a str holding an XML declaration with an encoding: the text is decoded already.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+# A block that is only HTML comments printed as text ('<!--.root{font-family:...}-->'): a
+# style sheet or a template note pasted into the body escaped, which a browser shows as code.
+_COMMENT_TEXT = re.compile(r"(?:\s*<!--.*?-->)+\s*", re.DOTALL)
 # Plain etree elements (not lxml.html's classes, whose per-element Python lookup costs a
 # third of the reading time on feed items); one parser per thread, as lxml asks. libxml2
 # follows nesting 256 levels deep; a deeper page is parsed again by the parser of last
@@ -90,6 +93,19 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *,
         kept = [p for p in paragraphs if p.rstrip("/") != own]
         dropped["permalink"] += len(paragraphs) - len(kept)
         paragraphs = kept
+    if any("<!--" in p for p in paragraphs):
+        kept = [p for p in paragraphs if not _COMMENT_TEXT.fullmatch(p)]
+        dropped["comment_text"] += len(paragraphs) - len(kept)
+        paragraphs = kept
+    # Mojibake inside valid UTF-8 ('Â£1,200': text once decoded as cp1252 upstream), which
+    # decoding leaves to the text read from the markup: a page's scripts and styles are not
+    # searched for it.
+    paragraphs = [repair_mojibake(p) for p in paragraphs]
+    parts = dataclasses.replace(
+        parts, image_alt=parts.image_alt and repair_mojibake(parts.image_alt),
+        caption=parts.caption and repair_mojibake(parts.caption),
+        caption_credit=parts.caption_credit and repair_mojibake(parts.caption_credit),
+        bullets=tuple(repair_mojibake(b) for b in parts.bullets))
     # Counters, not record fields: what the page lost as furniture, by rule (run.json).
     for rule, n in sorted(dropped.items()):
         if n:
