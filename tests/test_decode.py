@@ -279,3 +279,38 @@ def test_warm_up_does_ahead_what_decoding_does_at_its_first_need():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parents[1], check=True)
     assert json.loads(done.stdout) == [[False, False, 0], [True, True, 1]]
+
+
+class _Reading:
+    """A stand-in for one of charset_normalizer's readings (its measures are set by hand)."""
+
+    def __init__(self, data: bytes, encoding: str, coherence: float, language: str) -> None:
+        self.encoding, self.chaos, self.coherence, self.language = encoding, 0.0, coherence, language
+        self._text = data.decode(encoding)
+
+    def __str__(self) -> str:
+        return self._text
+
+
+@pytest.mark.parametrize("english_reading, expected", [("cp1257", "cp1252"), ("cp1252", "cp1252")])
+def test_a_reading_taken_for_english_does_not_outvote_cp1252_read_as_another_language(
+        monkeypatch, english_reading, expected):
+    # Measured on a real Portuguese feed: its cp1257 reading ('Assistźncia') scored as English,
+    # more coherent than the cp1252 reading ('Assistência') as Portuguese.
+    import charset_normalizer
+
+    data = "Programa de assistência social; ações em três bairros, inscrições até março.".encode("cp1252") * 3
+    readings = [_Reading(data, english_reading, 0.77, "English"), _Reading(data, "cp1250", 0.63, "Portuguese"),
+                _Reading(data, "cp1252", 0.64, "Portuguese")]
+    monkeypatch.setattr(charset_normalizer, "from_bytes", lambda *args, **kwargs: readings)
+    text, codec = decode_dump(data)
+    assert codec == expected and "assistência" in text
+
+
+def test_a_reading_taken_for_english_wins_when_no_cp1252_reading_is_another_language(monkeypatch):
+    import charset_normalizer
+
+    data = "Программа помощи; работы в трёх районах.".encode("cp1251") * 3
+    readings = [_Reading(data, "cp1251", 0.70, "English"), _Reading(data, "cp1252", 0.50, "English")]
+    monkeypatch.setattr(charset_normalizer, "from_bytes", lambda *args, **kwargs: readings)
+    assert decode_dump(data) == ("Программа помощи; работы в трёх районах." * 3, "cp1251")

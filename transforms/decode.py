@@ -172,6 +172,13 @@ def _detect(data: bytes) -> tuple[str, str] | None:
     least = min(m.chaos for m in matches)
     close = [m for m in matches if m.chaos <= least + 0.005]
     best = max(close, key=lambda m: (round(m.coherence, 3), m.encoding == "cp1252"))
+    if best.language == "English" and best.encoding != "cp1252" and any(
+            m.encoding == "cp1252" and m.language not in ("English", "Unknown", "") for m in close):
+        # A reading taken for English says nothing of its non-ASCII letters (English has
+        # none): Portuguese 'Assistência' read as cp1257's 'Assistźncia' scored as English
+        # above the cp1252 reading's Portuguese. The web's default encoding, read as a
+        # language that has such letters, goes first.
+        best = next(m for m in close if m.encoding == "cp1252")
     if as_1252 is not None and (as_1252 == str(best) or any(
             m.encoding == "cp1252" and round(m.coherence, 3) >= round(best.coherence, 3) for m in close)):
         return as_1252, "cp1252"
