@@ -51,6 +51,14 @@ FOOTERS = [
         "Pier to be widened",
     ),
     ("read_more_at", "Read more of this story at Pier Weekly.", "Pier Weekly", None),
+    (
+        "published_in_on_medium",
+        "Tides and Ferries was originally published in Pier Weekly on Medium, where people are continuing "
+        "the conversation by highlighting and responding to this story.",
+        "Pier Weekly",
+        "Tides and Ferries",
+    ),
+    ("original_release_zh", "本文由港口周刊 Pier Weekly 原创发布，转载请联系编辑部。", "港口周刊 Pier Weekly", None),
     ("read_more_at", "Read the original story on Pier Weekly.", "Pier Weekly", None),
     ("originally_published_by", "This story originally appeared on Pier Weekly.", "Pier Weekly", None),
     ("first_published_intl", "Dieser Artikel erschien zuerst auf Pier Weekly.", "Pier Weekly", None),
@@ -236,6 +244,8 @@ def test_tail_rule_keeps_a_footer_like_sentence_inside_the_body(sentence):
         "Read more on the board's plans at the town hall.",
         "Copyright laws were changed in 2024.",
         "© Jane Roe",  # a photo's credit: no year, no 'All rights reserved', no publisher
+        "The study was originally published in Harbour Science on paper, in 1998.",
+        "本文由记者在港口采访整理。",  # 'compiled by our reporter at the harbour': no 原创
     ],
 )
 def test_a_last_paragraph_that_only_starts_like_a_footer_stays(last):
