@@ -36,6 +36,7 @@ from pipeline.options import (
     stream_flags,
 )
 from pipeline.storage.commit import new_run_id
+from pipeline.storage.inputs import beam_patterns
 from schemas.datasets import ARTICLES, DUPLICATES, REJECTS, SCHEMAS
 from transforms.beam import METRICS_NAMESPACE, SplitFiles
 from transforms.notifications import NotifiedFiles
@@ -86,9 +87,23 @@ def file_source(options: IngestOptions) -> beam.PTransform:
     matched (the poll's time; the notification's publish time)."""
     if options.input_subscription:
         return _Notifications(options.input_subscription)
-    return fileio.MatchContinuously(as_pattern(options.input),
-                                    interval=options.poll_interval or STREAM_POLL,
-                                    start_timestamp=Timestamp.now())
+    return _MatchContinuously(beam_patterns(as_pattern(options.input)), options.poll_interval or STREAM_POLL)
+
+
+class _MatchContinuously(beam.PTransform):
+    """Beam's MatchContinuously over each of `patterns` (the --input glob in Beam's syntax:
+    inputs.beam_patterns), flattened: the files a batch run of the same glob reads."""
+
+    def __init__(self, patterns: list[str], interval: float):
+        super().__init__()
+        self._patterns, self._interval = patterns, interval
+
+    def expand(self, pbegin):
+        start = Timestamp.now()
+        matched = [pbegin | f"Match{n}" >> fileio.MatchContinuously(pattern, interval=self._interval,
+                                                                     start_timestamp=start)
+                   for n, pattern in enumerate(self._patterns)]
+        return matched[0] if len(matched) == 1 else tuple(matched) | "Flatten" >> beam.Flatten()
 
 
 class _Notifications(beam.PTransform):

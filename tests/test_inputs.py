@@ -15,7 +15,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.dedupe import _losers, choose_kept
 from pipeline.options import IngestOptions
 from pipeline.run import run
-from pipeline.storage.inputs import RunDb, iter_matches, write_input_list
+from pipeline.storage.inputs import RunDb, beam_patterns, iter_matches, write_input_list
 from pipeline.storage.state import apply_run, committed_inputs, state_db_path
 from transforms.beam import _read_chunk
 
@@ -41,6 +41,24 @@ def test_streamed_match_finds_what_beams_match_finds(tmp_path, suffix):
     assert {p: s for p, s in ours.items() if not p.endswith("dangling.txt")} == beams
     assert (f"{tmp_path}/dangling.txt" in ours) == (suffix in ("*", "*.txt", "**", "**.txt"))
     assert not any("linked-dir" in p for p in ours)  # a symlinked directory is not descended
+
+
+@pytest.mark.parametrize("suffix, found", [
+    # '**/' matches no directory too, as a shell's globstar and Python's glob do; Beam's
+    # own matcher needs one ('sub/c.txt' and deeper only).
+    ("**/*.txt", ["a.txt", "sub/c.txt", "sub/deeper/d.txt", "elsewhere/e.txt", "dangling.txt", ".hidden.txt"]),
+    ("sub/**/*.txt", ["sub/c.txt", "sub/deeper/d.txt"]),
+    ("*.{txt,md}", ["a.txt", "b.md", "dangling.txt", ".hidden.txt"]),
+    ("**/?.{md,txt}", ["a.txt", "b.md", "sub/c.txt", "sub/deeper/d.txt", "elsewhere/e.txt"]),
+])
+def test_globstar_matches_no_directory_and_braces_match_either(tmp_path, suffix, found):
+    _tree(tmp_path)
+    ours = sorted(m.path for m in iter_matches(f"{tmp_path}/{suffix}"))
+    assert ours == sorted(f"{tmp_path}/{rel}" for rel in found)
+    # The same files through Beam's own matcher (what --streaming polls), pattern by pattern.
+    beams = {m.path for pattern in beam_patterns(f"{tmp_path}/{suffix}")
+             for m in FileSystems.match([pattern])[0].metadata_list}
+    assert beams == {path for path in ours if not path.endswith("dangling.txt")}
 
 
 def test_streamed_match_of_a_relative_pattern(tmp_path, monkeypatch):

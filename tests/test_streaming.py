@@ -266,3 +266,24 @@ def test_notified_files_keeps_finalized_objects_only():
         files = p | beam.Create(messages) | NotifiedFiles("test") | beam.Map(
             lambda f: (f.path, f.size_in_bytes))
         assert_that(files, equal_to([("gs://b/dumps/x.txt", 12)]))
+
+
+
+def test_the_file_source_polls_what_a_batch_run_of_the_same_glob_reads(tmp_path, monkeypatch):
+    # Beam's own matcher needs a directory for '**/' and knows no braces: the source polls
+    # one Beam pattern for each reading, so 'land/**/*.{txt,md}' also takes 'land/a.txt'.
+    from apache_beam.io import fileio
+
+    from pipeline.streaming import file_source
+
+    polled = []
+    original = fileio.MatchContinuously.__init__
+
+    def spy(self, file_pattern, *args, **kwargs):
+        polled.append(file_pattern)
+        original(self, file_pattern, *args, **kwargs)
+
+    monkeypatch.setattr(fileio.MatchContinuously, "__init__", spy)
+    options = IngestOptions([f"--input={tmp_path}/land/**/*.{{txt,md}}", f"--output={tmp_path}/out", "--streaming"])
+    _ = beam.Pipeline() | file_source(options)  # built, not run
+    assert sorted(polled) == sorted(f"{tmp_path}/land/{p}" for p in ("*.txt", "**/*.txt", "*.md", "**/*.md"))

@@ -15,14 +15,14 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-from apache_beam.io.filesystem import FileMetadata, FileSystem
+from apache_beam.io.filesystem import FileMetadata
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.storage.commit import RUN_DB
 from pipeline.storage.state import RUN_CHANGES_SCHEMA, is_local
 
 __all__ = ["INPUT_LIST", "RUN_DB", "RunDb", "Selection", "first_match", "is_landing_temp", "iter_matches",
-           "pattern_root", "write_input_list"]
+           "beam_patterns", "pattern_root", "translate_pattern", "write_input_list"]
 
 INPUT_LIST = "_inputs.jsonl"
 # Chunks handed to the pipeline: enough to spread over workers, small enough to retry.
@@ -39,7 +39,8 @@ def iter_matches(pattern: str) -> Iterator[FileMetadata]:
     """
     if pattern.endswith(("/", "\\")):
         pattern += "*"
-    prefix = re.match(r"^[^[*?]*", pattern).group(0)
+    prefix = _GLOB_PREFIX.match(pattern).group(0)
+    wanted = re.compile(translate_pattern(pattern)).match
     if not is_local(pattern):
         if prefix == pattern:
             yield from FileSystems.match([pattern])[0].metadata_list
@@ -48,19 +49,73 @@ def iter_matches(pattern: str) -> Iterator[FileMetadata]:
         if filesystem.has_dirs():  # HDFS: list the directory the prefix is in, as Beam does
             prefix = filesystem._url_dirname(prefix)
         # The paged listing, filtered as it arrives (FileSystem.match would collect it all).
-        yield from filesystem.match_files(filesystem._list(prefix), pattern)
+        yield from (metadata for metadata in filesystem._list(prefix) if wanted(metadata.path))
         return
     if prefix == pattern:
         if os.path.lexists(pattern) and not os.path.isdir(pattern):
             yield _metadata(pattern)
         return
     root = prefix if prefix.endswith(os.sep) else os.path.dirname(prefix)
-    wanted = re.compile(FileSystem.translate_pattern(pattern)).match
     for path in _walk(root or "."):
         if not root:
             path = path[2:]  # "./name" -> "name", as the pattern is relative
         if wanted(path):
             yield _metadata(path)
+
+
+# The part of a pattern before its first wildcard.
+_GLOB_PREFIX = re.compile(r"^[^[*?{]*")
+
+
+def translate_pattern(pattern: str) -> str:
+    """A glob as a regular expression over whole paths: Beam's pattern syntax (`*` within a
+    directory, `**` across them, `?`, `[abc]`), where `**/` also matches no directory at all
+    (`dumps/**/*.txt` takes `dumps/a.txt`, as a shell's globstar and Python's glob do) and
+    `{txt,md}` matches either word."""
+    return r"(?ms)" + _translate(pattern) + r"\Z"
+
+
+def beam_patterns(pattern: str) -> list[str]:
+    """Patterns in Beam's own syntax that together match what `pattern` does here: braces
+    expanded, and each `**/` both kept and left out (Beam's `**/` needs a directory). For
+    the matcher Beam runs itself (fileio.MatchContinuously under --streaming)."""
+    if (brace := re.search(r"\{([^{}]*,[^{}]*)\}", pattern)) is not None:
+        head, tail = pattern[:brace.start()], pattern[brace.end():]
+        found = [p for alt in brace.group(1).split(",") for p in beam_patterns(head + alt + tail)]
+    elif (star := pattern.find("**/")) != -1:
+        rest = beam_patterns(pattern[star + 3:])
+        found = [pattern[:star] + p for p in rest] + [pattern[:star + 3] + p for p in rest]
+    else:
+        found = [pattern]
+    return list(dict.fromkeys(found))
+
+
+def _translate(pattern: str) -> str:
+    i, n, out = 0, len(pattern), []
+    while i < n:
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            if pattern.startswith("*/", i) or pattern.startswith("*\\", i):
+                out.append(r"(?:.*[/\\])?")  # '**/': any directories, or none
+                i += 2
+            elif pattern.startswith("*", i):
+                out.append(".*")
+                i += 1
+            else:
+                out.append(r"[^/\\]*")
+        elif c == "?":
+            out.append(r"[^/\\]")
+        elif c == "[" and (end := pattern.find("]", i + 1 if pattern.startswith(("!", "]"), i) else i)) != -1:
+            body = pattern[i:end].replace("\\", "\\\\")
+            i = end + 1
+            out.append("[" + ("^" + body[1:] if body[0] == "!" else "\\" + body if body[0] == "^" else body) + "]")
+        elif c == "{" and (end := pattern.find("}", i)) != -1 and "," in pattern[i:end]:
+            out.append("(?:" + "|".join(_translate(part) for part in pattern[i:end].split(",")) + ")")
+            i = end + 1
+        else:
+            out.append(re.escape(c))
+    return "".join(out)
 
 
 def _walk(root: str) -> Iterator[str]:
@@ -115,7 +170,7 @@ def is_landing_temp(path: str, root: str = "") -> bool:
 
 def pattern_root(pattern: str) -> str:
     """The fixed directory part of a pattern ('landing/' of 'landing/**/*.txt')."""
-    prefix = re.match(r"^[^[*?]*", pattern).group(0)
+    prefix = _GLOB_PREFIX.match(pattern).group(0)
     return prefix[: prefix.rfind("/") + 1]
 
 
