@@ -175,6 +175,17 @@ def test_a_directory_as_input_means_every_file_below_it(tmp_path, dumps):
     assert summary["input"] == f"{dumps}/**"
 
 
+@pytest.mark.parametrize("incremental", [False, True])
+def test_an_output_inside_the_input_directory_is_not_read_as_input(tmp_path, dumps, incremental):
+    out = dumps / "out"  # 'run --input data/ --output data/out'
+    extra = ["--incremental"] if incremental else []
+    for _ in range(2):
+        assert main(["run", "--input", str(dumps), "--output", str(out), *extra]) == 0
+        summary = json.loads((out / "run.json").read_text())
+        assert summary["files_matched"] == 5, summary  # the five dumps, never _lock, _state or Parquet
+    assert summary["rejects"] == (0 if incremental else 2)
+
+
 def test_the_fast_exit_keeps_what_a_normal_exit_guarantees(tmp_path):
     """exit_fast spares the garbage collector's teardown, not what a normal exit guarantees:
     output flushed, exit handlers run, logging flushed, thread pools finished, temporary

@@ -58,6 +58,7 @@ from pipeline.storage.inputs import (
     Selection,
     first_match,
     iter_matches,
+    outside_output,
     pattern_root,
     write_input_list,
 )
@@ -117,7 +118,7 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
     if not found and not watching:
         raise UsageError(f"--input matched no files: {options.input!r}")
     if not found and is_local(options.input) and (not os.path.isdir(pattern_root(options.input) or ".")
-                                                  or not any(c in options.input for c in "*?[")):
+                                                  or not any(c in options.input for c in "*?[{")):
         raise UsageError(f"--input {options.input!r}: no such directory to watch")
     try:
         load_rules(options.rules)
@@ -336,7 +337,7 @@ def _execute(plan: _Run, db: RunDb, on_count, selection: Selection | None = None
 
     Returns how many files the job processed."""
     options, clock = plan.options, time.monotonic()
-    matches = _matched_files(options.input)
+    matches = outside_output(_matched_files(options.input), options.input, options.output)
     matched = db.add_matches(selection.landed(matches) if selection else matches)
     unsettled = over_limit = 0
     if not plan.replace:

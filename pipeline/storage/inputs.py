@@ -22,7 +22,7 @@ from pipeline.storage.commit import RUN_DB
 from pipeline.storage.state import RUN_CHANGES_SCHEMA, is_local
 
 __all__ = ["INPUT_LIST", "RUN_DB", "RunDb", "Selection", "first_match", "is_landing_temp", "iter_matches",
-           "beam_patterns", "pattern_root", "translate_pattern", "write_input_list"]
+           "beam_patterns", "outside_output", "pattern_root", "translate_pattern", "write_input_list"]
 
 INPUT_LIST = "_inputs.jsonl"
 # Chunks handed to the pipeline: enough to spread over workers, small enough to retry.
@@ -188,6 +188,19 @@ class Selection:
 
     def landed(self, matches: Iterable[FileMetadata]) -> Iterator[FileMetadata]:
         return (m for m in matches if not is_landing_temp(m.path, self.root))
+
+
+def outside_output(matches: Iterable[FileMetadata], pattern: str, output: str) -> Iterable[FileMetadata]:
+    """`matches` without the files inside `output`, where a local output directory lies below
+    the pattern's fixed part (`--input data/ --output data/out`): a run's own Parquet, state
+    and lock are no input. Elsewhere `matches` as they are."""
+    if not (is_local(pattern) and is_local(output)):
+        return matches
+    root = os.path.abspath(pattern_root(pattern) or ".")
+    inside = os.path.join(os.path.abspath(output), "")
+    if not inside.startswith(os.path.join(root, "")):
+        return matches
+    return (m for m in matches if not os.path.abspath(m.path).startswith(inside))
 
 
 def first_match(pattern: str) -> FileMetadata | None:
