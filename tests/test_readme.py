@@ -313,3 +313,12 @@ def test_the_link_checker_sees_links_and_anchors():
     assert _links(text) == ["x.md#y"]
     assert _slug("Streaming, tried on the local runners (2026-11-28)") == \
         "streaming-tried-on-the-local-runners-2026-11-28"
+
+
+def test_the_schema_page_states_the_schema_version_and_every_column():
+    from schemas.record import ARTICLE_SCHEMA, SCHEMA_VERSION
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "schema.md").read_text(encoding="utf-8")
+    assert f"at version {SCHEMA_VERSION}." in page
+    assert f"| `schema_version` | int16, not null | `{SCHEMA_VERSION}`. |" in page
+    assert all(f"| `{name}` |" in page for name in ARTICLE_SCHEMA.names)
