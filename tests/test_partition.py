@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
@@ -53,16 +54,22 @@ def test_publisher_partitions_with_hostile_names_stay_inside_and_read_back(tmp_p
     files = _files(tmp_path / "out")
     assert all(articles.resolve() in f.resolve().parents or "rejects" in str(f) for f in files)
     assert sorted(p.name for p in articles.iterdir()) == [
-        "publisher=..%2FTide News", "publisher=Coast Weekly", "publisher=Harbour%2F..%2F..%2FGazette"]
-    assert len(_files(articles / "publisher=Coast Weekly")) == 1  # one file per partition, not per row
+        "publisher_partition=..%2FTide News", "publisher_partition=Coast Weekly",
+        "publisher_partition=Harbour%2F..%2F..%2FGazette"]
+    assert len(_files(articles / "publisher_partition=Coast Weekly")) == 1  # one file per partition, not per row
 
     table = ds.dataset(str(articles), partitioning="hive").to_table()
     assert sorted(table.column("publisher").to_pylist()) == [
         "../Tide News", "Coast Weekly", "Coast Weekly", "Harbour/../../Gazette"]
+    assert table.column("publisher").to_pylist() == table.column("publisher_partition").to_pylist()
     counts = duckdb.sql(
-        f"SELECT publisher, count(*) FROM read_parquet('{articles}/**/*.parquet', hive_partitioning=true) "
-        "GROUP BY 1 ORDER BY 1").fetchall()
-    assert counts == [("../Tide News", 1), ("Coast Weekly", 2), ("Harbour/../../Gazette", 1)]
+        f"SELECT publisher, publisher_partition, count(*) FROM read_parquet('{articles}/**/*.parquet', "
+        "hive_partitioning=true) GROUP BY ALL ORDER BY 1").fetchall()
+    assert counts == [("../Tide News", "../Tide News", 1), ("Coast Weekly", "Coast Weekly", 2),
+                      ("Harbour/../../Gazette", "Harbour/../../Gazette", 1)]
+    # pandas and Spark refuse a Hive key that is also a column of the files: none is.
+    frame = pd.read_parquet(articles)
+    assert sorted(frame["publisher"]) == ["../Tide News", "Coast Weekly", "Coast Weekly", "Harbour/../../Gazette"]
 
 
 def test_ingest_date_partition_is_the_default_and_duckdb_reads_it(tmp_path):
@@ -147,7 +154,7 @@ def test_a_bundle_rolls_over_to_new_files_past_the_row_and_open_file_limits(tmp_
     for path in _files(tmp_path):
         by_partition.setdefault(path.parent.name, []).append(path.name)
         assert pq.ParquetFile(path).metadata.num_rows <= 3
-    harbour = sorted(by_partition["publisher=Harbour Post"])
+    harbour = sorted(by_partition["publisher_partition=Harbour Post"])
     stem = harbour[0].rsplit("-", 2)[0]
     assert harbour == [f"{stem}-{chunk:03d}-t.parquet" for chunk in range(len(harbour))]
     assert len(harbour) >= 3

@@ -14,6 +14,7 @@ import pyarrow as pa
 __all__ = [
     "NULL_PARTITION",
     "PARTITION_KEYS",
+    "PUBLISHER_PARTITION",
     "ROWS_PER_BATCH",
     "ROWS_PER_FILE",
     "arrow_table",
@@ -25,6 +26,8 @@ __all__ = [
 ]
 
 PARTITION_KEYS = ("ingest_date", "publisher", "none")
+# The directory key of --partition-by publisher: 'publisher_partition=Coastal Daily/'.
+PUBLISHER_PARTITION = "publisher_partition"
 # Hive's and pyarrow's spelling of a null partition value.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 _MAX_SEGMENT_BYTES = 200  # file systems allow 255 bytes a name; leave room for the key
@@ -59,7 +62,9 @@ def partition_dir(partition_by: str, row: dict, ingest_date: str) -> str:
     if partition_by == "ingest_date":
         return partition_segment("ingest_date", ingest_date)
     if partition_by == "publisher":
-        return partition_segment("publisher", row.get("publisher"))
+        # Not 'publisher=': a Hive partition key named like a column of the files makes
+        # pandas ('incompatible types') and Spark ('duplicate column') refuse the dataset.
+        return partition_segment(PUBLISHER_PARTITION, row.get("publisher"))
     raise ValueError(f"unknown partition key {partition_by!r}; expected one of {PARTITION_KEYS}")
 
 
