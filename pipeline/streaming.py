@@ -51,8 +51,8 @@ __all__ = ["build_streaming_pipeline", "file_source", "run_streaming", "validate
 # was not replaced as expected"). The tests use the latter with a TestStream source only.
 _IN_PROCESS = LOCAL_RUNNERS | {"BundleBasedDirectRunner", "SwitchingDirectRunner"}
 # Batch-only flags: what they do needs the end of a run.
-_BATCH_ONLY = {"incremental": "--incremental", "full_refresh": "--full_refresh",
-               "near_dup": "--near_dup", "max_reject_rate": "--max_reject_rate"}
+_BATCH_ONLY = {"incremental": "--incremental", "full_refresh": "--full-refresh",
+               "near_dup": "--near-dup", "max_reject_rate": "--max-reject-rate"}
 
 
 def validate_streaming(options: IngestOptions) -> None:
@@ -69,12 +69,12 @@ def validate_streaming(options: IngestOptions) -> None:
             raise UsageError(f"{flag} does not apply to --streaming "
                              "(a stream has no end to run it at)")
     if bool(options.input) == bool(options.input_subscription):
-        raise UsageError("--streaming reads either --input GLOB (polled) or --input_subscription "
+        raise UsageError("--streaming reads either --input GLOB (polled) or --input-subscription "
                          "(Cloud Storage notifications): give one of them")
     if options.window is not None and options.window < 1:
         raise UsageError(f"--window must be at least 1 second, got {options.window:g}")
     if options.input_subscription and options.poll_interval is not None:
-        raise UsageError("--poll_interval applies to --input, not to --input_subscription")
+        raise UsageError("--poll-interval applies to --input, not to --input-subscription")
     try:
         load_rules(options.rules)
     except RulesError as err:
@@ -83,7 +83,7 @@ def validate_streaming(options: IngestOptions) -> None:
 
 def file_source(options: IngestOptions) -> beam.PTransform:
     """The unbounded source of files: Pub/Sub notifications, or --input matched every
-    --poll_interval seconds. Either way an element's timestamp is when its file was
+    --poll-interval seconds. Either way an element's timestamp is when its file was
     matched (the poll's time; the notification's publish time)."""
     if options.input_subscription:
         return _Notifications(options.input_subscription)

@@ -202,7 +202,7 @@ def test_gzip_bomb_is_rejected_without_expanding_it():
     tracemalloc.stop()
     assert reject.reason == reasons.DECOMPRESSION_LIMIT
     assert reject.source_uri == "mem://bomb.txt.gz"
-    assert "--max_member_bytes=4194304" in reject.detail
+    assert "--max-member-bytes=4194304" in reject.detail
     assert reject.size_bytes == len(bomb)
     assert peak < 32 << 20, f"peak {peak} bytes"
     assert elapsed < 5

@@ -127,7 +127,7 @@ def test_bad_lines_reject_only_themselves_with_their_line_number():
     assert by_line["2"].detail.startswith("not JSON: Unterminated string")
     assert by_line["2"].size_bytes == len(b"{\"text\": \"unfinished")
     assert by_line["4"].detail == "the line is an array, not a JSON object"
-    assert "no text or html field" in by_line["5"].detail and "--jsonl_field text=KEY" in by_line["5"].detail
+    assert "no text or html field" in by_line["5"].detail and "--jsonl-field text=KEY" in by_line["5"].detail
     assert by_line["6"].detail.startswith("field 'text' holds a number, not a string")
     assert "offset 13" in by_line["9"].detail
     assert all(o.rejected_at == NOW for o in outcomes if isinstance(o, Reject))

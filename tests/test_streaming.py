@@ -226,9 +226,9 @@ def test_streaming_flags_without_streaming_are_a_usage_error(landing, tmp_path, 
     (["--input", "x/*", "--input_subscription", "projects/p1/subscriptions/s"], "give one of them"),
     ([], "give one of them"),
     (["--input", "x/*", "--incremental"], "--incremental does not apply to --streaming"),
-    (["--input", "x/*", "--max_reject_rate", "0.1"], "--max_reject_rate does not apply"),
+    (["--input", "x/*", "--max_reject_rate", "0.1"], "--max-reject-rate does not apply"),
     (["--input_subscription", "projects/p1/subscriptions/s", "--poll_interval", "5"],
-     "--poll_interval applies"),
+     "--poll-interval applies"),
     (["--input", "x/*", "--window", "0.5"], "--window must be at least 1 second"),
 ])
 def test_streaming_command_lines_no_job_can_run_are_refused(flags, message):

@@ -129,7 +129,7 @@ class _IngestFileFn(beam.DoFn):
         self._inc("files_matched")
         if size is not None and size > self._max_file_bytes:
             yield self._reject(uri, reasons.TOO_LARGE,
-                               f"{size} bytes is over --max_file_bytes={self._max_file_bytes}", size)
+                               f"{size} bytes is over --max-file-bytes={self._max_file_bytes}", size)
             return
         try:
             data = _read(uri, self._max_file_bytes + 1)
@@ -142,7 +142,7 @@ class _IngestFileFn(beam.DoFn):
             return
         if len(data) > self._max_file_bytes:
             yield self._reject(uri, reasons.TOO_LARGE,
-                               f"more than --max_file_bytes={self._max_file_bytes} bytes", len(data))
+                               f"more than --max-file-bytes={self._max_file_bytes} bytes", len(data))
             return
         # All of the file's outcomes, or one internal_error reject: one bad file never stops a run.
         for outcome in guarded(uri, len(data), self._ctx, lambda: ingest_file(data, uri, self._ctx)):
@@ -180,10 +180,10 @@ def _read(uri: str, limit: int) -> bytes:
 
     A local file is opened without blocking (so a FIFO with no writer does not hang the
     run), checked to be a regular file and read with one buffer of its size: asking for
-    `limit` bytes at once would allocate --max_file_bytes for every small file."""
+    `limit` bytes at once would allocate --max-file-bytes for every small file."""
     if "://" in uri:
         # UNCOMPRESSED on purpose: ingest_file sniffs and expands compressed files itself,
-        # bounded by --max_member_bytes (Beam's own decompression has no cap).
+        # bounded by --max-member-bytes (Beam's own decompression has no cap).
         with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             return handle.read(limit)
     try:

@@ -120,7 +120,7 @@ def member_uri(uri: str, name: str) -> str:
 
 def _too_big(kind: str, limit: int) -> Problem:
     return Problem(reasons.DECOMPRESSION_LIMIT,
-                   f"{kind} data expands to more than --max_member_bytes={limit} bytes; "
+                   f"{kind} data expands to more than --max-member-bytes={limit} bytes; "
                    "raise the limit if the file is genuine")
 
 

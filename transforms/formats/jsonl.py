@@ -5,7 +5,7 @@ included). A bad line rejects that line only. A file that is one JSON document i
 (an object, or an array of objects, pretty-printed over many lines) is read as such:
 one input per array item, `<file>#item=N` (N counts from 0, as for feed items).
 
-Field names are looked up as configured in `ctx.jsonl_keys` (--jsonl_field), defaulting to
+Field names are looked up as configured in `ctx.jsonl_keys` (--jsonl-field), defaulting to
 common ones (`text`/`body`/`content`, `html`, `url`, `title`, `published_at`/`published`/
 `date`, `authors`/`author`, `publisher`, `language`/`lang`).
 """
@@ -144,8 +144,8 @@ def record_to_article(record, uri: str, size: int | None, encoding: str,
         what = (f"field {wrong[0]!r} holds {_TYPE_NAMES.get(type(wrong[1]), 'an object')}, not a string"
                 if wrong else "no text or html field (looked for "
                 + ", ".join(repr(k) for k in (*ctx.jsonl_keys("text"), *ctx.jsonl_keys("html"))) + ")")
-        return Reject(uri, reasons.MISSING_FIELD, f"{what}; name the field with --jsonl_field text=KEY "
-                      "or --jsonl_field html=KEY", size, ctx.ingested_at)
+        return Reject(uri, reasons.MISSING_FIELD, f"{what}; name the field with --jsonl-field text=KEY "
+                      "or --jsonl-field html=KEY", size, ctx.ingested_at)
     meta = _metadata(record, ctx)
     if isinstance(body_text, str):
         outcome = _from_text(repair_mojibake(body_text), uri, ctx, meta)

@@ -107,7 +107,7 @@ def _record(record, uri: str, ctx: IngestContext) -> list[Article | Reject]:
     payload = record.content_stream().read(ctx.max_member_bytes + 1)
     if len(payload) > ctx.max_member_bytes:
         return [Reject(uri, reasons.DECOMPRESSION_LIMIT, f"the record's payload is larger than "
-                       f"--max_member_bytes={ctx.max_member_bytes}", record.length, ctx.ingested_at)]
+                       f"--max-member-bytes={ctx.max_member_bytes}", record.length, ctx.ingested_at)]
     if not mime.strip() and sniff_content(payload[:2048].decode("utf-8", "ignore")) != "html":
         ctx.count("skipped:warc_not_html")
         return []
