@@ -314,8 +314,11 @@ def test_purge_command_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:
         main(["purge", str(tmp_path / "out")])
     assert usage.value.code == 2
-    assert main(["purge", str(tmp_path / "nothing"), "--article-id", "x"]) == 2
+    assert main(["purge", str(tmp_path / "nothing"), "--article-id", article_id]) == 2
     assert "holds no committed run" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:  # not an article_id: refused, not silently matched to nothing
+        main(["purge", str(tmp_path / "out"), "--article-id", "nothex"])
+    assert usage.value.code == 2 and "32 hex digits: not 'nothex'" in capsys.readouterr().err
     with pytest.raises(PurgeError):
         purge(str(tmp_path / "out"))
 

@@ -7,6 +7,7 @@ import copy
 import difflib
 import logging
 import os
+import re
 import sys
 
 from pipeline import version
@@ -512,6 +513,8 @@ def _purge_command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not args.source_uris and not args.article_ids:
         parser.error("give at least one --source-uri or --article-id")
+    if bad := [i for i in args.article_ids if not re.fullmatch(r"[0-9a-f]{32}", i)]:
+        parser.error(f"--article-id takes an article_id, 32 hex digits: not {bad[0]!r}")
     if args.keep_runs < 1:
         parser.error("--keep-runs must be at least 1")
     try:
