@@ -7,7 +7,7 @@ from importlib import resources
 
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 
-from transforms.context import DEFAULT_MAX_MEMBER_BYTES, JSONL_FIELDS
+from transforms.context import DEFAULT_MAX_MEMBER_BYTES, JSONL_FIELDS, parse_jsonl_field
 from transforms.formats import FORMATS
 
 __all__ = ["DEFAULT_OUTPUT", "LOCAL_RUNNERS", "STREAM_ALLOWED_LATENESS", "STREAM_DEDUPE_TTL",
@@ -258,11 +258,11 @@ def _float(value: str) -> float:
 
 
 def _jsonl_field(value: str) -> str:
-    field, sep, key = value.partition("=")
-    if not sep or field.strip() not in JSONL_FIELDS or not key.strip():
-        raise argparse.ArgumentTypeError(
-            f"expected FIELD=KEY with FIELD one of {', '.join(JSONL_FIELDS)}, got {value!r}")
-    return f"{field.strip()}={key.strip()}"
+    try:
+        field, key = parse_jsonl_field(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return f"{field}={key}"
 
 
 def jsonl_field_map(values: list[str] | None) -> tuple[tuple[str, str], ...]:

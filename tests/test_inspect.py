@@ -169,11 +169,27 @@ def test_cli_colour_always_and_no_color(orchard_file, capsys, monkeypatch):
     assert "\x1b[" not in capsys.readouterr().out
 
 
-def test_cli_json(orchard_file, capsys):
+def test_cli_json(orchard_file, capsys, rules):
+    from pipeline import version
+
     assert main(["inspect", str(orchard_file), "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["image_alt"] == "Rows of apple trees in blossom"
     assert len(record["paragraphs"]) == 2
+    # The provenance a run stamps on the row, but the run's id.
+    assert (record["source_file"], record["pipeline_version"], record["rules_fingerprint"], record["run_id"]) == (
+        str(orchard_file), version(), rules.fingerprint, None)
+
+
+def test_cli_jsonl_field_names_the_keys_as_in_run(tmp_path, capsys):
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps({"story": "The orchard opened its gates on Sunday for the first harvest walk.",
+                                "link": "https://news.example/orchard"}) + "\n", encoding="utf-8")
+    assert main(["inspect", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reason"] == "missing_field"
+    assert main(["inspect", str(path), "--json", "--jsonl-field", "text=story", "--jsonl-field", "url=link"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["url"] == "https://news.example/orchard" and len(record["paragraphs"]) == 1
 
 
 def test_cli_rules_file_moves_a_line_to_boilerplate(orchard_file, tmp_path, capsys):

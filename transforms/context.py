@@ -11,7 +11,8 @@ from schemas import reasons
 from schemas.record import Article, Reject
 from transforms.rules import RuleSet
 
-__all__ = ["DEFAULT_MAX_MEMBER_BYTES", "JSONL_FIELDS", "SECOND_LOOK_COUNTER", "IngestContext", "guarded"]
+__all__ = ["DEFAULT_MAX_MEMBER_BYTES", "JSONL_FIELDS", "SECOND_LOOK_COUNTER", "IngestContext", "guarded",
+           "parse_jsonl_field"]
 
 DEFAULT_MAX_MEMBER_BYTES = 200 * 1024 * 1024
 # The counter of full HTML pages whose body only a second reading found (formats/html);
@@ -28,6 +29,14 @@ JSONL_FIELDS: dict[str, tuple[str, ...]] = {
     "publisher": ("publisher",),
     "language": ("language", "lang"),
 }
+
+
+def parse_jsonl_field(value: str) -> tuple[str, str]:
+    """A --jsonl-field value: 'text=content' -> ('text', 'content'). Raises ValueError."""
+    field, sep, key = value.partition("=")
+    if not sep or field.strip() not in JSONL_FIELDS or not key.strip():
+        raise ValueError(f"expected FIELD=KEY with FIELD one of {', '.join(JSONL_FIELDS)}, got {value!r}")
+    return field.strip(), key.strip()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -363,9 +363,21 @@ def _inspect_parser() -> argparse.ArgumentParser:
                         help="A TOML rules file layered over the default rules, as in 'run'.")
     parser.add_argument("--format", dest="markup", default="auto", choices=FORMATS,
                         help="How to read the file, as in 'run'. Default: auto.")
+    parser.add_argument("--jsonl-field", "--jsonl_field", dest="jsonl_field", action="append",
+                        default=[], type=_jsonl_field_arg, metavar="FIELD=KEY",
+                        help="Which JSON key fills a record field in JSONL inputs, as in 'run'.")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="Colour the labels: 'auto' on a terminal unless NO_COLOR is set.")
     return parser
+
+
+def _jsonl_field_arg(value: str) -> tuple[str, str]:
+    from transforms.context import parse_jsonl_field
+
+    try:
+        return parse_jsonl_field(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _use_color(choice: str, stream) -> bool:
@@ -401,9 +413,10 @@ def _inspect_command(argv: list[str]) -> int:
     except OSError as err:
         print(f"article-ingest: error: cannot read {args.file!r}: {err.strerror or err}", file=sys.stderr)
         return 2
-    inspection = inspect_bytes(data, args.file, rules, args.markup)
+    inspection = inspect_bytes(data, args.file, rules, args.markup, tuple(args.jsonl_field))
     if args.json:
-        print(records_json(inspection.outcomes))
+        print(records_json(inspection.outcomes, source_file=args.file, pipeline_version=version(),
+                           rules_fingerprint=rules.fingerprint))
     else:
         sys.stdout.write(render(inspection, color=_use_color(args.color, sys.stdout)))
     return 0

@@ -120,10 +120,11 @@ def _caption_and_credit(number: int, shown: str, credit: str) -> list[LabelledLi
             LabelledLine(number, shown[cut:], "credit")]
 
 
-def inspect_bytes(data: bytes, source_uri: str, rules: RuleSet, fmt: str = "auto") -> Inspection:
+def inspect_bytes(data: bytes, source_uri: str, rules: RuleSet, fmt: str = "auto",
+                  jsonl_fields: tuple[tuple[str, str], ...] = ()) -> Inspection:
     """Split one file's bytes the way the pipeline does, keeping the per-line labels."""
     now = dt.datetime.now(dt.timezone.utc)
-    ctx = IngestContext(rules, now, fmt)
+    ctx = IngestContext(rules, now, fmt, jsonl_fields=jsonl_fields)
     # As in the pipeline: an exception is an internal_error reject, not a crash.
     outcomes = tuple(guarded(source_uri, len(data), ctx, lambda: ingest_file(data, source_uri, ctx)))
     detected = detect_format(data, source_uri, fmt)
@@ -196,9 +197,13 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
-def records_json(outcomes) -> str:
+def records_json(outcomes, *, source_file: str | None = None, pipeline_version: str | None = None,
+                 rules_fingerprint: str | None = None) -> str:
     """The record as the pipeline writes it (an article or a reject row), as JSON: one object
-    for a file holding one input, an array for a file holding several."""
-    rows = [o.to_row() for o in outcomes]
+    for a file holding one input, an array for a file holding several. The provenance a run
+    stamps on each row is filled in too, but `run_id` (no run) and `near_dup_of`."""
+    provenance = {"source_file": source_file, "pipeline_version": pipeline_version,
+                  "rules_fingerprint": rules_fingerprint}
+    rows = [{**o.to_row(), **provenance} for o in outcomes]
     value = rows[0] if len(rows) == 1 else rows
     return json.dumps(value, indent=2, ensure_ascii=False, default=_json_default)
