@@ -340,7 +340,9 @@ def _watch(parser: argparse.ArgumentParser, args, options, mode: str) -> int:
               "committed whole", file=sys.stderr)
         return 130
     display.close()
-    print(f"watch stopped: {status.batches:,} batches committed, {status.dumps:,} dumps, "
+    over = status.over_reject_rate
+    over = f", {over:,} of them over --max-reject-rate" if over else ""
+    print(f"watch stopped: {status.batches:,} batches committed{over}, {status.dumps:,} dumps, "
           f"{status.articles:,} articles, {status.duplicates:,} duplicates, {status.rejects:,} rejects; "
           f"backlog {status.backlog:,}")
     return 0
