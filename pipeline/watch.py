@@ -149,7 +149,8 @@ def watch(options: IngestOptions, settings: WatchSettings, *, stop: threading.Ev
 
     `on_trigger(status, summary)` is called after every trigger: `summary` is the committed
     batch's summary, or None when the trigger committed nothing (idle or failed). Raises
-    UsageError and LockHeld before the first batch, WatchFailed after too many failures."""
+    UsageError and LockHeld before the first batch (OSError when the output cannot be
+    written), WatchFailed after too many failures."""
     options.incremental = True
     validate(options, watching=True)
     stop = stop or threading.Event()

@@ -219,6 +219,37 @@ def test_watch_usage_errors_are_one_line_and_exit_2(tmp_path, capsys, flags, mes
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("watching", [True, False])
+@pytest.mark.parametrize("failure", ["lock is a directory", "permission denied"])
+def test_an_output_the_watch_cannot_write_is_one_line_and_exit_1_as_for_a_run(
+        tmp_path, capsys, monkeypatch, watching, failure):
+    from pipeline.cli import main
+
+    write(tmp_path / "land", "a.txt", dump(1), mtime=OLD)
+    if failure == "lock is a directory":
+        (tmp_path / "out" / "_lock").mkdir(parents=True)  # os.open fails, even as root
+    else:  # what a read-only --output does for a user who is not root
+        real_open = os.open
+
+        def no_write(path, *args, **kwargs):
+            if str(path).endswith("_lock"):
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", no_write)
+    flags = ["--watch", "--watch-timeout", "5"] if watching else []
+    code = main(["run", *flags, "--input", str(tmp_path / "land"), "--output", str(tmp_path / "out"),
+                 "--progress", "off"])
+    assert code == 1
+    err = capsys.readouterr().err.strip()
+    error = {"lock is a directory": "IsADirectoryError: [Errno 21]",
+             "permission denied": "PermissionError: [Errno 13]"}[failure]
+    assert err.startswith(f"article-ingest: error: the {'watch' if watching else 'run'} failed")
+    assert error in err and err.endswith("(run again with -v for the traceback)")
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "out" / "articles").exists()
+
+
 def test_the_status_line_and_the_failure_lines_a_person_sees():
     from pipeline.watch import WatchStatus
 
