@@ -169,7 +169,8 @@ class IngestOptions(PipelineOptions):
             default=None,
             metavar="SHARE",
             help="Fail the run (exit code 3, nothing committed) when rejects / inputs exceeds "
-            "this share, e.g. 0.2. Default: no limit.",
+            "this share, e.g. 0.2. With --watch, a batch over it is committed and reported "
+            "instead (docs/streaming.md). Default: no limit.",
         )
         # Streaming runners (docs/streaming-runners.md); all of these need --streaming.
         parser.add_argument(

@@ -18,7 +18,9 @@ begun commit forward and discards a staged batch without a manifest, so the inpu
 batch are processed again, once.
 
 A failing batch is logged and retried at the next trigger; after --max-batch-failures
-failures in a row the watch raises WatchFailed (exit code 1). Each trigger writes
+failures in a row the watch raises WatchFailed (exit code 1). A batch over --max-reject-rate
+is not a failure here: retrying cannot change its inputs' rejects, so it is committed with
+them and reported (counted in `over_reject_rate`), and the watch goes on. Each trigger writes
 OUTPUT/_watch.json atomically (state, batches, backlog, last batch, time) for liveness
 checks.
 """
@@ -85,12 +87,19 @@ class WatchStatus:
     rejects: int = 0
     backlog: int = 0
     failures_in_a_row: int = 0
+    over_reject_rate: int = 0  # batches committed over --max-reject-rate
     compactions: int = 0
     last_batch: dict | None = None
     last_error: str | None = None
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
+
+    def failure_line(self) -> str:
+        """The line about the last failed batch: retried at the next trigger, unless it was
+        the last one the watch allows."""
+        retry = "not retried" if self.state == "failed" else "retried at the next trigger"
+        return f"batch failed ({self.failures_in_a_row} in a row), {retry}: {self.last_error}"
 
 
 def _now() -> str:
@@ -120,10 +129,12 @@ def _record(status: WatchStatus, summary: dict, seconds: float) -> None:
     status.articles += int(summary.get("articles", 0))
     status.duplicates += duplicates
     status.rejects += int(summary.get("rejects", 0))
+    over = bool(summary.get("over_max_reject_rate"))
+    status.over_reject_rate += over
     status.last_batch = {"run_id": summary["run_id"], "files": summary.get("files_processed", 0),
                          "articles": summary.get("articles", 0), "duplicates": duplicates,
-                         "rejects": summary.get("rejects", 0), "seconds": round(seconds, 3),
-                         "committed_at": _now()}
+                         "rejects": summary.get("rejects", 0), "over_max_reject_rate": over,
+                         "seconds": round(seconds, 3), "committed_at": _now()}
 
 
 def _sleep_until(moment: float, stop: threading.Event, deadline: float | None) -> None:
@@ -138,7 +149,8 @@ def watch(options: IngestOptions, settings: WatchSettings, *, stop: threading.Ev
 
     `on_trigger(status, summary)` is called after every trigger: `summary` is the committed
     batch's summary, or None when the trigger committed nothing (idle or failed). Raises
-    UsageError and LockHeld before the first batch, WatchFailed after too many failures."""
+    UsageError and LockHeld before the first batch (OSError when the output cannot be
+    written), WatchFailed after too many failures."""
     options.incremental = True
     validate(options, watching=True)
     stop = stop or threading.Event()
@@ -153,9 +165,7 @@ def watch(options: IngestOptions, settings: WatchSettings, *, stop: threading.Ev
                 _write_status(status)
                 if on_trigger is not None:
                     on_trigger(status, summary if summary and summary.get("run_id") else None)
-                if status.failures_in_a_row >= settings.max_batch_failures:
-                    status.state = "failed"
-                    _write_status(status)
+                if status.state == "failed":
                     raise WatchFailed(f"the watch stopped: {status.failures_in_a_row} batches failed in a "
                                       f"row; the last failure: {status.last_error}")
                 if summary and summary.get("run_id") and _deferred(summary)[1]:
@@ -185,16 +195,19 @@ def _trigger(options: IngestOptions, settings: WatchSettings, status: WatchStatu
     try:
         summary = run_batch(options, selection)
     except RunFailed as err:
-        return _failed(status, str(err))
+        return _failed(status, str(err), settings.max_batch_failures)
     except Exception as err:  # noqa: BLE001 - a failed batch is retried; its inputs were not committed
         if _interrupted(err):  # Beam may wrap a KeyboardInterrupt raised in its wait
             raise KeyboardInterrupt from err
-        return _failed(status, root_cause(err))
+        return _failed(status, root_cause(err), settings.max_batch_failures)
     status.failures_in_a_row = 0
     status.backlog = sum(_deferred(summary))
     if summary["status"] == "idle":
         return summary
     _record(status, summary, time.monotonic() - clock)
+    if summary.get("over_max_reject_rate"):  # the CLI shows it (on_trigger), as a failure
+        _LOG.info("batch %s committed over --max-reject-rate: %s of %s inputs rejected",
+                  summary["run_id"], summary["rejects"], summary["inputs"])
     if settings.compact_at and not stop.is_set():
         try:
             result = compact(status.output, min_files=settings.compact_at, tiered=True)
@@ -214,17 +227,19 @@ def _interrupted(err: BaseException | None) -> bool:
     return False
 
 
-def _failed(status: WatchStatus, reason: str) -> None:
-    """Counts a failed batch and drops what it staged (a commit it had begun is finished)."""
+def _failed(status: WatchStatus, reason: str, max_failures: int) -> None:
+    """Counts a failed batch and drops what it staged (a commit it had begun is finished);
+    the `max_failures`th in a row sets the state to "failed": the watch ends after it."""
     try:
         recover(status.output)
     except OSError as err:  # a full disk again: the next batch's start retries this
         _LOG.info("could not clean up the failed batch yet: %s", err)
     status.failures_in_a_row += 1
     status.last_error = reason
+    if status.failures_in_a_row >= max_failures:
+        status.state = "failed"
     # The CLI shows it (on_trigger); -v and library users see it in the log as well.
-    _LOG.info("batch failed (%d in a row), retried at the next trigger: %s",
-              status.failures_in_a_row, reason)
+    _LOG.info("%s", status.failure_line())
 
 
 @contextlib.contextmanager

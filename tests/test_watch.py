@@ -156,6 +156,41 @@ def test_an_unreadable_file_is_a_reject_and_the_watch_goes_on(tmp_path):
     assert (status.batches, status.rejects, status.failures_in_a_row) == (2, 1, 0)
 
 
+def test_a_batch_over_max_reject_rate_is_committed_with_its_rejects_and_the_watch_goes_on(tmp_path):
+    # Retrying cannot change a batch's rejects: a batch of bad files used to fail at every
+    # trigger until --max-batch-failures ended the watch, and again after each restart.
+    write(tmp_path / "land", "empty.txt", "", mtime=OLD)  # an `empty` reject: 1 of 1 inputs
+    stop, shown = threading.Event(), io.StringIO()
+    display = WatchDisplay("log", shown)
+    on_steps, _ = _steps(stop, lambda s, b: _land(tmp_path, "good.txt", 1), lambda s, b: None)
+
+    def on_trigger(status, summary):
+        display(status, summary)
+        on_steps(status, summary)
+
+    options = _options(tmp_path, "--max-reject-rate", "0.5")
+    status = watch(options, _settings(), stop=stop, on_trigger=on_trigger)
+
+    assert (status.batches, status.failures_in_a_row, status.over_reject_rate) == (2, 0, 1)
+    assert [r["reason"] for r in rows(tmp_path / "out" / "rejects")] == ["empty"]
+    assert _uris(tmp_path) == ["good.txt"]
+    assert sorted(Path(p).name for p in committed_inputs(str(tmp_path / "out"))) == ["empty.txt", "good.txt"]
+    history = sorted((json.loads(p.read_text()) for p in (tmp_path / "out" / "_runs").glob("*.json")),
+                     key=lambda h: h["started_at"])
+    assert [(h["status"], h.get("over_max_reject_rate", False)) for h in history] == [
+        ("succeeded", True), ("succeeded", False)]
+    lines = shown.getvalue().splitlines()
+    assert lines[1] == (f"article-ingest: warning: batch {history[0]['run_id']} committed over "
+                        "--max-reject-rate: 1 of 1 inputs rejected (100.0%; empty 1); "
+                        f"see {tmp_path / 'out'}/rejects/")
+    assert len(lines) == 3 and "over --max-reject-rate" not in lines[2]  # the good batch: no warning
+    final = json.loads((tmp_path / "out" / STATUS_FILE).read_text())
+    assert final["over_reject_rate"] == 1 and final["last_batch"]["over_max_reject_rate"] is False
+    # A restart takes neither file again: nothing lost, nothing twice.
+    again = watch(_options(tmp_path, "--max-reject-rate", "0.5"), _settings(timeout=0.3))
+    assert again.batches == 0 and len(rows(tmp_path / "out" / "rejects")) == 1
+
+
 def test_a_watch_may_start_on_an_empty_landing_directory_but_not_a_missing_one(tmp_path):
     from pipeline.options import UsageError
 
@@ -184,6 +219,37 @@ def test_watch_usage_errors_are_one_line_and_exit_2(tmp_path, capsys, flags, mes
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("watching", [True, False])
+@pytest.mark.parametrize("failure", ["lock is a directory", "permission denied"])
+def test_an_output_the_watch_cannot_write_is_one_line_and_exit_1_as_for_a_run(
+        tmp_path, capsys, monkeypatch, watching, failure):
+    from pipeline.cli import main
+
+    write(tmp_path / "land", "a.txt", dump(1), mtime=OLD)
+    if failure == "lock is a directory":
+        (tmp_path / "out" / "_lock").mkdir(parents=True)  # os.open fails, even as root
+    else:  # what a read-only --output does for a user who is not root
+        real_open = os.open
+
+        def no_write(path, *args, **kwargs):
+            if str(path).endswith("_lock"):
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", no_write)
+    flags = ["--watch", "--watch-timeout", "5"] if watching else []
+    code = main(["run", *flags, "--input", str(tmp_path / "land"), "--output", str(tmp_path / "out"),
+                 "--progress", "off"])
+    assert code == 1
+    err = capsys.readouterr().err.strip()
+    error = {"lock is a directory": "IsADirectoryError: [Errno 21]",
+             "permission denied": "PermissionError: [Errno 13]"}[failure]
+    assert err.startswith(f"article-ingest: error: the {'watch' if watching else 'run'} failed")
+    assert error in err and err.endswith("(run again with -v for the traceback)")
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "out" / "articles").exists()
+
+
 def test_the_status_line_and_the_failure_lines_a_person_sees():
     from pipeline.watch import WatchStatus
 
@@ -196,6 +262,10 @@ def test_the_status_line_and_the_failure_lines_a_person_sees():
     display(status, None)
     display(status, None)  # the same failure is shown once
     assert live.getvalue().count("batch failed (1 in a row), retried at the next trigger: OSError") == 1
+    status.failures_in_a_row, status.state = 2, "failed"  # the last one --max-batch-failures allows
+    display(status, None)
+    assert "batch failed (2 in a row), not retried: OSError: [Errno 28]" in live.getvalue()
+    assert live.getvalue().count("retried at the next trigger") == 1
     status.failures_in_a_row, status.batches, status.dumps, status.articles, status.backlog = 0, 3, 12, 11, 40
     status.last_batch = {"files": 4, "seconds": 0.61}
     display(status, None)
@@ -263,6 +333,7 @@ def test_max_batch_failures_in_a_row_end_the_watch(tmp_path, monkeypatch):
     assert "\n" not in str(err.value)
     status = json.loads((tmp_path / "out" / STATUS_FILE).read_text())
     assert status["state"] == "failed" and status["failures_in_a_row"] == 3
+    assert status["last_error"] == "OSError: [Errno 28] No space left on device"
     assert committed_inputs(str(tmp_path / "out")) == {}  # nothing committed, nothing lost: a.txt waits
 
 
@@ -472,6 +543,8 @@ def test_max_batch_failures_exits_1_with_one_line(tmp_path):
     lines = [line for line in stderr.strip().splitlines() if not line.startswith("WARNING:root:")]
     assert lines[-1] == ("article-ingest: error: the watch stopped: 2 batches failed in a row; the last "
                          "failure: OSError: [Errno 28] No space left on device")
-    assert lines[:-1] == [f"article-ingest: batch failed ({n} in a row), retried at the next trigger: "
-                          "OSError: [Errno 28] No space left on device" for n in (1, 2)]
+    assert lines[:-1] == [
+        "article-ingest: batch failed (1 in a row), retried at the next trigger: "
+        "OSError: [Errno 28] No space left on device",
+        "article-ingest: batch failed (2 in a row), not retried: OSError: [Errno 28] No space left on device"]
     assert not (tmp_path / "out" / "articles").exists()

@@ -299,6 +299,7 @@ def _watch(parser: argparse.ArgumentParser, args, options, mode: str) -> int:
 
     from pipeline.cli.progress import WatchDisplay
     from pipeline.options import LOCAL_RUNNERS, UsageError, stream_flags
+    from pipeline.run import root_cause
     from pipeline.storage.compact import AUTO_COMPACT_FILES
     from pipeline.storage.lock import LockHeld
     from pipeline.watch import WatchFailed, WatchSettings, handle_signals, watch
@@ -340,8 +341,17 @@ def _watch(parser: argparse.ArgumentParser, args, options, mode: str) -> int:
         print("article-ingest: watch interrupted; the batch in flight was discarded or "
               "committed whole", file=sys.stderr)
         return 130
+    except Exception as err:  # noqa: BLE001 - e.g. an output it cannot write: one line, as in `run`
+        if args.verbose:
+            raise
+        display.close()
+        print(f"article-ingest: error: the watch failed: {root_cause(err)} (run again with -v for "
+              "the traceback)", file=sys.stderr)
+        return 1
     display.close()
-    print(f"watch stopped: {status.batches:,} batches committed, {status.dumps:,} dumps, "
+    over = status.over_reject_rate
+    over = f", {over:,} of them over --max-reject-rate" if over else ""
+    print(f"watch stopped: {status.batches:,} batches committed{over}, {status.dumps:,} dumps, "
           f"{status.articles:,} articles, {status.duplicates:,} duplicates, {status.rejects:,} rejects; "
           f"backlog {status.backlog:,}")
     return 0

@@ -35,6 +35,7 @@ __all__ = [
     "WatchDisplay",
     "choose_mode",
     "format_batch",
+    "format_over_rate",
     "format_progress",
     "format_watch",
     "note",
@@ -262,9 +263,19 @@ def format_batch(summary: dict, seconds: float, backlog: int) -> str:
             f"in {seconds:.2f} s; backlog {backlog:,}")
 
 
+def format_over_rate(summary: dict, output: str) -> str:
+    """The line of a watch's batch committed over --max-reject-rate (docs/streaming.md)."""
+    by_reason = summary.get("rejects_by_reason", {})
+    reasons = ", ".join(f"{reason} {n:,}" for reason, n in by_reason.items())
+    rejects, inputs = summary["rejects"], summary["inputs"]
+    return (f"warning: batch {summary['run_id']} committed over --max-reject-rate: {rejects:,} of "
+            f"{inputs:,} inputs rejected ({rejects / inputs:.1%}; {reasons}); see {output}/rejects/")
+
+
 class WatchDisplay:
     """What a person sees of a watch: mode 'live' redraws a status line after every trigger,
-    'log' prints a line per committed batch, 'off' nothing. Failures are a line in both."""
+    'log' prints a line per committed batch, 'off' nothing. Failures, and batches committed
+    over --max-reject-rate, are a line in both."""
 
     def __init__(self, mode: str, stream=None) -> None:
         self.mode = mode
@@ -276,12 +287,13 @@ class WatchDisplay:
             return
         lines = []
         if status.failures_in_a_row and status.failures_in_a_row != self._shown_failures:
-            lines.append(f"article-ingest: batch failed ({status.failures_in_a_row} in a row), "
-                         f"retried at the next trigger: {status.last_error}")
+            lines.append("article-ingest: " + status.failure_line())
         self._shown_failures = status.failures_in_a_row
         if summary is not None and self.mode == "log":
             lines.append("article-ingest: " + format_batch(summary, status.last_batch["seconds"],
                                                            status.backlog))
+        if summary is not None and summary.get("over_max_reject_rate"):
+            lines.append("article-ingest: " + format_over_rate(summary, status.output))
         if self.mode == "live":
             width = shutil.get_terminal_size((100, 20)).columns
             text = "".join("\r\x1b[2K" + line + "\n" for line in lines)

@@ -410,17 +410,31 @@ def _summary(plan: _Run) -> dict:
     return summary
 
 
-def _gate(plan: _Run, summary: dict) -> None:
-    """--max-reject-rate: a run over it records its failure, discards its output and raises."""
-    rate = plan.options.max_reject_rate
+def _over_reject_rate(summary: dict, rate: float | None) -> str | None:
+    """What a run's summary says is over --max-reject-rate, or None when it is within it."""
     if rate is None or not summary["inputs"] or summary["rejects"] / summary["inputs"] <= rate:
-        return
+        return None
     share = summary["rejects"] / summary["inputs"]
+    return (f"{summary['rejects']} of {summary['inputs']} inputs rejected ({share:.1%}), "
+            f"over --max-reject-rate={rate}")
+
+
+def _gate(plan: _Run, summary: dict, *, watching: bool) -> None:
+    """--max-reject-rate: a run over it records its failure, discards its output and raises.
+
+    A watch's batch over it is committed all the same, marked "over_max_reject_rate" (the
+    watch reports it): the same inputs would be rejected again at every retry, and each
+    retry takes every file landed since, so one bad file would hold up the watch for good."""
+    over = _over_reject_rate(summary, plan.options.max_reject_rate)
+    if over is None:
+        return
+    if watching:
+        summary["over_max_reject_rate"] = True
+        return
     summary["status"] = "failed: reject rate"
     write_run_record(plan.output, summary, latest=False, keep_runs=plan.options.keep_runs)
     discard(plan.output, plan.run_id)
-    raise RunFailed(f"{summary['rejects']} of {summary['inputs']} inputs rejected ({share:.1%}), "
-                    f"over --max-reject-rate={rate}; nothing was committed", summary)
+    raise RunFailed(f"{over}; nothing was committed", summary)
 
 
 def run(options: IngestOptions, *, on_count: Callable[[str, int], None] | None = None) -> dict:
@@ -450,7 +464,8 @@ def run_batch(options: IngestOptions, selection: Selection) -> dict:
     """One micro-batch of a watch (pipeline/watch.py): an --incremental run over the inputs
     `selection` takes, committed exactly as a scheduled run is. The caller has validated
     the options and holds the writer lock. A trigger with nothing to take commits nothing
-    and returns a summary with "status": "idle" (and the files it left for later)."""
+    and returns a summary with "status": "idle" (and the files it left for later). A batch
+    over --max-reject-rate is committed, with "over_max_reject_rate": true in its summary."""
     return _run_locked(options, None, selection)
 
 
@@ -473,7 +488,7 @@ def _run_locked(options: IngestOptions, on_count: Callable[[str, int], None] | N
         copy_file(db.path, f"{plan.stage}/{RUN_DB}")
         shutil.rmtree(plan.work, ignore_errors=True)
     summary = _summary(plan)
-    _gate(plan, summary)
+    _gate(plan, summary, watching=selection is not None)
     removed = []
     if plan.replacement is not None:  # staged after counting: these rows are not the run's own
         removed = plan.replacement.stage(plan.output, plan.stage)
