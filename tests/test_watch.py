@@ -490,7 +490,7 @@ def test_a_signal_mid_batch_commits_the_batch_whole_and_exits_0(tmp_path, signum
     stdout, stderr = child.communicate(timeout=60)
     assert child.returncode == 0, stderr
     assert f"{signum.name}: stopping after the batch in flight" in stderr
-    assert "watch stopped: 1 batches committed, 4 dumps, 4 articles" in stdout
+    assert "watch stopped: 1 batch committed, 4 dumps, 4 articles" in stdout
     assert _got(tmp_path) == _expected(tmp_path)
     assert not list((tmp_path / "out" / "_staging").glob("*"))
     assert json.loads((tmp_path / "out" / STATUS_FILE).read_text())["state"] == "stopped"

@@ -297,7 +297,7 @@ def _watch(parser: argparse.ArgumentParser, args, options, mode: str) -> int:
 
     from apache_beam.options.pipeline_options import StandardOptions
 
-    from pipeline.cli.progress import WatchDisplay
+    from pipeline.cli.progress import WatchDisplay, counted
     from pipeline.options import LOCAL_RUNNERS, UsageError, stream_flags
     from pipeline.run import root_cause
     from pipeline.storage.compact import AUTO_COMPACT_FILES
@@ -351,8 +351,9 @@ def _watch(parser: argparse.ArgumentParser, args, options, mode: str) -> int:
     display.close()
     over = status.over_reject_rate
     over = f", {over:,} of them over --max-reject-rate" if over else ""
-    print(f"watch stopped: {status.batches:,} batches committed{over}, {status.dumps:,} dumps, "
-          f"{status.articles:,} articles, {status.duplicates:,} duplicates, {status.rejects:,} rejects; "
+    print(f"watch stopped: {counted(status.batches, 'batch', 'batches')} committed{over}, "
+          f"{counted(status.dumps, 'dump')}, {counted(status.articles, 'article')}, "
+          f"{counted(status.duplicates, 'duplicate')}, {counted(status.rejects, 'reject')}; "
           f"backlog {status.backlog:,}")
     return 0
 

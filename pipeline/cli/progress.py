@@ -34,6 +34,7 @@ __all__ = [
     "ProgressMonitor",
     "WatchDisplay",
     "choose_mode",
+    "counted",
     "format_batch",
     "format_over_rate",
     "format_progress",
@@ -244,14 +245,19 @@ class ProgressMonitor:
 # A watch (`run --watch`, pipeline/watch.py): a status line, or a log line per batch.
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 batch', '3 batches', '1,204 dumps'."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def format_watch(status) -> str:
     """One line about a watch: batches committed, dumps and articles so far, backlog, and
     how long the last batch took from its trigger to its commit."""
     last = status.last_batch
-    latency = f"last batch {last['files']:,} dumps in {last['seconds']:.1f} s" if last else "no batch yet"
+    latency = f"last batch {counted(last['files'], 'dump')} in {last['seconds']:.1f} s" if last else "no batch yet"
     failing = f" · {status.failures_in_a_row} failed in a row" if status.failures_in_a_row else ""
-    return (f"watching · {status.batches:,} batches · {status.dumps:,} dumps · {status.articles:,} articles"
-            f" · backlog {status.backlog:,} · {latency}{failing}")
+    return (f"watching · {counted(status.batches, 'batch', 'batches')} · {counted(status.dumps, 'dump')} · "
+            f"{counted(status.articles, 'article')} · backlog {status.backlog:,} · {latency}{failing}")
 
 
 def format_batch(summary: dict, seconds: float, backlog: int) -> str:
