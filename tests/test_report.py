@@ -115,6 +115,14 @@ def test_duplicates_section(report_html, run_dir):
         assert "market-copy.txt" in section or "market.txt" in section
 
 
+def test_the_last_runs_figures_say_they_are_the_last_runs(report_html, run_dir):
+    # The article and reject counts are the whole output's; run.json's are one run's.
+    summary = json.loads((run_dir / "run.json").read_text())
+    assert "files matched by the last run" in report_html
+    assert f"<td>{summary['files_matched']}</td>" in report_html or str(summary["files_matched"]) in report_html
+    assert "files matched<" not in report_html
+
+
 def test_report_is_self_contained(report_html):
     assert "<script" not in report_html
     assert "<link" not in report_html

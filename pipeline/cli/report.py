@@ -189,9 +189,10 @@ def report_data(directory: str | Path) -> ReportData:
 def _duplicate_rows(from_run, near_dups: int | None) -> tuple[tuple[str, str], ...]:
     rows: list[tuple[str, str]] = []
     if isinstance(from_run, (int, float)) and not isinstance(from_run, bool):
-        rows.append(("inputs dropped as exact duplicates of another article (run.json)", f"{from_run:,}"))
+        rows.append(("inputs the last run dropped as exact duplicates of another article (run.json)",
+                     f"{from_run:,}"))
     elif isinstance(from_run, dict):
-        rows += [(f"duplicates: {k} (run.json)", f"{v:,}" if isinstance(v, (int, float)) else str(v))
+        rows += [(f"duplicates in the last run: {k} (run.json)", f"{v:,}" if isinstance(v, (int, float)) else str(v))
                  for k, v in from_run.items()]
     if near_dups:
         rows.append(("articles marked as near-duplicates (near_dup_of)", f"{near_dups:,}"))
@@ -288,9 +289,11 @@ def render_html(data: ReportData, generated_at: dt.datetime | None = None) -> st
     charts = {c.chart_id: c for c in data.charts}
     run = data.run
     facts = [("articles", f"{data.articles:,}"), ("rejects", f"{data.rejects:,}")]
-    for key, label in (("files_matched", "files matched"), ("input", "input"),
-                       ("started_at", "run started"), ("duration_seconds", "duration (s)"),
-                       ("runner", "runner")):
+    # The counts above are the whole output's; these are the last run's (run.json), which
+    # for an incremental output is one of many.
+    for key, label in (("files_matched", "files matched by the last run"), ("input", "last run's input"),
+                       ("started_at", "last run started"), ("duration_seconds", "last run's duration (s)"),
+                       ("runner", "last run's runner")):
         if key in run:
             facts.append((label, str(run[key])))
     if run.get("reconciled") is False:
