@@ -155,3 +155,13 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     err = child.stderr.read().decode()
     assert child.wait(timeout=120) == 141
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+@pytest.mark.parametrize("flag", [["--trigger-interval", "5"], ["--settle=0"], ["--max_files_per_trigger", "3"],
+                                  ["--compact-at", "4"]])
+def test_a_watch_flag_without_watch_is_refused(tmp_path, capsys, flag):
+    # As --full-refresh without --incremental: a flag that would do nothing is an error.
+    with pytest.raises(SystemExit) as usage:
+        main(["run", "--input", str(tmp_path), "--output", str(tmp_path / "out"), *flag])
+    assert usage.value.code == 2
+    assert f"{flag[0].split('=')[0]} only applies to --watch" in capsys.readouterr().err
