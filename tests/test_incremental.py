@@ -107,6 +107,7 @@ def test_max_reject_rate_fails_the_run_and_commits_nothing(tmp_path):
     assert failed.value.summary["rejects"] == 2 and failed.value.summary["inputs"] == 3
     out = tmp_path / "out"
     assert rows(out / "rejects") == [] and len(rows(out / "articles")) == 1
+    assert not (out / "_staging").exists()  # the discarded run leaves no empty staging directory
     assert json.loads((out / "_runs" / f"{failed.value.summary['run_id']}.json").read_text())["status"] \
         == "failed: reject rate"
     # Nothing was committed, so a run with a laxer limit picks the same inputs up.

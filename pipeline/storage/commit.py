@@ -201,6 +201,7 @@ def prune_run_history(output: str, keep: int) -> list[str]:
 def discard(output: str, run_id: str) -> None:
     """Drops a run's staged output without committing it."""
     _remove_tree(staging_dir(output, run_id))
+    _remove_if_empty(_join(output, STAGING))
 
 
 def commit(output: str, manifest: Manifest, *, hook=None) -> None:
