@@ -39,7 +39,9 @@ _PAGE_SIGNS = re.compile(r"<(?:html|head|body|!doctype html)[\s>]", re.IGNORECAS
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 # A block that is only HTML comments printed as text ('<!--.root{font-family:...}-->'): a
 # style sheet or a template note pasted into the body escaped, which a browser shows as code.
-_COMMENT_TEXT = re.compile(r"(?:\s*<!--.*?-->)+\s*", re.DOTALL)
+# A comment's body never crosses its '-->': with '.*?' a block of many comments and then
+# text took exponential time to not match.
+_COMMENT_TEXT = re.compile(r"(?:\s*<!--(?:(?!-->).)*-->)+\s*", re.DOTALL)
 # Plain etree elements (not lxml.html's classes, whose per-element Python lookup costs a
 # third of the reading time on feed items); one parser per thread, as lxml asks. libxml2
 # follows nesting 256 levels deep; a deeper page is parsed again by the parser of last
