@@ -196,6 +196,8 @@ def filter_purged(stage: str, state_db: str | None, *, run_id: str | None, rejec
                             "size_bytes": None, "run_id": run_id, "rejected_at": rejected_at,
                             "source_file": row["source_file"], **provenance, "schema_version": SCHEMA_VERSION})
         plans.append((path, groups, _keeping(~drop)))
+    if not rejects:  # a purge list, but none of this run's articles is on it
+        return 0
     rewrite_files(plans)
     _write_rejects(stage, rejects, run_id, partition_by, ingest_date, codec)
     return len(rejects)

@@ -256,6 +256,20 @@ def test_purge_by_source_uri_removes_the_record_and_it_stays_out(tmp_path):
     assert reject["reason"] == reasons.PURGED and record["run_id"] in reject["detail"]
 
 
+def test_runs_after_a_purge_that_none_of_their_articles_is_on_go_on(tmp_path):
+    # The purge list is checked on every later run; a run none of whose articles is on it
+    # commits as any other (it used to fail on its empty list of 'purged' rejects).
+    write(tmp_path / "in", "a0.txt", dump(0))
+    _run(tmp_path)
+    purge(str(tmp_path / "out"), article_ids=["0123456789abcdef0123456789abcdef"])  # matches nothing
+    write(tmp_path / "in", "a1.txt", dump(1))
+    incremental = _run(tmp_path)
+    full = run(IngestOptions(["--input", str(tmp_path / "in" / "*"), "--output", str(tmp_path / "out")]))
+    for summary in (incremental, full):
+        assert summary["status"] == "succeeded" and summary["rejects"] == 0
+    assert sorted(_name(r) for r in _dataset(tmp_path, "articles")) == ["a0.txt", "a1.txt"]
+
+
 def test_purge_by_article_id_removes_every_copy_and_keeps_new_ones_out(tmp_path):
     write(tmp_path / "in", "a.txt", dump(1), mtime=1_700_000_000)
     write(tmp_path / "in", "b.txt", dump(1), mtime=1_700_000_000)
