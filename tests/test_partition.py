@@ -34,6 +34,19 @@ def test_partition_segment_values():
     assert len(partition_segment("p", long_a).encode()) < 255
     assert partition_dir("ingest_date", {}, "2026-11-28") == "ingest_date=2026-11-28"
     assert partition_dir("none", {"publisher": "X"}, "2026-11-28") == ""
+    assert partition_dir("publisher", {"publisher": "X"}, "2026-11-28") == "publisher_partition=X"
+    assert partition_dir("publisher", {"publisher": None}, "2026-11-28") == "publisher_partition=unknown"
+
+
+def test_pandas_reads_publisher_partitions_with_articles_that_have_no_publisher(tmp_path):
+    # Hive's null directory ('__HIVE_DEFAULT_PARTITION__') made pandas fail: 'Cannot yet unify
+    # dictionaries with nulls'.
+    write(tmp_path / "in", "a.txt", dump(1, publisher="Coast Weekly"))
+    write(tmp_path / "in", "b.txt", dump(2).replace("Read the original article on Pier Bulletin\n", ""))
+    _run(tmp_path, "--partition-by", "publisher")
+    frame = pd.read_parquet(tmp_path / "out" / "articles").sort_values("publisher_partition")
+    assert list(frame["publisher_partition"]) == ["Coast Weekly", "unknown"]
+    assert frame["publisher"].isna().tolist() == [False, True]
 
 
 def _run(tmp_path: Path, *flags: str) -> dict:

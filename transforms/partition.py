@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pyarrow as pa
 
 __all__ = [
+    "NO_PUBLISHER",
     "NULL_PARTITION",
     "PARTITION_KEYS",
     "PUBLISHER_PARTITION",
@@ -26,8 +27,12 @@ __all__ = [
 ]
 
 PARTITION_KEYS = ("ingest_date", "publisher", "none")
-# The directory key of --partition-by publisher: 'publisher_partition=Coastal Daily/'.
+# The directory key of --partition-by publisher: 'publisher_partition=Coastal Daily/'; an
+# article with no publisher goes under 'publisher_partition=unknown/' (its `publisher` column
+# stays null). Not Hive's null '__HIVE_DEFAULT_PARTITION__': pandas cannot read a dictionary
+# partition with nulls ('Cannot yet unify dictionaries with nulls').
 PUBLISHER_PARTITION = "publisher_partition"
+NO_PUBLISHER = "unknown"
 # Hive's and pyarrow's spelling of a null partition value.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 _MAX_SEGMENT_BYTES = 200  # file systems allow 255 bytes a name; leave room for the key
@@ -64,7 +69,7 @@ def partition_dir(partition_by: str, row: dict, ingest_date: str) -> str:
     if partition_by == "publisher":
         # Not 'publisher=': a Hive partition key named like a column of the files makes
         # pandas ('incompatible types') and Spark ('duplicate column') refuse the dataset.
-        return partition_segment(PUBLISHER_PARTITION, row.get("publisher"))
+        return partition_segment(PUBLISHER_PARTITION, row.get("publisher") or NO_PUBLISHER)
     raise ValueError(f"unknown partition key {partition_by!r}; expected one of {PARTITION_KEYS}")
 
 
