@@ -119,3 +119,17 @@ def test_full_refresh_without_incremental_is_a_usage_error(tmp_path):
     write(tmp_path / "in", "a0.txt", dump(0))
     with pytest.raises(UsageError, match="--full-refresh"):
         _run(tmp_path, "--full-refresh")
+
+
+def test_the_state_knows_an_input_however_its_path_is_spelled(tmp_path, monkeypatch):
+    # 'in', './in/' and the absolute path are one directory: the second and third runs read nothing.
+    for n in range(3):
+        write(tmp_path / "in", f"a{n}.txt", dump(n))
+    monkeypatch.chdir(tmp_path)
+    first = run(IngestOptions(["--input", "in", "--output", "out", "--incremental"]))
+    assert first["files_processed"] == 3
+    for spelling in ("./in/", str(tmp_path / "in" / "." / "*")):
+        again = run(IngestOptions(["--input", spelling, "--output", "out", "--incremental"]))
+        assert (again["files_processed"], again["files_unchanged"]) == (0, 3), spelling
+    assert {r["source_uri"] for r in rows(tmp_path / "out" / "articles")} == {
+        str(tmp_path / "in" / f"a{n}.txt") for n in range(3)}

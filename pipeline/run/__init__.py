@@ -111,6 +111,10 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
     if not options.input:
         options.input = default_input()
     options.input = as_pattern(options.input)
+    if is_local(options.input):
+        # One spelling of every local input ('d1', './d1', '/data/d1' are one directory): the
+        # incremental state knows an input by its path.
+        options.input = os.path.abspath(options.input)
     try:
         found = first_match(options.input)
     except Exception as err:  # noqa: BLE001 - a bad scheme or bucket reads as 'no match' to users
