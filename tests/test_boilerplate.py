@@ -417,6 +417,9 @@ def test_user_rules_layer_over_the_html_vocabulary(tmp_path):
         ("[creditz]\nagencies = []\n", r"unknown section \[creditz\]"),
         ('[credits]\nagencies_extra = "AP"\n', "must be a list"),
         ('[splitter]\nwrap_min = "wide"\n', "whole number"),
+        ("[splitter]\nmax_title_words = 2.5\n", "max_title_words must be a whole number"),  # not cut to 2
+        ("[splitter]\nmax_title_words = true\n", "max_title_words must be a whole number"),  # not read as 1
+        ("[splitter]\nwrap_min = -1\n", "wrap_min must be a whole number, 0 or more"),
         # Rules are layered by name: a second of one name would replace the first unseen.
         ('[[lines]]\nname = "pager"\npattern = "next"\n\n[[lines]]\nname = "pager"\npattern = "prev"\n',
          "two \\[\\[lines\\]\\] rules are named 'pager'"),

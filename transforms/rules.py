@@ -273,11 +273,14 @@ def _credits(table: dict, splitter: SplitterSettings) -> CreditVocabulary:
 
 
 def _splitter(table: dict) -> SplitterSettings:
-    fields = [f.name for f in dataclasses.fields(SplitterSettings)]
-    try:
-        return SplitterSettings(**{name: int(table[name]) for name in fields})
-    except (KeyError, TypeError, ValueError) as err:
-        raise RulesError(f"[splitter]: every threshold must be a whole number ({err})") from None
+    values = {}
+    for field in dataclasses.fields(SplitterSettings):
+        value = table.get(field.name)
+        # int(2.5) is 2 and True is 1: a threshold is a whole number written as one.
+        if type(value) is not int or value < 0:
+            raise RulesError(f"[splitter] {field.name} must be a whole number, 0 or more; got {value!r}")
+        values[field.name] = value
+    return SplitterSettings(**values)
 
 
 def _months(table: dict) -> dict[str, int]:
