@@ -152,3 +152,18 @@ def test_out_option_and_not_an_output_dir(tmp_path, run_dir, capsys):
 @pytest.mark.parametrize("top, width", [(0, 1), (19, 1), (40, 2), (95, 5), (180, 10), (1234, 100)])
 def test_histogram_bin_width_is_round(top, width):
     assert _nice_width(top) == width
+
+
+def test_per_day_counts_an_undated_article_by_its_ingest_date(tmp_path):
+    # One article dated by its date line, one without a date: both are counted.
+    body = ("The lane's bakery reopened on Monday after a month of repairs to its oven.\n\n"
+            "Queues formed before dawn, the owner said.\n")
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "dated.txt").write_text(f"Bread queue on Mill Lane\n\nMarch 3, 2024\n\n{body}", encoding="utf-8")
+    (inbox / "undated.txt").write_text(body.replace("bakery", "butcher"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", "--input", str(inbox / "*"), "--output", str(out), "--progress", "off"]) == 0
+    per_day = {c.chart_id: c for c in report_data(out).charts}["per_day"]
+    assert sum(per_day.values) == 2 and "2024-03-03" in per_day.labels
+    assert "Articles without a publication date (1) are counted by their ingest date" in per_day.note

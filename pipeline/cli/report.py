@@ -86,14 +86,14 @@ def _article_charts(con, columns: set[str], total: int) -> list[Chart]:
     dated = 0
     if "published_at" in columns:
         dated = _rows(con, "SELECT count(published_at) FROM articles")[0][0]
-    day_column, day_note = ("published_at", "By publication date (UTC).") if dated else (
+    day_column, day_note = ("coalesce(published_at, ingested_at)", "By publication date (UTC).") if dated else (
         "ingested_at", ("By ingest date (UTC): no article in this output has a publication date "
                         "(text and markdown dumps carry none)."))
     days = _rows(con, f"""
         SELECT strftime(CAST({day_column} AS DATE), '%Y-%m-%d') AS d, count(*) FROM articles
         WHERE {day_column} IS NOT NULL GROUP BY d ORDER BY d""")
     if dated and dated < total:
-        day_note += f" {total - dated} articles without a publication date are not shown."
+        day_note += f" Articles without a publication date ({total - dated}) are counted by their ingest date."
     charts.append(Chart("per_day", "Articles per day", tuple(d for d, _ in days),
                         tuple(n for _, n in days), "articles", note=day_note, horizontal=False))
 
