@@ -264,9 +264,9 @@ def format_batch(summary: dict, seconds: float, backlog: int) -> str:
     """The log line of one committed batch."""
     duplicates = summary.get("duplicates", 0)
     duplicates = sum(duplicates.values()) if isinstance(duplicates, dict) else int(duplicates or 0)
-    return (f"batch {summary['run_id']} committed: {summary['files_processed']:,} dumps, "
-            f"{summary['articles']:,} articles, {duplicates:,} duplicates, {summary['rejects']:,} rejects "
-            f"in {seconds:.2f} s; backlog {backlog:,}")
+    return (f"batch {summary['run_id']} committed: {counted(summary['files_processed'], 'dump')}, "
+            f"{counted(summary['articles'], 'article')}, {counted(duplicates, 'duplicate')}, "
+            f"{counted(summary['rejects'], 'reject')} in {seconds:.2f} s; backlog {backlog:,}")
 
 
 def format_over_rate(summary: dict, output: str) -> str:
