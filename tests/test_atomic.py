@@ -151,3 +151,29 @@ def test_recovery_removes_temp_files_a_killed_atomic_write_left(tmp_path):
     recover(str(out))
     assert not list(out.rglob(".tmp-*"))
     assert (out / "_runs" / "20260101T000000Z-1.json").exists()
+
+
+def test_a_run_that_fails_before_its_commit_leaves_no_staged_files(tmp_path, monkeypatch):
+    # A full disk or a bug after the job wrote its files: the staged files go at once, not at
+    # the next writer's recovery (which took the failure for an interrupted run).
+    import pipeline.run as run_module
+
+    for n in range(3):
+        write(tmp_path / "in", f"a{n}.txt", dump(n))
+    options = ["--input", str(tmp_path / "in" / "*"), "--output", str(tmp_path / "out")]
+
+    def full_disk(plan, db):
+        assert list((tmp_path / "out" / "_staging").rglob("*.parquet"))  # the job had written its files
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run_module, "_post_process", full_disk)
+    try:
+        run(IngestOptions(options))
+    except OSError as err:
+        assert err.errno == 28
+    else:
+        raise AssertionError("the run should have failed")
+    assert not (tmp_path / "out" / "_staging").exists()
+    assert not (tmp_path / "out" / "articles").exists()  # nothing was committed
+    monkeypatch.undo()
+    assert run(IngestOptions(options))["articles"] == 3

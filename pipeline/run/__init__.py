@@ -476,6 +476,25 @@ def run_batch(options: IngestOptions, selection: Selection) -> dict:
 def _run_locked(options: IngestOptions, on_count: Callable[[str, int], None] | None,
                 selection: Selection | None = None) -> dict:
     plan = _plan(options)
+    try:
+        summary, removed = _staged(plan, on_count, selection)
+    except BaseException:
+        # Failed before its commit began (a full disk, a bug, an interrupt): nothing of it is
+        # kept, and its staged files do not hold the space until the next writer's recovery.
+        discard(plan.output, plan.run_id)
+        shutil.rmtree(plan.work, ignore_errors=True)
+        raise
+    if summary.get("status") == "idle":
+        return summary
+    commit(plan.output, Manifest.plan(plan.output, plan.run_id, replace=plan.replace, state=plan.state,
+                                      summary=summary, removed=removed, provenance=plan.provenance,
+                                      keep_runs=plan.options.keep_runs))
+    return summary
+
+
+def _staged(plan: _Run, on_count, selection: Selection | None) -> tuple[dict, list]:
+    """Runs the job into the run's staging directory and stages what its commit applies:
+    (summary, the committed rows it removes). An idle trigger's summary has status 'idle'."""
     db = RunDb(os.path.join(plan.work, RUN_DB))
     try:
         processed = _execute(plan, db, on_count, selection)
@@ -487,7 +506,7 @@ def _run_locked(options: IngestOptions, on_count: Callable[[str, int], None] | N
         discard(plan.output, plan.run_id)  # an idle trigger leaves no run behind
         shutil.rmtree(plan.work, ignore_errors=True)
         return {"run_id": None, "status": "idle", "files_matched": plan.files["matched"],
-                "files_deferred": {k: plan.files[k] for k in ("unsettled", "over_limit")}}
+                "files_deferred": {k: plan.files[k] for k in ("unsettled", "over_limit")}}, []
     if plan.work != plan.stage:  # the commit applies the run's rows to the state from staging
         copy_file(db.path, f"{plan.stage}/{RUN_DB}")
         shutil.rmtree(plan.work, ignore_errors=True)
@@ -496,7 +515,4 @@ def _run_locked(options: IngestOptions, on_count: Callable[[str, int], None] | N
     removed = []
     if plan.replacement is not None:  # staged after counting: these rows are not the run's own
         removed = plan.replacement.stage(plan.output, plan.stage)
-    commit(plan.output, Manifest.plan(plan.output, plan.run_id, replace=plan.replace, state=plan.state,
-                                      summary=summary, removed=removed, provenance=plan.provenance,
-                                      keep_runs=plan.options.keep_runs))
-    return summary
+    return summary, removed
