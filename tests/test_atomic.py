@@ -177,3 +177,16 @@ def test_a_run_that_fails_before_its_commit_leaves_no_staged_files(tmp_path, mon
     assert not (tmp_path / "out" / "articles").exists()  # nothing was committed
     monkeypatch.undo()
     assert run(IngestOptions(options))["articles"] == 3
+
+
+def test_run_ids_sort_by_start_time_within_a_second():
+    # A watch may commit several batches in one second; their history is the directory listing.
+    import datetime as dt
+
+    from pipeline.storage.commit import new_run_id
+
+    second = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.timezone.utc)
+    starts = [second + dt.timedelta(milliseconds=ms) for ms in (990, 5, 120, 0, 500)]
+    ids = [new_run_id(start) for start in starts]
+    assert sorted(ids) == [new_id for _, new_id in sorted(zip(starts, ids))]
+    assert ids[3].startswith("20261128T093000000Z-")

@@ -51,8 +51,10 @@ RUN_DB = "_run.sqlite"  # the run's inputs and article ids (pipeline/inputs.py)
 
 
 def new_run_id(started_at: dt.datetime) -> str:
-    """Sortable by start time, unique across machines: 20261128T093000Z-1a2b3c4d."""
-    return f"{started_at.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    """Sortable by start time to the millisecond (a watch may commit several batches in one
+    second), unique across machines: 20261128T093000123Z-1a2b3c4d."""
+    utc = started_at.astimezone(dt.timezone.utc)
+    return f"{utc:%Y%m%dT%H%M%S}{utc.microsecond // 1000:03d}Z-{uuid.uuid4().hex[:8]}"
 
 
 def _join(*parts: str) -> str:
