@@ -244,3 +244,12 @@ def test_the_console_script_exits_with_the_runs_code(tmp_path):
                           check=False)
     assert proc.returncode == 2
     assert "--input matched no files" in proc.stderr
+
+
+def test_another_runs_output_inside_the_input_is_not_read_either(tmp_path, dumps):
+    first, second = dumps / "out", dumps / "out2"  # 'run --input data/ --output data/out2' after data/out
+    assert main(["run", "--input", str(dumps), "--output", str(first)]) == 0
+    assert main(["report", str(first)]) == 0  # report.html too: in the output, not an input
+    assert main(["run", "--input", str(dumps), "--output", str(second)]) == 0
+    summary = json.loads((second / "run.json").read_text())
+    assert summary["files_matched"] == 5 and summary["rejects"] == 2, summary

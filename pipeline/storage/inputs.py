@@ -18,7 +18,8 @@ from collections.abc import Iterable, Iterator
 from apache_beam.io.filesystem import FileMetadata
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.storage.commit import RUN_DB
+from pipeline.storage.commit import RUN_DB, RUNS
+from pipeline.storage.lock import LOCK
 from pipeline.storage.state import RUN_CHANGES_SCHEMA, is_local
 
 __all__ = ["INPUT_LIST", "RUN_DB", "RunDb", "Selection", "first_match", "is_landing_temp", "iter_matches",
@@ -124,6 +125,8 @@ def _walk(root: str) -> Iterator[str]:
     pending = [root]
     while pending:
         directory = pending.pop()
+        if _is_output(directory):
+            continue  # another run's output (Parquet, state, history) is no input
         try:
             entries = os.scandir(directory)
         except OSError:
@@ -138,6 +141,12 @@ def _walk(root: str) -> Iterator[str]:
                     pending.append(entry.path)
                 elif not _is_dir_link(entry):
                     yield entry.path
+
+
+def _is_output(directory: str) -> bool:
+    """Whether `directory` is an output of this tool: it holds the writer lock and the run
+    history that every run leaves."""
+    return os.path.isfile(os.path.join(directory, LOCK)) and os.path.isdir(os.path.join(directory, RUNS))
 
 
 def _is_dir_link(entry: os.DirEntry) -> bool:
