@@ -609,3 +609,11 @@ def test_a_case_change_after_a_name_prefix_or_in_a_handle_is_no_glue(line):
 )
 def test_a_labelled_credit_is_not_cut_inside_its_name(line, caption, credit):
     assert split_credit(line, VOCAB) == (caption, credit)
+
+
+@pytest.mark.parametrize("line", [
+    "Crowds queue for the ferry. Read more (09/24/2018 - 19h22)",  # a date and time in brackets
+    "The pier's new lights, part two (12/3)",  # a count
+])
+def test_a_bracketed_date_or_count_is_no_credit(line):
+    assert split_credit(line, VOCAB) == (line, None)

@@ -26,6 +26,9 @@ _PUNCT_GLUE = re.compile(r"\w[.!?]\w")
 _INITIAL_GLUE = re.compile(r"\w[.!?][A-Z]")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]+")
 _PAREN_CREDIT = re.compile(r"\s*[(（]([^()（）]{2,90})[)）]$")  # ASCII or full-width brackets
+# Two letters in a row: a credit names someone ('dpa', '共同'); '(09/24/2018 - 19h22)' and
+# '(12/3)' are a date and a count.
+_TWO_LETTERS = re.compile(r"[^\W\d_]{2}")
 # The only characters _glue_points needs to look at, a superset of its glue points: a letter
 # or digit not after a space (an ASCII lower-case one only after sentence punctuation, a
 # closing bracket or quote, a CJK character, or between capitals as in 'EPVeThekwini'), '('
@@ -365,7 +368,8 @@ def split_credit(
         if vocab.label_re.match(tail) and is_credit(tail, vocab, weak_ok=True):
             return caption[: m.start()].rstrip(" |-–—,"), unbracket(tail)
     m = _PAREN_CREDIT.search(caption)
-    if m and m.start() > 0 and _strong(m.group(1), vocab) and is_credit(m.group(1), vocab, weak_ok=False):
+    if (m and m.start() > 0 and _strong(m.group(1), vocab) and _TWO_LETTERS.search(m.group(1))
+            and is_credit(m.group(1), vocab, weak_ok=False)):
         return caption[: m.start()].rstrip(), m.group(1).strip()
     # 'caption text. Jane Doe/AP' after a space: only a plain credit (an agency, a '/').
     for m in _AFTER_SENTENCE.finditer(caption, max(0, start - 8)):
