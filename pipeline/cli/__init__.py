@@ -161,12 +161,8 @@ def _add_watch_args(parser: argparse.ArgumentParser) -> None:
         "(0: never). Default: 16.")
     for action in group._group_actions:  # a group's flags bypass _Parser.add_argument
         _record_flags(parser.flags, action.option_strings)
-        if "--watch" not in action.option_strings:
-            _WATCH_ONLY_FLAGS.update(action.option_strings)
-
-
-# The flags of a watch's loop (`_add_watch_args`), refused in a run without --watch.
-_WATCH_ONLY_FLAGS: set[str] = set()
+    # The flags of the watch's loop, refused in a run without --watch.
+    parser.watch_only = {flag for action in group._group_actions for flag in action.option_strings} - {"--watch"}
 
 
 def _beam_parser():
@@ -263,7 +259,7 @@ def _run_command(argv: list[str]) -> int:
     if args.progress_interval <= 0:
         parser.error("--progress-interval must be a positive number of seconds")
     if not args.watch and (given := next((a.split("=", 1)[0] for a in argv
-                                          if a.split("=", 1)[0] in _WATCH_ONLY_FLAGS), None)):
+                                          if a.split("=", 1)[0] in parser.watch_only), None)):
         parser.error(f"{given} only applies to --watch (a run without it ingests once and ends)")
     options = IngestOptions(_without_cli_flags(argv))
     requested = "log" if args.verbose and args.progress == "auto" else args.progress

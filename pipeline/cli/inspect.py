@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import re
 
+from pipeline.cli.progress import counted
 from schemas import reasons
 from schemas.record import Article, Reject
 from transforms.context import IngestContext, guarded
@@ -149,10 +150,6 @@ def _paint(text: str, label: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
 def _outcome_line(outcome: Article | Reject) -> str:
     if isinstance(outcome, Reject):
         return f"result: rejected, {outcome.reason}: {outcome.detail}"
@@ -164,10 +161,10 @@ def _outcome_line(outcome: Article | Reject) -> str:
     if outcome.published_at:
         parts.append(f"published {outcome.published_at.isoformat()}")
     parts += [
-        _count(len(outcome.bullets), "bullet"),
-        _count(len(outcome.paragraphs), "paragraph"),
-        _count(outcome.word_count, "word"),
-        _count(len(outcome.boilerplate), "boilerplate line") + " removed",
+        counted(len(outcome.bullets), "bullet"),
+        counted(len(outcome.paragraphs), "paragraph"),
+        counted(outcome.word_count, "word"),
+        counted(len(outcome.boilerplate), "boilerplate line") + " removed",
     ]
     return ", ".join(parts)
 
