@@ -104,5 +104,5 @@ def _rows_of(kind: str) -> beam.PTransform:
 
 
 def side_partition(options: IngestOptions) -> str:
-    """How rejects and duplicates are partitioned: by ingest date unless --partition_by none."""
+    """How rejects and duplicates are partitioned: by ingest date unless --partition-by none."""
     return "none" if options.partition_by == "none" else "ingest_date"

@@ -151,7 +151,7 @@ class IngestOptions(PipelineOptions):
             default="ingest_date",
             choices=("ingest_date", "publisher", "none"),
             help="Hive-style directories of OUTPUT/articles/: ingest_date=YYYY-MM-DD/ (default), "
-            "publisher=NAME/, or none. Rejects and duplicates use ingest_date unless 'none'.",
+            "publisher_partition=NAME/, or none. Rejects and duplicates use ingest_date unless 'none'.",
         )
         parser.add_argument(
             "--near-dup",
@@ -174,8 +174,8 @@ class IngestOptions(PipelineOptions):
         )
         # Streaming runners (docs/streaming-runners.md); all of these need --streaming.
         parser.add_argument(
-            "--input_subscription",
             "--input-subscription",
+            "--input_subscription",
             default=None,
             metavar="projects/P/subscriptions/S",
             help="With --streaming: read the files to ingest from Cloud Storage Pub/Sub "
@@ -191,8 +191,8 @@ class IngestOptions(PipelineOptions):
             f"Default: {STREAM_WINDOW:g}.",
         )
         parser.add_argument(
-            "--allowed_lateness",
             "--allowed-lateness",
+            "--allowed_lateness",
             type=non_negative_seconds,
             default=None,
             metavar="SECONDS",
@@ -200,8 +200,8 @@ class IngestOptions(PipelineOptions):
             f"written, in a file of their own. Default: {STREAM_ALLOWED_LATENESS:g} (a day).",
         )
         parser.add_argument(
-            "--dedupe_ttl",
             "--dedupe-ttl",
+            "--dedupe_ttl",
             type=_positive_float,
             default=None,
             metavar="SECONDS",
@@ -209,8 +209,8 @@ class IngestOptions(PipelineOptions):
             f"of the article. Default: {STREAM_DEDUPE_TTL:g} (7 days).",
         )
         parser.add_argument(
-            "--poll_interval",
             "--poll-interval",
+            "--poll_interval",
             type=_positive_float,
             default=None,
             metavar="SECONDS",
@@ -218,8 +218,8 @@ class IngestOptions(PipelineOptions):
             f"Default: {STREAM_POLL:g}.",
         )
         parser.add_argument(
-            "--window_shards",
             "--window-shards",
+            "--window_shards",
             type=positive_int,
             default=None,
             metavar="N",
@@ -272,9 +272,9 @@ def jsonl_field_map(values: list[str] | None) -> tuple[tuple[str, str], ...]:
 
 
 # The flags that only a --streaming job reads.
-_STREAM_FLAGS = {"input_subscription": "--input_subscription", "window": "--window",
-                 "allowed_lateness": "--allowed_lateness", "dedupe_ttl": "--dedupe_ttl",
-                 "poll_interval": "--poll_interval", "window_shards": "--window_shards"}
+_STREAM_FLAGS = {"input_subscription": "--input-subscription", "window": "--window",
+                 "allowed_lateness": "--allowed-lateness", "dedupe_ttl": "--dedupe-ttl",
+                 "poll_interval": "--poll-interval", "window_shards": "--window-shards"}
 
 
 def stream_flags(options: PipelineOptions) -> list[str]:

@@ -1,7 +1,7 @@
 """Stable reject reason codes. Users filter on these strings: never rename one, only add."""
 
 UNREADABLE = "unreadable"  # the file matched but could not be opened or read
-TOO_LARGE = "too_large"  # bigger than --max_file_bytes; not read at all
+TOO_LARGE = "too_large"  # bigger than --max-file-bytes; not read at all
 EMPTY = "empty"  # zero bytes, or only whitespace once decoded
 BINARY = "binary"  # NUL bytes or mostly control characters: not a text dump
 UNDECODABLE = "undecodable"  # not valid text in UTF-8 / UTF-16 (with BOM)
@@ -9,7 +9,7 @@ UNSUPPORTED_FORMAT = "unsupported_format"  # HTML, XML or JSON content: not a te
 NO_ARTICLE_TEXT = "no_article_text"  # decoded, but no body paragraph left after splitting
 INTERNAL_ERROR = "internal_error"  # an unexpected exception in a step; the detail names it
 # Containers and multi-record formats (JSONL, WARC, compressed files, archives):
-DECOMPRESSION_LIMIT = "decompression_limit"  # expands beyond --max_member_bytes (a bomb, or a huge member)
+DECOMPRESSION_LIMIT = "decompression_limit"  # expands beyond --max-member-bytes (a bomb, or a huge member)
 TRUNCATED = "truncated"  # the file ends inside a compressed stream or a WARC record
 CORRUPT = "corrupt"  # a compressed stream, archive or WARC record that cannot be parsed
 NESTED_ARCHIVE = "nested_archive"  # an archive inside an archive inside an archive: not opened

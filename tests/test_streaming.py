@@ -222,6 +222,17 @@ def test_streaming_flags_without_streaming_are_a_usage_error(landing, tmp_path, 
     assert "--window applies only to --streaming" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flag", ["--dedupe_ttl", "--dedupe-ttl"])
+def test_streaming_flags_are_named_dashed_as_the_docs_name_them(landing, tmp_path, capsys, flag):
+    code = main(["run", "--input", str(landing / "*"), "--output", str(tmp_path / "out"), flag, "60"])
+    assert code == 2
+    assert "--dedupe-ttl applies only to --streaming" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    usage = capsys.readouterr().out
+    assert "[--dedupe-ttl SECONDS]" in usage and "publisher_partition=NAME/" in usage
+
+
 @pytest.mark.parametrize("flags, message", [
     (["--input", "x/*", "--input_subscription", "projects/p1/subscriptions/s"], "give one of them"),
     ([], "give one of them"),
