@@ -379,3 +379,55 @@ def test_many_comments_printed_as_text_then_words_are_kept_and_read_at_once():
     page = f"<html><body><article><p>The board met on Monday.</p><p>{block}</p></article></body></html>"
     (article,) = list(html.read(page.encode(), "mem://fares.html", CTX))
     assert article.paragraphs[-1] == "<!--x-->" * 40 + " The fares apply from March."
+
+
+def _read_text(markup: str) -> Article | Reject:
+    (outcome,) = list(html.read(markup.encode(), "item.html", CTX))
+    return outcome
+
+
+_BODY = ("<p>The ferry to the outer islands runs twice a day again from Monday, after a winter "
+         "of repairs to its landing stage.</p>"
+         "<p>Tickets bought for the old timetable stay valid until the end of the month.</p>")
+
+
+@pytest.mark.parametrize("box, alt, caption, credit", [
+    # WordPress's caption box: an image and its caption text, no <figure>.
+    ('<div id="attachment_12" class="wp-caption aligncenter"><img src="a.jpg" alt="The landing stage">'
+     '<p class="wp-caption-text">The new landing stage at low tide. Photo: Lise Moor</p></div>',
+     "The landing stage", "The new landing stage at low tide.", "Photo: Lise Moor"),
+    # A theme's box named 'caption', holding only a labelled credit.
+    ('<div class="alignnone caption"><img src="b.jpg" alt=""><div>Photo: <a href="#">Tomas Brek</a></div></div>',
+     None, None, "Photo: Tomas Brek"),
+    # A box with a caption and no credit.
+    ('<div class="image-caption"><img src="c.jpg" alt=""><span>Morning fog over the harbour</span></div>',
+     None, "Morning fog over the harbour", None),
+])
+def test_caption_box_outside_a_figure_is_the_image_block(box, alt, caption, credit):
+    before = _read_text(_BODY)
+    article = _read_text(box + _BODY)
+    # Before: the box's text was the first paragraph. After: it is the image block.
+    assert (article.image_alt, article.caption, article.caption_credit) == (alt, caption, credit)
+    assert article.paragraphs == before.paragraphs
+
+
+def test_caption_box_inside_the_body_is_not_a_paragraph():
+    box = ('<div class="wp-caption"><img src="d.jpg" alt="">'
+           '<p class="wp-caption-text">Crews at work on the pier in March</p></div>')
+    first, second = _BODY.split("</p>", 1)
+    article = _read_text(first + "</p>" + box + second)
+    assert article.caption is None  # not above the body: no image block
+    assert article.paragraphs == _read_text(_BODY).paragraphs
+
+
+@pytest.mark.parametrize("box", [
+    # Named 'caption' but holding no image: left as it was (a fragment keeps it as text).
+    '<div class="caption">Crews at work on the pier in March</div>',
+    # Named 'caption', holding an image, but far longer than a caption: not a caption box.
+    '<div class="caption"><img src="e.jpg" alt="">' + "<p>Crews at work on the pier in March, "
+    "replacing the old timbers one by one before the spring storms arrive. </p>" * 6 + "</div>",
+])
+def test_what_is_not_a_caption_box_stays_text(box):
+    article = _read_text(box + _BODY)
+    assert article.caption is None and article.caption_credit is None
+    assert article.paragraphs[0].startswith("Crews at work on the pier in March")

@@ -157,6 +157,7 @@ class HtmlVocabulary:
     body_not_within: frozenset[str]
     summary: frozenset[str]
     captions: frozenset[str]
+    caption_boxes: frozenset[str]
     credit: frozenset[str]
     credit_tags: frozenset[str]
     line_rules: tuple[LineRule, ...]
@@ -190,6 +191,7 @@ def compile_vocabulary(table: dict) -> HtmlVocabulary:
         body_not_within=words("body", "not_within"),
         summary=words("summary"),
         captions=words("captions"),
+        caption_boxes=words("captions", "boxes"),
         credit=words("credit"),
         credit_tags=words("credit", "tags"),
         line_rules=tuple(

@@ -23,7 +23,7 @@ from transforms.decode import DecodeError, decode_markup, repair_mojibake
 from transforms.formats.html.lines import furniture_lines
 from transforms.formats.html.main import lead_figure, main_content
 from transforms.formats.html.meta import read_meta
-from transforms.formats.html.parts import HtmlParts, read_figure, read_parts
+from transforms.formats.html.parts import HtmlParts, caption_boxes_as_figures, read_figure, read_parts
 from transforms.formats.html.prune import drop_link_lists, drop_loose_captions, prune
 from transforms.formats.html.soup import parse_soup
 from transforms.ids import article_id
@@ -154,6 +154,7 @@ def _read_body(doc, ctx: IngestContext, *, page: bool,
     vocab = ctx.rules.html
     dropped = prune(doc, vocab, page=page, spare=spare)
     root = main_content(doc, vocab) if page else next(doc.iter("body"), doc)
+    caption_boxes_as_figures(root, vocab)
     if page:
         drop_link_lists(root, dropped)
         drop_loose_captions(root, vocab, dropped)

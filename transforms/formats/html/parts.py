@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from transforms.credit import is_credit, split_credit
+from lxml import etree
+
+from transforms.credit import is_credit, is_labelled_credit, split_credit
 from transforms.formats.html.blocks import (
     FIGURE,
     HEADING,
@@ -25,7 +27,7 @@ from transforms.formats.html.blocks import (
 from transforms.formats.html.rules import attr_words
 from transforms.rules import CreditVocabulary, HtmlVocabulary
 
-__all__ = ["HtmlParts", "read_figure", "read_parts"]
+__all__ = ["HtmlParts", "caption_boxes_as_figures", "read_figure", "read_parts"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,9 +68,38 @@ def read_figure(figure, vocab: HtmlVocabulary, credits: CreditVocabulary) -> tup
     caption = text_of(figcaption, skip=credit_el) if figcaption is not None else ""
     if credit is None and caption:
         caption, credit = split_credit(caption, credits, alt=alt)
-    if caption and credit is None and alt and caption != alt and is_credit(caption, credits, weak_ok=False):
+    if caption and credit is None and (
+            alt and caption != alt and is_credit(caption, credits, weak_ok=False)
+            or is_labelled_credit(caption, credits)):
         caption, credit = "", caption  # a figcaption that is only a credit
     return alt, caption or None, credit
+
+
+# Longest text of a caption box; a longer element named 'caption' is not one.
+_BOX_MAX_CHARS = 400
+
+
+def caption_boxes_as_figures(root, vocab: HtmlVocabulary) -> None:
+    """Makes each caption box under `root` the <figure> it stands for: an element outside any
+    <figure> whose class or id holds a [captions] boxes word and that holds an <img>
+    (`<div class="wp-caption"><img ...><p class="wp-caption-text">Text</p></div>`). The box
+    becomes the figcaption of a new <figure> in its place, its image still inside it (an
+    image has no text), so the box is read as the image, its caption and credit, and not as a
+    paragraph."""
+    for node in list(root):
+        name = tag_of(node)
+        if not name or name in ("figure", "figcaption", "img"):
+            continue
+        words = attr_words(node.get("class")) | attr_words(node.get("id"))
+        if (words & vocab.caption_boxes and next(node.iter("img"), None) is not None
+                and len(text_of(node)) <= _BOX_MAX_CHARS):
+            figure = etree.Element("figure")
+            figure.tail, node.tail = node.tail, None
+            node.addprevious(figure)
+            figure.append(node)
+            node.tag = "figcaption"
+        else:
+            caption_boxes_as_figures(node, vocab)
 
 
 def _is_summary(node, vocab: HtmlVocabulary) -> bool:
