@@ -23,7 +23,12 @@ from transforms.decode import DecodeError, decode_markup, repair_mojibake
 from transforms.formats.html.lines import furniture_lines
 from transforms.formats.html.main import lead_figure, main_content
 from transforms.formats.html.meta import read_meta
-from transforms.formats.html.parts import HtmlParts, caption_boxes_as_figures, read_figure, read_parts
+from transforms.formats.html.parts import (
+    HtmlParts,
+    caption_boxes_as_figures,
+    read_figure,
+    read_parts,
+)
 from transforms.formats.html.prune import drop_link_lists, drop_loose_captions, prune
 from transforms.formats.html.soup import parse_soup
 from transforms.ids import article_id
