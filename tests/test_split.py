@@ -726,3 +726,56 @@ def test_a_labelled_caption_with_its_credit_glued_on_is_still_split():
     line = "Foto: Ole Berg (dpa) | Video: HWOle Berg (dpa)/Video: HW"
     parts = split_dump(f"{line}\n{SEED_BULLETS}\n{BODY}", RULES)
     assert (parts.caption, parts.caption_credit) == ("Foto: Ole Berg (dpa) | Video: HW", "Ole Berg (dpa)/Video: HW")
+
+
+_LIST_AFTER_INTRO = """\
+Harbour board sets out its plans
+
+The harbour board agreed its spending for next year on Thursday. Three things change for boat owners:
+
+- Mooring fees stay where they are.
+- The slipway opens an hour earlier.
+
+The board meets again in the spring.
+"""
+
+
+def test_a_line_ending_in_a_colon_introduces_a_list_in_the_body():
+    # Before: the intro line was read as an image caption and the list as summary bullets.
+    parts = split_dump(_LIST_AFTER_INTRO, RULES)
+    assert parts.caption is None and parts.image_alt is None and parts.bullets == ()
+    assert parts.paragraphs[-4:] == (
+        "The harbour board agreed its spending for next year on Thursday. Three things change for boat owners:",
+        "- Mooring fees stay where they are.",
+        "- The slipway opens an hour earlier.",
+        "The board meets again in the spring.",
+    )
+    labels = dict(parts.labels)
+    assert "caption" not in labels.values() and "bullet" not in labels.values()
+
+
+def test_dialogue_dashes_under_the_first_paragraph_are_body_text():
+    dump = ("El mercado abre sus puertas\n\n"
+            "El nuevo mercado del barrio abrió el lunes con cuarenta puestos y una larga cola en la entrada.\n\n"
+            "\u2013 Llevamos meses esperando, dijo una vecina.\n\n"
+            "\u2013 Aquí hay de todo, añadió su hijo.\n\n"
+            "El ayuntamiento calcula que dará trabajo a sesenta personas.\n")
+    parts = split_dump(dump, RULES)
+    assert parts.caption is None and parts.bullets == ()
+    assert parts.paragraphs[-3] == "\u2013 Llevamos meses esperando, dijo una vecina."
+
+
+@pytest.mark.parametrize("head, caption, credit", [
+    # A caption with its credit above dash-marked lines is still an image block.
+    ("Crowds at the new market on Monday. Photo: Ana Ruiz/EFE", "Crowds at the new market on Monday.", "Photo: Ana Ruiz/EFE"),
+    # A lone caption over bullets marked otherwise reads as before: a caption.
+    ("Crowds at the new market on Monday", "Crowds at the new market on Monday", None),
+])
+def test_an_image_block_over_summary_bullets_is_still_read(head, caption, credit):
+    marker = "\u2013" if credit else "\u2022"
+    dump = (f"{head}\n{marker} The market opened with forty stalls.\n{marker} It will employ sixty people.\n\n"
+            "The new market opened on Monday with a long queue at the door.\n\n"
+            "The council expects it to pay for itself within five years.\n")
+    parts = split_dump(dump, RULES)
+    assert (parts.caption, parts.caption_credit) == (caption, credit)
+    assert parts.bullets == ("The market opened with forty stalls.", "It will employ sixty people.")

@@ -300,7 +300,8 @@ def _image_block(
         # block above the body is plain text lines, read as in a text dump.
         markup = TEXT
     bullet = _first_bullet(lines, limits.max_head_lines, limits.wrap_min, width)
-    if bullet is not None and bullet <= limits.max_head_lines:
+    if bullet is not None and bullet <= limits.max_head_lines and not _body_before_list(
+            lines, bullet, leading_blank, rules, context):
         head = lines[:bullet]
         if all(line.kind in (TEXT_LINE, IMAGE) and len(line.text) <= max_chars for line in head):
             if markup != MARKDOWN or not head or head[0].kind == IMAGE:
@@ -325,7 +326,7 @@ def _image_block(
         # Lines that read on like a wrapped paragraph ('"Fair pay now": ...' after an alt
         # line) are still an image block when the last one ends in a glued credit.
         return first, lines[len(first):]
-    if len(first) == 1:
+    if len(first) == 1 and not _introduces(first[0]):
         _, credit = split_credit(first[0].text, rules.credits, context=context)
         # A text browser prints an image without alt text as an empty first line; a short
         # first line after it is that image's caption.
@@ -334,6 +335,33 @@ def _image_block(
         if credit is not None or lone_caption or is_labelled_credit(first[0].text, rules.credits):
             return first, lines[1:]
     return [], lines
+
+
+def _introduces(line: Line) -> bool:
+    """A line that ends in a colon introduces what follows ('The plan brings three
+    changes:' over a list): body text, never a caption."""
+    return line.text.endswith((":", "\uff1a"))
+
+
+def _body_before_list(lines: list[Line], bullet: int, leading_blank: bool, rules: RuleSet,
+                      context: str) -> bool:
+    """Whether the lines above the first marked line are the body's start rather than an
+    image block, so that the marked lines are the body's own, not summary bullets:
+    - the line just above introduces them (it ends in a colon);
+    - or one plain line, with no credit in it and no empty line before it (a text browser's
+      image without alt text), stands over lines marked with a dash: dialogue in the body
+      ('\u2013 It is a fine day, she said.'), as in French, Spanish or Russian news."""
+    if bullet == 0:
+        return False
+    if _introduces(lines[bullet - 1]):
+        return True
+    if bullet != 1 or leading_blank or lines[0].kind != TEXT_LINE:
+        return False
+    if _marker_class(lines[1]) not in ("\u2013", "\u2014"):
+        return False
+    text = lines[0].text
+    return (split_credit(text, rules.credits, context=context)[1] is None
+            and not is_labelled_credit(text, rules.credits))
 
 
 def _read_image_block(
