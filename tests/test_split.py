@@ -767,7 +767,8 @@ def test_dialogue_dashes_under_the_first_paragraph_are_body_text():
 
 @pytest.mark.parametrize("head, caption, credit", [
     # A caption with its credit above dash-marked lines is still an image block.
-    ("Crowds at the new market on Monday. Photo: Ana Ruiz/EFE", "Crowds at the new market on Monday.", "Photo: Ana Ruiz/EFE"),
+    ("Crowds at the new market on Monday. Photo: Ana Ruiz/EFE", "Crowds at the new market on Monday.",
+     "Photo: Ana Ruiz/EFE"),
     # A lone caption over bullets marked otherwise reads as before: a caption.
     ("Crowds at the new market on Monday", "Crowds at the new market on Monday", None),
 ])
