@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import pandas as pd
@@ -36,6 +37,23 @@ def test_partition_segment_values():
     assert partition_dir("none", {"publisher": "X"}, "2026-11-28") == ""
     assert partition_dir("publisher", {"publisher": "X"}, "2026-11-28") == "publisher_partition=X"
     assert partition_dir("publisher", {"publisher": None}, "2026-11-28") == "publisher_partition=unknown"
+
+
+@pytest.mark.parametrize("value", ["Ünïcödé Publisher " * 20, "報道" * 200, "a" * 186 + "é" * 20])
+def test_a_long_value_is_cut_between_characters(value):
+    # Before: cut inside a character's %XX escapes, and pyarrow, pandas and DuckDB refused the
+    # whole dataset ('not valid UTF-8 after URL decoding').
+    segment = partition_segment("publisher_partition", value)
+    encoded = segment.split("=", 1)[1]
+    kept, digest = encoded.rsplit("~", 1)
+    assert len(digest) == 12 and len(segment.encode()) < 255
+    assert value.startswith(unquote(kept, errors="strict"))
+
+
+def test_a_value_named_like_hives_null_is_not_read_as_null():
+    segment = partition_segment("publisher_partition", NULL_PARTITION)
+    assert segment != f"publisher_partition={NULL_PARTITION}"
+    assert unquote(segment.split("=", 1)[1]) == NULL_PARTITION
 
 
 def test_pandas_reads_publisher_partitions_with_articles_that_have_no_publisher(tmp_path):

@@ -52,11 +52,21 @@ def partition_segment(key: str, value: str | None) -> str:
     if value is None or value == "":
         return f"{key}={NULL_PARTITION}"
     encoded = quote(value, safe=" ")
-    if encoded in (".", ".."):
-        encoded = encoded.replace(".", "%2E")
-    if len(encoded.encode()) > _MAX_SEGMENT_BYTES:
+    if encoded in (".", "..", NULL_PARTITION):
+        # Not a path step; and not the name Hive, pyarrow and Spark read as null.
+        encoded = encoded.replace(".", "%2E").replace("_", "%5F")
+    if len(encoded) > _MAX_SEGMENT_BYTES:
+        # Cut between characters (never inside one's %XX escapes: the name must decode to
+        # UTF-8), and made distinct by a hash of the whole value.
         digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]
-        encoded = encoded[: _MAX_SEGMENT_BYTES - 13].rsplit("%", 1)[0] + "~" + digest
+        kept, used = [], 0
+        for ch in value:
+            piece = quote(ch, safe=" ")
+            if used + len(piece) > _MAX_SEGMENT_BYTES - 13:
+                break
+            kept.append(piece)
+            used += len(piece)
+        encoded = "".join(kept) + "~" + digest
     return f"{key}={encoded}"
 
 
