@@ -30,6 +30,7 @@ from pipeline.storage.inputs import RunDb
 from pipeline.storage.remove import Hit, Selector, find_rows, stage_without
 from pipeline.storage.state import State
 from schemas.datasets import COMMITTED
+from schemas.record import storable_text
 
 __all__ = ["Replacement", "plan_replacement"]
 
@@ -38,6 +39,10 @@ _CHUNK = 500  # SQL parameters per query
 
 def _key(path: str) -> bytes:
     return path.encode("utf-8", "surrogateescape")
+
+
+def _path(key: bytes) -> str:
+    return key.decode("utf-8", "surrogateescape")
 
 
 def _chunks(values: list) -> Iterator[list]:
@@ -63,8 +68,8 @@ class _RowsOfInputs(Selector):
 
     def may_hold(self, stats) -> bool:
         found = stats.get("source_file")
-        if found is None:
-            return True
+        if found is None or "\\" in found[0] + found[1]:
+            return True  # a stored name may be escaped (storable_text): no range to compare
         return self._con.execute("SELECT 1 FROM replace WHERE round = ? AND path BETWEEN ? AND ? LIMIT 1",
                                  (self._round, _key(found[0]), _key(found[1]))).fetchone() is not None
 
@@ -72,8 +77,14 @@ class _RowsOfInputs(Selector):
         import pyarrow.compute as pc  # imported late: 35 ms of start-up
         files = pc.unique(keys.column("source_file")).to_pylist()
         wanted = _present(self._con, "SELECT path FROM replace WHERE round = ? AND path IN ({marks})",
-                          [_key(f) for f in files], (self._round,))
-        names = [key.decode("utf-8", "surrogateescape") for key in wanted]
+                          [_key(f) for f in files if f is not None], (self._round,))
+        names = [_path(key) for key in wanted]
+        if any(f is not None and "\\" in f for f in files):
+            # Rows store a name that is not UTF-8 with its bytes escaped (storable_text), which
+            # no key spells: such names are compared the way rows store them (rare).
+            names += [name for (key,) in self._con.execute("SELECT path FROM replace WHERE round = ?",
+                                                           (self._round,))
+                      if (name := storable_text(_path(key))) != _path(key)]
         return pc.is_in(keys.column("source_file"), value_set=pa.array(names, pa.string())).to_numpy(
             zero_copy_only=False)
 

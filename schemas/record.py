@@ -12,6 +12,8 @@ from typing import Any
 import pyarrow as pa
 
 __all__ = [
+    "storable",
+    "storable_text",
     "PROVENANCE_FIELDS",
     "SCHEMA_VERSION",
     "ARTICLE_SCHEMA",
@@ -133,6 +135,38 @@ DUPLICATE_SCHEMA = pa.schema(
     ],
     metadata={b"article_ingest.schema_version": str(SCHEMA_VERSION).encode()},
 )
+
+
+def storable_text(value: str) -> str:
+    """`value` as text that UTF-8 (Parquet, Beam's coders, a terminal) can hold: unchanged,
+    unless it holds lone surrogates. Those come from a file name that is not UTF-8 (Python's
+    surrogate escapes, 'caf\\udce9.txt') or from a JSON escape ('\\ud800'); each such byte or
+    surrogate is written as a backslash escape ('caf\\xe9.txt', '\\ud800'), so distinct
+    names stay distinct and the same name always reads the same."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        try:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def storable(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` with every text in it storable (`storable_text`); the row itself, changed in
+    place. A text of ASCII only costs one check."""
+    for key, value in row.items():
+        if isinstance(value, str):
+            if not value.isascii():
+                row[key] = storable_text(value)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, str) and not item.isascii():
+                    value[index] = storable_text(item)
+                elif isinstance(item, dict):
+                    storable(item)
+    return row
 
 
 def count_words(text: str) -> int:

@@ -166,3 +166,47 @@ def test_disk_full_error_is_one_clear_line(disk_full):
     _, err, _, _ = disk_full
     assert "Traceback" not in err
     assert err.strip().startswith("article-ingest: error:") and "No space left on device" in err
+
+
+_CAFE = ("Corner cafe reopens\n\nThe cafe on the corner reopened on Monday after six months of repairs "
+         "to its roof and its kitchen.\n\nRegulars queued from seven in the morning.\n")
+
+
+def _articles(out: Path) -> list[dict]:
+    import pyarrow.dataset as ds
+
+    return ds.dataset(out / "articles", partitioning="hive").to_table(
+        columns=["source_uri", "title", "article_id"]).to_pylist()
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_replaced_like_any_other(tmp_path, capsys):
+    # Before: 'UnicodeEncodeError: surrogates not allowed' failed the whole run, every run.
+    landing = tmp_path / "in"
+    landing.mkdir()
+    (landing / "plain.txt").write_text(dump(1))
+    odd = os.path.join(os.fsencode(landing), b"caf\xe9.txt")
+    with open(odd, "wb") as handle:
+        handle.write(_CAFE.encode())
+    out = tmp_path / "out"
+    argv = ["run", "--input", str(landing), "--output", str(out), "--incremental"]
+    assert main(argv) == 0
+    uris = sorted(row["source_uri"] for row in _articles(out))
+    assert uris == [str(landing / "caf\\xe9.txt"), str(landing / "plain.txt")]
+    # A changed input's record replaces its old one, under the escaped name too.
+    with open(odd, "ab") as handle:
+        handle.write(b"\nThe kitchen opens on Friday.\n")
+    os.utime(odd, (1_900_000_000, 1_900_000_000))
+    assert main(argv) == 0
+    rows = [row for row in _articles(out) if "caf" in row["source_uri"]]
+    assert len(rows) == 1
+
+
+def test_a_lone_surrogate_in_a_jsonl_field_is_stored_escaped(tmp_path):
+    landing = tmp_path / "in"
+    landing.mkdir()
+    text = "The harbour crane will be ready by June, two months later than the board planned."
+    (landing / "a.jsonl").write_text(json.dumps({"text": text, "title": "Crane \ud800 delayed"}) + "\n")
+    out = tmp_path / "out"
+    assert main(["run", "--input", str(landing), "--output", str(out)]) == 0
+    (row,) = _articles(out)
+    assert row["title"] == "Crane \\ud800 delayed"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -210,3 +211,18 @@ def test_cli_missing_file_and_bad_rules_are_usage_errors(tmp_path, orchard_file,
     bad.write_text('[[boilerplate]]\nname = "oops"\npattern = "(unclosed"\n', encoding="utf-8")
     assert main(["inspect", str(orchard_file), "--rules", str(bad)]) == 2
     assert "oops" in capsys.readouterr().err
+
+
+def test_inspect_refuses_a_fifo_instead_of_waiting_for_good(tmp_path, capsys):
+    fifo = tmp_path / "landing.txt"
+    os.mkfifo(fifo)
+    assert main(["inspect", str(fifo)]) == 2  # before: blocked until killed
+    assert "not a regular file" in capsys.readouterr().err
+
+
+def test_inspect_prints_a_field_holding_a_lone_surrogate(tmp_path, capsys):
+    path = tmp_path / "a.jsonl"
+    text = "The harbour crane will be ready by June, two months later than the board planned."
+    path.write_text(json.dumps({"text": text, "title": "Crane \ud800 delayed"}) + "\n")
+    assert main(["inspect", str(path)]) == 0  # before: UnicodeEncodeError and a traceback
+    assert main(["inspect", "--json", str(path)]) == 0

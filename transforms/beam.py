@@ -26,7 +26,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from schemas import reasons
 from schemas.datasets import ARTICLES, REJECTS, SCHEMAS
-from schemas.record import Article, Reject
+from schemas.record import Article, Reject, storable
 from transforms.context import DEFAULT_MAX_MEMBER_BYTES, IngestContext, guarded
 from transforms.ingest import ingest_file
 from transforms.partition import (
@@ -104,7 +104,9 @@ class _IngestFileFn(beam.DoFn):
         row["source_file"] = source_file
         row["pipeline_version"] = self._pipeline_version
         row["rules_fingerprint"] = self._ctx.rules.fingerprint
-        return row
+        # A file name that is not UTF-8, or a JSON field with a lone surrogate, would stop the
+        # run where Beam or Arrow encodes the row.
+        return storable(row)
 
     def _reject(self, uri: str, reason: str, detail: str, size: int | None):
         self._inc("inputs")

@@ -5,9 +5,11 @@ import argparse
 import contextlib
 import copy
 import difflib
+import errno
 import logging
 import os
 import re
+import stat
 import sys
 
 from pipeline import version
@@ -409,7 +411,11 @@ def _read_file(path: str) -> bytes:
 
         with FileSystems.open(path) as handle:
             return handle.read()
-    with open(path, "rb") as handle:
+    # Opened without blocking and read only when a regular file: a FIFO would block for good.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb", closefd=True) as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) and not stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe, socket or device)")
         return handle.read()
 
 
@@ -430,11 +436,13 @@ def _inspect_command(argv: list[str]) -> int:
         print(f"article-ingest: error: cannot read {args.file!r}: {err.strerror or err}", file=sys.stderr)
         return 2
     inspection = inspect_bytes(data, args.file, rules, args.markup, tuple(args.jsonl_field))
+    from schemas.record import storable_text  # a file name or field that is not UTF-8, escaped
+
     if args.json:
-        print(records_json(inspection.outcomes, source_file=args.file, pipeline_version=version(),
-                           rules_fingerprint=rules.fingerprint))
+        print(storable_text(records_json(inspection.outcomes, source_file=args.file, pipeline_version=version(),
+                                         rules_fingerprint=rules.fingerprint)))
     else:
-        sys.stdout.write(render(inspection, color=_use_color(args.color, sys.stdout)))
+        sys.stdout.write(storable_text(render(inspection, color=_use_color(args.color, sys.stdout))))
     return 0
 
 
