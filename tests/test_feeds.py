@@ -114,6 +114,28 @@ def test_mislabelled_encoding_and_bare_ampersands_are_recovered():
                                "The owners, Zoë and Søren, moved here from the mainland.")
 
 
+def test_html_entity_names_in_a_feed_spoil_nothing_after_them():
+    # Before: lenient XML parsing dropped '&nbsp;' and then every '&', '<' and '>' of the
+    # items after it ('Tom Jerry win race', 'pTom amp; Jerry ... /p'), with no reject.
+    feed = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quay News</title>'
+            b'<item><title>Market&nbsp;reopens on the quay</title><description>The weekly market '
+            b'reopened on Saturday with forty stalls and a caf&eacute; &amp; bakery.</description></item>'
+            b'<item><title>Tom &amp; Jerry win the harbour race</title><description>&lt;p&gt;Tom &amp;amp; '
+            b'Jerry won the 10 km race on Sunday, well ahead of the others.&lt;/p&gt;&lt;p&gt;Organisers '
+            b'said 5 &amp;lt; 10 runners finished.&lt;/p&gt;</description></item>'
+            b'<item><title>An &unknownname; stays</title><description>The &madeup; reference is kept '
+            b'as the text it is, in a sentence long enough to be an article.</description></item>'
+            b'</channel></rss>')
+    first, second, third = _read("entities.xml", feed)
+    assert first.title == "Market reopens on the quay"
+    assert first.paragraphs == ("The weekly market reopened on Saturday with forty stalls and a café & bakery.",)
+    assert second.title == "Tom & Jerry win the harbour race"
+    assert second.paragraphs == ("Tom & Jerry won the 10 km race on Sunday, well ahead of the others.",
+                                 "Organisers said 5 < 10 runners finished.")
+    assert third.title == "An &unknownname; stays"
+    assert third.paragraphs[0].startswith("The &madeup; reference")
+
+
 def test_declared_latin1_feed():
     (item,) = _read("latin1.xml")
     assert item.source_encoding == "cp1252"

@@ -14,6 +14,7 @@ unclosed tags) is recovered where lxml can; what it cannot is rejected as `malfo
 from __future__ import annotations
 
 import html as html_lib
+import html.entities as html_entities
 import re
 from collections.abc import Iterator
 
@@ -43,6 +44,9 @@ _XML_DECL = re.compile(r"^<\?xml[^>]*\?>")
 # reads as the '&' it means (inside CDATA the HTML parser reads '&amp;' back as '&').
 _BARE_AMP = re.compile(r"&(?![A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)")
 
+_NAMED_REF = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
+_XML_NAMES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+
 
 class FeedError(ValueError):
     """The bytes are not a readable feed; `reason` is a stable reject code."""
@@ -66,7 +70,20 @@ def _decode(data: bytes) -> tuple[bytes, str]:
     """
     text, encoding = decode_markup(data)
     text = _XML_DECL.sub("", text.lstrip("\ufeff \t\r\n"), count=1)
-    return _BARE_AMP.sub("&amp;", text).encode("utf-8"), encoding
+    return _NAMED_REF.sub(_xml_reference, _BARE_AMP.sub("&amp;", text)).encode("utf-8"), encoding
+
+
+def _xml_reference(m: re.Match) -> str:
+    """A named reference as XML reads it: HTML's names ('&nbsp;', '&eacute;', which XML does
+    not define, and lenient parsing drops, with every '&' of the text after them) as the
+    characters they name; an unknown name as the text it is."""
+    name = m.group(1)
+    if name in _XML_NAMES:
+        return m.group(0)
+    chars = html_entities.html5.get(f"{name};")
+    if chars is None:
+        return f"&amp;{name};"
+    return "".join(f"&#x{ord(ch):x};" for ch in chars)
 
 
 def parse_feed(data: bytes):
