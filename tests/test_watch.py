@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 from _dumps import content, dump, rows, write
+from apache_beam.io.filesystem import FileMetadata
 
+from pipeline.cli import main
 from pipeline.cli.progress import WatchDisplay
 from pipeline.options import IngestOptions
 from pipeline.run import run
@@ -91,6 +93,34 @@ def test_names_still_being_landed(path, landing):
 
     assert is_landing_temp(path, "land/") is landing
     assert is_landing_temp("/srv/_data/" + path, "/srv/_data/land/") is landing  # above the root: ignored
+
+
+@pytest.mark.parametrize(("pattern", "path", "landing"), [
+    # A name the pattern spells out is no temporary name (a dated layout's '_ready/').
+    ("land/*/_ready/*.txt", "land/2026-12-01/_ready/a.txt", False),
+    ("land/**", "land/2026-12-01/_ready/a.txt", True),
+    ("land/_a.txt", "land/_a.txt", False),
+    # A pattern asking for a temporary suffix gets it.
+    ("land/*.part", "land/a.txt.part", False),
+    ("land/*", "land/a.txt.part", True),
+])
+def test_a_name_the_pattern_spells_out_is_taken(pattern, path, landing):
+    from pipeline.storage.inputs import landed
+
+    matches = [FileMetadata(path, 1, 0.0)]
+    assert (list(landed(matches, pattern)) == []) is landing
+
+
+def test_a_batch_run_leaves_out_files_still_being_landed(tmp_path):
+    # Before: a scheduled run took rsync's '.name.XXXXXX', a download's '.part' and a hidden
+    # staging directory as articles, and kept them after the rename.
+    land = tmp_path / "land"
+    write(land, "a.txt", dump(1))
+    write(land, ".a.txt.Xy12ab", dump(2)[:60])
+    write(land, "b.txt.part", dump(3)[:60])
+    write(land / ".staging", "c.txt", dump(4))
+    assert main(["run", "--input", f"{land}/**", "--output", str(tmp_path / "out")]) == 0
+    assert _uris(tmp_path) == ["a.txt"]
 
 
 def test_settle_holds_a_file_modified_within_the_settle_time(tmp_path):

@@ -58,6 +58,7 @@ from pipeline.storage.inputs import (
     Selection,
     first_match,
     iter_matches,
+    landed,
     outside_output,
     pattern_root,
     write_input_list,
@@ -342,7 +343,8 @@ def _execute(plan: _Run, db: RunDb, on_count, selection: Selection | None = None
     Returns how many files the job processed."""
     options, clock = plan.options, time.monotonic()
     matches = outside_output(_matched_files(options.input), options.input, options.output)
-    matched = db.add_matches(selection.landed(matches) if selection else matches)
+    # Files still being landed are no input, in a batch run as in a watch's batch.
+    matched = db.add_matches(landed(matches, options.input))
     unsettled = over_limit = 0
     if not plan.replace:
         stale_unless = None

@@ -22,7 +22,7 @@ from pipeline.storage.commit import RUN_DB, RUNS
 from pipeline.storage.lock import LOCK
 from pipeline.storage.state import RUN_CHANGES_SCHEMA, is_local
 
-__all__ = ["INPUT_LIST", "RUN_DB", "RunDb", "Selection", "first_match", "is_landing_temp", "iter_matches",
+__all__ = ["INPUT_LIST", "RUN_DB", "RunDb", "Selection", "first_match", "is_landing_temp", "iter_matches", "landed",
            "beam_patterns", "outside_output", "pattern_root", "translate_pattern", "write_input_list"]
 
 INPUT_LIST = "_inputs.jsonl"
@@ -170,11 +170,28 @@ def _metadata(path: str) -> FileMetadata:
 _TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".filepart", ".swp")
 
 
-def is_landing_temp(path: str, root: str = "") -> bool:
+def is_landing_temp(path: str, root: str = "", literal: frozenset[str] = frozenset()) -> bool:
     """True for a file still being landed: a name (or a directory below `root`, the
-    pattern's fixed part) starting with '.' or '_', or a name ending in a temporary suffix."""
-    rel = "/" + (path[len(root):] if root and path.startswith(root) else path.rsplit("/", 1)[-1])
-    return "/." in rel or "/_" in rel or rel.lower().endswith(_TEMP_SUFFIXES)
+    pattern's fixed part) starting with '.' or '_', or a name ending in a temporary suffix;
+    not a name in `literal`, which the pattern spells out ('land/*/_ready/*.txt')."""
+    rel = path[len(root):] if root and path.startswith(root) else path.rsplit("/", 1)[-1]
+    parts = rel.split("/")
+    if any(part[:1] in "._" and part and part not in literal for part in parts):
+        return True
+    return parts[-1].lower().endswith(_TEMP_SUFFIXES) and parts[-1] not in literal
+
+
+def landed(matches: Iterable[FileMetadata], pattern: str) -> Iterator[FileMetadata]:
+    """`matches` without the files still being landed (`is_landing_temp`), as Hadoop's and
+    Spark's file sources leave out hidden files: the rsync's '.name.XXXXXX', a download's
+    'name.part', a '_staging/' directory. A name the pattern spells out is taken; so are
+    temporary suffixes where the pattern's last part ends in one ('*.part')."""
+    root = pattern_root(pattern)
+    parts = [part for part in pattern[len(root):].split("/") if part]
+    literal = frozenset(part for part in parts if _GLOB_PREFIX.fullmatch(part) is not None)
+    if parts and parts[-1].lower().endswith(_TEMP_SUFFIXES):
+        return iter(matches)
+    return (m for m in matches if not is_landing_temp(m.path, root, literal))
 
 
 def pattern_root(pattern: str) -> str:
@@ -191,12 +208,12 @@ class Selection:
     `max_files` in path order are taken and the others wait (the backlog)."""
 
     def __init__(self, pattern: str, *, settle: float, now: float, max_files: int | None = None):
-        self.root = pattern_root(pattern)
+        self.pattern = pattern
         self.settled_before = now - max(settle, 0.0)
         self.max_files = max_files
 
     def landed(self, matches: Iterable[FileMetadata]) -> Iterator[FileMetadata]:
-        return (m for m in matches if not is_landing_temp(m.path, self.root))
+        return landed(matches, self.pattern)
 
 
 def outside_output(matches: Iterable[FileMetadata], pattern: str, output: str) -> Iterable[FileMetadata]:
