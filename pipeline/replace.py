@@ -127,12 +127,18 @@ class Replacement:
 
     def spare_orphans(self, db: RunDb) -> None:
         """After deduplication: keeps the old record of each removed article that no staged
-        row carries and whose other copies' inputs are no longer there to be read."""
+        row carries and whose other copies' inputs are no longer there to be read.
+
+        A copy whose input a watch left for a later batch (changed, todo 2) is read then:
+        the old record is not kept for it (it would stay beside its input's new record for
+        good), and that later batch gives the article its record from the copy."""
         orphans = db.con.execute(
             """SELECT r.article_id, r.rel, r.row FROM removed_ids r
                WHERE NOT EXISTS (SELECT 1 FROM keys k WHERE k.article_id = r.article_id)
                AND EXISTS (SELECT 1 FROM holders h WHERE h.article_id = r.article_id
-                           AND NOT EXISTS (SELECT 1 FROM replace p WHERE p.path = h.source_file))"""
+                           AND NOT EXISTS (SELECT 1 FROM replace p WHERE p.path = h.source_file))
+               AND NOT EXISTS (SELECT 1 FROM holders h JOIN matched m ON m.path = h.source_file
+                               WHERE h.article_id = r.article_id AND m.todo = 2)"""
         ).fetchall()
         for _article_id, rel, row in orphans:
             self.hits[rel].keep(row)

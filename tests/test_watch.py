@@ -578,3 +578,25 @@ def test_max_batch_failures_exits_1_with_one_line(tmp_path):
         "OSError: [Errno 28] No space left on device",
         "article-ingest: batch failed (2 in a row), not retried: OSError: [Errno 28] No space left on device"]
     assert not (tmp_path / "out" / "articles").exists()
+
+
+def test_a_changed_input_whose_copy_waits_leaves_no_stale_record(tmp_path):
+    # a.txt and b.txt hold the same article. a.txt changes to another article and b.txt is
+    # touched; one trigger takes a.txt only (one file a trigger), the next takes b.txt.
+    # Before: a.txt's old record was kept 'as if no copy could be read', so a.txt had two
+    # article rows for good, and b.txt's article was read as a duplicate of the stale one.
+    _land(tmp_path, "a.txt", 1)
+    _land(tmp_path, "b.txt", 1)
+    stop = threading.Event()
+
+    def change(status, summary):
+        _land(tmp_path, "a.txt", 2)
+        os.utime(tmp_path / "land" / "b.txt", (OLD + 60, OLD + 60))
+
+    on_trigger, _ = _steps(stop, lambda s, m: None, change, lambda s, m: None, lambda s, m: None)
+    watch(_options(tmp_path), _settings(max_files_per_trigger=1, trigger_interval=0), stop=stop,
+          on_trigger=on_trigger)
+    articles = sorted((Path(r["source_uri"]).name, r["article_id"]) for r in rows(tmp_path / "out" / "articles"))
+    assert [name for name, _ in articles] == ["a.txt", "b.txt"]
+    assert articles[0][1] != articles[1][1]
+    assert rows(tmp_path / "out" / "duplicates") == []
