@@ -165,3 +165,40 @@ def test_a_watch_flag_without_watch_is_refused(tmp_path, capsys, flag):
         main(["run", "--input", str(tmp_path), "--output", str(tmp_path / "out"), *flag])
     assert usage.value.code == 2
     assert f"{flag[0].split('=')[0]} only applies to --watch" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    # An unset variable in a cron line: before, the shipped samples went into the output.
+    (["--input", ""], "--input is empty"),
+    # Before: the run wrote into the current directory.
+    (["--output", ""], "--output is empty"),
+    (["--output", "/"], "is the file system's root"),
+    # Before: a first run matched nothing and wrote its state there; every later one failed.
+    (["--output", "{inbox}"], "is --input's own directory"),
+])
+def test_an_output_or_input_no_run_should_use_is_refused(inbox, tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    argv = [a.replace("{inbox}", str(inbox)) for a in argv]
+    defaults = {"--input": str(inbox), "--output": str(tmp_path / "out")}
+    for flag, value in defaults.items():
+        if flag not in argv:
+            argv += [flag, value]
+    assert main(["run", *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "articles").exists() and not (inbox / "_lock").exists()
+
+
+def test_compact_of_a_directory_that_is_no_output_leaves_nothing_behind(inbox, capsys):
+    # Before: it printed 'nothing to compact' and left a _lock file, which the next run read.
+    assert main(["compact", str(inbox)]) == 2
+    assert "holds no committed run" in capsys.readouterr().err
+    assert sorted(p.name for p in inbox.iterdir()) == ["market.txt"]
+
+
+def test_purge_takes_a_relative_path_as_the_shell_means_it(inbox, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "--input", str(inbox), "--output", str(out)]) == 0
+    monkeypatch.chdir(tmp_path)
+    # Before: nothing matched 'in/market.txt' (runs store absolute paths), and it exited 0.
+    assert main(["purge", str(out), "--source-uri", "in/market.txt"]) == 0
+    assert "purged 1 article" in capsys.readouterr().out

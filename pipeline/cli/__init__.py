@@ -499,11 +499,16 @@ def _compact_command(argv: list[str]) -> int:
     import_beam()
     from pipeline.storage.compact import compact
     from pipeline.storage.lock import LockHeld, writer_lock
-    from pipeline.storage.state import is_local
+    from pipeline.storage.state import is_local, read_bytes, state_path
 
     args = _compact_parser().parse_args(argv)
     if is_local(args.output) and not os.path.isdir(args.output):
         print(f"article-ingest: error: {args.output!r} is not a directory", file=sys.stderr)
+        return 2
+    if read_bytes(state_path(args.output.rstrip("/") or ".")) is None:
+        # Not an output: taking its lock would leave a '_lock' file that runs read as input.
+        print(f"article-ingest: error: {args.output!r} holds no committed run (no _state/state.json): "
+              "nothing to compact", file=sys.stderr)
         return 2
     try:
         with writer_lock(args.output.rstrip("/") or ".", wait=args.wait, command="compact"):
@@ -554,8 +559,11 @@ def _purge_command(argv: list[str]) -> int:
         parser.error(f"--article-id takes an article_id, 32 hex digits: not {bad[0]!r}")
     if args.keep_runs < 1:
         parser.error("--keep-runs must be at least 1")
+    # A local path as runs store it, absolute ('land/a.txt' from the shell names the input
+    # a run in any directory stored as '/data/land/a.txt').
+    uris = [uri if "://" in uri or os.path.isabs(uri) else os.path.abspath(uri) for uri in args.source_uris]
     try:
-        record = purge(args.output, source_uris=args.source_uris, article_ids=args.article_ids,
+        record = purge(args.output, source_uris=uris, article_ids=args.article_ids,
                        keep_runs=args.keep_runs)
     except PurgeError as err:
         print(f"article-ingest: error: {err}", file=sys.stderr)

@@ -109,8 +109,11 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
         except ImportError:
             raise UsageError("--near-dup needs the near-dup extra: "
                              "pip install 'article-ingest[near-dup]'") from None
-    if not options.input:
+    if options.input is None:
         options.input = default_input()
+    elif not options.input.strip():
+        # An unset variable in a cron line ('--input "$LANDING"'): not the shipped samples.
+        raise UsageError("--input is empty")
     options.input = as_pattern(options.input)
     if is_local(options.input):
         # One spelling of every local input ('d1', './d1', '/data/d1' are one directory): the
@@ -134,7 +137,7 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
     rate = options.max_reject_rate
     if rate is not None and not 0 <= rate <= 1:
         raise UsageError(f"--max-reject-rate must be between 0 and 1, got {rate}")
-    _validate_output(options.output)
+    _validate_output(options.output, options.input)
     if options.full_refresh and not options.incremental:
         raise UsageError("--full-refresh only applies to --incremental runs "
                          "(a run without --incremental always starts over)")
@@ -145,11 +148,20 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
         raise UsageError(f"--keep-runs must be at least 1, got {options.keep_runs}")
 
 
-def _validate_output(output: str) -> None:
-    """A local --output must be (or be creatable as) a directory: say so before the run."""
+def _validate_output(output: str, pattern: str | None = None) -> None:
+    """A local --output must be (or be creatable as) a directory, other than the root and
+    than --input's own directory: say so before the run."""
+    if not output.strip():
+        raise UsageError("--output is empty")
     if not is_local(output):
         return
     path = os.path.abspath(output)
+    if path == os.path.dirname(path):
+        raise UsageError(f"--output {output!r} is the file system's root; give a directory of its own")
+    if pattern is not None and is_local(pattern) and path in (
+            os.path.abspath(pattern), os.path.abspath(pattern_root(pattern) or ".")):
+        raise UsageError(f"--output {output!r} is --input's own directory; write the output elsewhere "
+                         "(a directory below it is fine: it is never read as input)")
     while True:
         if os.path.exists(path):
             if not os.path.isdir(path):
