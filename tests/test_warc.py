@@ -5,6 +5,7 @@ import collections
 import datetime as dt
 import gzip
 import io
+import re
 
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
@@ -180,6 +181,30 @@ def test_truncated_inside_a_record_header():
     reject = outcomes[-1]
     assert (reject.source_uri, reject.reason) == (f"mem://cut.warc#offset={last}", reasons.TRUNCATED)
     assert reject.size_bytes == 40
+
+
+@pytest.mark.parametrize("into", [0, 8, 20])
+def test_truncated_inside_a_header_field_keeps_the_records_before(into):
+    # Before: warcio failed on a response header cut before its target URI ('WARC-Tar'),
+    # and the file's one outcome was an internal_error reject: the records before were lost.
+    warc = _news_warc()
+    data = warc.bytes()
+    last = data.rindex(b"WARC/1.")
+    typed = data.index(b"WARC-Type: response\r\n", last) + len(b"WARC-Type: response\r\n")
+    outcomes = list(ingest_file(data[: typed + into], "mem://cut.warc", _ctx()))
+    assert [type(o).__name__ for o in outcomes] == ["Article", "Reject"]
+    assert (outcomes[-1].source_uri, outcomes[-1].reason) == (f"mem://cut.warc#offset={last}", reasons.TRUNCATED)
+
+
+def test_a_response_record_without_its_target_uri_is_the_one_reject():
+    warc = _news_warc()
+    data = warc.bytes()
+    last = data.rindex(b"WARC/1.")
+    broken = data[:last] + re.sub(rb"WARC-Target-URI: [^\r]*\r\n", b"", data[last:], count=1)
+    outcomes = list(ingest_file(broken, "mem://nouri.warc", _ctx()))
+    assert [type(o).__name__ for o in outcomes] == ["Article", "Reject"]
+    assert outcomes[-1].reason == reasons.CORRUPT
+    assert "WARC-Target-URI" in outcomes[-1].detail and "the records before it were read" in outcomes[-1].detail
 
 
 def test_truncated_gzip_warc_gives_the_records_before_the_break_and_one_reject():

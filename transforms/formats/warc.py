@@ -38,8 +38,20 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
     from warcio.exceptions import ArchiveLoadFailed
 
     records = ArchiveIterator(io.BytesIO(data))
+    iterator = iter(records)
     try:
-        for record in records:
+        while True:
+            try:
+                record = next(iterator)
+            except StopIteration:
+                break
+            except (ArchiveLoadFailed, ValueError):
+                raise
+            except Exception as err:  # noqa: BLE001 - warcio failing on a malformed header
+                # (a response record without WARC-Target-URI, a header cut inside a field):
+                # that record is the reject, the ones before it stand.
+                yield _unreadable_header(data, source_uri, records.offset, err, ctx)
+                return
             if record.length is None:  # no Content-Length: a header cut short, or not WARC
                 yield _headless(data, source_uri, records.offset, ctx)
                 return
@@ -61,6 +73,18 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
         yield Reject(f"{source_uri}#offset={records.offset}", reasons.TRUNCATED,
                      f"the file ends inside a WARC record header at byte {records.offset}",
                      len(rest), ctx.ingested_at)
+
+
+def _unreadable_header(data: bytes, source_uri: str, offset: int, err: Exception, ctx: IngestContext) -> Reject:
+    rest = data[offset:]
+    if b"\r\n\r\n" not in rest and b"\n\n" not in rest:
+        return Reject(f"{source_uri}#offset={offset}", reasons.TRUNCATED,
+                      f"the file ends inside a WARC record header at byte {offset}", len(rest), ctx.ingested_at)
+    return Reject(f"{source_uri}#offset={offset}", reasons.CORRUPT,
+                  f"the WARC record at byte {offset} cannot be read (a malformed header, or a response "
+                  f"record without WARC-Target-URI; warcio: {type(err).__name__}: {err}); the records "
+                  "before it were read",
+                  len(rest), ctx.ingested_at)
 
 
 def _headless(data: bytes, source_uri: str, offset: int, ctx: IngestContext) -> Reject:
