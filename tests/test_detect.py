@@ -36,6 +36,13 @@ DUMP = b"The pier reopens on Monday after a winter of repairs.\n\nAnglers are we
         (JSONL, "dump.txt", "jsonl"),
         (WARC, "crawl.bin", "warc"),
         (b"  \r\n" + HTML, "x", "html"),
+        # XHTML declares itself XML: its root tells it from a feed (before: rejected as a feed
+        # with 'XML with root <html> is not an RSS, RDF or Atom feed').
+        (b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+         b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml">'
+         b"<body><p>The pier reopens.</p></body></html>", "page.xhtml", "html"),
+        (b'<?xml version="1.0"?><?xml-stylesheet href="a.xsl"?><html><body><p>x</p></body></html>', "x", "html"),
+        (b'<?xml version="1.0"?><?xml-stylesheet href="a.xsl"?><rss version="2.0"></rss>', "x", "feed"),
         (codecs.BOM_UTF8 + JSONL, "x", "jsonl"),
         (HTML.decode().encode("utf-16"), "x", "html"),
         (DUMP, "story.txt", "auto"),  # text or markdown: the splitter tells them apart

@@ -401,6 +401,13 @@ def sniff_content(text: str) -> str | None:
     head = _HTML_COMMENTS.sub("", head)
     if head.startswith(("<!doctype html", "<html", "<head", "<body", "<article", "<div", "<p>", "<p ")):
         return "html"
+    if head.startswith("<?xml") and "?>" in head:
+        # XHTML declares itself XML too: its root tells it from a feed.
+        rest = head[head.index("?>") + 2:].lstrip()
+        while rest.startswith("<?"):  # a stylesheet's processing instruction
+            rest = rest[rest.index("?>") + 2:].lstrip() if "?>" in rest else ""
+        if rest.startswith(("<!doctype html", "<html")):
+            return "html"
     if head.startswith(("<?xml", "<rss", "<feed", "<rdf:rdf")):
         return "xml"
     if _JSON_START.match(head):
