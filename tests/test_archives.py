@@ -159,6 +159,14 @@ def test_multi_member_gzip_is_read_whole():
     _check_lighthouse(article, "mem://in")
 
 
+@pytest.mark.parametrize("tail", [b"\n", b"\r\n", b"GARBAGE\n", b"\x1f"])
+def test_bytes_after_a_whole_gzip_member_are_ignored_as_gunzip_ignores_them(tail):
+    # Before: a complete gzip with a newline after it was 'truncated' ('copy it again'), and
+    # with junk after it 'corrupt'; the article was whole.
+    [article] = _outcomes(gzip.compress(LIGHTHOUSE.encode()) + tail)
+    _check_lighthouse(article, "mem://in")
+
+
 @pytest.mark.parametrize(
     "compress, kind",
     [(gzip.compress, "gzip"), (bz2.compress, "bzip2"), (lzma.compress, "xz"), (ZSTD.compress, "zstd")],

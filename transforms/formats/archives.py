@@ -158,11 +158,16 @@ def _decompressor(kind: str):
     return bz2.BZ2Decompressor() if kind == "bzip2" else lzma.LZMADecompressor()
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 def decompress(data: bytes, kind: str, limit: int) -> Expanded:
     """Expands gzip, bzip2, xz or zstd data to at most `limit` bytes.
 
     Any number of gzip members, bzip2/xz streams or zstd frames one after another are read
-    (a .warc.gz is one gzip member per record), and zero padding after the last. The input
+    (a .warc.gz is one gzip member per record), and zero padding after the last; after a
+    whole gzip member, bytes that start no other (a newline, junk a transfer added) are
+    ignored, as gunzip ignores them. The input
     is fed in small pieces and the output taken in bounded pieces, so neither a bomb nor a
     file of many members costs more than `limit` plus a few MiB.
     """
@@ -179,6 +184,8 @@ def decompress(data: bytes, kind: str, limit: int) -> Expanded:
             if stream is None:
                 if pending[:1] == b"\x00" and not pending.strip(b"\x00") and data.count(0, pos) == size - pos:
                     break  # zero padding after the last member
+                if out and kind == "gzip" and (pending + data[pos:pos + 2])[:2] != _GZIP_MAGIC:
+                    break  # bytes after the last whole member that start no other: ignored, as gunzip does
                 stream = _decompressor(kind)
             if kind == "zstd":  # no output cap per call; the small feed bounds each piece
                 piece = stream.decompress(pending)
