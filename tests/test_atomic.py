@@ -179,6 +179,28 @@ def test_a_run_that_fails_before_its_commit_leaves_no_staged_files(tmp_path, mon
     assert run(IngestOptions(options))["articles"] == 3
 
 
+def test_a_commit_that_fails_after_its_manifest_says_it_is_committed(tmp_path, monkeypatch, capsys):
+    # A full disk after the commit point: the records are visible and the next writer rolls
+    # the commit forward. Before, the command line said 'nothing was committed'.
+    import pipeline.storage.commit as commit_module
+    from pipeline.cli import main
+
+    for n in range(3):
+        write(tmp_path / "in", f"a{n}.txt", dump(n))
+    argv = ["run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--incremental"]
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(commit_module, "save_state", full_disk)
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "the run is committed, but its commit did not finish" in err and "nothing was committed" not in err
+    monkeypatch.undo()
+    assert main(argv) == 0  # rolls the commit forward, then finds nothing new
+    assert len(rows(tmp_path / "out" / "articles")) == 3
+
+
 def test_run_ids_sort_by_start_time_within_a_second():
     # A watch may commit several batches in one second; their history is the directory listing.
     import datetime as dt

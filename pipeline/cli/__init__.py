@@ -248,6 +248,7 @@ def _run_command(argv: list[str]) -> int:
     from pipeline.cli.summary import print_summary
     from pipeline.options import LOCAL_RUNNERS, IngestOptions, UsageError, local_worker_processes
     from pipeline.run import RunFailed, root_cause, run
+    from pipeline.storage.commit import CommitUnfinished
     from pipeline.storage.lock import LockHeld
     from pipeline.workers import forked_workers
 
@@ -284,6 +285,12 @@ def _run_command(argv: list[str]) -> int:
         print_summary(err.summary, sys.stdout)
         print(f"article-ingest: run failed: {err}", file=sys.stderr)
         return err.exit_code
+    except CommitUnfinished as err:
+        if args.verbose:
+            raise
+        print(f"article-ingest: error: the run is committed, but its commit did not finish: {err}; "
+              "the next run, compact or purge on this output finishes it", file=sys.stderr)
+        return 1
     except Exception as err:  # noqa: BLE001 - a failed run is one clear line; -v shows the traceback
         if args.verbose:
             raise
@@ -308,6 +315,7 @@ def _watch(parser: argparse.ArgumentParser, args, options, mode: str) -> int:
     from pipeline.options import LOCAL_RUNNERS, UsageError, stream_flags
     from pipeline.run import root_cause
     from pipeline.storage.compact import AUTO_COMPACT_FILES
+    from pipeline.storage.commit import CommitUnfinished
     from pipeline.storage.lock import LockHeld
     from pipeline.watch import WatchFailed, WatchSettings, handle_signals, watch
 
@@ -549,6 +557,7 @@ def _purge_command(argv: list[str]) -> int:
     _quiet_logging(False)
     import_beam()
     from pipeline.purge import PurgeError, purge
+    from pipeline.storage.commit import CommitUnfinished
     from pipeline.storage.lock import LockHeld
 
     parser = _purge_parser()

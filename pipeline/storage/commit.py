@@ -215,6 +215,20 @@ def commit(output: str, manifest: Manifest, *, hook=None) -> None:
     manifest_path = _join(stage, MANIFEST)
     if read_bytes(manifest_path) is None:
         write_atomic(manifest_path, json.dumps(manifest).encode("utf-8"))
+    # The manifest is written: the run is committed, and the next writer rolls it forward.
+    try:
+        _publish(output, stage, manifest_path, manifest, hook)
+    except Exception as err:
+        raise CommitUnfinished(f"{type(err).__name__}: {err}") from err
+
+
+class CommitUnfinished(Exception):
+    """A commit failed after its manifest was written (a full disk): the run is committed,
+    some of its records may be visible already, and the next writer to the output (a run,
+    a watch's batch, compact, purge) finishes it."""
+
+
+def _publish(output: str, stage: str, manifest_path: str, manifest: Manifest, hook) -> None:
     for i, rel in enumerate(manifest["moves"]):
         _move(_join(stage, rel), _join(output, rel))
         if hook:
