@@ -314,8 +314,8 @@ def _watch(parser: argparse.ArgumentParser, args, options, mode: str) -> int:
     from pipeline.cli.progress import WatchDisplay, counted
     from pipeline.options import LOCAL_RUNNERS, UsageError, stream_flags
     from pipeline.run import root_cause
-    from pipeline.storage.compact import AUTO_COMPACT_FILES
     from pipeline.storage.commit import CommitUnfinished
+    from pipeline.storage.compact import AUTO_COMPACT_FILES
     from pipeline.storage.lock import LockHeld
     from pipeline.watch import WatchFailed, WatchSettings, handle_signals, watch
 
