@@ -314,7 +314,6 @@ def _watch(parser: argparse.ArgumentParser, args, options, mode: str) -> int:
     from pipeline.cli.progress import WatchDisplay, counted
     from pipeline.options import LOCAL_RUNNERS, UsageError, stream_flags
     from pipeline.run import root_cause
-    from pipeline.storage.commit import CommitUnfinished
     from pipeline.storage.compact import AUTO_COMPACT_FILES
     from pipeline.storage.lock import LockHeld
     from pipeline.watch import WatchFailed, WatchSettings, handle_signals, watch
@@ -557,7 +556,6 @@ def _purge_command(argv: list[str]) -> int:
     _quiet_logging(False)
     import_beam()
     from pipeline.purge import PurgeError, purge
-    from pipeline.storage.commit import CommitUnfinished
     from pipeline.storage.lock import LockHeld
 
     parser = _purge_parser()
