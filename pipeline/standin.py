@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import struct
 import sys
@@ -74,6 +75,10 @@ def hand_over(address: str, argv: list[str]) -> int | None:
 def main() -> None:
     """A worker's command: forked from the run's warm process when there is one, else
     `python -m pipeline.workers` in this process's place."""
+    # Ctrl-C reaches the whole process group: the command line decides (a watch finishes
+    # the batch in flight), and a worker that died of it left Beam waiting for it for good.
+    # An ignored signal stays ignored across the exec below.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     address = os.environ.pop(WARM_WORKERS, None)
     if address:
         code = hand_over(address, sys.argv)

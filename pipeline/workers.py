@@ -155,7 +155,8 @@ def _serve(listener: socket.socket, alive: int, token: str) -> None:
         try:
             listener.close()
             os.close(alive)
-            signal.signal(signal.SIGINT, signal.default_int_handler)  # as a new process has
+            # Not Ctrl-C: the command line decides what it stops (see pipeline/standin.py).
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             _name_process("article-worker")
             code = _work(conn, token)
         finally:

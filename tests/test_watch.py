@@ -484,12 +484,13 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-def _child(mode: str, tmp_path: Path, *flags: str) -> subprocess.Popen:
+def _child(mode: str, tmp_path: Path, *flags: str, session: bool = False) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     args = ["run", "--watch", "--input", str(tmp_path / "land"), "--output", str(tmp_path / "out"),
             "--trigger-interval", "0.1", "--settle", "0", "--progress", "log", *flags]
     return subprocess.Popen([sys.executable, "-c", _CHILD, mode, *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=session)
 
 
 def _wait_for(predicate, child: subprocess.Popen, seconds: float = 90) -> None:
@@ -524,6 +525,28 @@ def test_a_signal_mid_batch_commits_the_batch_whole_and_exits_0(tmp_path, signum
     assert _got(tmp_path) == _expected(tmp_path)
     assert not list((tmp_path / "out" / "_staging").glob("*"))
     assert json.loads((tmp_path / "out" / STATUS_FILE).read_text())["state"] == "stopped"
+
+
+def test_ctrl_c_to_a_watch_with_worker_processes_commits_the_batch_and_exits_0(tmp_path):
+    # A terminal's Ctrl-C goes to the whole process group, workers included. Before: the
+    # workers (and the shell Beam starts each in) died of it, and the watch waited for them
+    # for good, holding the output's lock.
+    for n in range(600):
+        write(tmp_path / "land", f"d{n:03d}.txt", dump(n), mtime=OLD)
+    child = _child("none", tmp_path, "--direct_running_mode", "multi_processing", "--direct_num_workers", "2",
+                   session=True)
+    _wait_for(lambda: list((tmp_path / "out" / "_staging").glob("*/_inputs.jsonl")), child)
+    time.sleep(0.3)  # the workers are at work
+    os.killpg(child.pid, signal.SIGINT)
+    try:
+        stdout, stderr = child.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        raise
+    assert child.returncode == 0, stderr
+    assert "watch stopped: 1 batch committed, 600 dumps, 600 articles" in stdout
+    assert "Worker subprocess exited" not in stderr
+    assert _got(tmp_path) == _expected(tmp_path)
 
 
 def test_a_second_signal_abandons_the_batch_whole_and_exits_130(tmp_path):

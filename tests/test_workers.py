@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are for
 # A launcher: the warm process runs a stand-in for Beam's SDK worker, which reports what it
 # was given and then does what the stand-in's MODE asks. The test's code runs in the block.
 LAUNCHER = """
-import json, os, shlex, subprocess, sys, time
+import json, os, subprocess, sys, time
 from pipeline import standin, workers
 from pipeline.run import stand_in_command
 
@@ -46,7 +46,7 @@ def run_worker(argv):
         time.sleep(120)
 
 workers.run_worker = run_worker
-STAND_IN = [*shlex.split(stand_in_command()), "--worker_id", "w1"]  # the local runner's command
+STAND_IN = ["/bin/sh", "-c", stand_in_command() + " --worker_id w1"]  # as the local runner starts it
 with workers.forked_workers() as warm:
     print(json.dumps({"started": warm, "launcher": os.getpid(), "ftfy": "ftfy" in sys.modules}), flush=True)
 {body}

@@ -195,8 +195,11 @@ class _LocalRunner(FnApiRunner):
 
 
 def stand_in_command() -> str:
-    """The shell command (Beam runs it with `sh -c`) that starts a local worker's stand-in."""
-    return shlex.join([sys.executable, *standin.STAND_IN_FLAGS, standin.__file__])
+    """The shell command (Beam runs it with `sh -c`) that starts a local worker's stand-in:
+    `exec`, so that the shell does not stay between Beam and the worker (a Ctrl-C killed
+    that shell, and Beam reported the worker dead while it ran on)."""
+    command = shlex.join([sys.executable, *standin.STAND_IN_FLAGS, standin.__file__])
+    return f"exec {command}" if os.name == "posix" else command
 
 
 def _metric_counters(result) -> dict[str, int] | None:
