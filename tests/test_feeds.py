@@ -136,6 +136,16 @@ def test_html_entity_names_in_a_feed_spoil_nothing_after_them():
     assert third.paragraphs[0].startswith("The &madeup; reference")
 
 
+def test_a_character_reference_xml_forbids_is_a_replacement_character():
+    # Before: libxml2 stopped at '&#xD800;' and the whole feed was one internal_error reject.
+    feed = (b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>Quay &#xD800; news</title>'
+            b'<description>The quay reopened on Monday &#0; after a winter of repairs to its stones.'
+            b'</description></item></channel></rss>')
+    (item,) = _read("refs.xml", feed)
+    assert item.title == "Quay \ufffd news"
+    assert item.paragraphs == ("The quay reopened on Monday \ufffd after a winter of repairs to its stones.",)
+
+
 def test_declared_latin1_feed():
     (item,) = _read("latin1.xml")
     assert item.source_encoding == "cp1252"

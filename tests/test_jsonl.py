@@ -241,6 +241,24 @@ def test_unreadable_date_keeps_the_article_and_is_counted(date):
     assert counts == {"invalid_field:published_at": 1}
 
 
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "/local/path", "mailto:desk@news.example"])
+def test_a_url_that_is_no_web_address_is_left_out_and_counted(url):
+    # As HTML pages and feeds: only http(s) addresses are a record's url. Before, JSONL kept any.
+    counts = collections.Counter()
+    [article] = read(_jsonl({"text": BRIDGE, "url": url}), "mem://u.jsonl", _ctx(counts=counts))
+    assert article.url is None
+    assert counts == {"invalid_field:url": 1}
+
+
+def test_json_nested_deeper_than_the_parser_follows_is_invalid_json():
+    # Before: RecursionError, an internal_error reject ('please report').
+    deep = b'{"text": "x", "deep": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
+    good = _jsonl({"text": BRIDGE}) + b"\n"
+    outcomes = list(read(good + deep + good, "mem://deep.jsonl", _ctx()))
+    assert [type(o).__name__ for o in outcomes] == ["Article", "Reject", "Article"]
+    assert outcomes[1].reason == reasons.INVALID_JSON and "nested deeper" in outcomes[1].detail
+
+
 @pytest.mark.parametrize(
     "value, expected",
     [

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from email.utils import parsedate_to_datetime
 
-__all__ = ["Metadata", "parse_date_line", "parse_datetime"]
+__all__ = ["Metadata", "is_web_url", "parse_date_line", "parse_datetime"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +32,15 @@ class Metadata:
     caption_credit: str | None = None
     # The charset the input's bytes were decoded with.
     source_encoding: str | None = None
+
+
+_WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def is_web_url(value: str | None) -> bool:
+    """Whether `value` is an http(s) address: the only kind a record's url (or an author
+    that is a profile link) may be; not 'javascript:', 'mailto:' or a relative path."""
+    return bool(value) and _WEB_URL.match(value) is not None
 
 
 def parse_datetime(value) -> dt.datetime | None:

@@ -25,7 +25,7 @@ from schemas.record import Article, Reject
 from transforms.context import IngestContext, guarded
 from transforms.decode import DecodeError, decode_markup
 from transforms.formats.html import html_to_article
-from transforms.metadata import Metadata, parse_datetime
+from transforms.metadata import Metadata, is_web_url, parse_datetime
 from transforms.normalize import normalize_field, normalize_line
 
 __all__ = ["parse_feed", "read"]
@@ -37,7 +37,6 @@ _CORE_NS = {"", "http://purl.org/rss/1.0/", "http://www.w3.org/2005/Atom", "http
 _FEED_ROOTS = {"rss", "feed", "RDF", "channel"}
 _TAG = re.compile(r"<[^>]*>")
 _AUTHOR_EMAIL = re.compile(r"^\s*\S+@\S+\s*\((?P<name>[^)]+)\)\s*$")
-_HTTP = re.compile(r"^https?://", re.IGNORECASE)
 _XML_DECL = re.compile(r"^<\?xml[^>]*\?>")
 # A '&' that starts no entity or character reference ('Fish & Chips'): the commonest defect
 # of real feeds. Left alone, lenient parsing drops the rest of that text node; escaped, it
@@ -46,6 +45,7 @@ _BARE_AMP = re.compile(r"&(?![A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,7};|#[xX][0-9A-
 
 _NAMED_REF = re.compile(r"&([A-Za-z][A-Za-z0-9]{0,31});")
 _XML_NAMES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_NUMERIC_REF = re.compile(r"&#([0-9]{1,8}|[xX][0-9A-Fa-f]{1,8});")
 
 
 class FeedError(ValueError):
@@ -70,7 +70,18 @@ def _decode(data: bytes) -> tuple[bytes, str]:
     """
     text, encoding = decode_markup(data)
     text = _XML_DECL.sub("", text.lstrip("\ufeff \t\r\n"), count=1)
-    return _NAMED_REF.sub(_xml_reference, _BARE_AMP.sub("&amp;", text)).encode("utf-8"), encoding
+    text = _NAMED_REF.sub(_xml_reference, _BARE_AMP.sub("&amp;", text))
+    return _NUMERIC_REF.sub(_xml_character, text).encode("utf-8"), encoding
+
+
+def _xml_character(m: re.Match) -> str:
+    """A character reference XML forbids (a surrogate, NUL, a C0 control, past U+10FFFF) as
+    U+FFFD: libxml2 stopped on one, and the file became one internal_error reject."""
+    number = m.group(1)
+    code = int(number[1:], 16) if number[:1] in "xX" else int(number)
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return m.group(0)
+    return "&#xfffd;"
 
 
 def _xml_reference(m: re.Match) -> str:
@@ -174,13 +185,13 @@ def _link(item) -> str | None:
     for link in _children(item, "link"):
         href = link.get("href")
         if href is not None:  # Atom
-            if link.get("rel", "alternate") == "alternate" and _HTTP.match(href.strip()):
+            if link.get("rel", "alternate") == "alternate" and is_web_url(href.strip()):
                 return href.strip()
-        elif (text := (link.text or "").strip()) and _HTTP.match(text):
+        elif (text := (link.text or "").strip()) and is_web_url(text):
             return text
     guid = _first(item, "guid", "id")
     text = (guid.text or "").strip() if guid is not None else ""
-    if text and guid.get("isPermaLink", "true") != "false" and _HTTP.match(text):
+    if text and guid.get("isPermaLink", "true") != "false" and is_web_url(text):
         return text
     return None
 

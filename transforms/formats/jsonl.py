@@ -21,7 +21,7 @@ from schemas.record import Article, Reject
 from transforms.context import IngestContext, guarded
 from transforms.decode import repair_mojibake
 from transforms.formats.text import ingest_text
-from transforms.metadata import Metadata, parse_datetime
+from transforms.metadata import Metadata, is_web_url, parse_datetime
 from transforms.normalize import normalize_field
 
 __all__ = ["authors_of", "read", "record_to_article"]
@@ -74,7 +74,7 @@ def _whole_document(records: list[tuple[int, bytes]], data: bytes):
     many lines; None for JSON lines."""
     try:
         first = json.loads(records[0][1])
-    except ValueError:
+    except (ValueError, RecursionError):
         first = None
     else:
         return first if len(records) == 1 and isinstance(first, list) else None
@@ -82,7 +82,7 @@ def _whole_document(records: list[tuple[int, bytes]], data: bytes):
         return None
     try:
         document = json.loads(b"\n".join(line for _, line in records))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return document if isinstance(document, (dict, list)) else None
 
@@ -110,6 +110,9 @@ def _read_line(line: bytes, uri: str, encoding: str, ctx: IngestContext) -> Arti
         record = json.loads(text)
     except ValueError as err:
         return Reject(uri, reasons.INVALID_JSON, f"not JSON: {err}", size, ctx.ingested_at)
+    except RecursionError:
+        return Reject(uri, reasons.INVALID_JSON, "JSON nested deeper than Python's parser follows",
+                      size, ctx.ingested_at)
     return record_to_article(record, uri, size, encoding, ctx)
 
 
@@ -163,9 +166,13 @@ def _metadata(record: dict, ctx: IngestContext) -> Metadata:
     published_at = parse_datetime(published)
     if published is not None and published_at is None:
         ctx.count("invalid_field:published_at")
+    url = normalize_field(_first(record, ctx, "url")[1])
+    if url is not None and not is_web_url(url):
+        ctx.count("invalid_field:url")  # 'javascript:...', a relative path: as HTML and feeds, none
+        url = None
     return Metadata(
         title=normalize_field(_first(record, ctx, "title")[1]),
-        url=normalize_field(_first(record, ctx, "url")[1]),
+        url=url,
         published_at=published_at,
         authors=authors_of(_first(record, ctx, "authors")[1]),
         language=normalize_field(_first(record, ctx, "language")[1]),

@@ -10,7 +10,7 @@ import json
 import re
 
 from transforms.formats.html.blocks import text_of
-from transforms.metadata import Metadata, parse_datetime
+from transforms.metadata import Metadata, is_web_url, parse_datetime
 from transforms.normalize import normalize_field
 
 __all__ = ["read_meta"]
@@ -21,7 +21,6 @@ _ARTICLE_TYPES = {
     "socialmediaposting", "liveblogposting", "scholarlyarticle", "techarticle", "report",
 }
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
-_HTTP = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def _meta_content(metas: list, *keys: str) -> str | None:
@@ -65,7 +64,7 @@ def _names(value) -> list[str]:
     names = []
     for item in values:
         name = item.get("name") if isinstance(item, dict) else item
-        if (name := normalize_field(name)) and not _HTTP.match(name):
+        if (name := normalize_field(name)) and not is_web_url(name):
             names.append(name)
     return names
 
@@ -102,7 +101,7 @@ def read_meta(doc) -> Metadata:
         or _meta_content(metas, "og:url")
         or normalize_field(node.get("url"))
     )
-    if url and not _HTTP.match(url):
+    if url and not is_web_url(url):
         url = None
     time_tag = next((t for t in doc.iter("time") if t.get("datetime")), None)
     published_at = (
@@ -114,7 +113,7 @@ def read_meta(doc) -> Metadata:
     authors = _names(node.get("author")) if node.get("author") else []
     if not authors:
         authors = [a for a in (_meta_content(metas, "author", "article:author", "dc.creator"),)
-                   if a and not _HTTP.match(a)]
+                   if a and not is_web_url(a)]
     root = doc.getroottree().getroot()
     language = None
     for candidate in (root.get("lang"), root.get("xml:lang"),
