@@ -222,3 +222,21 @@ def test_a_failed_background_write_fails_the_bundle(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="No space left"):
         list(fn.finish_bundle())
     fn.teardown()
+
+
+def test_an_incremental_run_keeps_the_committed_layout(tmp_path, capsys):
+    # Before: accepted, and the articles mixed files at the top with ingest_date= directories,
+    # which DuckDB ('Hive partition mismatch') and Polars refuse to read.
+    from pipeline.cli import main
+
+    write(tmp_path / "in", "a.txt", dump(1))
+    out = str(tmp_path / "out")
+    base = ["run", "--input", str(tmp_path / "in"), "--output", out, "--incremental"]
+    assert main([*base, "--partition-by", "none"]) == 0
+    write(tmp_path / "in", "b.txt", dump(2))
+    assert main(base) == 2
+    assert "partitioned by none" in capsys.readouterr().err
+    assert main([*base, "--partition-by", "none"]) == 0
+    assert main([*base, "--full-refresh"]) == 0  # rewrites the whole dataset in the new layout
+    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{out}/articles/**/*.parquet', "
+                      "hive_partitioning = true)").fetchall() == [(2,)]

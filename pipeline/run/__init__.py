@@ -75,6 +75,7 @@ from schemas.datasets import ARTICLES, DUPLICATES, REJECTS
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
 from transforms.context import SECOND_LOOK_COUNTER
+from transforms.partition import PUBLISHER_PARTITION
 from transforms.rules import RulesError, load_rules
 
 __all__ = ["RunFailed", "UsageError", "root_cause", "run", "run_batch", "summarise", "validate"]
@@ -138,6 +139,8 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
     if rate is not None and not 0 <= rate <= 1:
         raise UsageError(f"--max-reject-rate must be between 0 and 1, got {rate}")
     _validate_output(options.output, options.input)
+    if options.incremental and not options.full_refresh:
+        _same_layout(options)
     if options.full_refresh and not options.incremental:
         raise UsageError("--full-refresh only applies to --incremental runs "
                          "(a run without --incremental always starts over)")
@@ -146,6 +149,23 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
                          "(a run without --incremental processes every input anyway)")
     if options.keep_runs < 1:
         raise UsageError(f"--keep-runs must be at least 1, got {options.keep_runs}")
+
+
+def _same_layout(options: IngestOptions) -> None:
+    """An incremental run adds to the committed articles: in their directory layout only. A
+    dataset of two layouts (files at the top, `ingest_date=` and `publisher_partition=`
+    directories side by side) is one DuckDB and Polars refuse to read."""
+    files = load_state(options.output.rstrip("/") or ".").files.get(ARTICLES) or []
+    if not files:
+        return
+    first = files[0].split("/")[1] if files[0].count("/") >= 2 else ""
+    layouts = {"ingest_date=": "ingest_date", f"{PUBLISHER_PARTITION}=": "publisher",
+               "publisher=": "publisher= (the layout before publisher_partition=)"}
+    committed = next((name for prefix, name in layouts.items() if first.startswith(prefix)), "none")
+    if committed != options.partition_by:
+        raise UsageError(f"--partition-by {options.partition_by}: the output's articles are partitioned by "
+                         f"{committed}; an incremental run keeps that (give --partition-by {committed}), or "
+                         "add --full-refresh to rewrite the whole dataset in the new layout")
 
 
 def _validate_output(output: str, pattern: str | None = None) -> None:
