@@ -202,3 +202,32 @@ def test_purge_takes_a_relative_path_as_the_shell_means_it(inbox, tmp_path, monk
     # Before: nothing matched 'in/market.txt' (runs store absolute paths), and it exited 0.
     assert main(["purge", str(out), "--source-uri", "in/market.txt"]) == 0
     assert "purged 1 article" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["compact", "purge"])
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(inbox, tmp_path, monkeypatch, capsys,
+                                                                       command):
+    import pipeline.storage.lock as lock_module
+
+    out = tmp_path / "out"
+    assert main(["run", "--input", str(inbox), "--output", str(out)]) == 0
+    capsys.readouterr()
+
+    def read_only(*args, **kwargs):  # as a read-only output refuses its lock file
+        raise PermissionError(13, "Permission denied", str(out / "_lock"))
+
+    monkeypatch.setattr(lock_module.os, "open", read_only)
+    argv = [command, str(out)] + (["--source-uri", str(inbox / "market.txt")] if command == "purge" else [])
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Permission denied" in err and "Traceback" not in err
+
+
+def test_a_report_that_cannot_be_written_is_one_line(inbox, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "out"
+    assert main(["run", "--input", str(inbox), "--output", str(out)]) == 0
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert main(["report", str(out), "--out", str(blocker / "report.html")]) == 1
+    assert "cannot write the report" in capsys.readouterr().err

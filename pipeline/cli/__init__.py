@@ -482,6 +482,9 @@ def _report_command(argv: list[str]) -> int:
     except ReportError as err:
         print(f"article-ingest: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # an --out that cannot be written
+        print(f"article-ingest: error: cannot write the report: {err}", file=sys.stderr)
+        return 1
     print(f"wrote {path}")
     return 0
 
@@ -504,6 +507,7 @@ def _compact_parser() -> argparse.ArgumentParser:
 def _compact_command(argv: list[str]) -> int:
     _quiet_logging(False)
     import_beam()
+    from pipeline.storage.commit import CommitUnfinished
     from pipeline.storage.compact import compact
     from pipeline.storage.lock import LockHeld, writer_lock
     from pipeline.storage.state import is_local, read_bytes, state_path
@@ -523,6 +527,13 @@ def _compact_command(argv: list[str]) -> int:
     except LockHeld as err:
         print(f"article-ingest: error: {err}", file=sys.stderr)
         return err.exit_code
+    except CommitUnfinished as err:
+        print(f"article-ingest: error: the compact is committed, but its commit did not finish: {err}; "
+              "the next writer to this output finishes it", file=sys.stderr)
+        return 1
+    except OSError as err:  # a read-only or full output: one line, as a run says it
+        print(f"article-ingest: error: compact failed, nothing was changed: {err}", file=sys.stderr)
+        return 1
     before, after = summary["files_before"], summary["files_after"]
     if before == after:
         print(f"nothing to compact in {args.output}")
@@ -556,6 +567,7 @@ def _purge_command(argv: list[str]) -> int:
     _quiet_logging(False)
     import_beam()
     from pipeline.purge import PurgeError, purge
+    from pipeline.storage.commit import CommitUnfinished
     from pipeline.storage.lock import LockHeld
 
     parser = _purge_parser()
@@ -578,6 +590,13 @@ def _purge_command(argv: list[str]) -> int:
     except LockHeld as err:
         print(f"article-ingest: error: {err}", file=sys.stderr)
         return err.exit_code
+    except CommitUnfinished as err:
+        print(f"article-ingest: error: the purge is committed, but its commit did not finish: {err}; "
+              "the next writer to this output finishes it", file=sys.stderr)
+        return 1
+    except OSError as err:  # a read-only or full output: one line, as a run says it
+        print(f"article-ingest: error: purge failed, nothing was changed: {err}", file=sys.stderr)
+        return 1
     removed = record["removed"]
     print(f"purged {removed['articles']:,} article, {removed['rejects']:,} reject and "
           f"{removed['duplicates']:,} duplicate rows; recorded in "
