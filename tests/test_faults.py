@@ -210,3 +210,29 @@ def test_a_lone_surrogate_in_a_jsonl_field_is_stored_escaped(tmp_path):
     assert main(["run", "--input", str(landing), "--output", str(out)]) == 0
     (row,) = _articles(out)
     assert row["title"] == "Crane \\ud800 delayed"
+
+
+@pytest.mark.parametrize("delay", [0.2, 1.0])  # in start-up; mid-run
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path, delay):
+    # Before: a traceback during start-up, and mid-run 'the run failed ... KeyboardInterrupt'
+    # with exit code 1.
+    import signal
+    import time
+
+    (tmp_path / "in").mkdir()
+    for n in range(2000):
+        (tmp_path / "in" / f"d{n:04d}.txt").write_text(dump(n))
+    root = Path(__file__).resolve().parents[1]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(delay)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    if child.returncode == 0:
+        pytest.skip("the run ended before the signal")
+    assert child.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "article-ingest: interrupted; nothing was committed"
+    assert "Traceback" not in err
+    assert not (tmp_path / "out" / "articles").exists()

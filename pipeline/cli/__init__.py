@@ -294,6 +294,9 @@ def _run_command(argv: list[str]) -> int:
     except Exception as err:  # noqa: BLE001 - a failed run is one clear line; -v shows the traceback
         if args.verbose:
             raise
+        if root_cause(err).startswith("KeyboardInterrupt"):  # Ctrl-C, which Beam wraps
+            print("article-ingest: interrupted; nothing was committed", file=sys.stderr)
+            return 130
         print(f"article-ingest: error: the run failed, nothing was committed: {root_cause(err)} "
               "(run again with -v for the traceback)", file=sys.stderr)
         return 1
@@ -647,6 +650,9 @@ def entry() -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         code = _closed_pipe()
+    except KeyboardInterrupt:  # Ctrl-C: one line and 130 (128 + SIGINT), as shells expect
+        print("article-ingest: interrupted; nothing was committed", file=sys.stderr)
+        code = 130
     exit_fast(code)
 
 
