@@ -42,7 +42,7 @@ from pipeline.run import RunFailed, root_cause, run_batch, validate
 from pipeline.storage.commit import recover
 from pipeline.storage.compact import AUTO_COMPACT_FILES, compact
 from pipeline.storage.inputs import Selection
-from pipeline.storage.lock import writer_lock
+from pipeline.storage.lock import still_held, writer_lock
 from pipeline.storage.state import write_atomic
 
 __all__ = ["STATUS_FILE", "WatchFailed", "WatchSettings", "WatchStatus", "handle_signals", "watch"]
@@ -161,6 +161,12 @@ def watch(options: IngestOptions, settings: WatchSettings, *, stop: threading.Ev
         try:
             while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
                 trigger = time.monotonic()
+                if not still_held(output):
+                    status.state = "failed"
+                    _write_status(status)
+                    raise WatchFailed(f"the watch stopped: {output}/_lock was removed or replaced while the "
+                                      "watch held it (the output's contents deleted?); another writer could "
+                                      "take the output beside it. Start the watch again")
                 summary = _trigger(options, settings, status, stop)
                 _write_status(status)
                 if on_trigger is not None:

@@ -623,3 +623,14 @@ def test_a_changed_input_whose_copy_waits_leaves_no_stale_record(tmp_path):
     assert [name for name, _ in articles] == ["a.txt", "b.txt"]
     assert articles[0][1] != articles[1][1]
     assert rows(tmp_path / "out" / "duplicates") == []
+
+
+def test_a_watch_whose_lock_file_is_removed_stops_rather_than_share_the_output(tmp_path):
+    # 'rm -rf out/*' under a running watch removed its _lock; a second watch then locked a new
+    # one, and the two discarded each other's batches. Now the first stops at its next trigger.
+    _land(tmp_path, "a.txt", 1)
+    stop = threading.Event()
+    on_trigger, _ = _steps(stop, lambda s, m: (tmp_path / "out" / "_lock").unlink(), lambda s, m: None)
+    with pytest.raises(WatchFailed, match="_lock was removed or replaced"):
+        watch(_options(tmp_path), _settings(), stop=stop, on_trigger=on_trigger)
+

@@ -26,12 +26,13 @@ import time
 
 from pipeline.storage.state import is_local
 
-__all__ = ["LOCK", "LockHeld", "writer_lock"]
+__all__ = ["LOCK", "LockHeld", "still_held", "writer_lock"]
 
 LOCK = "_lock"
 _INFO_BYTES = 512
 
 _held: dict[str, int] = {}  # real path of a locked output -> re-entry depth, this process
+_fds: dict[str, int] = {}  # real path of a locked output -> the descriptor holding its lock
 _guard = threading.Lock()
 
 
@@ -100,11 +101,31 @@ def writer_lock(output: str, *, wait: float = 0.0, command: str = "run"):
         # Padded to a fixed size instead of truncated: the file is only ever overwritten.
         os.pwrite(fd, json.dumps(info).encode()[:_INFO_BYTES].ljust(_INFO_BYTES), 0)
         with _guard:
-            _held[key] = 1
+            _held[key], _fds[key] = 1, fd
         try:
             yield
         finally:
             with _guard:
-                del _held[key]
+                del _held[key], _fds[key]
     finally:
         os.close(fd)  # closing the descriptor releases the flock
+
+
+def still_held(output: str) -> bool:
+    """Whether the lock this process holds on OUTPUT still guards it: its `_lock` file is the
+    one locked. Deleting the output's contents under a long-running writer (a watch) removes
+    that file; a new writer would then lock a new one and write beside it. True where this
+    process holds no lock on OUTPUT, or OUTPUT is remote."""
+    if not is_local(output):
+        return True
+    key = os.path.realpath(output)
+    with _guard:
+        fd = _fds.get(key)
+    if fd is None:
+        return True
+    try:
+        on_disk = os.stat(os.path.join(output, LOCK))
+    except OSError:
+        return False
+    held = os.fstat(fd)
+    return (on_disk.st_dev, on_disk.st_ino) == (held.st_dev, held.st_ino)
