@@ -303,6 +303,26 @@ def test_the_status_line_and_the_failure_lines_a_person_sees():
                                     "last batch 4 dumps in 0.6 s")
 
 
+def test_progress_off_still_shows_failures_and_batches_over_the_reject_rate():
+    # Before: 'off' hid them too, and with it the quality gate's only alert.
+    from pipeline.watch import WatchStatus
+
+    status = WatchStatus(input="land/**", output="out", pid=1, started_at="")
+    shown = io.StringIO()
+    display = WatchDisplay("off", shown)
+    display(status, None)
+    assert shown.getvalue() == ""  # no progress
+    status.failures_in_a_row, status.last_error = 1, "OSError: [Errno 28] No space left on device"
+    display(status, None)
+    assert shown.getvalue() == ("article-ingest: batch failed (1 in a row), retried at the next trigger: "
+                                "OSError: [Errno 28] No space left on device\n")
+    status.failures_in_a_row = 0
+    summary = {"run_id": "r1", "over_max_reject_rate": True, "inputs": 2, "rejects": 2,
+               "rejects_by_reason": {"empty": 2}, "options": {"max_reject_rate": 0.5}}
+    display(status, summary)
+    assert "committed over --max-reject-rate" in shown.getvalue().splitlines()[-1]
+
+
 def test_watch_timeout_ends_the_watch_and_the_status_file_says_so(tmp_path):
     (tmp_path / "land").mkdir()  # an empty landing area is fine for a watch
     statuses = []

@@ -280,8 +280,9 @@ def format_over_rate(summary: dict, output: str) -> str:
 
 class WatchDisplay:
     """What a person sees of a watch: mode 'live' redraws a status line after every trigger,
-    'log' prints a line per committed batch, 'off' nothing. Failures, and batches committed
-    over --max-reject-rate, are a line in both."""
+    'log' prints a line per committed batch, 'off' no progress. Failures, and batches
+    committed over --max-reject-rate, are a line in every mode: they are warnings and
+    errors, not progress."""
 
     def __init__(self, mode: str, stream=None) -> None:
         self.mode = mode
@@ -289,8 +290,6 @@ class WatchDisplay:
         self._shown_failures = 0
 
     def __call__(self, status, summary: dict | None) -> None:
-        if self.mode == "off":
-            return
         lines = []
         if status.failures_in_a_row and status.failures_in_a_row != self._shown_failures:
             lines.append("article-ingest: " + status.failure_line())
