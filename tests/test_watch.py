@@ -235,6 +235,8 @@ def test_a_watch_may_start_on_an_empty_landing_directory_but_not_a_missing_one(t
     (["--streaming"], "--streaming and its flags are for runners that stream"),
     (["--incremental", "--full-refresh"], "--full-refresh cannot be combined with --watch"),
     (["--trigger-interval", "-1"], "expected a number of seconds, got '-1'"),
+    # Before: accepted, and the watch busy-looped.
+    (["--trigger-interval", "0"], "expected at least 0.1 seconds, got '0'"),
     (["--max-files-per-trigger", "0"], "expected a positive whole number, got '0'"),
 ])
 def test_watch_usage_errors_are_one_line_and_exit_2(tmp_path, capsys, flags, message):
