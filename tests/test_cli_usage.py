@@ -175,6 +175,9 @@ def test_a_watch_flag_without_watch_is_refused(tmp_path, capsys, flag):
     (["--output", "/"], "is the file system's root"),
     # Before: a first run matched nothing and wrote its state there; every later one failed.
     (["--output", "{inbox}"], "is --input's own directory"),
+    # Before: exit 1, 'the run failed', the code cron retries.
+    (["--runner", "NoSuchRunner"], "--runner NoSuchRunner: Unexpected pipeline runner"),
+    (["--runner", "nowhere.SomeRunner"], "--runner nowhere.SomeRunner cannot be loaded: No module named 'nowhere'"),
 ])
 def test_an_output_or_input_no_run_should_use_is_refused(inbox, tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)

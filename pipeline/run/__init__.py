@@ -139,6 +139,7 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
     if rate is not None and not 0 <= rate <= 1:
         raise UsageError(f"--max-reject-rate must be between 0 and 1, got {rate}")
     _validate_output(options.output, options.input)
+    _check_runner(options.view_as(StandardOptions).runner)
     if options.incremental and not options.full_refresh:
         _same_layout(options)
     if options.full_refresh and not options.incremental:
@@ -149,6 +150,22 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
                          "(a run without --incremental processes every input anyway)")
     if options.keep_runs < 1:
         raise UsageError(f"--keep-runs must be at least 1, got {options.keep_runs}")
+
+
+def _check_runner(name: str | None) -> None:
+    """A --runner Beam cannot create is a usage error (exit 2), said before anything is
+    written: an unknown name, or a runner whose extra is not installed."""
+    if name is None or name in LOCAL_RUNNERS:
+        return
+    from apache_beam.runners.runner import create_runner
+
+    try:
+        create_runner(name)
+    except ValueError as err:
+        raise UsageError(f"--runner {name}: {err}") from None
+    except ImportError as err:
+        raise UsageError(f"--runner {name} cannot be loaded: {err} (see docs/scaling.md for the "
+                         "extra each runner needs)") from None
 
 
 def _same_layout(options: IngestOptions) -> None:
