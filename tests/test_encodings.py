@@ -68,10 +68,14 @@ def _article(data: bytes, uri: str = "mem://dump.txt") -> Article:
         (GERMAN, "utf-16", "utf-16-le"),
         (GERMAN, "utf-16-be", "utf-16-be"),  # no BOM: the NUL pattern tells
         (GERMAN, "utf-32", "utf-32-le"),
+        # No BOM, and too few NUL bytes for their pattern to tell (only spaces and punctuation
+        # hold one): the detector tells. Before: rejected as 'binary'.
+        (RUSSIAN * 3, "utf-16-le", "utf-16-le"),
+        (JAPANESE * 3, "utf-16-be", "utf-16-be"),
     ],
     ids=["de_cp1252", "de_latin1", "fr_cp1252", "pl_cp1250", "ru_cp1251", "ja_shift_jis", "ja_long",
          "tr_cp1254", "is_soft_hyphens", "utf8",
-         "utf16_bom", "utf16be_no_bom", "utf32_bom"],
+         "utf16_bom", "utf16be_no_bom", "utf32_bom", "ru_utf16le_no_bom", "ja_utf16be_no_bom"],
 )
 def test_legacy_and_unicode_encodings_become_articles(text, encoding, recorded):
     article = _article(text.encode(encoding))
@@ -172,6 +176,15 @@ def test_random_binary_is_still_rejected_as_binary():
     [reject] = ingest_file(noise, "mem://noise.bin", CTX)
     assert isinstance(reject, Reject)
     assert (reject.reason, reject.size_bytes) == (reasons.BINARY, 4096)
+
+
+def test_binary_with_nul_bytes_is_still_binary():
+    rng = random.Random(11)
+    for size in (64, 4096, 70_000):
+        noise = bytes(rng.randrange(0, 256) for _ in range(size)) + b"\x00\x00"
+        with pytest.raises(DecodeError) as err:
+            decode_dump(noise)
+        assert err.value.reason == reasons.BINARY
 
 
 def test_a_bom_is_authoritative():

@@ -2,7 +2,9 @@
 
 The order of evidence, strongest first:
 1. a byte-order mark (UTF-8, UTF-16, UTF-32): authoritative; bytes that break it are `undecodable`;
-2. NUL bytes: UTF-16 without a BOM when they sit in every other byte, else `binary`;
+2. NUL bytes: UTF-16 without a BOM when they sit in every other byte, or UTF-16 or UTF-32
+   when charset-normalizer reads them so (Russian or Japanese text, whose only NULs are
+   those of its spaces and punctuation), else `binary`;
 3. control characters (other than tab, newlines, form feed): `binary`;
 4. a charset the caller was told (an HTTP header) or the document declares (HTML `<meta charset>`,
    XML `encoding=`), when the bytes decode under it;
@@ -119,7 +121,28 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return "utf-16-le"
     if even_nul > 0.3 and odd_nul < 0.05:
         return "utf-16-be"
-    return None
+    return _wide_by_detector(data)
+
+
+# What the detector may name for text with NUL bytes and no BOM, as Python's codecs.
+_WIDE = {"utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be", "utf_32_le": "utf-32-le",
+         "utf_32_be": "utf-32-be"}
+_WIDE_SAMPLE = 1 << 16
+
+
+def _wide_by_detector(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a BOM where NUL bytes are too few to say so (Russian or
+    Japanese text in UTF-16: only its spaces and punctuation hold a NUL), told by the
+    detector on the first 64 KiB; None for binary data, which reads as none of them."""
+    if len(data) % 2:
+        return None
+    import charset_normalizer  # imported here: text dumps never need it
+
+    sample = data[:_WIDE_SAMPLE]
+    match = charset_normalizer.from_bytes(sample, cp_isolation=list(_WIDE)).best()
+    if match is None or match.encoding not in _WIDE or match.chaos > _MAX_CHAOS:
+        return None
+    return _WIDE[match.encoding]
 
 
 def _codec(label: str | None) -> str | None:
