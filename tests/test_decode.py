@@ -314,3 +314,19 @@ def test_a_reading_taken_for_english_wins_when_no_cp1252_reading_is_another_lang
     readings = [_Reading(data, "cp1251", 0.70, "English"), _Reading(data, "cp1252", 0.50, "English")]
     monkeypatch.setattr(charset_normalizer, "from_bytes", lambda *args, **kwargs: readings)
     assert decode_dump(data) == ("Программа помощи; работы в трёх районах." * 3, "cp1251")
+
+
+@pytest.mark.parametrize("raw, clean", [
+    # A terminal's colour codes around a word, as a logged console prints them.
+    ("\x1b[1mFerry\x1b[0m timetable changes on Monday for the winter season.\n",
+     "Ferry timetable changes on Monday for the winter season.\n"),
+    # Stray control characters a scraper let through.
+    ("The ferry\x01 timetable\x02 changes on Monday\x03 for the winter season.\n",
+     "The ferry timetable changes on Monday for the winter season.\n"),
+])
+def test_stray_control_characters_and_terminal_escapes_are_removed(raw, clean):
+    # Before: they stayed in the paragraphs (and made the id differ from the clean text's).
+    text, _ = decode_dump(raw.encode())
+    assert text == clean
+    long_text, _ = decode_dump((("word " * 5000) + "\n" + raw).encode())  # past the first 20,000
+    assert long_text.endswith(clean) and "\x1b" not in long_text and "\x01" not in long_text

@@ -326,6 +326,18 @@ def _undecodable(data: bytes, encoding: str) -> DecodeError:
     )
 
 
+# A terminal's escape sequence (ECMA-48 CSI: colours, cursor moves), as `ls --color` or a
+# logged console prints it.
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+_DROP_CONTROLS = dict.fromkeys(_CONTROL_BYTES)
+
+
+def _without_controls(text: str) -> str:
+    """`text` without terminal escape sequences and the control characters _CONTROL_BYTES
+    names (tab, newlines, form and vertical feed stay)."""
+    return _ANSI_ESCAPE.sub("", text).translate(_DROP_CONTROLS)
+
+
 def _count_controls(text: str) -> int:
     """How many characters of `text` _CONTROL_CHARS matches. They are all below U+0020,
     which UTF-8 encodes as one byte of the same value and never uses inside a multi-byte
@@ -387,6 +399,11 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
         controls = _count_controls(text[:20000])
     if controls > max(8, len(text[:20000]) // 20):
         raise DecodeError(reasons.BINARY, f"{controls} control characters in the first 20000: binary data")
+    if controls or (len(text) > 20000 and _count_controls(text)):
+        # A few stray ones in text (a terminal's colour codes, a \x01 a scraper let through):
+        # no text, and no reader of the output wants them.
+        text = _without_controls(text)
+        encoded = None
     text = repair_mojibake(text, encoded=encoded)
     if not text or text.isspace():
         raise DecodeError(reasons.EMPTY, "the file holds only whitespace")
