@@ -60,7 +60,7 @@ def test_decodes_text_and_drops_the_bom(data, encoding):
         (codecs.BOM_UTF16_LE + b"A\x00B", reasons.UNDECODABLE),
         (codecs.BOM_UTF8 + b"ok \xc3\x28 broken", reasons.UNDECODABLE),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), reasons.BINARY),
-        (b"\x00" * 64, reasons.BINARY),
+        (b"\x00" * 64, reasons.EMPTY),  # zero bytes only: nothing was written (was binary)
         (bytes(range(1, 32)) * 10, reasons.BINARY),  # control characters, no NUL
         (b"", reasons.EMPTY),
         (b" \n\t\r\n ", reasons.EMPTY),
@@ -330,3 +330,10 @@ def test_stray_control_characters_and_terminal_escapes_are_removed(raw, clean):
     assert text == clean
     long_text, _ = decode_dump((("word " * 5000) + "\n" + raw).encode())  # past the first 20,000
     assert long_text.endswith(clean) and "\x1b" not in long_text and "\x01" not in long_text
+
+
+def test_a_file_of_zero_bytes_only_is_empty_not_binary():
+    # An empty tar archive is 10,240 zero bytes. Before: 'binary: NUL byte at offset 0'.
+    with pytest.raises(DecodeError) as err:
+        decode_dump(bytes(10240))
+    assert err.value.reason == reasons.EMPTY and "zero bytes" in err.value.detail

@@ -359,6 +359,9 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
     encoded = None  # the text's UTF-8, when it is `data` itself
     controls = 0
     if encoding is None and b"\x00" in data:
+        if not data.strip(b"\x00"):
+            raise DecodeError(reasons.EMPTY, f"the file holds {len(data)} zero bytes and nothing else "
+                              "(an empty tar archive, or space allocated and never written)")
         encoding = _utf16_without_bom(data)
         if encoding is None:
             offset = data.index(b"\x00")
