@@ -2,7 +2,7 @@
 
 UNREADABLE = "unreadable"  # the file matched but could not be opened or read
 TOO_LARGE = "too_large"  # bigger than --max-file-bytes; not read at all
-EMPTY = "empty"  # zero bytes, or only whitespace once decoded
+EMPTY = "empty"  # no bytes, only zero bytes (an empty tar), or only whitespace once decoded
 BINARY = "binary"  # NUL bytes or mostly control characters: not a text dump
 UNDECODABLE = "undecodable"  # not valid text in UTF-8 / UTF-16 (with BOM)
 UNSUPPORTED_FORMAT = "unsupported_format"  # HTML, XML or JSON content: not a text dump
