@@ -431,3 +431,12 @@ def test_what_is_not_a_caption_box_stays_text(box):
     article = _read_text(box + _BODY)
     assert article.caption is None and article.caption_credit is None
     assert article.paragraphs[0].startswith("Crews at work on the pier in March")
+
+
+def test_blank_lines_in_a_pre_part_its_paragraphs():
+    # A page whose text is preformatted (a plain-text release, an RFC): before, one paragraph.
+    first = ("The ferry to the outer islands runs twice a day again from Monday, after a winter "
+             "of repairs to its landing stage.")
+    second = "Tickets bought for the old timetable stay valid\nuntil the end of the month."
+    article = _read_text(f"<html><body><article><pre>{first}\n\n  \n{second}</pre></article></body></html>")
+    assert article.paragraphs == (first, second.replace("\n", " "))

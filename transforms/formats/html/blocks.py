@@ -26,6 +26,7 @@ _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
 # Stands for a <br> inside a block until the block is cut into paragraphs.
 _BREAK = "\x00"
 _DOUBLE_BREAK = re.compile("\x00\\s*\x00[\\s\x00]*")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _CELLS = frozenset({"td", "th"})
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 TEXT, HEADING, FIGURE, IMAGE, LIST = "text", "heading", "figure", "image", "list"
@@ -103,7 +104,10 @@ def _flush(out: list[Block], current: list[str], tag: str) -> None:
     current.clear()
     if raw.isspace():
         return
-    # Two line breaks in a row ('text<br><br>text') end a paragraph; one is a space.
+    # Two line breaks in a row ('text<br><br>text') end a paragraph; one is a space. In a
+    # <pre>, whose line breaks are the text's own, so does a blank line.
+    if tag == "pre":
+        raw = _BLANK_LINE.sub(_BREAK * 2, raw)
     for piece in _DOUBLE_BREAK.split(raw) if _BREAK in raw else (raw,):
         text = clean_text(piece.replace(_BREAK, " "))
         if text and any(ch.isalnum() for ch in text):
