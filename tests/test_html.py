@@ -440,3 +440,17 @@ def test_blank_lines_in_a_pre_part_its_paragraphs():
     second = "Tickets bought for the old timetable stay valid\nuntil the end of the month."
     article = _read_text(f"<html><body><article><pre>{first}\n\n  \n{second}</pre></article></body></html>")
     assert article.paragraphs == (first, second.replace("\n", " "))
+
+
+def test_a_script_rendered_page_is_read_from_its_noscript_text():
+    # The article only inside <noscript> (an app shell): before, no_article_text.
+    body = ("<p>The ferry to the outer islands runs twice a day again from Monday, after a winter of "
+            "repairs to its landing stage.</p><p>Tickets bought for the old timetable stay valid until "
+            "the end of the month.</p>")
+    article = _read_text(f'<html><head><title>Ferry</title></head><body><div id="app"></div>'
+                         f"<noscript><article><h1>Ferry runs again</h1>{body}</article></noscript></body></html>")
+    assert isinstance(article, Article) and len(article.paragraphs) == 2
+    # A page with an article of its own keeps dropping its <noscript> ('enable JavaScript').
+    page = _read_text(f"<html><body><article>{body}</article><noscript><p>Please enable JavaScript to "
+                      "see the comments on this page.</p></noscript></body></html>")
+    assert not any("JavaScript" in p for p in page.paragraphs)

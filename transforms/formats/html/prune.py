@@ -115,11 +115,12 @@ def prune(doc, vocab: HtmlVocabulary, *, page: bool, spare: frozenset[str] = fro
         page: a full page (regions, hidden elements and furniture by class too); a fragment
             only loses code, forms and embeds, and its <aside> and <footer> whole. Only a
             page's drops are counted.
-        spare: furniture words an element is not dropped for (a page's second reading:
-            `[furniture] second_look`).
+        spare: furniture words an element is not dropped for, and tags not dropped (a
+            page's second reading: `[furniture] second_look`, where 'noscript' keeps the
+            text a script-rendered page gives readers without scripts).
     """
     dropped: Counter = Counter()
-    tags = vocab.drop_tags | (frozenset() if page else vocab.fragment_drop_tags)
+    tags = (vocab.drop_tags | (frozenset() if page else vocab.fragment_drop_tags)) - spare
     for node in list(doc.iter(*tags)):
         if page and _visible(node):
             dropped["tag"] += 1
