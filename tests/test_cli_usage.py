@@ -75,6 +75,10 @@ def test_version(flag, capsys):
     (["inspect", "f.txt", "--jsno"], "article-ingest inspect: error: unrecognized argument --jsno "
                                      "(did you mean --json?)"),
     (["rnu"], "article-ingest: error: unknown command 'rnu' (did you mean run?)"),
+    # A bad value of one of Beam's own flags: before, Beam's usage of some 200 lines.
+    (["run", "--direct_running_mode", "bogus"], "article-ingest run: error: argument --direct_running_mode: "
+                                                "invalid choice: 'bogus' (choose from 'in_memory', "
+                                                "'multi_threading', 'multi_processing')"),
 ])
 def test_a_typo_is_one_line_naming_the_closest_flag(argv, expected, capsys):
     with pytest.raises(SystemExit) as exc:

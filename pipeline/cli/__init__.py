@@ -181,10 +181,17 @@ def _beam_parser():
             _record_flags(self.flags, action.option_strings)
             return action
 
+        def error(self, message):  # the caller says it in one line, not under Beam's usage
+            raise BeamFlagError(message)
+
     parser = BeamFlags()
     for cls in _all_option_classes():
         cls._add_argparse_args(parser)
     return parser
+
+
+class BeamFlagError(Exception):
+    """A bad value for one of Beam's own flags ('--direct_running_mode bogus')."""
 
 
 def _unknown_flags(beam_args: list[str], parser) -> list[str]:
@@ -256,7 +263,10 @@ def _run_command(argv: list[str]) -> int:
     args, beam_args = parser.parse_known_args(argv)
     _import_runner_options(args.runner)
     beam = _beam_parser()
-    unknown = _unknown_flags(beam_args, beam)
+    try:
+        unknown = _unknown_flags(beam_args, beam)
+    except BeamFlagError as err:  # before: Beam's usage of some 200 lines, as '__main__.py'
+        parser.exit(2, f"{parser.prog}: error: {err}\n")
     if unknown:
         parser.exit(2, f"{parser.prog}: error: {unrecognized(unknown, {**beam.flags, **parser.flags})}\n")
     if args.progress_interval <= 0:
