@@ -363,3 +363,16 @@ def test_office_documents_are_not_opened_as_archives():
     [reject] = _outcomes(docx, "mem://memo.docx")
     assert (reject.source_uri, reject.reason) == ("mem://memo.docx", reasons.UNSUPPORTED_FORMAT)
     assert "Office" in reject.detail
+
+
+def test_members_of_one_name_are_told_apart_by_their_place():
+    # A tar appended to holds a name twice. Before: two articles with one source_uri.
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as archive:
+        for text in (LIGHTHOUSE, LIGHTHOUSE.replace("lighthouse", "harbour light")):
+            info = tarfile.TarInfo("story.txt")
+            info.size = len(text.encode())
+            archive.addfile(info, io.BytesIO(text.encode()))
+    first, second = _outcomes(buf.getvalue(), "mem://day.tar")
+    assert (first.source_uri, second.source_uri) == ("mem://day.tar!/story.txt", "mem://day.tar!/story.txt#copy=2")
+    assert first.article_id != second.article_id

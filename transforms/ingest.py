@@ -136,8 +136,15 @@ def _archive(data: bytes, uri: str, kind: str, ctx: IngestContext, archives: int
         yield Reject(uri, reasons.NESTED_ARCHIVE, f"a {kind} archive inside an archive inside an "
                      "archive is not opened (one level of nesting is)", len(data), ctx.ingested_at)
         return
+    seen: dict[str, int] = {}
     for member in members(data, kind, ctx.max_member_bytes):
         inner_uri = member_uri(uri, member.name)
+        if member.name:
+            # An archive may hold two members of one name (a tar appended to, a zip written
+            # twice): the later ones are told apart by their place, '#copy=2', '#copy=3', ...
+            seen[member.name] = count = seen.get(member.name, 0) + 1
+            if count > 1:
+                inner_uri = f"{inner_uri}#copy={count}"
         if member.problem is not None:
             size = len(member.data) if member.data is not None else None
             yield Reject(inner_uri, member.problem.reason, member.problem.detail, size, ctx.ingested_at)
