@@ -126,9 +126,12 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
         raise UsageError(f"--input could not be matched: {options.input!r}: {err}") from None
     if not found and not watching:
         raise UsageError(f"--input matched no files: {options.input!r}")
-    if not found and is_local(options.input) and (not os.path.isdir(pattern_root(options.input) or ".")
-                                                  or not any(c in options.input for c in "*?[{")):
+    if not found and is_local(options.input) and not os.path.isdir(pattern_root(options.input) or "."):
         raise UsageError(f"--input {options.input!r}: no such directory to watch")
+    if not found and is_local(options.input) and not any(c in options.input for c in "*?[{"):
+        raise UsageError(f"--input {options.input!r}: no such directory to watch (nor a file: to wait for "
+                         "one that has not landed yet, give its directory or a pattern such as "
+                         "'landing/*.jsonl')")
     try:
         load_rules(options.rules)
     except RulesError as err:
