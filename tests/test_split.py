@@ -780,3 +780,23 @@ def test_an_image_block_over_summary_bullets_is_still_read(head, caption, credit
     parts = split_dump(dump, RULES)
     assert (parts.caption, parts.caption_credit) == (caption, credit)
     assert parts.bullets == ("The market opened with forty stalls.", "It will employ sixty people.")
+
+
+def test_a_list_under_paragraphs_parted_by_blank_lines_is_the_body_s_own():
+    # Before: the first paragraph was read as an image's alt text, the second as its caption,
+    # the list as summary bullets, and the article id hashed the last paragraph alone (so
+    # different articles ending alike were dropped as duplicates).
+    dump = ("The harbour board raised mooring fees by 5 per cent on Monday.\n\n"
+            "Boat owners said the rise was unfair.\n\n"
+            "\u2022 Fees rise 5 per cent\n\u2022 Second rise this year\n\n"
+            "The board meets again in April.\n")
+    parts = split_dump(dump, RULES)
+    assert (parts.image_alt, parts.caption, parts.bullets) == (None, None, ())
+    assert parts.paragraphs[:2] == ("The harbour board raised mooring fees by 5 per cent on Monday.",
+                                    "Boat owners said the rise was unfair.")
+    assert parts.paragraphs[-1] == "The board meets again in April." and len(parts.paragraphs) == 5
+    # The reference layout, alt text and caption on adjacent lines, is still an image block.
+    image = ("Boats moored in the harbour at dusk\nBoats moored in the harbour at dusk.Jane Roe/AP\n"
+             "  \u2022 Fees rise 5 per cent\n\n" + dump.split("\n\n", 3)[3])
+    parts = split_dump(image, RULES)
+    assert parts.caption_credit == "Jane Roe/AP" and parts.bullets == ("Fees rise 5 per cent",)

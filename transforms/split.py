@@ -355,6 +355,11 @@ def _body_before_list(lines: list[Line], bullet: int, leading_blank: bool, rules
         return False
     if _introduces(lines[bullet - 1]):
         return True
+    if lines[0].block != lines[bullet - 1].block and all(line.kind == TEXT_LINE for line in lines[:bullet]):
+        # Paragraphs parted by blank lines: an image block's alt text and caption stand on
+        # adjacent lines (a text browser's and a feed renderer's alike), a markdown image
+        # has its own kind. A list under paragraphs is the body's own.
+        return True
     if bullet != 1 or leading_blank or lines[0].kind != TEXT_LINE:
         return False
     if _marker_class(lines[1]) not in ("\u2013", "\u2014"):
