@@ -126,9 +126,50 @@ HEAD_LINES = [
 ]
 
 
+# (rule, a line between two body paragraphs): one pair or more per body rule.
+BODY_LINES = [
+    ("ad_label", "Advertisement"),
+    ("ad_label", "Story continues below advertisement"),
+    ("ad_label", "Anzeige"),
+    ("share_prompt", "Share on Facebook"),
+    ("share_prompt", "Share"),
+    ("related_link", "Read more: Ferry fares rise for the summer"),
+    ("related_link", "RELATED: Storm closes the north pier"),
+    ("related_link", "Lire aussi : Le port rouvre ses quais"),
+]
+
+
 def test_every_default_rule_has_a_pair():
     default_names = {rule["name"] for rule in tomllib.loads(DEFAULT_RULES_TEXT)["boilerplate"]}
-    assert {rule for rule, *_ in FOOTERS + HEAD_LINES} == default_names
+    assert {rule for rule, *_ in FOOTERS + HEAD_LINES + BODY_LINES} == default_names
+
+
+@pytest.mark.parametrize("rule, line", BODY_LINES)
+def test_body_rule_removes_its_line_between_paragraphs(rule, line):
+    first, second = BODY_PARAGRAPHS
+    parts = split_dump(f"{first}\n\n{line}\n\n{second}\n", RULES)
+    assert parts.paragraphs == BODY_PARAGRAPHS
+    assert parts.boilerplate == (Removed(rule=rule, text=line),)
+
+
+@pytest.mark.parametrize("line", [
+    "Related: the board also reviewed its budget, which it said was balanced.",  # a sentence
+    "See also: The Board Will Meet Again In May.",  # ends as a sentence does
+    "Share prices in the harbour company rose on Monday.",
+])
+def test_what_a_body_rule_leaves_alone(line):
+    first, second = BODY_PARAGRAPHS
+    parts = split_dump(f"{first}\n\n{line}\n\n{second}\n", RULES)
+    assert parts.paragraphs == (first, line, second) and parts.boilerplate == ()
+
+
+def test_a_body_rule_leaves_the_image_block_above_the_body_alone():
+    # A video's caption reads 'RELATED: ...' in a real dump: it is the image block's.
+    alt = "Click to play video: 'Storm closes the north pier'"
+    caption = "RELATED: Storm closes the north pier for the weekend"
+    parts = split_dump(f"{alt}\n{caption}\n\n{BODY}", RULES)
+    assert (parts.image_alt, parts.caption) == (alt, caption)
+    assert parts.paragraphs == BODY_PARAGRAPHS
 
 
 @pytest.mark.parametrize("rule, line, authors, published_at", HEAD_LINES)

@@ -23,6 +23,9 @@ class Verdict:
     removed: dict[int, str]  # line index -> rule name
     publisher: str | None
     title: str | None
+    # Lines a 'body' rule matches (index -> rule name): removed where they stand in the
+    # body, kept where the image block above it reads them (a video's 'RELATED: ...' caption).
+    in_body: dict[int, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,13 +175,15 @@ def find_boilerplate(lines: list[Line], rules: RuleSet) -> Verdict:
         # The line nearest the article wins when several footers name a publisher.
         publisher = _clean_capture(groups.get("publisher")) or publisher
         title = _clean_capture(groups.get("title")) or title
-    anywhere = rules.anywhere_rules
-    if anywhere:
-        any_of = _any_of(anywhere)
+    found = {}
+    for kind, into in ((rules.anywhere_rules, removed), (rules.body_rules, found)):
+        if not kind:
+            continue
+        any_of = _any_of(kind)
         for index, line in enumerate(lines):
             if index in removed or any_of is not None and any_of.fullmatch(line.text) is None:
                 continue
-            rule, m = _first_match(anywhere, line.text)
+            rule, m = _first_match(kind, line.text)
             if rule is not None:
-                removed[index] = rule.name
-    return Verdict(removed=removed, publisher=publisher, title=title)
+                into[index] = rule.name
+    return Verdict(removed=removed, publisher=publisher, title=title, in_body=found)

@@ -38,7 +38,7 @@ class RulesError(ValueError):
 class BoilerplateRule:
     name: str
     why: str
-    where: str  # "tail", "anywhere" or "head"
+    where: str  # "tail", "anywhere", "body" or "head"
     pattern: re.Pattern[str]
 
     def match(self, line: str) -> re.Match[str] | None:
@@ -115,11 +115,15 @@ class RuleSet:
     # Cached: read once a dump, and the boilerplate filter keys its combined pattern on them.
     @functools.cached_property
     def tail_rules(self) -> tuple[BoilerplateRule, ...]:
-        return tuple(r for r in self.boilerplate if r.where in ("tail", "anywhere"))
+        return tuple(r for r in self.boilerplate if r.where in ("tail", "anywhere", "body"))
 
     @functools.cached_property
     def anywhere_rules(self) -> tuple[BoilerplateRule, ...]:
         return tuple(r for r in self.boilerplate if r.where == "anywhere")
+
+    @functools.cached_property
+    def body_rules(self) -> tuple[BoilerplateRule, ...]:
+        return tuple(r for r in self.boilerplate if r.where == "body")
 
     @functools.cached_property
     def head_rules(self) -> tuple[BoilerplateRule, ...]:
@@ -213,8 +217,8 @@ def _compile_rule(entry: dict, source: str) -> BoilerplateRule | None:
     if entry.get("enabled", True) is False:
         return None
     where = entry.get("where", "tail")
-    if where not in ("tail", "anywhere", "head"):
-        raise RulesError(f"{source}: rule {name!r}: where must be 'tail', 'anywhere' or 'head', "
+    if where not in ("tail", "anywhere", "body", "head"):
+        raise RulesError(f"{source}: rule {name!r}: where must be 'tail', 'anywhere', 'body' or 'head', "
                          f"not {where!r}")
     try:
         pattern = re.compile(entry["pattern"], re.IGNORECASE)

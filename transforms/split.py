@@ -96,6 +96,10 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         labels[line.number] = label
     # Below the image block, a markdown image without alt text holds no text: dropped.
     rest = [line for line in rest if line.text]
+    if verdict.in_body:  # below the image block: page clutter between paragraphs
+        in_body = {lines[index].number: rule for index, rule in verdict.in_body.items()}
+        removed += ((line, in_body[line.number]) for line in rest if line.number in in_body)
+        rest = [line for line in rest if line.number not in in_body]
     bullets, rest = _summary_bullets(rest, labels)
     rest = _head_lines(rest, rules, width, head_lines)
     if plain and not head and not bullets and not head_lines:

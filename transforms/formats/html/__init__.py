@@ -122,8 +122,9 @@ def html_to_article(html: str, source_uri: str, ctx: IngestContext, *,
     if paragraphs and 0 in parts.headings and title and paragraphs[0] == title:
         paragraphs = paragraphs[1:]
     verdict = find_boilerplate(_lines(tuple(paragraphs)), ctx.rules)
-    removed = [Removed(rule, paragraphs[i]) for i, rule in sorted(verdict.removed.items())]
-    body = tuple(p for i, p in enumerate(paragraphs) if i not in verdict.removed)
+    gone = {**verdict.removed, **verdict.in_body}  # every paragraph here is the body's
+    removed = [Removed(rule, paragraphs[i]) for i, rule in sorted(gone.items())]
+    body = tuple(p for i, p in enumerate(paragraphs) if i not in gone)
     if not body:
         what = "only boilerplate" if removed else "no body paragraph"
         return Reject(source_uri, reasons.NO_ARTICLE_TEXT, f"the HTML holds {what}", None, ctx.ingested_at)
