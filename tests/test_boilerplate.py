@@ -61,6 +61,11 @@ FOOTERS = [
     ("original_release_zh", "本文由港口周刊 Pier Weekly 原创发布，转载请联系编辑部。", "港口周刊 Pier Weekly", None),
     ("read_more_at", "Read the original story on Pier Weekly.", "Pier Weekly", None),
     ("originally_published_by", "This story originally appeared on Pier Weekly.", "Pier Weekly", None),
+    # Before: the publisher was 'Pier Weekly and is republished here with permission'.
+    ("originally_published_by", "This story first appeared in Pier Weekly and is republished here with permission.",
+     "Pier Weekly", None),
+    ("republished_from", "This article is republished from Pier Review under a Creative Commons license. "
+     "Read the original article.", "Pier Review", None),
     ("first_published_intl", "Dieser Artikel erschien zuerst auf Pier Weekly.", "Pier Weekly", None),
     ("first_published_intl", "Cet article a été publié initialement sur Pier Weekly.", "Pier Weekly", None),
     ("copyright_line", "© 2024 Pier Weekly. All rights reserved.", "Pier Weekly", None),
