@@ -102,6 +102,9 @@ HEAD_LINES = [
     ("byline", "By Jane Roe, Jo Berg and Kim Lo", ("Jane Roe", "Jo Berg", "Kim Lo"), None),
     ("byline", "By Jane Roe and Jo Berg | Pier Weekly", ("Jane Roe", "Jo Berg"), None),
     ("byline", "By Jane Roe, Staff Writer", ("Jane Roe",), None),
+    # The news organisation after the authors is none of them ([bylines] outlets; before: an author).
+    ("byline", "By Jane Roe, Associated Press", ("Jane Roe",), None),
+    ("byline", "By Jane Roe and Jo Berg, CNN", ("Jane Roe", "Jo Berg"), None),
     ("byline", "By Jane Roe, March 3, 2024", ("Jane Roe",), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
     ("byline", "By Jane Roe | Updated March 3, 2024 10:15 GMT", ("Jane Roe",),
      dt.datetime(2024, 3, 3, 10, 15, tzinfo=dt.timezone.utc)),

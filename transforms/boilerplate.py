@@ -100,12 +100,20 @@ def _head_rule(text: str, rules: RuleSet, start: bool) -> HeadLine | None:
         if published_at is None and groups.get("when"):
             published_at = parse_date_line(groups["when"], rules.months)  # if it is a date
         names = _clean_capture(groups.get("authors"))
-        # Each name, but not a role ('By Jane Roe, Staff Writer': [bylines] roles).
+        # Each name, but not a role ('By Jane Roe, Staff Writer': [bylines] roles), nor the
+        # news organisation the byline names after its authors ('..., Associated Press').
         authors = tuple(dict.fromkeys(
             n for n in _NAME_SEPARATORS.split(names)
-            if n and not rules.byline_roles.intersection(n.lower().split()))) if names else ()
+            if n and not rules.byline_roles.intersection(n.lower().split()) and not _outlet(n, rules)
+        )) if names else ()
         return HeadLine(rule.name, authors, published_at)
     return None
+
+
+def _outlet(name: str, rules: RuleSet) -> bool:
+    """A news organisation, not a person: one of [bylines] outlets, or one word in capitals
+    of at most five letters (CNN, BBC, NPR)."""
+    return name.lower() in rules.byline_outlets or (name.isupper() and name.isalpha() and len(name) <= 5)
 
 
 def _clean_capture(value: str | None) -> str | None:

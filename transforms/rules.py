@@ -106,6 +106,9 @@ class RuleSet:
     months: dict[str, int] = dataclasses.field(compare=False, repr=False)
     # Words of an author's role ([bylines] roles), lower case: 'Staff Writer' names no one.
     byline_roles: frozenset[str] = dataclasses.field(compare=False, repr=False)
+    # News organisations a byline names after its authors ('By Jane Roe, Associated Press'),
+    # lower-cased: no author.
+    byline_outlets: frozenset[str] = dataclasses.field(compare=False, repr=False)
     # The HTML reader's sections, layered like the rest; compiled on first use (`html`): a run
     # over text dumps never needs them.
     html_table: dict = dataclasses.field(compare=False, repr=False)
@@ -417,6 +420,7 @@ def load_rules(user_rules: str | Path | None = None) -> RuleSet:
         splitter=splitter,
         months=_months(table.get("dates", {})),
         byline_roles=frozenset(str(w).lower() for w in table.get("bylines", {}).get("roles", ())),
+        byline_outlets=frozenset(str(w).lower() for w in table.get("bylines", {}).get("outlets", ())),
         html_table={k: v for k, v in table.items() if k in html_sections},
         fingerprint=fingerprint(table),
     )
