@@ -65,11 +65,15 @@ class _RowsOfInputs(Selector):
 
     def __init__(self, con: sqlite3.Connection, round_: int):
         self._con, self._round = con, round_
+        # How rows store the round's inputs whose names are not UTF-8 (storable_text): no
+        # key spells them, and their order is not the keys' (rare: usually none).
+        self._escaped = frozenset(_escaped_names(con.execute(
+            "SELECT path FROM replace WHERE round = ?", (round_,))))
 
     def may_hold(self, stats) -> bool:
         found = stats.get("source_file")
-        if found is None or "\\" in found[0] + found[1]:
-            return True  # a stored name may be escaped (storable_text): no range to compare
+        if found is None or self._escaped:
+            return True
         return self._con.execute("SELECT 1 FROM replace WHERE round = ? AND path BETWEEN ? AND ? LIMIT 1",
                                  (self._round, _key(found[0]), _key(found[1]))).fetchone() is not None
 
@@ -78,15 +82,20 @@ class _RowsOfInputs(Selector):
         files = pc.unique(keys.column("source_file")).to_pylist()
         wanted = _present(self._con, "SELECT path FROM replace WHERE round = ? AND path IN ({marks})",
                           [_key(f) for f in files if f is not None], (self._round,))
-        names = [_path(key) for key in wanted]
-        if any(f is not None and "\\" in f for f in files):
-            # Rows store a name that is not UTF-8 with its bytes escaped (storable_text), which
-            # no key spells: such names are compared the way rows store them (rare).
-            names += [name for (key,) in self._con.execute("SELECT path FROM replace WHERE round = ?",
-                                                           (self._round,))
-                      if (name := storable_text(_path(key))) != _path(key)]
+        names = [_path(key) for key in wanted] + [f for f in files if f in self._escaped]
         return pc.is_in(keys.column("source_file"), value_set=pa.array(names, pa.string())).to_numpy(
             zero_copy_only=False)
+
+
+def _escaped_names(rows) -> dict[str, bytes]:
+    """{name as rows store it: key} of the (key,) rows whose names are not UTF-8."""
+    escaped = {}
+    for (key,) in rows:
+        try:
+            key.decode("utf-8")
+        except UnicodeDecodeError:
+            escaped[storable_text(_path(key))] = key
+    return escaped
 
 
 class _CopiesOfRemoved(Selector):
@@ -189,11 +198,15 @@ def _reread_copies(output: str, duplicates: list[str], db: RunDb, round_: int) -
     whose kept record is removed, when they are still matched; returns how many."""
     if not duplicates or not db.count("removed_ids"):
         return 0
+    escaped = None  # {stored name: key} of the matched inputs whose names are not UTF-8
     for hit in find_rows(output, duplicates, _CopiesOfRemoved(db.con)):
+        files = hit.keys.column("source_file").to_pylist()
+        if escaped is None and any(f is not None and "\\" in f for f in files):
+            escaped = _escaped_names(db.con.execute("SELECT path FROM matched"))
         with db.con:
             db.con.executemany("INSERT OR IGNORE INTO holders VALUES (?, ?)", (
-                (article_id, _key(source_file)) for article_id, source_file in zip(
-                    hit.keys.column("article_id").to_pylist(), hit.keys.column("source_file").to_pylist())))
+                (article_id, (escaped or {}).get(source_file) or _key(source_file))
+                for article_id, source_file in zip(hit.keys.column("article_id").to_pylist(), files)))
     with db.con:
         added = db.con.execute(
             """INSERT OR IGNORE INTO replace SELECT DISTINCT h.source_file, ? FROM holders h

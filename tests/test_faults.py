@@ -236,3 +236,36 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path, delay):
     assert err.strip().splitlines()[-1] == "article-ingest: interrupted; nothing was committed"
     assert "Traceback" not in err
     assert not (tmp_path / "out" / "articles").exists()
+
+
+def test_a_non_utf8_name_among_neighbours_is_replaced_and_reread_as_a_copy(tmp_path):
+    # Review findings: the escaped name sorts elsewhere than its key, so a row group was skipped
+    # (two rows for the changed input), and a copy under such a name was never read again.
+    landing = tmp_path / "in"
+    landing.mkdir()
+    (landing / "caf.txt").write_text(dump(1))
+    (landing / "cafa.txt").write_text(dump(2))
+    odd = os.path.join(os.fsencode(landing), b"caf\xe9.txt")
+    with open(odd, "wb") as handle:
+        handle.write(_CAFE.encode())
+    (landing / "a-copy.txt").write_text(_CAFE)  # the same article, kept (its name sorts first)
+    out = tmp_path / "out"
+    argv = ["run", "--input", str(landing), "--output", str(out), "--incremental"]
+
+    def check():
+        by_uri = {}
+        for row in _articles(out):
+            by_uri.setdefault(Path(row["source_uri"]).name, []).append(row["article_id"])
+        assert all(len(ids) == 1 for ids in by_uri.values()), by_uri
+        return by_uri
+
+    assert main(argv) == 0
+    assert "caf\\xe9.txt" not in check()  # a duplicate of a-copy.txt
+    for n, target in enumerate((os.fsencode(landing / "a-copy.txt"), odd)):
+        with open(target, "ab") as handle:
+            handle.write(f"\nThe kitchen opens on day {n}.\n".encode())
+        os.utime(target, (1_900_000_000 + n, 1_900_000_000 + n))
+        assert main(argv) == 0
+        # The changed input has its new record only; the copy under the odd name was read
+        # again and holds the article the kept input no longer does.
+        assert "caf\\xe9.txt" in check()
