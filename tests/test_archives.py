@@ -6,6 +6,7 @@ import collections
 import datetime as dt
 import gzip
 import io
+import json
 import lzma
 import os
 import tarfile
@@ -376,3 +377,13 @@ def test_members_of_one_name_are_told_apart_by_their_place():
     first, second = _outcomes(buf.getvalue(), "mem://day.tar")
     assert (first.source_uri, second.source_uri) == ("mem://day.tar!/story.txt", "mem://day.tar!/story.txt#copy=2")
     assert first.article_id != second.article_id
+
+
+def test_junk_between_gzip_members_is_corrupt_not_the_end():
+    # Review finding: junk after a member ended the file, and the members after it were lost
+    # unreported. Before the junk: read; then one reject.
+    members = [gzip.compress(json.dumps({"text": f"{LIGHTHOUSE} {n}"}).encode() + b"\n") for n in range(4)]
+    data = members[0] + members[1] + b"\r\n" + members[2] + members[3]
+    outcomes = _outcomes(data, "mem://day.jsonl.gz")
+    assert [type(o).__name__ for o in outcomes] == ["Article", "Article", "Reject"]
+    assert outcomes[-1].reason == reasons.CORRUPT

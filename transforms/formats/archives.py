@@ -184,8 +184,11 @@ def decompress(data: bytes, kind: str, limit: int) -> Expanded:
             if stream is None:
                 if pending[:1] == b"\x00" and not pending.strip(b"\x00") and data.count(0, pos) == size - pos:
                     break  # zero padding after the last member
-                if out and kind == "gzip" and (pending + data[pos:pos + 2])[:2] != _GZIP_MAGIC:
-                    break  # bytes after the last whole member that start no other: ignored, as gunzip does
+                if (out and kind == "gzip" and (pending + data[pos:pos + 2])[:2] != _GZIP_MAGIC
+                        and data.find(_GZIP_MAGIC + b"\x08", pos - len(pending)) < 0):
+                    # Bytes after the last whole member that start no other: ignored, as gunzip
+                    # does. Junk with a member after it is corrupt (read on, it fails below).
+                    break
                 stream = _decompressor(kind)
             if kind == "zstd":  # no output cap per call; the small feed bounds each piece
                 piece = stream.decompress(pending)
