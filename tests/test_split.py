@@ -800,3 +800,15 @@ def test_a_list_under_paragraphs_parted_by_blank_lines_is_the_body_s_own():
              "  \u2022 Fees rise 5 per cent\n\n" + dump.split("\n\n", 3)[3])
     parts = split_dump(image, RULES)
     assert parts.caption_credit == "Jane Roe/AP" and parts.bullets == ("Fees rise 5 per cent",)
+
+
+def test_a_label_ending_in_a_colon_under_an_image_block_leaves_it_an_image_block():
+    # Review finding: 'At a glance:' between the credit and the bullets made the whole image
+    # block and the bullets body paragraphs. The colon rule is for one line above a list.
+    dump = ("Boats moored in the harbour at dusk\nBoats moored in the harbour at dusk.Jane Roe/AP\n"
+            "At a glance:\n  \u2022 Fees rise 5 per cent\n  \u2022 Second rise this year\n\n"
+            "The harbour board raised mooring fees on Monday.\n\nThe board meets again in April.\n")
+    parts = split_dump(dump, RULES)
+    assert parts.image_alt == "Boats moored in the harbour at dusk"
+    assert parts.bullets == ("Fees rise 5 per cent", "Second rise this year")
+    assert parts.paragraphs == ("The harbour board raised mooring fees on Monday.", "The board meets again in April.")
