@@ -445,12 +445,24 @@ def _read_file(path: str) -> bytes:
 
         with FileSystems.open(path) as handle:
             return handle.read()
-    # Opened without blocking and read only when a regular file: a FIFO would block for good.
+    # Opened without blocking: the open of a FIFO with no writer would wait for one for good.
+    # A pipe is then read to its end (`inspect /dev/stdin`, `inspect <(zcat a.gz)`; a FIFO no
+    # one writes to reads as empty), at most _MAX_INSPECT_BYTES; a device is refused.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     with open(fd, "rb", closefd=True) as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode) and not stat.S_ISDIR(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file (a pipe, socket or device)")
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISFIFO(mode):
+            os.set_blocking(fd, True)
+            data = handle.read(_MAX_INSPECT_BYTES + 1)
+            if len(data) > _MAX_INSPECT_BYTES:
+                raise OSError(errno.EFBIG, f"more than {_MAX_INSPECT_BYTES} bytes")
+            return data
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a device or socket)")
         return handle.read()
+
+
+_MAX_INSPECT_BYTES = 50 * 1024 * 1024  # what a run reads of one file by default
 
 
 def _inspect_command(argv: list[str]) -> int:
