@@ -201,6 +201,29 @@ def test_a_commit_that_fails_after_its_manifest_says_it_is_committed(tmp_path, m
     assert len(rows(tmp_path / "out" / "articles")) == 3
 
 
+def test_ctrl_c_after_the_commit_point_says_the_run_is_committed(tmp_path, monkeypatch, capsys):
+    # Review finding: a Ctrl-C while files were moved into place said 'nothing was committed'.
+    import pipeline.storage.commit as commit_module
+    from pipeline.cli import main
+
+    for n in range(3):
+        write(tmp_path / "in", f"a{n}.txt", dump(n))
+    argv = ["run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--incremental"]
+    real_move = commit_module._move
+
+    def interrupted(src, dst):
+        real_move(src, dst)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commit_module, "_move", interrupted)
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "interrupted: the run is committed" in err and "nothing was committed" not in err
+    monkeypatch.undo()
+    assert main(argv) == 0
+    assert len(rows(tmp_path / "out" / "articles")) == 3
+
+
 def test_run_ids_sort_by_start_time_within_a_second():
     # A watch may commit several batches in one second; their history is the directory listing.
     import datetime as dt

@@ -298,9 +298,10 @@ def _run_command(argv: list[str]) -> int:
     except CommitUnfinished as err:
         if args.verbose:
             raise
-        print(f"article-ingest: error: the run is committed, but its commit did not finish: {err}; "
-              "the next run, compact or purge on this output finishes it", file=sys.stderr)
-        return 1
+        interrupted = isinstance(err.__cause__, KeyboardInterrupt)
+        print(f"article-ingest: {'interrupted' if interrupted else 'error'}: the run is committed, but its "
+              f"commit did not finish ({err}); the next run on this output finishes it", file=sys.stderr)
+        return 130 if interrupted else 1
     except Exception as err:  # noqa: BLE001 - a failed run is one clear line; -v shows the traceback
         if args.verbose:
             raise

@@ -218,8 +218,8 @@ def commit(output: str, manifest: Manifest, *, hook=None) -> None:
     # The manifest is written: the run is committed, and the next writer rolls it forward.
     try:
         _publish(output, stage, manifest_path, manifest, hook)
-    except Exception as err:
-        raise CommitUnfinished(f"{type(err).__name__}: {err}") from err
+    except (Exception, KeyboardInterrupt) as err:  # a Ctrl-C here too: the run is committed
+        raise CommitUnfinished(f"{type(err).__name__}: {err}".rstrip(": ")) from err
 
 
 class CommitUnfinished(Exception):
