@@ -50,10 +50,17 @@ def test_a_long_value_is_cut_between_characters(value):
     assert value.startswith(unquote(kept, errors="strict"))
 
 
-def test_a_value_named_like_hives_null_is_not_read_as_null():
+def test_a_value_named_like_hives_null_is_not_read_as_null(tmp_path):
+    # Review finding: escaping its underscores did not help, pyarrow decodes the name first.
     segment = partition_segment("publisher_partition", NULL_PARTITION)
-    assert segment != f"publisher_partition={NULL_PARTITION}"
-    assert unquote(segment.split("=", 1)[1]) == NULL_PARTITION
+    assert unquote(segment.split("=", 1)[1]) != NULL_PARTITION
+    write(tmp_path / "in", "a.txt", dump(1, publisher=NULL_PARTITION))
+    write(tmp_path / "in", "b.txt", dump(2, publisher="Coast Weekly"))
+    out = tmp_path / "out"
+    run(IngestOptions(["--input", str(tmp_path / "in"), "--output", str(out), "--partition-by", "publisher"]))
+    table = ds.dataset(out / "articles", partitioning="hive").to_table(columns=["publisher", "publisher_partition"])
+    assert None not in table.column("publisher_partition").to_pylist()
+    assert sorted(pd.read_parquet(out / "articles")["publisher"]) == ["Coast Weekly", NULL_PARTITION]
 
 
 def test_pandas_reads_publisher_partitions_with_articles_that_have_no_publisher(tmp_path):

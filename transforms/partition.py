@@ -52,9 +52,12 @@ def partition_segment(key: str, value: str | None) -> str:
     if value is None or value == "":
         return f"{key}={NULL_PARTITION}"
     encoded = quote(value, safe=" ")
-    if encoded in (".", "..", NULL_PARTITION):
-        # Not a path step; and not the name Hive, pyarrow and Spark read as null.
-        encoded = encoded.replace(".", "%2E").replace("_", "%5F")
+    if encoded in (".", ".."):  # not a path step
+        encoded = encoded.replace(".", "%2E")
+    elif encoded == NULL_PARTITION:
+        # Not the name Hive, pyarrow and Spark read as null, escaped or not (they decode it
+        # first): suffixed with a hash of the value, as an overlong value is.
+        encoded += "~" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]
     if len(encoded) > _MAX_SEGMENT_BYTES:
         # Cut between characters (never inside one's %XX escapes: the name must decode to
         # UTF-8), and made distinct by a hash of the whole value.
