@@ -123,6 +123,17 @@ def test_a_batch_run_leaves_out_files_still_being_landed(tmp_path):
     assert _uris(tmp_path) == ["a.txt"]
 
 
+def test_a_run_over_files_still_being_landed_only_is_refused(tmp_path, capsys):
+    # Review finding: it ran over nothing and, without --incremental, replaced the dataset
+    # with nothing.
+    land = tmp_path / "land"
+    write(land / "_2024", "a.txt", dump(1))
+    write(land, "b.txt.part", dump(2))
+    assert main(["run", "--input", str(land), "--output", str(tmp_path / "out")]) == 2
+    assert "matched only files still being landed" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_settle_holds_a_file_modified_within_the_settle_time(tmp_path):
     growing = write(tmp_path / "land", "growing.txt", dump(5)[:40])  # modified just now
     stop = threading.Event()

@@ -121,9 +121,15 @@ def validate(options: IngestOptions, *, watching: bool = False) -> None:
         # incremental state knows an input by its path.
         options.input = os.path.abspath(options.input)
     try:
-        found = first_match(options.input)
+        any_match = first_match(options.input)
+        # Files still being landed are no input (`landed`): a run over nothing but those
+        # would replace the dataset with nothing.
+        found = any_match and first_match(options.input, landed_only=True)
     except Exception as err:  # noqa: BLE001 - a bad scheme or bucket reads as 'no match' to users
         raise UsageError(f"--input could not be matched: {options.input!r}: {err}") from None
+    if not found and any_match and not watching:
+        raise UsageError(f"--input matched only files still being landed (hidden, '_' or temporary names "
+                         f"such as '.name.tmp' or 'name.part'), which are no input: {options.input!r}")
     if not found and not watching:
         raise UsageError(f"--input matched no files: {options.input!r}")
     if not found and is_local(options.input) and not os.path.isdir(pattern_root(options.input) or "."):

@@ -229,8 +229,11 @@ def outside_output(matches: Iterable[FileMetadata], pattern: str, output: str) -
     return (m for m in matches if not os.path.abspath(m.path).startswith(inside))
 
 
-def first_match(pattern: str) -> FileMetadata | None:
-    for metadata in iter_matches(pattern):
+def first_match(pattern: str, *, landed_only: bool = False) -> FileMetadata | None:
+    """The first file `pattern` matches, or None; with `landed_only`, the first that is not
+    still being landed (`landed`)."""
+    matches = iter_matches(pattern)
+    for metadata in landed(matches, pattern) if landed_only else matches:
         return metadata
     return None
 
