@@ -15,6 +15,7 @@ from lxml import etree
 
 from transforms.credit import is_credit, is_labelled_credit, split_credit
 from transforms.formats.html.blocks import (
+    BLOCK_TAGS,
     FIGURE,
     HEADING,
     IMAGE,
@@ -25,6 +26,7 @@ from transforms.formats.html.blocks import (
     to_blocks,
 )
 from transforms.formats.html.rules import attr_words
+from transforms.formats.html.tree import names_body
 from transforms.rules import CreditVocabulary, HtmlVocabulary
 
 __all__ = ["HtmlParts", "caption_boxes_as_figures", "read_figure", "read_parts"]
@@ -91,8 +93,10 @@ def caption_boxes_as_figures(root, vocab: HtmlVocabulary) -> None:
         if not name or name in ("figure", "figcaption", "img"):
             continue
         words = attr_words(node.get("class")) | attr_words(node.get("id"))
-        if (words & vocab.caption_boxes and next(node.iter("img"), None) is not None
-                and len(text_of(node)) <= _BOX_MAX_CHARS):
+        # A block of its own (not a <span> inside a paragraph), not the body itself
+        # ('post-body has-captions'), holding an image and little text.
+        if (words & vocab.caption_boxes and name in BLOCK_TAGS and not names_body(node, vocab)
+                and next(node.iter("img"), None) is not None and len(text_of(node)) <= _BOX_MAX_CHARS):
             figure = etree.Element("figure")
             figure.tail, node.tail = node.tail, None
             node.addprevious(figure)
