@@ -402,7 +402,9 @@ def decode_dump(data: bytes, declared: str | None = None) -> tuple[str, str]:
         controls = _count_controls(text[:20000])
     if controls > max(8, len(text[:20000]) // 20):
         raise DecodeError(reasons.BINARY, f"{controls} control characters in the first 20000: binary data")
-    if controls or (len(text) > 20000 and _count_controls(text)):
+    if controls or (len(text) > 20000 and (
+            len(encoded) - len(encoded.translate(None, _CONTROL_BYTES)) if encoded is not None
+            else _count_controls(text))):
         # A few stray ones in text (a terminal's colour codes, a \x01 a scraper let through):
         # no text, and no reader of the output wants them.
         text = _without_controls(text)
