@@ -189,9 +189,11 @@ def _same_layout(options: IngestOptions) -> None:
                "publisher=": "publisher= (the layout before publisher_partition=)"}
     committed = next((name for prefix, name in layouts.items() if first.startswith(prefix)), "none")
     if committed != options.partition_by:
+        keep = (f"give --partition-by {committed}" if committed in ("ingest_date", "publisher", "none")
+                else "no release writes it any more")
         raise UsageError(f"--partition-by {options.partition_by}: the output's articles are partitioned by "
-                         f"{committed}; an incremental run keeps that (give --partition-by {committed}), or "
-                         "add --full-refresh to rewrite the whole dataset in the new layout")
+                         f"{committed}; an incremental run keeps that ({keep}), or add --full-refresh to "
+                         "rewrite the whole dataset in the new layout")
 
 
 def _validate_output(output: str, pattern: str | None = None) -> None:
