@@ -153,19 +153,23 @@ def storable_text(value: str) -> str:
             return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+# The fields that can hold a lone surrogate: names (file names, archive members) and the
+# metadata a JSON record gives as it is. The text of a body never can: each reader decodes
+# bytes strictly, and the mojibake repair (ftfy) replaces a JSON text's lone surrogates.
+_NAMED_FIELDS = ("source_uri", "source_file", "kept_source_uri", "title", "url", "publisher", "authors",
+                 "image_alt", "caption", "caption_credit", "language", "detail")
+
+
 def storable(row: dict[str, Any]) -> dict[str, Any]:
-    """`row` with every text in it storable (`storable_text`); the row itself, changed in
-    place. A text of ASCII only costs one check."""
-    for key, value in row.items():
+    """`row` with its names and metadata storable (`storable_text`); the row itself, changed
+    in place. A text of ASCII only costs one check."""
+    for key in _NAMED_FIELDS:
+        value = row.get(key)
         if isinstance(value, str):
             if not value.isascii():
                 row[key] = storable_text(value)
         elif isinstance(value, list):
-            for index, item in enumerate(value):
-                if isinstance(item, str) and not item.isascii():
-                    value[index] = storable_text(item)
-                elif isinstance(item, dict):
-                    storable(item)
+            row[key] = [v if v.isascii() else storable_text(v) for v in value]
     return row
 
 

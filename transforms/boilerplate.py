@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from re import _constants as sre_constants
+from re import _parser as sre_parse
 
 from transforms.lines import Line
 from transforms.metadata import parse_date_line
@@ -148,6 +150,20 @@ def _any_of(rules: tuple[BoilerplateRule, ...]) -> re.Pattern[str] | None:
 _COMBINED: dict[int, tuple[tuple[BoilerplateRule, ...], re.Pattern[str] | None]] = {}
 
 
+def _widest(rules: tuple[BoilerplateRule, ...]) -> float:
+    """The longest line any of `rules` can match (inf where one is unbounded): a body
+    paragraph longer than that is not tried at all."""
+    hit = _WIDEST.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        widths = [sre_parse.parse(r.pattern.pattern, r.pattern.flags).getwidth()[1] for r in rules]
+        widest = max(widths, default=0)
+        hit = _WIDEST[id(rules)] = (rules, float("inf") if widest >= sre_constants.MAXREPEAT else widest)
+    return hit[1]
+
+
+_WIDEST: dict[int, tuple[tuple[BoilerplateRule, ...], float]] = {}
+
+
 def _combine(rules: tuple[BoilerplateRule, ...]) -> re.Pattern[str] | None:
     """One pattern that fullmatches a line exactly when one of `rules` does: one test a line
     instead of one a rule. None when the rules cannot be combined safely (a group reference,
@@ -184,14 +200,14 @@ def find_boilerplate(lines: list[Line], rules: RuleSet) -> Verdict:
         publisher = _clean_capture(groups.get("publisher")) or publisher
         title = _clean_capture(groups.get("title")) or title
     found = {}
-    for kind, into in ((rules.anywhere_rules, removed), (rules.body_rules, found)):
-        if not kind:
-            continue
-        any_of = _any_of(kind)
+    inside = rules.inside_rules  # 'anywhere' and 'body' rules: one test a line for both
+    if inside:
+        any_of, widest = _any_of(inside), _widest(inside)
         for index, line in enumerate(lines):
-            if index in removed or any_of is not None and any_of.fullmatch(line.text) is None:
+            if index in removed or len(line.text) > widest or (
+                    any_of is not None and any_of.fullmatch(line.text) is None):
                 continue
-            rule, m = _first_match(kind, line.text)
+            rule, m = _first_match(inside, line.text)
             if rule is not None:
-                into[index] = rule.name
+                (found if rule.where == "body" else removed)[index] = rule.name
     return Verdict(removed=removed, publisher=publisher, title=title, in_body=found)

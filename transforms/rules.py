@@ -121,12 +121,9 @@ class RuleSet:
         return tuple(r for r in self.boilerplate if r.where in ("tail", "anywhere", "body"))
 
     @functools.cached_property
-    def anywhere_rules(self) -> tuple[BoilerplateRule, ...]:
-        return tuple(r for r in self.boilerplate if r.where == "anywhere")
-
-    @functools.cached_property
-    def body_rules(self) -> tuple[BoilerplateRule, ...]:
-        return tuple(r for r in self.boilerplate if r.where == "body")
+    def inside_rules(self) -> tuple[BoilerplateRule, ...]:
+        """The rules that remove lines inside the dump: 'anywhere' and 'body' ones."""
+        return tuple(r for r in self.boilerplate if r.where in ("anywhere", "body"))
 
     @functools.cached_property
     def head_rules(self) -> tuple[BoilerplateRule, ...]:
