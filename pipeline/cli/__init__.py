@@ -564,16 +564,8 @@ def _compact_command(argv: list[str]) -> int:
     try:
         with writer_lock(args.output.rstrip("/") or ".", wait=args.wait, command="compact"):
             summary = compact(args.output)
-    except LockHeld as err:
-        print(f"article-ingest: error: {err}", file=sys.stderr)
-        return err.exit_code
-    except CommitUnfinished as err:
-        print(f"article-ingest: error: the compact is committed, but its commit did not finish: {err}; "
-              "the next writer to this output finishes it", file=sys.stderr)
-        return 1
-    except OSError as err:  # a read-only or full output: one line, as a run says it
-        print(f"article-ingest: error: compact failed, nothing was changed: {err}", file=sys.stderr)
-        return 1
+    except (LockHeld, CommitUnfinished, OSError) as err:
+        return _write_failure("compact", err)
     before, after = summary["files_before"], summary["files_after"]
     if before == after:
         print(f"nothing to compact in {args.output}")
@@ -582,6 +574,24 @@ def _compact_command(argv: list[str]) -> int:
     print(f"compacted {sum(before.values()):,} files into {sum(after.values()):,} in "
           f"{summary['partitions']:,} partitions ({parts}); run {summary['run_id']}")
     return 0
+
+
+def _write_failure(command: str, err: Exception) -> int:
+    """The one line, and the exit code, of compact or purge that could not write its output:
+    another writer holds it (4), its commit did not finish, or the output cannot be written
+    (read-only, full: 1)."""
+    from pipeline.storage.commit import CommitUnfinished
+    from pipeline.storage.lock import LockHeld
+
+    if isinstance(err, LockHeld):
+        print(f"article-ingest: error: {err}", file=sys.stderr)
+        return err.exit_code
+    if isinstance(err, CommitUnfinished):
+        print(f"article-ingest: error: the {command} is committed, but its commit did not finish: {err}; "
+              "the next run on this output finishes it", file=sys.stderr)
+    else:
+        print(f"article-ingest: error: {command} failed, nothing was changed: {err}", file=sys.stderr)
+    return 1
 
 
 def _purge_parser() -> argparse.ArgumentParser:
@@ -627,16 +637,8 @@ def _purge_command(argv: list[str]) -> int:
     except PurgeError as err:
         print(f"article-ingest: error: {err}", file=sys.stderr)
         return 2
-    except LockHeld as err:
-        print(f"article-ingest: error: {err}", file=sys.stderr)
-        return err.exit_code
-    except CommitUnfinished as err:
-        print(f"article-ingest: error: the purge is committed, but its commit did not finish: {err}; "
-              "the next writer to this output finishes it", file=sys.stderr)
-        return 1
-    except OSError as err:  # a read-only or full output: one line, as a run says it
-        print(f"article-ingest: error: purge failed, nothing was changed: {err}", file=sys.stderr)
-        return 1
+    except (LockHeld, CommitUnfinished, OSError) as err:
+        return _write_failure("purge", err)
     removed = record["removed"]
     print(f"purged {removed['articles']:,} article, {removed['rejects']:,} reject and "
           f"{removed['duplicates']:,} duplicate rows; recorded in "
