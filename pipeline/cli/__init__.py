@@ -298,10 +298,9 @@ def _run_command(argv: list[str]) -> int:
     except CommitUnfinished as err:
         if args.verbose:
             raise
-        interrupted = isinstance(err.__cause__, KeyboardInterrupt)
-        print(f"article-ingest: {'interrupted' if interrupted else 'error'}: the run is committed, but its "
-              f"commit did not finish ({err}); the next run on this output finishes it", file=sys.stderr)
-        return 130 if interrupted else 1
+        print(f"article-ingest: error: the run is committed, but its commit did not finish ({err}); "
+              "the next run on this output finishes it", file=sys.stderr)
+        return 1
     except Exception as err:  # noqa: BLE001 - a failed run is one clear line; -v shows the traceback
         if args.verbose:
             raise
@@ -689,10 +688,20 @@ def entry() -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         code = _closed_pipe()
-    except KeyboardInterrupt:  # Ctrl-C: one line and 130 (128 + SIGINT), as shells expect
-        print("article-ingest: interrupted; nothing was committed", file=sys.stderr)
+    except KeyboardInterrupt as err:  # Ctrl-C: one line and 130 (128 + SIGINT), as shells expect
+        print(interrupted_line(err), file=sys.stderr)
         code = 130
     exit_fast(code)
+
+
+def interrupted_line(err: KeyboardInterrupt) -> str:
+    """What a Ctrl-C says: before a commit's point nothing was committed; after it, the run is.
+    Imports nothing: a Ctrl-C may have stopped an import half-way."""
+    commit = sys.modules.get("pipeline.storage.commit")
+    if commit is not None and isinstance(err, getattr(commit, "CommitInterrupted", ())):
+        return ("article-ingest: interrupted: the run is committed, but its commit did not finish; "
+                "the next run on this output finishes it")
+    return "article-ingest: interrupted; nothing was committed"
 
 
 def _closed_pipe() -> int:

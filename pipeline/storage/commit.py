@@ -218,14 +218,20 @@ def commit(output: str, manifest: Manifest, *, hook=None) -> None:
     # The manifest is written: the run is committed, and the next writer rolls it forward.
     try:
         _publish(output, stage, manifest_path, manifest, hook)
-    except (Exception, KeyboardInterrupt) as err:  # a Ctrl-C here too: the run is committed
-        raise CommitUnfinished(f"{type(err).__name__}: {err}".rstrip(": ")) from err
+    except KeyboardInterrupt as err:
+        raise CommitInterrupted(str(err)) from err
+    except Exception as err:
+        raise CommitUnfinished(f"{type(err).__name__}: {err}") from err
 
 
 class CommitUnfinished(Exception):
     """A commit failed after its manifest was written (a full disk): the run is committed,
-    some of its records may be visible already, and the next writer to the output (a run,
-    a watch's batch, compact, purge) finishes it."""
+    some of its records may be visible already, and the next run on the output finishes it."""
+
+
+class CommitInterrupted(KeyboardInterrupt):
+    """Ctrl-C after a commit's manifest was written: as CommitUnfinished, and still an
+    interrupt."""
 
 
 def _publish(output: str, stage: str, manifest_path: str, manifest: Manifest, hook) -> None:
