@@ -812,3 +812,22 @@ def test_a_label_ending_in_a_colon_under_an_image_block_leaves_it_an_image_block
     assert parts.image_alt == "Boats moored in the harbour at dusk"
     assert parts.bullets == ("Fees rise 5 per cent", "Second rise this year")
     assert parts.paragraphs == ("The harbour board raised mooring fees on Monday.", "The board meets again in April.")
+
+
+def test_a_markdown_export_s_metadata_block_is_boilerplate_and_names_the_title():
+    # Before: 'title: ...' became the caption and 'source: ...' its credit.
+    dump = ("---\ntitle: \"Harbour fees rise again\"\nsource: https://harbour.example/fees\ntags:\n  - harbour\n---\n\n"
+            "The harbour board raised mooring fees by 5 per cent on Monday, the second rise this year.\n\n"
+            "Boat owners said the rise was unfair.\n")
+    parts = split_dump(dump, RULES)
+    assert parts.title == "Harbour fees rise again"
+    assert (parts.image_alt, parts.caption, parts.caption_credit) == (None, None, None)
+    assert parts.paragraphs == ("The harbour board raised mooring fees by 5 per cent on Monday, the second rise "
+                                "this year.", "Boat owners said the rise was unfair.")
+    assert [r.rule for r in parts.boilerplate] == ["front_matter"] * 6
+    assert dict(parts.labels)[2] == "boilerplate:front_matter" and dict(parts.labels)[8] == "paragraph"
+
+
+def test_a_horizontal_rule_or_a_dash_line_is_no_metadata_block():
+    dump = "---\nThe harbour board raised mooring fees on Monday.\n\nBoat owners said the rise was unfair.\n"
+    assert split_dump(dump, RULES).boilerplate == ()

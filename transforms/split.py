@@ -71,9 +71,14 @@ class Parts:
 
 def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     """Split a decoded dump into its parts. Never raises on any string."""
+    front: list[tuple[int, str]] = []
+    if text.startswith(("---\n", "---\r\n", "\ufeff---")):
+        front, text = _front_matter(text)
     if markup == "auto":
         markup = sniff_markup(text)
     lines, leading_blank = to_lines(text, markup)
+    if front:
+        leading_blank = False  # the metadata block's blanked lines: no image without alt text
     verdict = find_boilerplate(lines, rules)
     labels: dict[int, str] = {}
     removed = [(lines[index], rule) for index, rule in verdict.removed.items()]
@@ -111,20 +116,53 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     removed.sort(key=lambda pair: pair[0].number)  # in line order
     for line, rule in removed:
         labels[line.number] = f"boilerplate:{rule}"
+    for number, _ in front:
+        labels[number] = f"boilerplate:{_FRONT_MATTER}"
+    stated_title = next((m.group(1).strip("\"' ") for _, raw in front if (m := _FRONT_TITLE.match(raw))), None)
     return Parts(
         markup=markup,
-        title=title_line.text if title_line is not None else verdict.title,
+        title=title_line.text if title_line is not None else verdict.title or stated_title or None,
         image_alt=alt,
         caption=caption,
         caption_credit=credit,
         publisher=verdict.publisher,
         bullets=tuple(bullets),
         paragraphs=tuple(paragraphs),
-        boilerplate=tuple(Removed(rule=rule, text=line.text) for line, rule in removed),
+        boilerplate=(*(Removed(rule=_FRONT_MATTER, text=raw) for _, raw in front),
+                     *(Removed(rule=rule, text=line.text) for line, rule in removed)),
         labels=tuple(sorted(labels.items())),
         authors=tuple(dict.fromkeys(name for _, hit in head_lines for name in hit.authors)),
         published_at=next((hit.published_at for _, hit in head_lines if hit.published_at), None),
     )
+
+
+# A markdown export's metadata block (Jekyll, Hugo, Obsidian, Notion): '---', lines of
+# 'key: value' (or YAML's list items and continuations), '---' or '...'.
+_FRONT_MATTER = "front_matter"
+_FRONT_KEY = re.compile(r"[A-Za-z_][\w -]{0,40}:(?:\s|$)|\s+\S|-\s")
+_FRONT_TITLE = re.compile(r"title:\s*(.+)", re.IGNORECASE)
+_FRONT_MAX_LINES = 60
+
+
+def _front_matter(text: str) -> tuple[list[tuple[int, str]], str]:
+    """(line number, line) of a metadata block opening the dump, and the dump with those
+    lines left blank (so that every other line keeps its number); no block: ([], text)."""
+    text = text.lstrip("\ufeff")
+    raw = text.split("\n", _FRONT_MAX_LINES + 1)
+    for end in range(1, min(len(raw), _FRONT_MAX_LINES + 1)):
+        line = raw[end].rstrip("\r")
+        if line in ("---", "..."):
+            break
+        if line.strip() and not _FRONT_KEY.match(line):
+            return [], text
+    else:
+        return [], text
+    if end == 1:
+        return [], text  # '---' twice: a rule, not a block
+    block = [(number, raw[number - 1].rstrip("\r")) for number in range(1, end + 2)]
+    rest = text.split("\n", end + 1)
+    after = rest[end + 1] if len(rest) > end + 1 else ""
+    return [(n, line) for n, line in block if line.strip()], "\n" * (end + 1) + after
 
 
 def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context: str) -> bool:
