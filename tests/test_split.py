@@ -831,3 +831,15 @@ def test_a_markdown_export_s_metadata_block_is_boilerplate_and_names_the_title()
 def test_a_horizontal_rule_or_a_dash_line_is_no_metadata_block():
     dump = "---\nThe harbour board raised mooring fees on Monday.\n\nBoat owners said the rise was unfair.\n"
     assert split_dump(dump, RULES).boilerplate == ()
+
+
+def test_a_byline_under_a_standfirst_is_read_as_the_head_s():
+    # Before: the title, the standfirst and the byline all stayed body paragraphs.
+    dump = ("Harbour fees rise again\n\nOwners say the second rise this year is unfair\n\nBy Mara Lint\n\n"
+            "The harbour board raised mooring fees by 5 per cent on Monday, the second rise this year.\n\n"
+            "Boat owners said the rise was unfair.\n")
+    parts = split_dump(dump, RULES)
+    assert (parts.title, parts.authors) == ("Harbour fees rise again", ("Mara Lint",))
+    assert parts.boilerplate == (Removed(rule="byline", text="By Mara Lint"),)
+    assert parts.paragraphs[0] == "Owners say the second rise this year is unfair"  # the standfirst stays
+    assert len(parts.paragraphs) == 3

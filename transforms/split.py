@@ -95,6 +95,11 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     width = _wrap_width(kept, rules)
     head_lines: list[tuple[Line, HeadLine]] = []
     kept = _head_lines(kept, rules, width, head_lines)
+    if title_line is not None and not head_lines and _dek_over_byline(kept, rules, width):
+        # 'Title / a standfirst / By Jane Roe / body': the byline under the standfirst is the
+        # head's too; the standfirst stays the body's first paragraph.
+        dek, after = kept[0], _head_lines(kept[1:], rules, width, head_lines)
+        kept = [dek, *after]
     head, rest = _image_block(kept, markup, leading_blank, rules, text, width)
     alt, caption, credit, head_labels = _read_image_block(head, markup, rules, text)
     for line, label in zip(head, head_labels):
@@ -210,6 +215,17 @@ def _head_lines(lines: list[Line], rules: RuleSet, width: int | None,
         found.append((line, hit))
         index += 1
     return lines[index:] if index else lines
+
+
+def _dek_over_byline(lines: list[Line], rules: RuleSet, width: int | None) -> bool:
+    """A standfirst between the title and the byline: one line standing alone (a block of
+    its own) of at most twice [splitter] max_title_words words, then a head line."""
+    if len(lines) < 3 or lines[0].kind != TEXT_LINE or lines[1].block == lines[0].block:
+        return False
+    if len(lines[0].text.split()) > 2 * rules.splitter.max_title_words:
+        return False
+    found: list[tuple[Line, HeadLine]] = []
+    return len(_head_lines(lines[1:], rules, width, found)) < len(lines) - 1
 
 
 def _marker_class(line: Line) -> str | None:
