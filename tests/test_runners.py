@@ -153,7 +153,7 @@ def test_the_local_runner_starts_its_multi_processing_workers_through_the_stand_
     monkeypatch.setattr(FnApiRunner, "run_via_runner_api", lambda self, p, o: seen.update(
         {k: (v.urn, v.payload) for k, v in p.components.environments.items()}))
     _LocalRunner().run_via_runner_api(proto, None)
-    stand_in = f"exec {sys.executable} -I -S {standin.__file__}".encode()  # sh -c replaced by it
+    stand_in = f"trap '' INT; exec {sys.executable} -I -S {standin.__file__}".encode()  # Ctrl-C ignored
     assert seen["beam"] == (python_urns.SUBPROCESS_SDK, stand_in)
     assert seen["own"] == (python_urns.SUBPROCESS_SDK, b"/opt/py -m my_worker")
     assert seen["embedded"] == (python_urns.EMBEDDED_PYTHON, b"")

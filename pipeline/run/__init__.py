@@ -243,11 +243,13 @@ class _LocalRunner(FnApiRunner):
 
 
 def stand_in_command() -> str:
-    """The shell command (Beam runs it with `sh -c`) that starts a local worker's stand-in:
-    `exec`, so that the shell does not stay between Beam and the worker (a Ctrl-C killed
-    that shell, and Beam reported the worker dead while it ran on)."""
+    """The shell command (Beam runs it with `sh -c`) that starts a local worker's stand-in.
+    A terminal's Ctrl-C reaches every process of the group, and a worker it killed left Beam
+    waiting for it for good: the shell ignores SIGINT from its first command on (`trap ''
+    INT`, kept across `exec`, so Python starts ignoring it too), and `exec` leaves no shell
+    between Beam and the worker."""
     command = shlex.join([sys.executable, *standin.STAND_IN_FLAGS, standin.__file__])
-    return f"exec {command}" if os.name == "posix" else command
+    return f"trap '' INT; exec {command}" if os.name == "posix" else command
 
 
 def _metric_counters(result) -> dict[str, int] | None:
