@@ -102,6 +102,8 @@ HEAD_LINES = [
     ("byline", "By Jane Roe, Jo Berg and Kim Lo", ("Jane Roe", "Jo Berg", "Kim Lo"), None),
     ("byline", "By Jane Roe and Jo Berg | Pier Weekly", ("Jane Roe", "Jo Berg"), None),
     ("byline", "By Jane Roe, Staff Writer", ("Jane Roe",), None),
+    ("byline", "Written by Jane Roe", ("Jane Roe",), None),  # before: a body paragraph
+    ("byline", "Story by Jane Roe and Jo Berg", ("Jane Roe", "Jo Berg"), None),
     # The news organisation after the authors is none of them ([bylines] outlets; before: an author).
     ("byline", "By Jane Roe, Associated Press", ("Jane Roe",), None),
     ("byline", "By Jane Roe and Jo Berg, CNN", ("Jane Roe", "Jo Berg"), None),
@@ -111,6 +113,8 @@ HEAD_LINES = [
     ("byline", "By PETER HOLM", ("PETER HOLM",), None),
     ("byline", "Von Jana Muster und Ole Berg", ("Jana Muster", "Ole Berg"), None),
     ("dateline", "March 3, 2024", (), dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)),
+    # A time before the date, as a copied page prints it (before: a body paragraph).
+    ("dateline", "Updated 3:45 p.m. ET, Tue March 4, 2025", (), dt.datetime(2025, 3, 4, tzinfo=dt.timezone.utc)),
     ("dateline", "Mar. 3, 2024 7:05 PM", (), dt.datetime(2024, 3, 3, 19, 5, tzinfo=dt.timezone.utc)),
     ("dateline", "Published 3 March 2024, 10:15 GMT", (),
      dt.datetime(2024, 3, 3, 10, 15, tzinfo=dt.timezone.utc)),
