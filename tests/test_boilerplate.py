@@ -518,3 +518,26 @@ def test_month_names_are_rules_data(tmp_path):
     for wrong in ("[['jan']]", "5", "'january'"):
         with pytest.raises(RulesError, match="twelve lists"):
             load_rules(_write(tmp_path, f"[dates]\nmonths = {wrong}\n"))
+
+
+def test_page_lines_after_a_syndication_footer_go_with_it():
+    # A copied page ends with 'Most read' and headlines after the footer. Before: the footer
+    # and all of them stayed in the body, and no publisher was found.
+    footer = "Read the original article on Pier Weekly"
+    page = ["Most read", "Ferry fares rise for the summer", "New café opens on the quay"]
+    parts = split_dump(BODY + footer + "\n\n" + "\n".join(page) + "\n", RULES)
+    assert parts.paragraphs == BODY_PARAGRAPHS and parts.publisher == "Pier Weekly"
+    assert parts.boilerplate == (Removed("read_original_on", footer), *(Removed("after_footer", p) for p in page))
+
+
+def test_a_paragraph_after_a_footer_keeps_the_footer_in_the_body():
+    # A paragraph after the footer: the article goes on, nothing is taken.
+    after = "The harbour board said it would publish the new fees on its website by the end of the week."
+    parts = split_dump(BODY + "Read the original article on Pier Weekly\n\n" + after + "\n", RULES)
+    assert parts.publisher is None and parts.boilerplate == ()
+
+
+def test_short_lines_after_a_copyright_line_are_not_taken():
+    # A copyright line sits in a credits roll in mid-text (a real transcript's did).
+    parts = split_dump(BODY + "© 1978 Pier Weekly\n\nMusic by Jane Roe\n", RULES)
+    assert parts.boilerplate == () and parts.paragraphs[-1] == "Music by Jane Roe"

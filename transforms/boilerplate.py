@@ -180,6 +180,37 @@ def _combine(rules: tuple[BoilerplateRule, ...]) -> re.Pattern[str] | None:
         return None
 
 
+# A publisher's footer with page lines after it ('Read the original article on X', then
+# 'Most read' and a list of headlines, as a copied page ends): at most this many lines
+# after it, each of at most this many words.
+_PAGE_LINES_AFTER_FOOTER = 8
+_PAGE_LINE_WORDS = 12
+AFTER_FOOTER = "after_footer"
+_NOT_ENDINGS = frozenset({"copyright_line"})
+
+
+def _footer_above_page_lines(lines: list[Line], stop: int, tail: tuple[BoilerplateRule, ...],
+                             removed: dict[int, str]) -> tuple[str, str | None] | None:
+    """Where the walk back stopped at a short line: a footer that names a publisher a few
+    short lines above it ends the article, and the lines after it are the page's. Marks them
+    (the footer by its rule, the rest AFTER_FOOTER) and returns (publisher, title)."""
+    for index in range(stop, max(0, stop - _PAGE_LINES_AFTER_FOOTER) - 1, -1):
+        if index == 0:
+            return None  # a footer above everything: no article above it
+        text = lines[index].text
+        rule, m = _first_match(tail, text)
+        # A syndication footer; not a copyright line, which a credits roll holds mid-text.
+        if rule is not None and rule.name not in _NOT_ENDINGS and (
+                publisher := _clean_capture(m.groupdict().get("publisher"))):
+            removed[index] = rule.name
+            for after in range(index + 1, stop + 1):
+                removed[after] = AFTER_FOOTER
+            return publisher, _clean_capture(m.groupdict().get("title"))
+        if len(text.split()) > _PAGE_LINE_WORDS:
+            return None  # a paragraph: the article goes on here
+    return None
+
+
 def find_boilerplate(lines: list[Line], rules: RuleSet) -> Verdict:
     """Trailing lines matching a tail rule, and lines anywhere matching an 'anywhere' rule."""
     removed: dict[int, str] = {}
@@ -188,17 +219,22 @@ def find_boilerplate(lines: list[Line], rules: RuleSet) -> Verdict:
     # is the last line of the article.
     tail = rules.tail_rules
     tail_any = _any_of(tail)
+    stop = -1  # the last line the walk kept
     for index in range(len(lines) - 1, -1, -1):
         if tail_any is not None and tail_any.fullmatch(lines[index].text) is None:
+            stop = index
             break
         rule, m = _first_match(tail, lines[index].text)
         if rule is None:
+            stop = index
             break
         removed[index] = rule.name
         groups = m.groupdict()
         # The line nearest the article wins when several footers name a publisher.
         publisher = _clean_capture(groups.get("publisher")) or publisher
         title = _clean_capture(groups.get("title")) or title
+    if publisher is None and stop > 0:
+        publisher, title = _footer_above_page_lines(lines, stop, tail, removed) or (None, title)
     found = {}
     inside = rules.inside_rules  # 'anywhere' and 'body' rules: one test a line for both
     if inside:
