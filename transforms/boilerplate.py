@@ -194,20 +194,22 @@ def _footer_above_page_lines(lines: list[Line], stop: int, tail: tuple[Boilerpla
     """Where the walk back stopped at a short line: a footer that names a publisher a few
     short lines above it ends the article, and the lines after it are the page's. Marks them
     (the footer by its rule, the rest AFTER_FOOTER) and returns (publisher, title)."""
+    tail_any = _any_of(tail)
     for index in range(stop, max(0, stop - _PAGE_LINES_AFTER_FOOTER) - 1, -1):
-        if index == 0:
-            return None  # a footer above everything: no article above it
         text = lines[index].text
-        rule, m = _first_match(tail, text)
-        # A syndication footer; not a copyright line, which a credits roll holds mid-text.
-        if rule is not None and rule.name not in _NOT_ENDINGS and (
-                publisher := _clean_capture(m.groupdict().get("publisher"))):
-            removed[index] = rule.name
-            for after in range(index + 1, stop + 1):
-                removed[after] = AFTER_FOOTER
-            return publisher, _clean_capture(m.groupdict().get("title"))
+        if index < stop and (tail_any is None or tail_any.fullmatch(text) is not None):
+            rule, m = _first_match(tail, text)
+            # A syndication footer; not a copyright line, which a credits roll holds mid-text.
+            if rule is not None and rule.name not in _NOT_ENDINGS and (
+                    publisher := _clean_capture(m.groupdict().get("publisher"))):
+                if index == 0:
+                    return None  # a footer above everything: no article above it
+                removed[index] = rule.name
+                for after in range(index + 1, stop + 1):
+                    removed[after] = AFTER_FOOTER
+                return publisher, _clean_capture(m.groupdict().get("title"))
         if len(text.split()) > _PAGE_LINE_WORDS:
-            return None  # a paragraph: the article goes on here
+            return None  # a paragraph: the article goes on here (most dumps: their last line)
     return None
 
 
