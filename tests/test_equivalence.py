@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from schemas import record
 from transforms import decode, ids, lines, normalize
-from transforms.boilerplate import find_boilerplate
+from transforms.boilerplate import _clean_capture, find_boilerplate
 from transforms.ids import _fingerprint_bytes
 from transforms.lines import to_lines
 from transforms.rules import BoilerplateRule, RuleSet, load_rules
@@ -467,12 +467,26 @@ def _one_by_one(line_texts: list[str], rules: RuleSet) -> dict[int, str]:
     def first(rule_list, text):
         return next((r for r in rule_list if r.match(text)), None)
 
-    tail = [r for r in rules.boilerplate if r.where in ("tail", "anywhere")]
+    tail = [r for r in rules.boilerplate if r.where in ("tail", "anywhere", "body")]
+    stop, publisher = -1, None
     for index in range(len(line_texts) - 1, -1, -1):
         rule = first(tail, line_texts[index])
         if rule is None:
+            stop = index
             break
         removed[index] = rule.name
+        publisher = publisher or _clean_capture(rule.match(line_texts[index]).groupdict().get("publisher"))
+    if publisher is None and stop > 0:
+        # A syndication footer (not a copyright line) with at most 8 short lines after it.
+        for index in range(stop, max(0, stop - 8) - 1, -1):
+            rule = first(tail, line_texts[index]) if index < stop else None
+            if rule is not None and rule.name != "copyright_line" and _clean_capture(
+                    rule.match(line_texts[index]).groupdict().get("publisher")):
+                if index > 0:
+                    removed.update({index: rule.name, **dict.fromkeys(range(index + 1, stop + 1), "after_footer")})
+                break
+            if len(line_texts[index].split()) > 12:
+                break
     for index, text in enumerate(line_texts):
         anywhere = [r for r in rules.boilerplate if r.where == "anywhere"]
         if index not in removed and (rule := first(anywhere, text)):
