@@ -139,29 +139,27 @@ _NAMED_GROUP = re.compile(r"(?<!\\)\(\?P<\w+>")
 
 def _any_of(rules: tuple[BoilerplateRule, ...]) -> re.Pattern[str] | None:
     """`_combine(rules)`, made once per tuple of rules (RuleSet caches its tuples)."""
-    hit = _COMBINED.get(id(rules))
-    if hit is None or hit[0] is not rules:
-        if len(_COMBINED) > 64:  # rule sets are loaded once a run: never many
-            _COMBINED.clear()
-        hit = _COMBINED[id(rules)] = (rules, _combine(rules))
-    return hit[1]
-
-
-_COMBINED: dict[int, tuple[tuple[BoilerplateRule, ...], re.Pattern[str] | None]] = {}
+    return _compiled(rules)[0]
 
 
 def _widest(rules: tuple[BoilerplateRule, ...]) -> float:
     """The longest line any of `rules` can match (inf where one is unbounded): a body
     paragraph longer than that is not tried at all."""
-    hit = _WIDEST.get(id(rules))
+    return _compiled(rules)[1]
+
+
+def _compiled(rules: tuple[BoilerplateRule, ...]) -> tuple[re.Pattern[str] | None, float]:
+    hit = _COMBINED.get(id(rules))
     if hit is None or hit[0] is not rules:
-        widths = [sre_parse.parse(r.pattern.pattern, r.pattern.flags).getwidth()[1] for r in rules]
-        widest = max(widths, default=0)
-        hit = _WIDEST[id(rules)] = (rules, float("inf") if widest >= sre_constants.MAXREPEAT else widest)
-    return hit[1]
+        if len(_COMBINED) > 64:  # rule sets are loaded once a run: never many
+            _COMBINED.clear()
+        widest = max((sre_parse.parse(r.pattern.pattern, r.pattern.flags).getwidth()[1] for r in rules), default=0)
+        hit = _COMBINED[id(rules)] = (rules, _combine(rules),
+                                      float("inf") if widest >= sre_constants.MAXREPEAT else widest)
+    return hit[1], hit[2]
 
 
-_WIDEST: dict[int, tuple[tuple[BoilerplateRule, ...], float]] = {}
+_COMBINED: dict[int, tuple[tuple[BoilerplateRule, ...], re.Pattern[str] | None, float]] = {}
 
 
 def _combine(rules: tuple[BoilerplateRule, ...]) -> re.Pattern[str] | None:

@@ -95,11 +95,12 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     width = _wrap_width(kept, rules)
     head_lines: list[tuple[Line, HeadLine]] = []
     kept = _head_lines(kept, rules, width, head_lines)
-    if title_line is not None and not head_lines and _dek_over_byline(kept, rules, width):
+    if title_line is not None and not head_lines and _may_be_dek(kept, rules):
         # 'Title / a standfirst / By Jane Roe / body': the byline under the standfirst is the
         # head's too; the standfirst stays the body's first paragraph.
-        dek, after = kept[0], _head_lines(kept[1:], rules, width, head_lines)
-        kept = [dek, *after]
+        after = _head_lines(kept[1:], rules, width, head_lines)
+        if head_lines:
+            kept = [kept[0], *after]
     head, rest = _image_block(kept, markup, leading_blank, rules, text, width)
     alt, caption, credit, head_labels = _read_image_block(head, markup, rules, text)
     for line, label in zip(head, head_labels):
@@ -165,9 +166,7 @@ def _front_matter(text: str) -> tuple[list[tuple[int, str]], str]:
     if end == 1:
         return [], text  # '---' twice: a rule, not a block
     block = [(number, raw[number - 1].rstrip("\r")) for number in range(1, end + 2)]
-    rest = text.split("\n", end + 1)
-    after = rest[end + 1] if len(rest) > end + 1 else ""
-    return [(n, line) for n, line in block if line.strip()], "\n" * (end + 1) + after
+    return [(n, line) for n, line in block if line.strip()], "\n" * (end + 1) + "\n".join(raw[end + 1:])
 
 
 def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context: str) -> bool:
@@ -217,15 +216,11 @@ def _head_lines(lines: list[Line], rules: RuleSet, width: int | None,
     return lines[index:] if index else lines
 
 
-def _dek_over_byline(lines: list[Line], rules: RuleSet, width: int | None) -> bool:
-    """A standfirst between the title and the byline: one line standing alone (a block of
-    its own) of at most twice [splitter] max_title_words words, then a head line."""
-    if len(lines) < 3 or lines[0].kind != TEXT_LINE or lines[1].block == lines[0].block:
-        return False
-    if len(lines[0].text.split()) > 2 * rules.splitter.max_title_words:
-        return False
-    found: list[tuple[Line, HeadLine]] = []
-    return len(_head_lines(lines[1:], rules, width, found)) < len(lines) - 1
+def _may_be_dek(lines: list[Line], rules: RuleSet) -> bool:
+    """Whether the first line could be a standfirst between the title and a byline: one line
+    standing alone (a block of its own) of at most twice [splitter] max_title_words words."""
+    return (len(lines) >= 3 and lines[0].kind == TEXT_LINE and lines[1].block != lines[0].block
+            and len(lines[0].text.split()) <= 2 * rules.splitter.max_title_words)
 
 
 def _marker_class(line: Line) -> str | None:
