@@ -133,3 +133,53 @@ def test_the_state_knows_an_input_however_its_path_is_spelled(tmp_path, monkeypa
         assert (again["files_processed"], again["files_unchanged"]) == (0, 3), spelling
     assert {r["source_uri"] for r in rows(tmp_path / "out" / "articles")} == {
         str(tmp_path / "in" / f"a{n}.txt") for n in range(3)}
+
+
+def _parquet_files(directory) -> list[str]:
+    return sorted(str(p.relative_to(directory)) for p in directory.rglob("*.parquet"))
+
+
+def test_a_dataset_with_no_rows_is_one_empty_file_of_its_schema_until_rows_come(tmp_path):
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from pipeline.storage.state import load_state
+    from schemas.record import ARTICLE_SCHEMA, DUPLICATE_SCHEMA
+
+    write(tmp_path / "in", "blank.txt", "\n\n   \n")
+    first = _run(tmp_path, "--incremental")
+    out = tmp_path / "out"
+    assert (first["articles"], first["rejects"]) == (0, 1)
+    date = first["run_id"][:4] + "-" + first["run_id"][4:6] + "-" + first["run_id"][6:8]
+    stand_in = f"ingest_date={date}/part-empty-{first['run_id']}.parquet"
+    assert _parquet_files(out / "articles") == [stand_in]
+    assert _parquet_files(out / "duplicates") == [stand_in]
+    table = pq.read_table(out / "articles" / stand_in)
+    assert table.num_rows == 0 and table.schema.names == ARTICLE_SCHEMA.names
+    assert table.schema.metadata == ARTICLE_SCHEMA.metadata
+    empty_schema = table.schema
+    assert pq.read_schema(out / "duplicates" / stand_in).names == DUPLICATE_SCHEMA.names
+    # A query over the dataset's files finds no rows, instead of no files.
+    query = f"SELECT count(*), min(ingest_date) FROM read_parquet('{out}/articles/**/*.parquet', hive_partitioning = true)"
+    assert duckdb.sql(query).fetchall() == [(0, None)]
+
+    write(tmp_path / "in", "a1.txt", dump(1))
+    second = _run(tmp_path, "--incremental")
+    assert second["articles"] == 1
+    files = _parquet_files(out / "articles")
+    assert len(files) == 1 and "part-empty-" not in files[0]    # the stand-in is gone
+    assert pq.read_schema(out / "articles" / files[0]).equals(empty_schema, check_metadata=True)
+    assert _parquet_files(out / "duplicates") == [stand_in]     # still no duplicate: kept
+    assert load_state(str(out)).files["articles"] == [f"articles/{files[0]}"]
+    assert len(_articles(tmp_path)) == 1
+
+
+def test_a_full_refresh_that_leaves_no_article_leaves_an_empty_dataset(tmp_path):
+    write(tmp_path / "in", "a1.txt", dump(1))
+    _run(tmp_path, "--incremental")
+    write(tmp_path / "in", "a1.txt", "   \n")
+    again = _run(tmp_path, "--incremental", "--full-refresh")
+    assert (again["articles"], again["rejects"]) == (0, 1)
+    files = _parquet_files(tmp_path / "out" / "articles")
+    assert [f.rsplit("/", 1)[-1] for f in files] == [f"part-empty-{again['run_id']}.parquet"]
+    assert _articles(tmp_path) == []

@@ -48,6 +48,7 @@ from pipeline.storage.commit import (
     list_dataset_files,
     new_run_id,
     recover,
+    stage_empty_datasets,
     staging_dir,
     write_run_record,
 )
@@ -75,7 +76,7 @@ from schemas.datasets import ARTICLES, DUPLICATES, REJECTS
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
 from transforms.context import SECOND_LOOK_COUNTER
-from transforms.partition import PUBLISHER_PARTITION
+from transforms.partition import PUBLISHER_PARTITION, partition_dir
 from transforms.rules import RulesError, load_rules
 
 __all__ = ["RunFailed", "UsageError", "root_cause", "run", "run_batch", "summarise", "validate"]
@@ -582,4 +583,9 @@ def _staged(plan: _Run, on_count, selection: Selection | None) -> tuple[dict, li
     removed = []
     if plan.replacement is not None:  # staged after counting: these rows are not the run's own
         removed = plan.replacement.stage(plan.output, plan.stage)
+    date, options = plan.started_at.date().isoformat(), plan.options
+    stage_empty_datasets(plan.output, plan.run_id, plan.state, replace=plan.replace, removed=removed,
+                         partitions={ARTICLES: partition_dir(options.partition_by, {}, date),
+                                     REJECTS: partition_dir(side_partition(options), {}, date),
+                                     DUPLICATES: partition_dir(side_partition(options), {}, date)})
     return summary, removed

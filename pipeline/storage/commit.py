@@ -40,6 +40,7 @@ __all__ = [
     "new_run_id",
     "prune_run_history",
     "recover",
+    "stage_empty_datasets",
     "staging_dir",
     "write_run_record",
 ]
@@ -48,6 +49,10 @@ STAGING = "_staging"
 RUNS = "_runs"
 MANIFEST = "_manifest.json"
 RUN_DB = "_run.sqlite"  # the run's inputs and article ids (pipeline/inputs.py)
+# A dataset a commit would leave with no file gets one Parquet file of its schema and no
+# rows instead, named so: a query over it (DuckDB, Polars, Spark, pandas) finds no rows
+# rather than no files. The next commit that brings the dataset rows deletes it.
+EMPTY_FILE_PREFIX = "part-empty-"
 
 
 def new_run_id(started_at: dt.datetime) -> str:
@@ -112,14 +117,46 @@ class Manifest(dict):
         old = [rel for dataset in COMMITTED for rel in list_dataset_files(output, dataset)] if replace else []
         old += list(removed)
         for dataset in COMMITTED:
-            kept = [] if replace else list(state.files.get(dataset, []))
-            state.files[dataset] = sorted((set(kept) - set(removed))
-                                          | {r for r in staged if r.startswith(dataset + "/")})
+            kept = set() if replace else set(state.files.get(dataset, [])) - set(removed)
+            new = {r for r in staged if r.startswith(dataset + "/")}
+            if any(not _is_empty_file(r) for r in new):  # rows now: the stand-in goes
+                empty = {r for r in kept if _is_empty_file(r)}
+                kept -= empty
+                old += sorted(empty)
+            state.files[dataset] = sorted(kept | new)
         if latest:
             state.last_run_id = run_id
         return cls(run_id=run_id, moves=staged, delete=sorted(set(old) - set(staged)),
                    state=state.to_json(), run_db=RUN_DB, replace=replace, provenance=provenance or {},
                    summary=summary, latest=latest, keep_runs=keep_runs)
+
+
+def _is_empty_file(rel: str) -> bool:
+    return rel.rsplit("/", 1)[-1].startswith(EMPTY_FILE_PREFIX)
+
+
+def stage_empty_datasets(output: str, run_id: str, state: State, *, replace: bool,
+                         removed: list[str] = (), partitions: dict[str, str]) -> list[str]:
+    """Stages a file of the dataset's schema and no rows for each dataset the commit of
+    `run_id` would otherwise leave with no file: a run with no article, a first run with
+    only rejects, a full refresh or replacement that leaves nothing. It goes in the
+    partition directory `partitions[dataset]` ('' for none), the run's own, so the
+    dataset's layout stays one. Returns the paths staged (relative to the output)."""
+    import pyarrow.parquet as pq
+
+    from schemas.datasets import SCHEMAS
+
+    stage = staging_dir(output, run_id)
+    staged = []
+    for dataset in COMMITTED:
+        kept = set() if replace else set(state.files.get(dataset, [])) - set(removed)
+        if kept or list_dataset_files(stage, dataset):
+            continue
+        rel = _join(dataset, partitions.get(dataset, ""), f"{EMPTY_FILE_PREFIX}{run_id}.parquet")
+        with FileSystems.create(_join(stage, rel)) as handle:
+            pq.write_table(SCHEMAS[dataset].empty_table(), handle)
+        staged.append(rel)
+    return staged
 
 
 def _move(src: str, dst: str) -> None:
