@@ -36,6 +36,7 @@ from pipeline.storage.commit import (
     list_dataset_files,
     new_run_id,
     recover,
+    stage_empty_datasets,
     staging_dir,
 )
 from pipeline.storage.inputs import RunDb
@@ -149,6 +150,9 @@ def _purge_locked(output: str, uris: set[str], ids: set[str], keep_runs: int | N
         "schema_version": SCHEMA_VERSION,
         "article_ingest_version": version(),
     }
+    # A dataset the purge empties keeps a file of its schema, where its last file was.
+    partitions = {rel.split("/", 1)[0]: rel.split("/", 1)[1].rpartition("/")[0] for rel in emptied}
+    stage_empty_datasets(output, run_id, state, replace=False, removed=emptied, partitions=partitions)
     commit(output, Manifest.plan(output, run_id, replace=False, state=state, summary=summary,
                                  removed=emptied, latest=False, keep_runs=keep_runs))
     return summary

@@ -160,7 +160,8 @@ def test_a_dataset_with_no_rows_is_one_empty_file_of_its_schema_until_rows_come(
     empty_schema = table.schema
     assert pq.read_schema(out / "duplicates" / stand_in).names == DUPLICATE_SCHEMA.names
     # A query over the dataset's files finds no rows, instead of no files.
-    query = f"SELECT count(*), min(ingest_date) FROM read_parquet('{out}/articles/**/*.parquet', hive_partitioning = true)"
+    query = (f"SELECT count(*), min(ingest_date) "
+             f"FROM read_parquet('{out}/articles/**/*.parquet', hive_partitioning = true)")
     assert duckdb.sql(query).fetchall() == [(0, None)]
 
     write(tmp_path / "in", "a1.txt", dump(1))

@@ -390,3 +390,15 @@ def test_run_history_pruning_keeps_the_newest_of_runs_started_in_one_second(tmp_
     deleted = prune_run_history(str(tmp_path / "out"), 2)
     assert sorted(deleted) == ["20261201T115959Z-eeee0000", "20261201T120000Z-ffff0000"]
     assert sorted(p.stem for p in runs.iterdir()) == ["20261201T120000Z-aaaa0000", "20261201T120000Z-cccc0000"]
+
+
+def test_a_purge_that_empties_a_dataset_leaves_a_file_of_its_schema_where_it_was(tmp_path):
+    write(tmp_path / "in", "a1.txt", dump(1), mtime=1_700_000_000)
+    _run(tmp_path)
+    out = tmp_path / "out"
+    [before] = [p.relative_to(out / "articles") for p in (out / "articles").rglob("*.parquet")]
+    record = purge(str(out), source_uris=[str(tmp_path / "in" / "a1.txt")])
+    assert record["removed"]["articles"] == 1
+    [after] = [p.relative_to(out / "articles") for p in (out / "articles").rglob("*.parquet")]
+    assert after.parent == before.parent and after.name == f"part-empty-{record['run_id']}.parquet"
+    assert _dataset(tmp_path, "articles") == []

@@ -141,7 +141,8 @@ def stage_empty_datasets(output: str, run_id: str, state: State, *, replace: boo
     `run_id` would otherwise leave with no file: a run with no article, a first run with
     only rejects, a full refresh or replacement that leaves nothing. It goes in the
     partition directory `partitions[dataset]` ('' for none), the run's own, so the
-    dataset's layout stays one. Returns the paths staged (relative to the output)."""
+    dataset's layout stays one; a dataset not in `partitions` is left as it is. Returns the
+    paths staged (relative to the output)."""
     import pyarrow.parquet as pq
 
     from schemas.datasets import SCHEMAS
@@ -150,9 +151,9 @@ def stage_empty_datasets(output: str, run_id: str, state: State, *, replace: boo
     staged = []
     for dataset in COMMITTED:
         kept = set() if replace else set(state.files.get(dataset, [])) - set(removed)
-        if kept or list_dataset_files(stage, dataset):
+        if dataset not in partitions or kept or list_dataset_files(stage, dataset):
             continue
-        rel = _join(dataset, partitions.get(dataset, ""), f"{EMPTY_FILE_PREFIX}{run_id}.parquet")
+        rel = _join(dataset, partitions[dataset], f"{EMPTY_FILE_PREFIX}{run_id}.parquet")
         with FileSystems.create(_join(stage, rel)) as handle:
             pq.write_table(SCHEMAS[dataset].empty_table(), handle)
         staged.append(rel)
