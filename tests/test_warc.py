@@ -114,6 +114,17 @@ def test_html_responses_become_articles_and_the_rest_is_counted(gzip_records):
                       "skipped:warc_not_html": 1, "skipped:warc_status": 1}
 
 
+def test_a_warc_joined_to_itself_tells_the_repeated_records_apart():
+    warc = _news_warc()
+    twice = warc.bytes() + warc.bytes()  # `cat a.warc a.warc`: every record id twice
+    outcomes = list(ingest_file(twice, "mem://joined.warc", _ctx()))
+    uris = [o.source_uri for o in outcomes]
+    assert uris == [f"mem://joined.warc#record={warc.ids[2]}", f"mem://joined.warc#record={warc.ids[5]}",
+                    f"mem://joined.warc#record={warc.ids[2]}#copy=2",
+                    f"mem://joined.warc#record={warc.ids[5]}#copy=2"]
+    assert outcomes[0].article_id == outcomes[2].article_id  # the same article, twice
+
+
 def test_whole_file_gzip_warc_is_read_too():
     warc = _news_warc()
     outcomes = list(ingest_file(gzip.compress(warc.bytes()), "mem://w.gz", _ctx()))

@@ -1,7 +1,8 @@
 """Reader for WARC files (CC-NEWS style): every HTML response record is one article input.
 
 Parsed with warcio. A record's `source_uri` is `<file>#record=<WARC-Record-ID>` (the
-`urn:uuid:...` without angle brackets), or `<file>#offset=N` when it has no ID. `url` is the
+`urn:uuid:...` without angle brackets; a repeated ID's later records add `#copy=2`, ...), or
+`<file>#offset=N` when it has no ID. `url` is the
 record's WARC-Target-URI (what was fetched); `published_at` is the page's own date when it
 states one, else the WARC-Date (when it was fetched). The charset comes from the HTTP
 Content-Type, else the page, else detection.
@@ -39,6 +40,7 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
 
     records = ArchiveIterator(io.BytesIO(data))
     iterator = iter(records)
+    seen: dict[str, int] = {}
     try:
         while True:
             try:
@@ -56,6 +58,12 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
                 yield _headless(data, source_uri, records.offset, ctx)
                 return
             uri = _record_uri(record, source_uri, records.offset)
+            # Record ids should be unique, but two WARC files joined with `cat`, or a crawler
+            # that reuses them, repeat one: the later records are told apart by their place,
+            # '#copy=2', '#copy=3', ..., as repeated archive member names are.
+            seen[uri] = count = seen.get(uri, 0) + 1
+            if count > 1:
+                uri = f"{uri}#copy={count}"
             outcomes = list(guarded(uri, record.length, ctx, lambda r=record, u=uri: _record(r, u, ctx)))
             missing = _drain(record.raw_stream)
             if missing:  # the file ends before the record's Content-Length: what was read is partial
