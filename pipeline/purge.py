@@ -54,7 +54,7 @@ from pipeline.storage.state import (
 )
 from schemas import reasons
 from schemas.datasets import COMMITTED
-from schemas.record import REJECT_SCHEMA, SCHEMA_VERSION
+from schemas.record import REJECT_SCHEMA, SCHEMA_VERSION, storable_text
 from transforms.partition import (
     arrow_table,
     parquet_compression,
@@ -104,8 +104,10 @@ def purge(output: str, *, source_uris: list[str] = (), article_ids: list[str] = 
         raise PurgeError("purge needs at least one --source-uri or --article-id")
     if read_bytes(state_path(output)) is None:
         raise PurgeError(f"{output!r} holds no committed run (no _state/state.json): nothing to purge")
+    # Named as the rows name them: a file name that is not UTF-8 with backslash escapes.
+    uris, ids = {storable_text(u) for u in source_uris}, {storable_text(i) for i in article_ids}
     with writer_lock(output, wait=wait, command="purge"):
-        return _purge_locked(output, set(source_uris), set(article_ids), keep_runs)
+        return _purge_locked(output, uris, ids, keep_runs)
 
 
 def _purge_locked(output: str, uris: set[str], ids: set[str], keep_runs: int | None) -> dict:

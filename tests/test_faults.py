@@ -199,6 +199,9 @@ def test_a_file_name_that_is_not_utf8_is_read_and_replaced_like_any_other(tmp_pa
     assert main(argv) == 0
     rows = [row for row in _articles(out) if "caf" in row["source_uri"]]
     assert len(rows) == 1
+    # A purge names it as the shell does, undecoded (before: a UnicodeEncodeError traceback).
+    assert main(["purge", str(out), "--source-uri", os.fsdecode(odd)]) == 0
+    assert [row["source_uri"] for row in _articles(out)] == [str(landing / "plain.txt")]
 
 
 def test_a_lone_surrogate_in_a_jsonl_field_is_stored_escaped(tmp_path):
