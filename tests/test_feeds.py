@@ -73,6 +73,17 @@ def test_rss2_items_become_articles_with_item_metadata():
     assert isinstance(third, Reject)
     assert third.source_uri == "mem://rss2.xml#item=2"
     assert third.reason == reasons.NO_ARTICLE_TEXT
+    assert third.size_bytes == 0  # it holds no text at all
+
+
+def test_an_item_rejected_for_its_html_is_sized_by_that_html():
+    html = "<p>Read the original article on Coastal Daily</p>"
+    feed = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>T</title>"
+            f"<item><title>Only a footer</title><description><![CDATA[{html}]]></description></item>"
+            "</channel></rss>").encode()
+    [reject] = _read("rss2.xml", feed)
+    assert (reject.reason, reject.detail) == (reasons.NO_ARTICLE_TEXT, "the HTML holds only boilerplate")
+    assert reject.size_bytes == len(html)  # before: None
 
 
 def test_rdf_items():

@@ -13,6 +13,7 @@ unclosed tags) is recovered where lxml can; what it cannot is rejected as `malfo
 """
 from __future__ import annotations
 
+import dataclasses
 import html as html_lib
 import html.entities as html_entities
 import re
@@ -284,5 +285,8 @@ def _item(element, feed_lang: str | None, uri: str, encoding: str, ctx: IngestCo
     html, meta = _feed_item(element, feed_lang, encoding)
     if not html:
         return Reject(uri, reasons.NO_ARTICLE_TEXT, "the feed item has no content, description or summary",
-                      None, ctx.ingested_at)
-    return html_to_article(html, uri, ctx, meta=meta)
+                      0, ctx.ingested_at)
+    outcome = html_to_article(html, uri, ctx, meta=meta)
+    if isinstance(outcome, Reject):  # an item's size: the UTF-8 bytes of the HTML it holds
+        return dataclasses.replace(outcome, size_bytes=len(html.encode("utf-8", "surrogatepass")))
+    return outcome
