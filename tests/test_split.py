@@ -671,6 +671,39 @@ def test_byline_and_date_lines_above_the_body(dump):
     assert parts.published_at == dt.datetime(2024, 3, 3, tzinfo=dt.timezone.utc)
 
 
+@pytest.mark.parametrize("date_line, published", [
+    ("13/03/2024", (2024, 3, 13)),        # day first: 13 is no month
+    ("03/13/2024 10:15", (2024, 3, 13, 10, 15)),  # month first
+    ("04/03/2024", None),                  # the 4th of March or April the 3rd: a date line, undated
+])
+def test_a_date_with_slashes_is_a_date_line(date_line, published):
+    import datetime as dt
+
+    parts = split_dump(f"{TITLE}\n\n{date_line}\n\n{BODY}", RULES)
+    # Before: the date line was the body's first paragraph.
+    assert fields(parts) == expect(title=TITLE, alt=None, caption=None, credit=None, bullets=(),
+                                   publisher=None, boilerplate=(("dateline", date_line),))
+    assert parts.published_at == (dt.datetime(*published, tzinfo=dt.timezone.utc) if published else None)
+
+
+def test_a_line_of_names_over_a_date_line_is_a_byline():
+    parts = split_dump(f"{TITLE}\n\nJane Roe and Jo Berg\n04/03/2024\n\n{BODY}", RULES)
+    # Before: 'Jane Roe and Jo Berg' was an image's caption and the date its credit.
+    assert fields(parts) == expect(
+        title=TITLE, alt=None, caption=None, credit=None, bullets=(), publisher=None,
+        boilerplate=(("byline", "Jane Roe and Jo Berg"), ("dateline", "04/03/2024")))
+    assert parts.authors == ("Jane Roe", "Jo Berg")
+
+
+@pytest.mark.parametrize("dump", [
+    f"{TITLE}\n\nJane Roe and Jo Berg\n\n04/03/2024\n\n{BODY}",  # not in the date line's block
+    f"{TITLE}\n\nJane Roe and Jo Berg\nLater that week\n\n{BODY}",  # over no date line
+])
+def test_a_line_of_names_not_over_a_date_line_is_no_byline(dump):
+    parts = split_dump(dump, RULES)
+    assert parts.authors == () and "Jane Roe and Jo Berg" not in [r.text for r in parts.boilerplate]
+
+
 def test_a_rules_file_switches_the_byline_rule_off(tmp_path):
     path = tmp_path / "rules.toml"
     path.write_text('[[boilerplate]]\nname = "byline"\nenabled = false\n', encoding="utf-8")

@@ -84,11 +84,14 @@ def parse_datetime(value) -> dt.datetime | None:
 
 
 # The date of a date line ('Monday, March 3, 2024 at 10:15 a.m. GMT', '3. März 2024, 10.15 Uhr',
-# '3 de marzo de 2024', '2024-03-03 10:15', '03.03.2024'): year, month and day, then a time.
+# '3 de marzo de 2024', '2024-03-03 10:15', '03.03.2024', '13/03/2024'): year, month and day,
+# then a time.
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DAY_MONTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\.? (?:de )?([^\W\d_]+)\.?(?: de)?,? (\d{4})")
 _MONTH_DAY = re.compile(r"([^\W\d_]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})")
 _NUMERIC_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+# '13/03/2025' (day first) or '03/13/2025' (month first); '04/03/2025' could be either.
+_SLASH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _TIME = re.compile(r"(\d{1,2})[:.h](\d{2})(?::(\d{2}))?(?: ?([ap])\.?m\.?)?(?: uhr)?(?: ([a-z]{1,5}))?$")
 # Zones a stated time is read in; a time in any other ('ET', 'CEST') keeps the date alone.
 _UTC_NAMES = ("utc", "gmt", "z")
@@ -108,6 +111,11 @@ def parse_date_line(text: str, months: dict[str, int]) -> dt.datetime | None:
         found = (m, int(m[3]), months[m[1]], int(m[2]))
     elif m := _NUMERIC_DATE.search(lower):
         found = (m, int(m[3]), int(m[2]), int(m[1]))
+    elif m := _SLASH_DATE.search(lower):
+        first, second = int(m[1]), int(m[2])
+        if first <= 12 and second <= 12 and first != second:
+            return None  # the 4th of March or April the 3rd: no way to tell
+        found = (m, int(m[3]), second, first) if first > 12 else (m, int(m[3]), first, second)
     if found is None:
         return None
     m, year, month, day = found

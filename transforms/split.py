@@ -210,10 +210,27 @@ def _head_lines(lines: list[Line], rules: RuleSet, width: int | None,
             break
         hit = head_line(line.text, rules)
         if hit is None:
-            break
+            hit = _name_over_date(line, after, lines[index + 2:index + 3], rules)
+            if hit is None:
+                break
         found.append((line, hit))
         index += 1
     return lines[index:] if index else lines
+
+
+def _name_over_date(line: Line, after: Line, beyond: list[Line], rules: RuleSet) -> HeadLine | None:
+    """A byline without its 'By': a line that is only names ('Jane Roe', 'Jane Roe and Jo
+    Berg'), right above a head line of its block that names no one (a date line such as
+    '04/03/2025' or 'March 4, 2025', a reading time), with more below it. The names are the
+    authors."""
+    if (after.block != line.block or after.kind != TEXT_LINE or not beyond
+            or len(after.text) > rules.splitter.max_head_line_chars):
+        return None
+    below = head_line(after.text, rules)
+    if below is None or below.authors:
+        return None
+    named = head_line(f"By {line.text}", rules)
+    return named if named is not None and named.authors and not named.published_at else None
 
 
 def _may_be_dek(lines: list[Line], rules: RuleSet) -> bool:
