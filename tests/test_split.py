@@ -686,6 +686,21 @@ def test_a_date_with_slashes_is_a_date_line(date_line, published):
     assert parts.published_at == (dt.datetime(*published, tzinfo=dt.timezone.utc) if published else None)
 
 
+@pytest.mark.parametrize("line, authors", [
+    ("Posted on March 4, 2024 by Jane Roe", ("Jane Roe",)),
+    ("Posted on 2024-03-04 by harbourdesk", ()),  # a user name names no one
+])
+def test_a_blogs_date_line_with_its_author(line, authors):
+    import datetime as dt
+
+    parts = split_dump(f"{TITLE}\n\n{line}\n\n{BODY}", RULES)
+    # Before: the line was the body's first paragraph.
+    assert fields(parts) == expect(title=TITLE, alt=None, caption=None, credit=None, bullets=(),
+                                   publisher=None, boilerplate=(("dateline", line),))
+    assert parts.authors == authors
+    assert parts.published_at == dt.datetime(2024, 3, 4, tzinfo=dt.timezone.utc)
+
+
 def test_a_line_of_names_over_a_date_line_is_a_byline():
     parts = split_dump(f"{TITLE}\n\nJane Roe and Jo Berg\n04/03/2024\n\n{BODY}", RULES)
     # Before: 'Jane Roe and Jo Berg' was an image's caption and the date its credit.
