@@ -216,29 +216,35 @@ def test_a_lone_surrogate_in_a_jsonl_field_is_stored_escaped(tmp_path):
 
 
 @pytest.mark.parametrize("delay", [0.2, 1.0])  # in start-up; mid-run
-def test_ctrl_c_is_one_line_and_exit_130(tmp_path, delay):
+@pytest.mark.parametrize("sig, code, said", [("SIGINT", 130, "interrupted"),
+                                             ("SIGTERM", 143, "terminated (SIGTERM)")])
+def test_ctrl_c_or_sigterm_is_one_line_and_its_exit_code(tmp_path, delay, sig, code, said):
     # Before: a traceback during start-up, and mid-run 'the run failed ... KeyboardInterrupt'
-    # with exit code 1.
+    # with exit code 1. SIGTERM (`kill`, `docker stop`) killed the run without a word and
+    # left its temporary files; as a container's process 1 it was ignored.
     import signal
     import time
 
     (tmp_path / "in").mkdir()
+    (tmp_path / "tmp").mkdir()
     for n in range(2000):
         (tmp_path / "in" / f"d{n:04d}.txt").write_text(dump(n))
     root = Path(__file__).resolve().parents[1]
     child = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")],
-        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root), "TMPDIR": str(tmp_path / "tmp")},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(delay)
-    child.send_signal(signal.SIGINT)
+    child.send_signal(getattr(signal, sig))
     _, err = child.communicate(timeout=60)
     if child.returncode == 0:
         pytest.skip("the run ended before the signal")
-    assert child.returncode == 130, err
-    assert err.strip().splitlines()[-1] == "article-ingest: interrupted; nothing was committed"
+    assert child.returncode == code, err
+    assert err.strip().splitlines()[-1] == f"article-ingest: {said}; nothing was committed"
     assert "Traceback" not in err
     assert not (tmp_path / "out" / "articles").exists()
+    assert list((tmp_path / "tmp").iterdir()) == []  # its temporary files are gone
 
 
 def test_a_non_utf8_name_among_neighbours_is_replaced_and_reread_as_a_copy(tmp_path):
@@ -272,3 +278,23 @@ def test_a_non_utf8_name_among_neighbours_is_replaced_and_reread_as_a_copy(tmp_p
         # The changed input has its new record only; the copy under the odd name was read
         # again and holds the article the kept input no longer does.
         assert "caf\\xe9.txt" in check()
+
+
+def test_an_input_directory_whose_name_is_not_utf8_commits_and_records_the_run(tmp_path):
+    # Before: the run record could not be written, so the commit never finished, and every
+    # later run on the output failed finishing it.
+    landing = os.path.join(os.fsencode(tmp_path), b"in\xe9")
+    os.mkdir(landing)
+    with open(os.path.join(landing, b"a.txt"), "w", encoding="utf-8") as handle:
+        handle.write(dump(1))
+    out = tmp_path / "out"
+    argv = ["run", "--input", os.fsdecode(landing), "--output", str(out), "--incremental"]
+    assert main(argv) == 0
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["input"].startswith(os.fsdecode(landing)) and record["articles"] == 1
+    assert not (out / "_staging").exists() or not list((out / "_staging").iterdir())
+    with open(os.path.join(landing, b"b.txt"), "w", encoding="utf-8") as handle:
+        handle.write(dump(2))
+    assert main(argv) == 0
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["articles"] == 1
+    assert len(_articles(out)) == 2

@@ -9,6 +9,7 @@ import errno
 import logging
 import os
 import re
+import signal
 import stat
 import sys
 
@@ -304,9 +305,9 @@ def _run_command(argv: list[str]) -> int:
     except Exception as err:  # noqa: BLE001 - a failed run is one clear line; -v shows the traceback
         if args.verbose:
             raise
-        if root_cause(err).startswith("KeyboardInterrupt"):  # Ctrl-C, which Beam wraps
-            print("article-ingest: interrupted; nothing was committed", file=sys.stderr)
-            return 130
+        if root_cause(err).startswith("KeyboardInterrupt"):  # Ctrl-C or SIGTERM, which Beam wraps
+            print(f"article-ingest: {_stopped_by()}; nothing was committed", file=sys.stderr)
+            return _interrupted_code()
         print(f"article-ingest: error: the run failed, nothing was committed: {root_cause(err)} "
               "(run again with -v for the traceback)", file=sys.stderr)
         return 1
@@ -683,6 +684,7 @@ def entry() -> None:
 
     Output piped into a reader that stops early (`inspect --json F | head`) ends the
     program quietly, as other command-line tools end, with 141 (128 + SIGPIPE)."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = main()
         sys.stdout.flush()
@@ -690,18 +692,40 @@ def entry() -> None:
         code = _closed_pipe()
     except KeyboardInterrupt as err:  # Ctrl-C: one line and 130 (128 + SIGINT), as shells expect
         print(interrupted_line(err), file=sys.stderr)
-        code = 130
+        code = _interrupted_code()
     exit_fast(code)
 
 
+_terminated = False
+
+
+def _on_sigterm(signum, frame) -> None:
+    """SIGTERM (`kill`, `docker stop`, `systemctl stop`) stops a command as Ctrl-C does: what
+    it staged is discarded, its temporary files removed, and it exits 143 (128 + SIGTERM).
+    Without a handler the process would die leaving its temporary files, and as a container's
+    process 1 it would ignore the signal. A watch takes SIGTERM over while it runs, to end
+    after the batch in flight."""
+    global _terminated
+    _terminated = True
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def _stopped_by() -> str:
+    return "terminated (SIGTERM)" if _terminated else "interrupted"
+
+
+def _interrupted_code() -> int:
+    return 143 if _terminated else 130
+
+
 def interrupted_line(err: KeyboardInterrupt) -> str:
-    """What a Ctrl-C says: before a commit's point nothing was committed; after it, the run is.
-    Imports nothing: a Ctrl-C may have stopped an import half-way."""
+    """What a Ctrl-C or SIGTERM says: before a commit's point nothing was committed; after
+    it, the run is. Imports nothing: a Ctrl-C may have stopped an import half-way."""
     commit = sys.modules.get("pipeline.storage.commit")
     if commit is not None and isinstance(err, getattr(commit, "CommitInterrupted", ())):
-        return ("article-ingest: interrupted: the run is committed, but its commit did not finish; "
+        return (f"article-ingest: {_stopped_by()}: the run is committed, but its commit did not finish; "
                 "the next run on this output finishes it")
-    return "article-ingest: interrupted; nothing was committed"
+    return f"article-ingest: {_stopped_by()}; nothing was committed"
 
 
 def _closed_pipe() -> int:

@@ -203,7 +203,9 @@ def write_run_record(output: str, summary: dict, *, latest: bool = True,
     """OUTPUT/_runs/<run_id>.json (the history) and, for a committed run, OUTPUT/run.json.
 
     With `keep_runs`, the history then keeps only the newest that many records."""
-    data = json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+    # A name that is not UTF-8 (an --input of such a directory) is written as a JSON escape
+    # ('\udce9'), which json.loads reads back as it was.
+    data = json.dumps(summary, indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace") + b"\n"
     write_atomic(_join(output, RUNS, f"{summary['run_id']}.json"), data)
     if latest:
         write_atomic(_join(output, "run.json"), data)

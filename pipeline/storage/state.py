@@ -162,7 +162,7 @@ def load_state(output: str) -> State:
 
 def save_state(output: str, state: State | dict) -> None:
     data = state.to_json() if isinstance(state, State) else state
-    write_atomic(state_path(output), json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    write_atomic(state_path(output), json.dumps(data, ensure_ascii=False).encode("utf-8", "backslashreplace"))
 
 
 def _connect(path: str) -> sqlite3.Connection:
