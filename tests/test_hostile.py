@@ -298,6 +298,9 @@ def test_unreadable_file_for_an_unprivileged_user(cli):
         (inputs / "good.txt").write_text(corpus.good_dump(1))
         (inputs / "locked.txt").write_text(corpus.good_dump(2))
         (inputs / "locked.txt").chmod(0)
+        (inputs / "closed").mkdir()
+        (inputs / "closed" / "inside.txt").write_text(corpus.good_dump(3))
+        (inputs / "closed").chmod(0o700)  # root's: 'nobody' cannot list it
         for path in (top, inputs, output):
             path.chmod(0o777)
         nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable]
@@ -313,6 +316,8 @@ def test_unreadable_file_for_an_unprivileged_user(cli):
         rejects = {Path(r["source_uri"]).name: r for r in cli.rows(output, "rejects")}
         assert rejects["locked.txt"]["reason"] == "unreadable"
         assert "Permission denied" in rejects["locked.txt"]["detail"]
+        assert rejects["closed"]["reason"] == "unreadable"  # before: skipped without a word
+        assert rejects["closed"]["detail"].startswith("a directory that cannot be listed")
         assert [Path(r["source_uri"]).name for r in cli.rows(output, "articles")] == ["good.txt"]
     finally:
         shutil.rmtree(top, ignore_errors=True)

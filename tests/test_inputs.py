@@ -9,7 +9,7 @@ import random
 import sqlite3
 
 import pytest
-from _dumps import dump, write
+from _dumps import dump, rows, write
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.dedupe import _losers, choose_kept
@@ -148,3 +148,51 @@ def test_a_state_database_without_its_state_json_is_not_trusted(tmp_path):
     summary = run(IngestOptions(options))
     assert (summary["files_processed"], summary["files_unchanged"]) == (1, 0)
     assert len(committed_inputs(str(tmp_path / "out"))) == 1
+
+
+def _locked(monkeypatch, *locked):
+    """os.scandir refusing `locked` directories, as it does a user without permission (the
+    tests may run as root, whom no mode stops)."""
+    import pipeline.storage.inputs as inputs
+
+    real = os.scandir
+
+    def scandir(path="."):
+        if not isinstance(path, int) and os.path.normpath(os.fspath(path)) in {str(p) for p in locked}:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(inputs.os, "scandir", scandir)
+
+
+@pytest.mark.parametrize("pattern, taken", [("**", True), ("**/*.txt", True), ("*/*.txt", True),
+                                            ("*.txt", False), ("**/*.md", True), ("other/**", False)])
+def test_a_directory_that_cannot_be_listed_is_matched_where_files_could_be(tmp_path, monkeypatch, pattern, taken):
+    write(tmp_path / "in", "a.txt", dump(1))
+    write(tmp_path / "in" / "locked", "b.txt", dump(2))
+    _locked(monkeypatch, tmp_path / "in" / "locked")
+    found = sorted(m.path for m in iter_matches(f"{tmp_path}/in/{pattern}"))
+    expected = [str(tmp_path / "in" / "a.txt")] if pattern in ("**", "**/*.txt", "*.txt") else []
+    assert found == sorted(expected + ([str(tmp_path / "in" / "locked")] if taken else []))
+
+
+def test_a_subdirectory_that_cannot_be_listed_is_an_unreadable_reject(tmp_path, monkeypatch):
+    # Before: skipped without a word, so a run without --incremental replaced the dataset
+    # without its files' articles.
+    write(tmp_path / "in", "a.txt", dump(1))
+    write(tmp_path / "in" / "locked", "b.txt", dump(2))
+    _locked(monkeypatch, tmp_path / "in" / "locked")
+    summary = run(IngestOptions(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")]))
+    assert (summary["articles"], summary["rejects_by_reason"]) == (1, {"unreadable": 1})
+    [reject] = rows(tmp_path / "out" / "rejects")
+    assert reject["source_uri"] == str(tmp_path / "in" / "locked")
+    assert reject["detail"].startswith("a directory that cannot be listed")
+
+
+def test_an_input_directory_that_cannot_be_listed_is_a_usage_error_saying_why(tmp_path, monkeypatch):
+    from pipeline.run import UsageError
+
+    write(tmp_path / "in", "a.txt", dump(1))
+    _locked(monkeypatch, tmp_path / "in")
+    with pytest.raises(UsageError, match="Permission denied"):  # before: 'matched no files'
+        run(IngestOptions(["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")]))

@@ -136,6 +136,11 @@ class _IngestFileFn(beam.DoFn):
         try:
             data = _read(uri, self._max_file_bytes + 1)
         except _NotARegularFile:
+            if os.path.isdir(uri):  # listed as an input only when it cannot be listed itself
+                yield self._reject(uri, reasons.UNREADABLE, "a directory that cannot be listed (no permission), "
+                                   "so none of its files was read: let the user running article-ingest "
+                                   "read and enter it", size)
+                return
             # A FIFO or device would block the read forever, or never end.
             yield self._reject(uri, reasons.UNREADABLE, "not a regular file (a pipe, socket or device)", size)
             return
@@ -194,10 +199,11 @@ def _read(uri: str, limit: int) -> bytes:
         if _is_special(uri):  # a socket cannot be opened at all
             raise _NotARegularFile(uri) from None
         raise
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # before open(): a directory would raise there
+        os.close(fd)
+        raise _NotARegularFile(uri)
     with open(fd, "rb", buffering=0, closefd=True) as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise _NotARegularFile(uri)
         # One byte more than the size, to see a file that grew since (then read on).
         data = handle.read(min(info.st_size + 1, limit))
         if len(data) > info.st_size:

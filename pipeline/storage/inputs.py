@@ -57,11 +57,23 @@ def iter_matches(pattern: str) -> Iterator[FileMetadata]:
             yield _metadata(pattern)
         return
     root = prefix if prefix.endswith(os.sep) else os.path.dirname(prefix)
-    for path in _walk(root or "."):
+    probe = _probe_name(pattern)
+    for path, listed in _walk(root or "."):
         if not root:
             path = path[2:]  # "./name" -> "name", as the pattern is relative
-        if wanted(path):
+        if wanted(path) or (not listed and wanted(f"{path}/{probe}")):
+            # A directory that cannot be listed, where the pattern could match files, is
+            # an input too: read, it is an `unreadable` reject that names it.
             yield _metadata(path)
+
+
+def _probe_name(pattern: str) -> str:
+    """A file name the last step of `pattern` matches ('*.txt' -> 'x.txt'), to ask whether
+    the pattern could take files inside a directory that cannot be listed."""
+    base = re.split(r"[/\\]", pattern)[-1]
+    base = re.sub(r"\{([^{},]*),[^{}]*\}", r"\1", base)  # {txt,md} -> txt
+    base = re.sub(r"\[!?\]?([^\]])[^\]]*\]", r"\1", base)  # [abc] -> a
+    return re.sub(r"\*+|\?", "x", base) or "x"
 
 
 # The part of a pattern before its first wildcard.
@@ -119,9 +131,11 @@ def _translate(pattern: str) -> str:
     return "".join(out)
 
 
-def _walk(root: str) -> Iterator[str]:
-    """Paths of the non-directories under `root`, like os.walk (symlinked directories are not
-    followed) but without building a list of each directory's names."""
+def _walk(root: str) -> Iterator[tuple[str, bool]]:
+    """(path, True) for the non-directories under `root`, like os.walk (symlinked
+    directories are not followed) but without building a list of each directory's names,
+    and (path, False) for a directory below `root` that cannot be listed (no permission).
+    A `root` that cannot be listed raises its OSError."""
     pending = [root]
     while pending:
         directory = pending.pop()
@@ -129,8 +143,13 @@ def _walk(root: str) -> Iterator[str]:
             continue  # another run's output (Parquet, state, history) is no input
         try:
             entries = os.scandir(directory)
+        except FileNotFoundError:
+            continue  # deleted while listed
         except OSError:
-            continue  # unreadable directory: as os.walk, skip it
+            if directory == root:
+                raise  # '--input could not be matched: ... Permission denied'
+            yield directory, False  # os.walk would skip it, and its files with it, silently
+            continue
         with entries:
             for entry in entries:
                 try:
@@ -140,7 +159,7 @@ def _walk(root: str) -> Iterator[str]:
                 if is_dir:
                     pending.append(entry.path)
                 elif not _is_dir_link(entry):
-                    yield entry.path
+                    yield entry.path, True
 
 
 def _is_output(directory: str) -> bool:
