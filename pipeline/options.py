@@ -30,6 +30,18 @@ class UsageError(Exception):
     """A problem with the command line; the message names the flag."""
 
 
+def require_temp_dir() -> None:
+    """Beam and the progress display make scratch directories in the temporary directory: a
+    machine without a writable one (a read-only container) is told so before anything runs."""
+    import tempfile
+
+    try:
+        tempfile.gettempdir()
+    except FileNotFoundError:
+        raise UsageError("no writable temporary directory (TMPDIR, /tmp, /var/tmp or the current "
+                         "directory); set TMPDIR to one") from None
+
+
 def as_pattern(path: str) -> str:
     """A directory given as --input means every file below it."""
     if path.endswith("/") or ("://" not in path and os.path.isdir(path)):

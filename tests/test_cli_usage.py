@@ -238,3 +238,39 @@ def test_a_report_that_cannot_be_written_is_one_line(inbox, tmp_path, capsys):
     blocker.write_text("not a directory")
     assert main(["report", str(out), "--out", str(blocker / "report.html")]) == 1
     assert "cannot write the report" in capsys.readouterr().err
+
+
+def test_no_writable_temporary_directory_is_a_usage_error_before_anything(inbox, tmp_path, monkeypatch, capsys):
+    # Before: 'the run failed ... No usable temporary directory found' (exit 1) from the
+    # progress display or Beam, after the output's lock was taken.
+    import tempfile
+
+    def none():
+        raise FileNotFoundError(2, "No usable temporary directory found in ['/tmp']")
+
+    monkeypatch.setattr(tempfile, "gettempdir", none)
+    assert main(["run", "--input", str(inbox), "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "no writable temporary directory" in err and "set TMPDIR" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_output_path_that_is_not_utf8_is_a_usage_error(inbox, tmp_path, capsys):
+    # Before: every run failed inside Beam ('surrogates not allowed'), leaving the lock behind.
+    out = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"out\xe9"))
+    assert main(["run", "--input", str(inbox), "--output", out]) == 2
+    assert "is not a UTF-8 path" in capsys.readouterr().err
+    assert not os.path.exists(out)
+
+
+def test_inspect_under_an_ascii_locale_prints_escapes_not_a_traceback(tmp_path):
+    # LC_ALL=C without Python's UTF-8 mode: stdout is ASCII. Before: UnicodeEncodeError.
+    path = tmp_path / "café.txt"
+    path.write_text(STORY.replace("Gulls", "Måker"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONIOENCODING"))}
+    env.update(LC_ALL="C", PYTHONUTF8="0")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "inspect", str(path)], capture_output=True,
+                          env=env, check=False)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-800:]
+    out = proc.stdout.decode("ascii")
+    assert "caf\\xe9.txt" in out and "M\\xe5ker" in out

@@ -254,7 +254,13 @@ def _run_command(argv: list[str]) -> int:
     import_beam()
     from pipeline.cli.progress import ProgressMonitor, choose_mode, note
     from pipeline.cli.summary import print_summary
-    from pipeline.options import LOCAL_RUNNERS, IngestOptions, UsageError, local_worker_processes
+    from pipeline.options import (
+        LOCAL_RUNNERS,
+        IngestOptions,
+        UsageError,
+        local_worker_processes,
+        require_temp_dir,
+    )
     from pipeline.run import RunFailed, root_cause, run
     from pipeline.storage.commit import CommitUnfinished
     from pipeline.storage.lock import LockHeld
@@ -284,6 +290,7 @@ def _run_command(argv: list[str]) -> int:
         with warm:
             return _watch(parser, args, options, mode)
     try:
+        require_temp_dir()  # before the progress display makes its directory there
         with warm, ProgressMonitor(mode, sys.stderr, interval=args.progress_interval):
             summary = run(options, on_count=None if mode == "off" else note)
     except UsageError as err:
@@ -685,6 +692,12 @@ def entry() -> None:
     Output piped into a reader that stops early (`inspect --json F | head`) ends the
     program quietly, as other command-line tools end, with 141 (128 + SIGPIPE)."""
     signal.signal(signal.SIGTERM, _on_sigterm)
+    for stream in (sys.stdout, sys.stderr):
+        # An ASCII terminal or locale (LC_ALL=C without Python's UTF-8 mode): a name or text
+        # it cannot show is printed with backslash escapes, not a UnicodeEncodeError.
+        if (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "") != "utf8" and hasattr(
+                stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         code = main()
         sys.stdout.flush()

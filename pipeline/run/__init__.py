@@ -37,6 +37,7 @@ from pipeline.options import (
     UsageError,
     as_pattern,
     default_input,
+    require_temp_dir,
     stream_flags,
 )
 from pipeline.purge import filter_purged
@@ -202,6 +203,11 @@ def _validate_output(output: str, pattern: str | None = None) -> None:
     than --input's own directory: say so before the run."""
     if not output.strip():
         raise UsageError("--output is empty")
+    try:
+        output.encode("utf-8")
+    except UnicodeEncodeError:  # Beam's coders carry the staged files' paths as UTF-8
+        raise UsageError(f"--output {output!r} is not a UTF-8 path; give a directory whose name is") from None
+    require_temp_dir()
     if not is_local(output):
         return
     path = os.path.abspath(output)
