@@ -274,3 +274,14 @@ def test_inspect_under_an_ascii_locale_prints_escapes_not_a_traceback(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-800:]
     out = proc.stdout.decode("ascii")
     assert "caf\\xe9.txt" in out and "M\\xe5ker" in out
+
+
+def test_an_output_this_user_cannot_write_is_a_usage_error(inbox, tmp_path, monkeypatch, capsys):
+    # Before: exit 1, 'the run failed ... PermissionError'. (os.access stands in for a user
+    # without permission: the tests may run as root.)
+    real = os.access
+    closed = str(tmp_path / "closed")
+    os.mkdir(closed)
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if os.fspath(p) == closed else real(p, mode, **kw))
+    assert main(["run", "--input", str(inbox), "--output", f"{closed}/out"]) == 2
+    assert f"{closed} is not writable by this user" in capsys.readouterr().err

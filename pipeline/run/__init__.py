@@ -221,6 +221,8 @@ def _validate_output(output: str, pattern: str | None = None) -> None:
         if os.path.exists(path):
             if not os.path.isdir(path):
                 raise UsageError(f"--output {output!r}: {path} exists and is not a directory")
+            if not os.access(path, os.W_OK | os.X_OK):
+                raise UsageError(f"--output {output!r}: {path} is not writable by this user")
             return
         parent = os.path.dirname(path)
         if parent == path:
