@@ -77,7 +77,7 @@ def test_format_choices_and_jsonl_flags():
     assert options.markup == "warc"
     assert options.max_member_bytes == 1024
     assert jsonl_field_map(options.jsonl_field) == (("text", "story.body"), ("url", "link"))
-    assert set(FORMATS) == {"auto", "text", "markdown", "html", "feed", "jsonl", "warc"}
+    assert set(FORMATS) == {"auto", "text", "markdown", "html", "feed", "jsonl", "warc", "mhtml"}
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from transforms.formats.archives import (
     sniff_container,
     strip_compression_suffix,
 )
+from transforms.formats.mhtml import looks_like_mhtml
 
 __all__ = ["detect_format", "ingest_file"]
 
@@ -37,6 +38,7 @@ _EXTENSIONS = {
     ".warc": "warc",
     ".html": "html", ".htm": "html", ".xhtml": "html",
     ".rss": "feed", ".atom": "feed",
+    ".mhtml": "mhtml", ".mht": "mhtml",
 }
 _EXTENSION_TUPLE = tuple(_EXTENSIONS)
 _CONTENT = {"html": "html", "xml": "feed", "json": "jsonl", "warc": "warc"}
@@ -59,6 +61,8 @@ def detect_format(data: bytes, source_uri: str, forced: str = "auto", *, name: s
     # A first byte after ASCII whitespace that is ASCII and no sign of a structured format
     # is the decoded text's first character: sniff_content would say None (no decoding).
     first = head.lstrip(b" \t\r\n")[:1]
+    if first in b"FfMmSsDdCcXx" and looks_like_mhtml(head):  # a saved page's MIME headers
+        return "mhtml"
     if first and first[0] < 0x80 and first not in b"<{[wW":
         kind = None
     else:

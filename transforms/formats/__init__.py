@@ -23,6 +23,7 @@ READERS = {
     "feed": "transforms.formats.feeds",
     "jsonl": "transforms.formats.jsonl",
     "warc": "transforms.formats.warc",
+    "mhtml": "transforms.formats.mhtml",
 }
 # Names accepted by --format.
 FORMATS = ("auto", *READERS)
