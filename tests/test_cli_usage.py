@@ -285,3 +285,9 @@ def test_an_output_this_user_cannot_write_is_a_usage_error(inbox, tmp_path, monk
     monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if os.fspath(p) == closed else real(p, mode, **kw))
     assert main(["run", "--input", str(inbox), "--output", f"{closed}/out"]) == 2
     assert f"{closed} is not writable by this user" in capsys.readouterr().err
+
+
+def test_verbose_before_the_command_is_the_commands_flag(inbox, tmp_path, capsys):
+    # The failure line says 'run again with -v'; 'article-ingest -v run ...' was refused.
+    assert main(["-v", "run", "--input", str(inbox), "--output", str(tmp_path / "out"), "--progress", "off"]) == 0
+    assert "articles" in capsys.readouterr().out
