@@ -710,13 +710,22 @@ def test_a_line_of_names_over_a_date_line_is_a_byline():
     assert parts.authors == ("Jane Roe", "Jo Berg")
 
 
-@pytest.mark.parametrize("dump", [
-    f"{TITLE}\n\nJane Roe and Jo Berg\n\n04/03/2024\n\n{BODY}",  # not in the date line's block
-    f"{TITLE}\n\nJane Roe and Jo Berg\nLater that week\n\n{BODY}",  # over no date line
+@pytest.mark.parametrize("names, below", [
+    ("Jane Roe and Jo Berg", "\n04/03/2024"),  # not in the date line's block
+    ("Jane Roe and Jo Berg", "Later that week"),  # over no date line
+    ("Jane Roe", "5 min read"),  # a reading time dates nothing: the line may be anything
+    ("Politics", "March 4, 2024"),  # a section label: one word
+    ("Breaking News", "March 4, 2024"),  # words of a section label ([bylines] sections)
+    ("World Sport", "04/03/2024"),
 ])
-def test_a_line_of_names_not_over_a_date_line_is_no_byline(dump):
-    parts = split_dump(dump, RULES)
-    assert parts.authors == () and "Jane Roe and Jo Berg" not in [r.text for r in parts.boilerplate]
+def test_a_line_of_names_not_over_a_date_line_is_no_byline(names, below):
+    parts = split_dump(f"{TITLE}\n\n{names}\n{below}\n\n{BODY}", RULES)
+    assert parts.authors == () and names not in [r.text for r in parts.boilerplate]
+
+
+def test_a_headline_over_its_date_is_no_byline():
+    parts = split_dump(f"Storm Hits Coast\nMarch 4, 2024\n\n{BODY}", RULES)
+    assert parts.authors == ()
 
 
 def test_a_rules_file_switches_the_byline_rule_off(tmp_path):

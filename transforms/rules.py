@@ -109,6 +109,9 @@ class RuleSet:
     # News organisations a byline names after its authors ('By Jane Roe, Associated Press'),
     # lower-cased: no author.
     byline_outlets: frozenset[str] = dataclasses.field(compare=False, repr=False)
+    # Words of a page's section labels ([bylines] sections), lower case: a line of them over
+    # a date line ('World News' / 'March 4, 2025') names no author.
+    byline_sections: frozenset[str] = dataclasses.field(compare=False, repr=False)
     # The HTML reader's sections, layered like the rest; compiled on first use (`html`): a run
     # over text dumps never needs them.
     html_table: dict = dataclasses.field(compare=False, repr=False)
@@ -418,6 +421,7 @@ def load_rules(user_rules: str | Path | None = None) -> RuleSet:
         months=_months(table.get("dates", {})),
         byline_roles=frozenset(str(w).lower() for w in table.get("bylines", {}).get("roles", ())),
         byline_outlets=frozenset(str(w).lower() for w in table.get("bylines", {}).get("outlets", ())),
+        byline_sections=frozenset(str(w).lower() for w in table.get("bylines", {}).get("sections", ())),
         html_table={k: v for k, v in table.items() if k in html_sections},
         fingerprint=fingerprint(table),
     )

@@ -219,18 +219,29 @@ def _head_lines(lines: list[Line], rules: RuleSet, width: int | None,
 
 
 def _name_over_date(line: Line, after: Line, beyond: list[Line], rules: RuleSet) -> HeadLine | None:
-    """A byline without its 'By': a line that is only names ('Jane Roe', 'Jane Roe and Jo
-    Berg'), right above a head line of its block that names no one (a date line such as
-    '04/03/2025' or 'March 4, 2025', a reading time), with more below it. The names are the
-    authors."""
-    if (after.block != line.block or after.kind != TEXT_LINE or not beyond
+    """A byline without its 'By': a line that is only people's names ('Jane Roe', 'Jane Roe
+    and Jo Berg': two to four words each, none of a section label's, [bylines] sections),
+    right above a date line of its block that names no one ('04/03/2025', 'March 4, 2025'),
+    with more below it; not the dump's first line (a headline above its date). The names
+    are the authors."""
+    if (line.number == 1 or after.block != line.block or after.kind != TEXT_LINE or not beyond
             or len(after.text) > rules.splitter.max_head_line_chars):
         return None
     below = head_line(after.text, rules)
-    if below is None or below.authors:
+    if below is None or below.authors or below.rule != _DATE_LINE:
         return None
     named = head_line(f"By {line.text}", rules)
-    return named if named is not None and named.authors and not named.published_at else None
+    if named is None or not named.authors or named.published_at:
+        return None
+    if any(not 2 <= len(name.split()) <= 4 or rules.byline_sections.intersection(name.lower().split())
+           for name in named.authors):
+        return None
+    return named
+
+
+# The head rule of date lines (schemas/rules/default.toml): the line a byline without its
+# 'By' stands over.
+_DATE_LINE = "dateline"
 
 
 def _may_be_dek(lines: list[Line], rules: RuleSet) -> bool:
