@@ -240,6 +240,8 @@ def test_ctrl_c_or_sigterm_is_one_line_and_its_exit_code(tmp_path, delay, sig, c
     _, err = child.communicate(timeout=60)
     if child.returncode == 0:
         pytest.skip("the run ended before the signal")
+    if child.returncode == -signal.SIGTERM and not err:
+        pytest.skip("the signal came before Python reached the command line's handler")
     assert child.returncode == code, err
     assert err.strip().splitlines()[-1] == f"article-ingest: {said}; nothing was committed"
     assert "Traceback" not in err

@@ -165,8 +165,10 @@ def _locked(monkeypatch, *locked):
     monkeypatch.setattr(inputs.os, "scandir", scandir)
 
 
-@pytest.mark.parametrize("pattern, taken", [("**", True), ("**/*.txt", True), ("*/*.txt", True),
-                                            ("*.txt", False), ("**/*.md", True), ("other/**", False)])
+@pytest.mark.parametrize("pattern, taken", [
+    ("**", True), ("**/*.txt", True), ("*/*.txt", True), ("*.txt", False), ("**/*.md", True),
+    ("other/**", False), ("[!_]*/*.txt", True), ("*/2024/*.txt", True), ("loc*/*", True),
+    ("x*/*", False), ("*/*/*/*.txt", True)])
 def test_a_directory_that_cannot_be_listed_is_matched_where_files_could_be(tmp_path, monkeypatch, pattern, taken):
     write(tmp_path / "in", "a.txt", dump(1))
     write(tmp_path / "in" / "locked", "b.txt", dump(2))
@@ -186,7 +188,8 @@ def test_a_subdirectory_that_cannot_be_listed_is_an_unreadable_reject(tmp_path, 
     assert (summary["articles"], summary["rejects_by_reason"]) == (1, {"unreadable": 1})
     [reject] = rows(tmp_path / "out" / "rejects")
     assert reject["source_uri"] == str(tmp_path / "in" / "locked")
-    assert reject["detail"].startswith("a directory that cannot be listed")
+    assert reject["detail"].startswith("a directory that cannot be listed (PermissionError: Permission denied)")
+    assert reject["size_bytes"] is None
 
 
 def test_an_input_directory_that_cannot_be_listed_is_a_usage_error_saying_why(tmp_path, monkeypatch):

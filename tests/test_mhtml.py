@@ -88,3 +88,47 @@ def test_a_saved_file_without_an_html_part_is_one_reject():
 ])
 def test_a_dump_that_only_starts_like_mail_headers_stays_a_dump(text):
     assert detect_format(text.encode(), "mem://a.txt") == "auto"
+
+
+# As Chrome writes it: no `start` parameter, no charset on the part, quoted-printable with
+# soft line breaks, CRLF line ends, and a canonical link the page states for itself.
+BLINK = (
+    "From: <Saved by Blink>\r\n"
+    "Snapshot-Content-Location: https://quay.example/news/gauge?utm_source=feed\r\n"
+    "Subject: =?utf-8?Q?Tide_gauge_back_on_the_pier_=E2=80=93_Quay_Post?=\r\n"
+    "Date: Tue, 4 Mar 2025 10:12:00 -0000\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/related;\r\n"
+    "\ttype=\"text/html\";\r\n"
+    "\tboundary=\"----MultipartBoundary--q1w2e3----\"\r\n"
+    "\r\n\r\n"
+    "------MultipartBoundary--q1w2e3----\r\n"
+    "Content-Type: text/html\r\n"
+    "Content-ID: <frame-0A1B@mhtml.blink>\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "Content-Location: https://quay.example/news/gauge?utm_source=feed\r\n"
+    "\r\n"
+    "<!DOCTYPE html><html><head><meta http-equiv=3D\"Content-Type\" content=3D\"text/html; charset=3DUTF-8\">=\r\n"
+    "<link rel=3D\"canonical\" href=3D\"https://quay.example/amp/gauge\"></head><body><article>=\r\n"
+    "<p>The harbour=E2=80=99s tide gauge is back on the north pier after a winter of repairs=\r\n"
+    ", the port office said.</p><p>Readings were taken by hand while the mounting was rebuilt.</p>=\r\n"
+    "</article></body></html>\r\n"
+    "------MultipartBoundary--q1w2e3----\r\n"
+    "Content-Type: image/png\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "Content-Location: https://quay.example/logo.png\r\n"
+    "\r\n"
+    "iVBORw0KGgo=\r\n"
+    "------MultipartBoundary--q1w2e3------\r\n"
+)
+
+
+def test_a_page_as_chrome_saves_it():
+    [article] = ingest_file(BLINK.encode("ascii"), "mem://Tide gauge.mhtml", CTX)
+    assert article.source_format == "mhtml" and article.source_encoding == "utf-8"
+    assert article.paragraphs == (
+        "The harbour’s tide gauge is back on the north pier after a winter of repairs, the port office said.",
+        "Readings were taken by hand while the mounting was rebuilt.")
+    assert article.title == "Tide gauge back on the pier – Quay Post"  # the page names none: Subject
+    # The address it was saved from, as the docs say, not the page's canonical link.
+    assert article.url == "https://quay.example/news/gauge?utm_source=feed"

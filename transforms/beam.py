@@ -137,9 +137,9 @@ class _IngestFileFn(beam.DoFn):
             data = _read(uri, self._max_file_bytes + 1)
         except _NotARegularFile:
             if os.path.isdir(uri):  # listed as an input only when it cannot be listed itself
-                yield self._reject(uri, reasons.UNREADABLE, "a directory that cannot be listed (no permission), "
-                                   "so none of its files was read: let the user running article-ingest "
-                                   "read and enter it", size)
+                yield self._reject(uri, reasons.UNREADABLE, f"a directory that cannot be listed "
+                                   f"({_listing_error(uri)}), so none of its files was read: let the user "
+                                   "running article-ingest read and enter it", None)
                 return
             # A FIFO or device would block the read forever, or never end.
             yield self._reject(uri, reasons.UNREADABLE, "not a regular file (a pipe, socket or device)", size)
@@ -209,6 +209,14 @@ def _read(uri: str, limit: int) -> bytes:
         if len(data) > info.st_size:
             data += handle.read(limit - len(data))
         return data
+
+
+def _listing_error(path: str) -> str:
+    try:
+        os.scandir(path).close()
+    except OSError as err:
+        return f"{type(err).__name__}: {err.strerror}"
+    return "it could not be listed when the inputs were matched"
 
 
 def _is_special(path: str) -> bool:

@@ -25,7 +25,7 @@ from transforms import badness
 
 __all__ = [
     "MIXED_ENCODING", "DecodeError", "declared_charset", "decode_dump", "decode_markup",
-    "repair_mojibake", "sniff_content", "warm_up",
+    "looks_like_mhtml", "repair_mojibake", "sniff_content", "warm_up",
 ]
 
 _BOMS = (
@@ -460,3 +460,20 @@ def sniff_content(text: str) -> str | None:
     if head.startswith("warc/1."):
         return "warc"
     return None
+
+
+# What the first line of a saved page (MHTML) starts with: Chrome writes 'From: <Saved by
+# Blink>', other browsers and tools start with the MIME version or another header.
+_MHTML_FIRST_HEADERS = (b"from:", b"mime-version:", b"subject:", b"date:", b"content-type:",
+                        b"snapshot-content-location:", b"message-id:", b"x-mht")
+
+
+def looks_like_mhtml(head: bytes) -> bool:
+    """Whether the first bytes of an input are an MHTML message's headers (a page a browser
+    saved as one file): a header line first, and a multipart/related Content-Type among
+    the headers."""
+    start = head.lstrip(b"\r\n \t")[:32].lower()
+    if not start.startswith(_MHTML_FIRST_HEADERS):
+        return False
+    headers = head.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].lower()
+    return b"multipart/related" in headers

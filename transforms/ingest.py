@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from schemas import reasons
 from schemas.record import Article, Reject
 from transforms.context import IngestContext, guarded
-from transforms.decode import sniff_content
+from transforms.decode import looks_like_mhtml, sniff_content
 from transforms.formats import reader_for
 from transforms.formats.archives import (
     ARCHIVES,
@@ -21,7 +21,6 @@ from transforms.formats.archives import (
     sniff_container,
     strip_compression_suffix,
 )
-from transforms.formats.mhtml import looks_like_mhtml
 
 __all__ = ["detect_format", "ingest_file"]
 

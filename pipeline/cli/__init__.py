@@ -677,8 +677,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         top.print_help()
         return 0
-    if argv[0] in ("-v", "--verbose") and argv[1:2] and argv[1] in _COMMANDS:
-        argv[:2] = argv[1], argv[0]  # 'article-ingest -v run ...': the command's own flag
+    if argv[0] in ("-v", "--verbose") and argv[1:2] == ["run"]:
+        argv[:2] = argv[1], argv[0]  # 'article-ingest -v run ...': run's own flag
     if argv[0] not in _COMMANDS:
         if argv[0].startswith("-"):
             top.parse_args(argv[:1])  # --version exits 0; an unknown flag is a usage error

@@ -117,7 +117,7 @@ class Manifest(dict):
         old = [rel for dataset in COMMITTED for rel in list_dataset_files(output, dataset)] if replace else []
         old += list(removed)
         for dataset in COMMITTED:
-            kept = set() if replace else set(state.files.get(dataset, [])) - set(removed)
+            kept = _kept(state, dataset, replace, removed)
             new = {r for r in staged if r.startswith(dataset + "/")}
             if any(not _is_empty_file(r) for r in new):  # rows now: the stand-in goes
                 empty = {r for r in kept if _is_empty_file(r)}
@@ -129,6 +129,11 @@ class Manifest(dict):
         return cls(run_id=run_id, moves=staged, delete=sorted(set(old) - set(staged)),
                    state=state.to_json(), run_db=RUN_DB, replace=replace, provenance=provenance or {},
                    summary=summary, latest=latest, keep_runs=keep_runs)
+
+
+def _kept(state: State, dataset: str, replace: bool, removed) -> set[str]:
+    """The committed files of `dataset` a commit keeps."""
+    return set() if replace else set(state.files.get(dataset, [])) - set(removed)
 
 
 def _is_empty_file(rel: str) -> bool:
@@ -150,8 +155,7 @@ def stage_empty_datasets(output: str, run_id: str, state: State, *, replace: boo
     stage = staging_dir(output, run_id)
     staged = []
     for dataset in COMMITTED:
-        kept = set() if replace else set(state.files.get(dataset, [])) - set(removed)
-        if dataset not in partitions or kept or list_dataset_files(stage, dataset):
+        if dataset not in partitions or _kept(state, dataset, replace, removed) or list_dataset_files(stage, dataset):
             continue
         rel = _join(dataset, partitions[dataset], f"{EMPTY_FILE_PREFIX}{run_id}.parquet")
         with FileSystems.create(_join(stage, rel)) as handle:

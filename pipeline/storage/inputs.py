@@ -57,23 +57,29 @@ def iter_matches(pattern: str) -> Iterator[FileMetadata]:
             yield _metadata(pattern)
         return
     root = prefix if prefix.endswith(os.sep) else os.path.dirname(prefix)
-    probe = _probe_name(pattern)
     for path, listed in _walk(root or "."):
         if not root:
             path = path[2:]  # "./name" -> "name", as the pattern is relative
-        if wanted(path) or (not listed and wanted(f"{path}/{probe}")):
+        if wanted(path) or (not listed and _may_hold(pattern, path)):
             # A directory that cannot be listed, where the pattern could match files, is
             # an input too: read, it is an `unreadable` reject that names it.
             yield _metadata(path)
 
 
-def _probe_name(pattern: str) -> str:
-    """A file name the last step of `pattern` matches ('*.txt' -> 'x.txt'), to ask whether
-    the pattern could take files inside a directory that cannot be listed."""
-    base = re.split(r"[/\\]", pattern)[-1]
-    base = re.sub(r"\{([^{},]*),[^{}]*\}", r"\1", base)  # {txt,md} -> txt
-    base = re.sub(r"\[!?\]?([^\]])[^\]]*\]", r"\1", base)  # [abc] -> a
-    return re.sub(r"\*+|\?", "x", base) or "x"
+def _may_hold(pattern: str, directory: str) -> bool:
+    """Whether `pattern` could match a file below `directory` (whose own listing failed):
+    step by step, each of the directory's names matches the pattern's step there, and a
+    step is left for the file ('**' matches any number of steps)."""
+    steps, names = pattern.split("/"), directory.split("/")
+    for index, name in enumerate(names):
+        if index >= len(steps) - 1:
+            return False  # deeper than any directory the pattern names
+        step = steps[index]
+        if "**" in step:
+            return True
+        if not re.fullmatch(r"(?ms)" + _translate(step), name):
+            return False
+    return True
 
 
 # The part of a pattern before its first wildcard.
@@ -148,7 +154,8 @@ def _walk(root: str) -> Iterator[tuple[str, bool]]:
         except OSError:
             if directory == root:
                 raise  # '--input could not be matched: ... Permission denied'
-            yield directory, False  # os.walk would skip it, and its files with it, silently
+            if os.path.basename(directory) != "lost+found":  # a file system's, root's only
+                yield directory, False  # os.walk would skip it, and its files with it, silently
             continue
         with entries:
             for entry in entries:

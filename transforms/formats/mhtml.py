@@ -22,28 +22,12 @@ from transforms.decode import DecodeError, decode_dump
 from transforms.metadata import Metadata, is_web_url
 from transforms.normalize import normalize_field
 
-__all__ = ["SOURCE_FORMAT", "looks_like_mhtml", "read"]
+__all__ = ["SOURCE_FORMAT", "read"]
 
 SOURCE_FORMAT = "mhtml"
-# What the first line of a saved page starts with: Chrome writes 'From: <Saved by Blink>',
-# other browsers and tools start with the MIME version or another header.
-_FIRST_HEADERS = (b"from:", b"mime-version:", b"subject:", b"date:", b"content-type:",
-                  b"snapshot-content-location:", b"message-id:", b"x-mht")
-
-
-def looks_like_mhtml(head: bytes) -> bool:
-    """Whether the first bytes of an input are an MHTML message's headers: a header line
-    first, and a multipart/related Content-Type among the headers."""
-    start = head.lstrip(b"\r\n \t")[:32].lower()
-    if not start.startswith(_FIRST_HEADERS):
-        return False
-    headers = head.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].lower()
-    return b"multipart/related" in headers
-
-
 def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article | Reject]:
     """One saved page: one Article, or one Reject with a reason."""
-    import email  # on first use: a run over text dumps never imports it
+    import email  # on first use: a run over text dumps never imports its parser and policies
     import email.policy
 
     message = email.message_from_bytes(data, policy=email.policy.default)
@@ -67,7 +51,7 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
     if isinstance(outcome, Reject):
         yield dataclasses.replace(outcome, size_bytes=len(data))
     else:
-        yield dataclasses.replace(outcome, source_format=SOURCE_FORMAT, url=outcome.url or url,
+        yield dataclasses.replace(outcome, source_format=SOURCE_FORMAT, url=url or outcome.url,
                                   source_encoding=encoding)
 
 
