@@ -701,6 +701,26 @@ def test_a_blogs_date_line_with_its_author(line, authors):
     assert parts.published_at == dt.datetime(2024, 3, 4, tzinfo=dt.timezone.utc)
 
 
+@pytest.mark.parametrize("line, authors, published", [
+    ("By Jane Roe on March 4, 2024", ("Jane Roe",), (2024, 3, 4)),
+    ("Posted by Jane Roe on March 4, 2024", ("Jane Roe",), (2024, 3, 4)),
+    ("March 4, 2024 / 10:12 AM", (), (2024, 3, 4, 10, 12)),
+])
+def test_a_blogs_byline_and_date_forms(line, authors, published):
+    import datetime as dt
+
+    parts = split_dump(f"{TITLE}\n\n{line}\n\n{BODY}", RULES)
+    # Before: the line was the body's first paragraph.
+    assert parts.paragraphs == PARAGRAPHS and [r.text for r in parts.boilerplate] == [line]
+    assert (parts.authors, parts.published_at) == (authors, dt.datetime(*published, tzinfo=dt.timezone.utc))
+
+
+@pytest.mark.parametrize("line", ["By Jane Roe on Tuesday", "Published by Harbour Books on the island"])
+def test_a_by_line_with_no_date_after_on_stays_text(line):
+    parts = split_dump(f"{TITLE}\n\n{line}\n\n{BODY}", RULES)
+    assert line in parts.paragraphs and parts.authors == ()
+
+
 def test_a_line_of_names_over_a_date_line_is_a_byline():
     parts = split_dump(f"{TITLE}\n\nJane Roe and Jo Berg\n04/03/2024\n\n{BODY}", RULES)
     # Before: 'Jane Roe and Jo Berg' was an image's caption and the date its credit.
