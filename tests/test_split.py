@@ -920,3 +920,27 @@ def test_a_byline_under_a_standfirst_is_read_as_the_head_s():
     assert parts.boilerplate == (Removed(rule="byline", text="By Mara Lint"),)
     assert parts.paragraphs[0] == "Owners say the second rise this year is unfair"  # the standfirst stays
     assert len(parts.paragraphs) == 3
+
+
+LONG = ("The harbour board met on Tuesday evening to hear the engineers' report on the north pier, "
+        "which has been closed to the public since the January storms cracked two of its concrete "
+        "piles and washed away part of the railing along the seaward side.")
+SUBHEADING = "What the engineers found under the north pier last winter"  # 58 characters, no full stop
+AFTER = ("Divers counted eleven damaged piles, four more than the first survey had found, and "
+         "recommended that the whole seaward row be replaced before the autumn.")
+
+
+def test_a_subheading_in_a_dump_of_a_paragraph_a_line_is_its_own_paragraph():
+    # A dump with no blank lines and paragraphs longer than any wrapper makes lines (text
+    # extractors print them so). Before: a line of 55 characters or more that ends no sentence
+    # was read as wrapped, and the subheading was glued onto the next paragraph.
+    parts = split_dump(f"{LONG}\n{SUBHEADING}\n{AFTER}\n", RULES)
+    assert parts.paragraphs == (LONG, SUBHEADING, AFTER)
+
+
+def test_a_very_long_line_a_text_browser_cut_still_goes_on():
+    # w3m cuts a line of about a thousand characters; the rest, even in capitals (a German
+    # noun), is the same paragraph: the long line ends no sentence.
+    cut = LONG[:-1] + " " + " ".join(["and more of the same long sentence"] * 6)
+    parts = split_dump(f"{cut}\nNotwendigkeit.\n{AFTER}\n", RULES)
+    assert parts.paragraphs == (f"{cut} Notwendigkeit.", AFTER)

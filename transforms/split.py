@@ -117,7 +117,7 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         # Nothing between the line and the body: a title, or a dek, a subheading or a lone
         # caption, which no layout tells apart. Read as the body's first paragraph, as before.
         title_line, rest = None, [title_line, *rest]
-    paragraphs = _paragraphs(rest, labels, rules.splitter.wrap_min, width)
+    paragraphs = _paragraphs(rest, labels, rules.splitter.wrap_min, width, rules.splitter.max_wrap_width)
     removed += ((line, hit.rule) for line, hit in head_lines)
     removed.sort(key=lambda pair: pair[0].number)  # in line order
     for line, rule in removed:
@@ -348,14 +348,21 @@ def _wraps(prev: Line, line: Line, width: int | None) -> bool:
 
 
 def _continues(prev: Line, line: Line, wrap_min: int, width: int | None = None,
-               blank_separated: bool = True) -> bool:
+               blank_separated: bool = True, unwrapped: int | None = None) -> bool:
     """Within one block of the body, whether `line` continues `prev` (a hard wrap). In a body
     wrapped at `width`, a break before a word that would have fitted on `prev` is no wrap;
     one before a word that would not is, and before a line that only looks like a list item
     ('15. Juni ...', '– ...') when `prev` reads on. After a sentence's end it is a wrap only
     where blank lines part the paragraphs (`blank_separated`): without them, a paragraph
     whose last line is nearly full looks the same, and a new sentence in capitals after a
-    sentence's end is read as a new paragraph, as in a dump that is not wrapped."""
+    sentence's end is read as a new paragraph, as in a dump that is not wrapped. In a block
+    not wrapped (a paragraph a line, one of them longer than `unwrapped` characters, more
+    than any wrapper makes), a line goes on only where it starts in lower case, mid-sentence,
+    or after a line longer than that which ends no sentence (a text browser cuts a very
+    long line); after a shorter one that ends no sentence, it is a subheading's section."""
+    if unwrapped is not None:
+        return line.text[:1].islower() or (len(prev.text) > unwrapped
+                                           and not _ENDS_SENTENCE.search(prev.text))
     wrapped = _wraps(prev, line, width)
     if line.kind == BULLET:
         return wrapped and not _ENDS_SENTENCE.search(prev.text)
@@ -541,8 +548,10 @@ def _summary_bullets(lines: list[Line], labels: dict[int, str]) -> tuple[list[st
 
 
 def _paragraphs(lines: list[Line], labels: dict[int, str], wrap_min: int,
-                width: int | None = None) -> list[str]:
-    """Body paragraphs: one per block, or one per line where a block holds separate lines."""
+                width: int | None = None, max_wrap_width: int | None = None) -> list[str]:
+    """Body paragraphs: one per block, or one per line where a block holds separate lines.
+    A block of a dump not wrapped at all holding a line longer than twice max_wrap_width
+    is a paragraph a line (see _continues)."""
     paragraphs: list[str] = []
     # Each paragraph's pieces, joined once: re-concatenating a growing string for every
     # wrapped line made an 8 MB hard-wrapped paragraph take minutes (quadratic).
@@ -550,10 +559,12 @@ def _paragraphs(lines: list[Line], labels: dict[int, str], wrap_min: int,
     prev = None
     # Paragraphs parted by blank lines: the body (footers are gone by now) is two blocks or more.
     blank_separated = width is not None and len({line.block for line in lines}) >= 2
+    long_line = 2 * max_wrap_width if width is None and max_wrap_width else None
+    unwrapped = {line.block for line in lines if len(line.text) > long_line} if long_line else ()
     for line in lines:
         labels[line.number] = "paragraph"
-        if (prev is not None and line.block == prev.block
-                and _continues(prev, line, wrap_min, width, blank_separated)):
+        if (prev is not None and line.block == prev.block and _continues(
+                prev, line, wrap_min, width, blank_separated, long_line if line.block in unwrapped else None)):
             pieces.append(line.body_text)
         else:
             if pieces:
