@@ -944,3 +944,28 @@ def test_a_very_long_line_a_text_browser_cut_still_goes_on():
     cut = LONG[:-1] + " " + " ".join(["and more of the same long sentence"] * 6)
     parts = split_dump(f"{cut}\nNotwendigkeit.\n{AFTER}\n", RULES)
     assert parts.paragraphs == (f"{cut} Notwendigkeit.", AFTER)
+
+
+def test_a_markdown_link_wrapped_over_lines_reads_as_its_text():
+    # html2text wraps at 78 columns, inside a link's text too. Before: '[the north' and
+    # 'pier](https://...)' were read apart, and the address stayed in the paragraph.
+    dump = ("# Pier to reopen\n\n![The north pier at dusk](https://img.example/pier.jpg)\nThe pier at dusk.\n\n"
+            "The harbour board voted on Tuesday to reopen [the north\npier](https://quay.example/pier) "
+            "in May, after a winter of\nrepairs to its piles.\n\n"
+            "Anglers will need a [new\nseason\npermit](https://quay.example/permits \"Permits\").\n")
+    parts = split_dump(dump, RULES)
+    assert parts.paragraphs == (
+        "The harbour board voted on Tuesday to reopen the north pier in May, after a winter of repairs to its piles.",
+        "Anglers will need a new season permit.")
+    assert parts.caption == "The pier at dusk."
+    labels = dict(parts.labels)
+    assert labels[6] == labels[8] == "paragraph" and 7 not in labels  # line numbers kept
+
+
+def test_inspect_names_the_lines_a_wrapped_link_joined(tmp_path):
+    from pipeline.cli.inspect import label_lines
+
+    dump = "Intro line of the story.\n\nThe board reopened [the north\npier](https://quay.example/pier) today.\n"
+    parts = split_dump(dump, RULES, markup="markdown")
+    shown = [(line.number, line.label, line.detail) for line in label_lines(dump, parts)]
+    assert shown[3] == (4, "joined", "to line 3 (a wrapped link)")

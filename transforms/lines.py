@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from transforms.normalize import line_normalizer, normalize_newlines
 
-__all__ = ["Line", "to_lines", "sniff_markup", "TEXT", "MARKDOWN"]
+__all__ = ["Line", "join_wrapped_links", "to_lines", "sniff_markup", "TEXT", "MARKDOWN"]
 
 TEXT = "text"
 MARKDOWN = "markdown"
@@ -79,6 +79,8 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
     text = normalize_newlines(text)
     normalize_line = line_normalizer(text)  # every line below is made of the text's characters
     raw_lines = text.split("\n")
+    if markup == MARKDOWN and "](" in text:
+        join_wrapped_links(raw_lines)
     del text  # a copy when newlines were normalized: not held while the lines are read
     leading_blank = bool(raw_lines) and not normalize_line(raw_lines[0]) and len(raw_lines) > 1
     lines: list[Line] = []
@@ -86,6 +88,8 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
     block = 0
     in_block = False
     for number, raw in enumerate(raw_lines, start=1):
+        if raw is None:  # joined to the line above (a wrapped link): not a blank line
+            continue
         if not raw or raw.isspace():  # blank in any markup: ends the block, nothing to read
             if in_block:
                 block += 1
@@ -124,6 +128,41 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
 
 
 _new_line = tuple.__new__
+
+
+def join_wrapped_links(raw_lines: list) -> None:
+    """Joins, in place, the lines of a markdown link whose text a wrapper broke ('[the new
+    north\npier](https://...)', as html2text writes at 78 columns): the first line takes the
+    next ones, each of which becomes None (no line, and no blank line either), so that the
+    link reads as one and every other line keeps its number."""
+    index = 0
+    while index < len(raw_lines) - 1:
+        line = raw_lines[index]
+        end = _link_end(raw_lines, index) if line and line.rfind("[") > line.rfind("]") else None
+        if end is None:
+            index += 1
+            continue
+        raw_lines[index] = " ".join([line.rstrip(), *(raw_lines[i].strip() for i in range(index + 1, end + 1))])
+        raw_lines[index + 1:end + 1] = [None] * (end - index)
+        index = end
+
+
+def _link_end(raw_lines: list, index: int) -> int | None:
+    """The line below `index`, within _MAX_LINK_LINES and its block, whose '](' closes the
+    link the line `index` opens; None when there is none."""
+    for end in range(index + 1, min(index + _MAX_LINK_LINES, len(raw_lines))):
+        line = raw_lines[end]
+        if not line or line.isspace():
+            return None
+        close, opening = line.find("]("), line.find("[")
+        if close != -1 and (opening == -1 or close < opening):
+            return end
+        if opening != -1 or "]" in line:
+            return None
+    return None
+
+
+_MAX_LINK_LINES = 4
 
 
 def _has_text(text: str) -> bool:

@@ -23,7 +23,7 @@ from transforms.context import IngestContext, guarded
 from transforms.decode import DecodeError, decode_dump
 from transforms.formats import DUMP_FORMATS
 from transforms.ingest import detect_format, ingest_file
-from transforms.lines import MARKDOWN, to_lines
+from transforms.lines import MARKDOWN, join_wrapped_links, to_lines
 from transforms.normalize import normalize_newlines
 from transforms.rules import RuleSet
 from transforms.split import Parts, split_dump
@@ -51,7 +51,7 @@ class LabelledLine:
 
     number: int  # 1-based, as in an editor
     text: str
-    label: str  # title, alt, caption, credit, bullet, paragraph, boilerplate, dropped
+    label: str  # title, alt, caption, credit, bullet, paragraph, boilerplate, dropped, joined
     detail: str = ""  # the rule's name for boilerplate, the reason for dropped
 
     @property
@@ -78,11 +78,20 @@ def label_lines(text: str, parts: Parts) -> list[LabelledLine]:
     labels = dict(parts.labels)
     typed = {line.number: line for line in to_lines(text, parts.markup)[0]}
     glued = _glued_caption_line(parts)
+    joined: dict[int, int] = {}  # a line of a wrapped markdown link -> the line it joined
+    if parts.markup == MARKDOWN:
+        copy = list(raw_lines)
+        join_wrapped_links(copy)
+        for index, raw in enumerate(copy):
+            if raw is None:
+                joined[index + 1] = joined.get(index, index)
     out = []
     for number, raw in enumerate(raw_lines, start=1):
         shown = raw.rstrip()
         label = labels.get(number)
-        if number == glued:
+        if number in joined:
+            out.append(LabelledLine(number, shown, "joined", f"to line {joined[number]} (a wrapped link)"))
+        elif number == glued:
             out.extend(_caption_and_credit(number, shown, parts.caption_credit))
         elif label is not None:
             name, _, rule = label.partition(":")
