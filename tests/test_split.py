@@ -969,3 +969,14 @@ def test_inspect_names_the_lines_a_wrapped_link_joined(tmp_path):
     parts = split_dump(dump, RULES, markup="markdown")
     shown = [(line.number, line.label, line.detail) for line in label_lines(dump, parts)]
     assert shown[3] == (4, "joined", "to line 3 (a wrapped link)")
+
+
+@pytest.mark.parametrize("above", ["What changes in the winter timetable?", "Was ändert sich im Winter？"])
+def test_a_question_over_a_list_is_the_bodys_start(above):
+    # Before: the line was read as an image's caption and the list as summary bullets.
+    items = ["- Two crossings a day instead of six.", "- No night ferry on Sundays.",
+             "- Season tickets stay valid until March."]
+    dump = "\n".join([f"# {TITLE}", "", above, *items, "", BODY])
+    parts = split_dump(dump, RULES, markup="markdown")
+    assert parts.bullets == () and parts.caption is None and parts.image_alt is None
+    assert parts.paragraphs[:len(items)] == tuple(items) or parts.paragraphs[1:len(items) + 1] == tuple(items)

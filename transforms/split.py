@@ -435,15 +435,17 @@ def _body_before_list(lines: list[Line], bullet: int, leading_blank: bool, rules
                       context: str) -> bool:
     """Whether the lines above the first marked line are the body's start rather than an
     image block, so that the marked lines are the body's own, not summary bullets:
-    - the one line above introduces them (it ends in a colon);
+    - the one line above introduces them (it ends in a colon or a question mark);
     - paragraphs parted by blank lines stand above them;
     - or one plain line, with no credit in it and no empty line before it (a text browser's
       image without alt text), stands over lines marked with a dash: dialogue in the body
       ('\u2013 It is a fine day, she said.'), as in French, Spanish or Russian news."""
     if bullet == 0:
         return False
-    if bullet == 1 and _introduces(lines[0]):
+    if bullet == 1 and (_introduces(lines[0]) or lines[0].text.endswith(("?", "\uff1f"))):
         # Under an image block, a line ending in a colon labels the summary ('At a glance:').
+        # A question over a list asks what the list answers: no image's alt text or caption
+        # ('What changes in the new version?' over a changelog).
         return True
     if lines[0].block != lines[bullet - 1].block and all(line.kind == TEXT_LINE for line in lines[:bullet]):
         # Paragraphs parted by blank lines: an image block's alt text and caption stand on
