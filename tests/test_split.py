@@ -958,6 +958,9 @@ def test_a_markdown_link_wrapped_over_lines_reads_as_its_text():
         "The harbour board voted on Tuesday to reopen the north pier in May, after a winter of repairs to its piles.",
         "Anglers will need a new season permit.")
     assert parts.caption == "The pier at dusk."
+    # Its address broken after a hyphen ('(https://quay.example/north-' / 'pier)'), too.
+    broken = dump.replace("(https://quay.example/pier)", "(https://quay.example/north-\npier-works)")
+    assert split_dump(broken, RULES).paragraphs == parts.paragraphs
     labels = dict(parts.labels)
     assert labels[6] == labels[8] == "paragraph" and 7 not in labels  # line numbers kept
 

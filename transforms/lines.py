@@ -131,20 +131,40 @@ _new_line = tuple.__new__
 
 
 def join_wrapped_links(raw_lines: list) -> None:
-    """Joins, in place, the lines of a markdown link whose text a wrapper broke ('[the new
-    north\npier](https://...)', as html2text writes at 78 columns): the first line takes the
-    next ones, each of which becomes None (no line, and no blank line either), so that the
-    link reads as one and every other line keeps its number."""
+    """Joins, in place, the lines of a markdown link a wrapper broke, as html2text does at 78
+    columns: its text at a space ('[the new north\npier](https://...)', joined with a space)
+    or its address after a hyphen ('(https://quay.example/north-\npier)', joined with
+    nothing). The first line takes the next ones, each of which becomes None (no line, and no
+    blank line either), so that the link reads as one and every other line keeps its number."""
     index = 0
     while index < len(raw_lines) - 1:
-        line = raw_lines[index]
-        end = _link_end(raw_lines, index) if line and line.rfind("[") > line.rfind("]") else None
-        if end is None:
-            index += 1
-            continue
-        raw_lines[index] = " ".join([line.rstrip(), *(raw_lines[i].strip() for i in range(index + 1, end + 1))])
-        raw_lines[index + 1:end + 1] = [None] * (end - index)
-        index = end
+        line, last = raw_lines[index], index
+        if line and line.rfind("[") > line.rfind("]"):
+            end = _link_end(raw_lines, index)
+            if end is not None:
+                line = " ".join([line.rstrip(), *(raw_lines[i].strip() for i in range(index + 1, end + 1))])
+                last = end
+        if line and line.rfind("](") > line.rfind(")"):
+            end = _target_end(raw_lines, last)
+            if end is not None:
+                line = "".join([line.rstrip(), *(raw_lines[i].strip() for i in range(last + 1, end + 1))])
+                last = end
+        if last != index:
+            raw_lines[index] = line
+            raw_lines[index + 1:last + 1] = [None] * (last - index)
+        index = last + 1
+
+
+def _target_end(raw_lines: list, index: int) -> int | None:
+    """The line below `index`, within _MAX_TARGET_LINES and its block, whose ')' closes the
+    link address the line `index` leaves open; None when there is none."""
+    for end in range(index + 1, min(index + _MAX_TARGET_LINES, len(raw_lines))):
+        line = raw_lines[end]
+        if not line or line.isspace() or " " in line.strip().split(")", 1)[0]:
+            return None  # an address holds no space
+        if ")" in line:
+            return end
+    return None
 
 
 def _link_end(raw_lines: list, index: int) -> int | None:
@@ -162,7 +182,9 @@ def _link_end(raw_lines: list, index: int) -> int | None:
     return None
 
 
-_MAX_LINK_LINES = 4
+# How many lines a link's text, and its address, may be broken over.
+_MAX_LINK_LINES = 6
+_MAX_TARGET_LINES = 10
 
 
 def _has_text(text: str) -> bool:
