@@ -299,3 +299,32 @@ def test_one_line_json_array_is_one_input_per_item():
     assert outcomes[1].paragraphs == BAKERY_PARAGRAPHS
     [reject] = read(b"[]", "mem://none.json", _ctx())
     assert (reject.source_uri, reject.reason) == ("mem://none.json", reasons.EMPTY)
+
+
+
+def _api_article(n: int) -> dict:
+    return {"title": f"Harbour story {n}", "webUrl": f"https://quay.example/{n}",
+            "publishedAt": "2025-03-04T10:00:00Z", "author": "Jane Roe",
+            "content": f"The harbour board met for the {n}th time this year on Tuesday evening.\n\n"
+                       "It voted to repair the north pier before the autumn storms."}
+
+
+@pytest.mark.parametrize("envelope", [
+    lambda items: {"status": "ok", "totalResults": len(items), "articles": items},  # NewsAPI
+    lambda items: {"response": {"status": "ok", "total": len(items), "results": items}},  # one level down
+])
+def test_an_api_response_saved_whole_is_read_as_its_list_of_articles(envelope):
+    data = json.dumps(envelope([_api_article(1), _api_article(2)]), indent=2).encode()
+    outcomes = list(read(data, "mem://page-1.json", IngestContext(RULES, NOW)))
+    # Before: one missing_field reject for the whole response.
+    assert [o.source_uri for o in outcomes] == ["mem://page-1.json#item=0", "mem://page-1.json#item=1"]
+    first = outcomes[0]
+    assert isinstance(first, Article) and first.title == "Harbour story 1"
+    assert first.url == "https://quay.example/1"  # webUrl
+    assert first.published_at == dt.datetime(2025, 3, 4, 10, 0, tzinfo=UTC)  # publishedAt
+
+
+def test_a_response_with_two_lists_of_objects_is_not_guessed_at():
+    data = json.dumps({"articles": [_api_article(1)], "sources": [{"id": "quay"}]}, indent=2).encode()
+    [reject] = read(data, "mem://page.json", IngestContext(RULES, NOW))
+    assert isinstance(reject, Reject) and reject.reason == reasons.MISSING_FIELD

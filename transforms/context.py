@@ -22,9 +22,13 @@ SECOND_LOOK_COUNTER = "html:second_look"
 JSONL_FIELDS: dict[str, tuple[str, ...]] = {
     "text": ("text", "body", "content"),
     "html": ("html", "raw_html"),
-    "url": ("url",),
-    "title": ("title", "headline"),
-    "published_at": ("published_at", "published", "date"),
+    # Then the names news APIs give them (NewsAPI's publishedAt, The Guardian's webUrl,
+    # webTitle and webPublicationDate, The New York Times' web_url and pub_date, schema.org's
+    # datePublished).
+    "url": ("url", "link", "webUrl", "web_url"),
+    "title": ("title", "headline", "webTitle"),
+    "published_at": ("published_at", "published", "date", "publishedAt", "datePublished", "pub_date",
+                     "webPublicationDate"),
     "authors": ("authors", "author"),
     "publisher": ("publisher",),
     "language": ("language", "lang"),

@@ -3,7 +3,9 @@
 Each line is one input with `source_uri` `<file>#line=N` (N counts from 1, blank lines
 included). A bad line rejects that line only. A file that is one JSON document instead
 (an object, or an array of objects, pretty-printed over many lines) is read as such:
-one input per array item, `<file>#item=N` (N counts from 0, as for feed items).
+one input per array item, `<file>#item=N` (N counts from 0, as for feed items). So is an
+API response, an object that is no article itself but holds one list of objects (NewsAPI's
+`articles`, or one level down, The Guardian's `response.results`): each is an item.
 
 Field names are looked up as configured in `ctx.jsonl_keys` (--jsonl-field), defaulting to
 common ones (`text`/`body`/`content`, `html`, `url`, `title`, `published_at`/`published`/
@@ -90,12 +92,31 @@ def _whole_document(records: list[tuple[int, bytes]], data: bytes):
 def _read_document(document, source_uri: str, size: int, encoding: str,
                    ctx: IngestContext) -> Iterator[Article | Reject]:
     if isinstance(document, dict):
-        yield record_to_article(document, source_uri, size, encoding, ctx)
-        return
+        records = _envelope(document, ctx)
+        if records is None:
+            yield record_to_article(document, source_uri, size, encoding, ctx)
+            return
+        document = records
     for index, item in enumerate(document):  # counted from 0, as feed items are
         yield record_to_article(item, f"{source_uri}#item={index}", None, encoding, ctx)
     if not document:
         yield Reject(source_uri, reasons.EMPTY, "the JSON array holds no item", size, ctx.ingested_at)
+
+
+def _envelope(document: dict, ctx: IngestContext) -> list | None:
+    """The article records an API response holds, when the document is no article itself
+    (no text or HTML field): the one list of objects among its values or the values of an
+    object it holds ({"status": "ok", "articles": [...]}, {"response": {"results": [...]}});
+    None when there is no such list, or more than one."""
+    if _first(document, ctx, "text")[0] or _first(document, ctx, "html")[0]:
+        return None
+    found = [value for outer in document.values()
+             for value in (outer.values() if isinstance(outer, dict) else (outer,)) if _records(value)]
+    return found[0] if len(found) == 1 else None
+
+
+def _records(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
 def _read_line(line: bytes, uri: str, encoding: str, ctx: IngestContext) -> Article | Reject:
