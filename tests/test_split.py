@@ -983,3 +983,15 @@ def test_a_question_over_a_list_is_the_bodys_start(above):
     parts = split_dump(dump, RULES, markup="markdown")
     assert parts.bullets == () and parts.caption is None and parts.image_alt is None
     assert parts.paragraphs[:len(items)] == tuple(items) or parts.paragraphs[1:len(items) + 1] == tuple(items)
+
+
+
+def test_a_long_line_right_under_a_markdown_image_is_the_first_paragraph():
+    # trafilatura's text output prints an image over the first paragraph with no blank line
+    # and no caption. Before: the paragraph (up to 600 characters) was read as the caption.
+    lede = " ".join([LONG] * 2)  # over 300 characters: longer than a lone caption
+    dump = f"![The north pier](https://img.example/pier.jpg)\n{lede}\n{AFTER}\n"
+    parts = split_dump(dump, RULES, markup="markdown")
+    assert (parts.image_alt, parts.caption, parts.paragraphs) == ("The north pier", None, (lede, AFTER))
+    short = split_dump(f"![The north pier](https://img.example/pier.jpg)\nThe pier at dusk.\n\n{BODY}", RULES)
+    assert short.caption == "The pier at dusk."

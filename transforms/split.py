@@ -398,7 +398,10 @@ def _image_block(
         if lines[0].kind != IMAGE:
             return [], lines
         end = 1
-        if len(lines) > 2 and lines[1].kind == TEXT_LINE and len(lines[1].text) <= max_chars:
+        # A caption right under the image (no blank line between, as text extractors print
+        # an image over the first paragraph) is one only when short, as a lone caption is.
+        limit = limits.max_lone_caption_chars if len(lines) > 1 and lines[1].block == lines[0].block else max_chars
+        if len(lines) > 2 and lines[1].kind == TEXT_LINE and len(lines[1].text) <= limit:
             end = 2
             if lines[2].kind == TEXT_LINE and is_credit(lines[2].text, rules.credits, weak_ok=True):
                 end = 3
