@@ -324,7 +324,28 @@ def test_an_api_response_saved_whole_is_read_as_its_list_of_articles(envelope):
     assert first.published_at == dt.datetime(2025, 3, 4, 10, 0, tzinfo=UTC)  # publishedAt
 
 
-def test_a_response_with_two_lists_of_objects_is_not_guessed_at():
-    data = json.dumps({"articles": [_api_article(1)], "sources": [{"id": "quay"}]}, indent=2).encode()
+def test_a_response_with_two_lists_of_articles_is_not_guessed_at():
+    data = json.dumps({"articles": [_api_article(1)], "related": [_api_article(2)]}, indent=2).encode()
     [reject] = read(data, "mem://page.json", IngestContext(RULES, NOW))
     assert isinstance(reject, Reject) and reject.reason == reasons.MISSING_FIELD
+
+
+def test_a_list_of_no_articles_beside_the_articles_is_no_second_list():
+    data = json.dumps({"articles": [_api_article(1)], "sources": [{"id": "quay"}]}, indent=2).encode()
+    [article] = read(data, "mem://page.json", IngestContext(RULES, NOW))
+    assert article.source_uri == "mem://page.json#item=0"
+
+
+
+@pytest.mark.parametrize("document", [
+    # A forum item: no text of its own, its replies a list of objects with text.
+    {"title": "Ferry timetable", "url": "https://quay.example/t", "text": None,
+     "children": [{"text": "A reply."}, {"text": "Another reply."}]},
+    # An article whose authors are objects, and whose text the user has not mapped.
+    {"articleBody": "The pier reopens.", "author": [{"name": "Jane Roe"}, {"name": "Jo Berg"}]},
+    {"meta": {"page": 1}, "items": [{"id": 1}, {"id": 2}]},  # a list of no articles
+])
+def test_a_document_that_is_no_api_response_stays_one_input(document):
+    # Review finding: these were read as responses, their replies or authors as articles.
+    [reject] = read(json.dumps(document, indent=2).encode(), "mem://one.json", IngestContext(RULES, NOW))
+    assert isinstance(reject, Reject) and reject.source_uri == "mem://one.json"

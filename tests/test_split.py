@@ -982,7 +982,23 @@ def test_a_question_over_a_list_is_the_bodys_start(above):
     dump = "\n".join([f"# {TITLE}", "", above, *items, "", BODY])
     parts = split_dump(dump, RULES, markup="markdown")
     assert parts.bullets == () and parts.caption is None and parts.image_alt is None
-    assert parts.paragraphs[:len(items)] == tuple(items) or parts.paragraphs[1:len(items) + 1] == tuple(items)
+    assert parts.paragraphs[:len(items) + 1] == (above, *items)
+
+
+def test_a_question_headline_over_summary_bullets_parted_by_a_blank_line_keeps_them():
+    # Review finding: parted by a blank line, the question may be a headline over bullets.
+    dump = "Will the ferry still run this winter?\n\n  • Two crossings a day.\n  • No night ferry.\n\n" + BODY
+    parts = split_dump(dump, RULES)
+    assert parts.bullets == ("Two crossings a day.", "No night ferry.")
+
+
+def test_one_long_address_does_not_make_a_wrapped_dump_a_paragraph_a_line():
+    # Review finding: a bare address over 200 characters marked the block unwrapped.
+    address = "https://quay.example/" + "a" * 200
+    cut = LONG.index("January")  # the second line starts in capitals
+    dump = f"{LONG[:cut].strip()}\n{LONG[cut:]}\n{address}\n{AFTER}\n"
+    parts = split_dump(dump, RULES)
+    assert parts.paragraphs[0].startswith(LONG)  # one paragraph
 
 
 

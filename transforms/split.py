@@ -438,17 +438,20 @@ def _body_before_list(lines: list[Line], bullet: int, leading_blank: bool, rules
                       context: str) -> bool:
     """Whether the lines above the first marked line are the body's start rather than an
     image block, so that the marked lines are the body's own, not summary bullets:
-    - the one line above introduces them (it ends in a colon or a question mark);
+    - the one line above introduces them (it ends in a colon, or a question mark with no
+      blank line between);
     - paragraphs parted by blank lines stand above them;
     - or one plain line, with no credit in it and no empty line before it (a text browser's
       image without alt text), stands over lines marked with a dash: dialogue in the body
       ('\u2013 It is a fine day, she said.'), as in French, Spanish or Russian news."""
     if bullet == 0:
         return False
-    if bullet == 1 and (_introduces(lines[0]) or lines[0].text.endswith(("?", "\uff1f"))):
+    if bullet == 1 and (_introduces(lines[0]) or (lines[0].text.endswith(("?", "\uff1f"))
+                                                  and lines[1].block == lines[0].block)):
         # Under an image block, a line ending in a colon labels the summary ('At a glance:').
-        # A question over a list asks what the list answers: no image's alt text or caption
-        # ('What changes in the new version?' over a changelog).
+        # A question right over a list (no blank line between) asks what the list answers:
+        # no image's alt text or caption ('What changes in the new version?' over a
+        # changelog). Parted by a blank line, it may be a headline over summary bullets.
         return True
     if lines[0].block != lines[bullet - 1].block and all(line.kind == TEXT_LINE for line in lines[:bullet]):
         # Paragraphs parted by blank lines: an image block's alt text and caption stand on
@@ -565,7 +568,9 @@ def _paragraphs(lines: list[Line], labels: dict[int, str], wrap_min: int,
     # Paragraphs parted by blank lines: the body (footers are gone by now) is two blocks or more.
     blank_separated = width is not None and len({line.block for line in lines}) >= 2
     long_line = 2 * max_wrap_width if width is None and max_wrap_width else None
-    unwrapped = {line.block for line in lines if len(line.text) > long_line} if long_line else ()
+    # A long line of prose, not one long token (a bare address): words a wrapper would break.
+    unwrapped = {line.block for line in lines if len(line.text) > long_line and line.text.count(" ") >= 10
+                 } if long_line else ()
     for line in lines:
         labels[line.number] = "paragraph"
         if (prev is not None and line.block == prev.block and _continues(

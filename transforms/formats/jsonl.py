@@ -105,18 +105,21 @@ def _read_document(document, source_uri: str, size: int, encoding: str,
 
 def _envelope(document: dict, ctx: IngestContext) -> list | None:
     """The article records an API response holds, when the document is no article itself
-    (no text or HTML field): the one list of objects among its values or the values of an
-    object it holds ({"status": "ok", "articles": [...]}, {"response": {"results": [...]}});
-    None when there is no such list, or more than one."""
-    if _first(document, ctx, "text")[0] or _first(document, ctx, "html")[0]:
-        return None
+    (none of an article's text, HTML, url or title fields): the one list of objects, some
+    with a text or HTML field, among its values or the values of an object it holds
+    ({"status": "ok", "articles": [...]}, {"response": {"results": [...]}}); None when
+    there is no such list, or more than one."""
+    if any(_first(document, ctx, field)[0] for field in ("text", "html", "url", "title")):
+        return None  # an article's own fields: a record, whatever lists it holds
     found = [value for outer in document.values()
-             for value in (outer.values() if isinstance(outer, dict) else (outer,)) if _records(value)]
+             for value in (outer.values() if isinstance(outer, dict) else (outer,)) if _records(value, ctx)]
     return found[0] if len(found) == 1 else None
 
 
-def _records(value) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+def _records(value, ctx: IngestContext) -> bool:
+    """A list of objects at least one of which has a text or an HTML field: articles."""
+    return (isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+            and any(_first(item, ctx, "text")[0] or _first(item, ctx, "html")[0] for item in value))
 
 
 def _read_line(line: bytes, uri: str, encoding: str, ctx: IngestContext) -> Article | Reject:
