@@ -136,15 +136,17 @@ def join_wrapped_links(raw_lines: list) -> None:
     or its address after a hyphen ('(https://quay.example/north-\npier)', joined with
     nothing). The first line takes the next ones, each of which becomes None (no line, and no
     blank line either), so that the link reads as one and every other line keeps its number."""
-    index = 0
-    while index < len(raw_lines) - 1:
+    done = -1  # the last line joined to one above
+    for index in [i for i, raw in enumerate(raw_lines) if "[" in raw]:  # a link opens on its line
+        if index <= done or index == len(raw_lines) - 1:
+            continue
         line, last = raw_lines[index], index
-        if line and line.rfind("[") > line.rfind("]"):
+        if line.rfind("[") > line.rfind("]"):
             end = _link_end(raw_lines, index)
             if end is not None:
                 line = " ".join([line.rstrip(), *(raw_lines[i].strip() for i in range(index + 1, end + 1))])
                 last = end
-        if line and line.rfind("](") > line.rfind(")"):
+        if line.rfind("](") > line.rfind(")"):
             end = _target_end(raw_lines, last)
             if end is not None:
                 line = "".join([line.rstrip(), *(raw_lines[i].strip() for i in range(last + 1, end + 1))])
@@ -152,7 +154,7 @@ def join_wrapped_links(raw_lines: list) -> None:
         if last != index:
             raw_lines[index] = line
             raw_lines[index + 1:last + 1] = [None] * (last - index)
-        index = last + 1
+            done = last
 
 
 def _target_end(raw_lines: list, index: int) -> int | None:
