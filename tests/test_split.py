@@ -951,7 +951,7 @@ def test_a_markdown_link_wrapped_over_lines_reads_as_its_text():
     # 'pier](https://...)' were read apart, and the address stayed in the paragraph.
     dump = ("# Pier to reopen\n\n![The north pier at dusk](https://img.example/pier.jpg)\nThe pier at dusk.\n\n"
             "The harbour board voted on Tuesday to reopen [the north\npier](https://quay.example/pier) "
-            "in May, after a winter of\nrepairs to its piles.\n\n"
+            "in May, after a winter of repairs to its piles.\n\n"
             "Anglers will need a [new\nseason\npermit](https://quay.example/permits \"Permits\").\n")
     parts = split_dump(dump, RULES)
     assert parts.paragraphs == (
@@ -962,7 +962,7 @@ def test_a_markdown_link_wrapped_over_lines_reads_as_its_text():
     broken = dump.replace("(https://quay.example/pier)", "(https://quay.example/north-\npier-works)")
     assert split_dump(broken, RULES).paragraphs == parts.paragraphs
     labels = dict(parts.labels)
-    assert labels[6] == labels[8] == "paragraph" and 7 not in labels  # line numbers kept
+    assert labels[6] == labels[9] == "paragraph" and 7 not in labels  # line numbers kept
 
 
 def test_inspect_names_the_lines_a_wrapped_link_joined(tmp_path):
@@ -1011,3 +1011,22 @@ def test_a_long_line_right_under_a_markdown_image_is_the_first_paragraph():
     assert (parts.image_alt, parts.caption, parts.paragraphs) == ("The north pier", None, (lede, AFTER))
     short = split_dump(f"![The north pier](https://img.example/pier.jpg)\nThe pier at dusk.\n\n{BODY}", RULES)
     assert short.caption == "The pier at dusk."
+
+
+
+def test_a_wrapped_link_in_a_hard_wrapped_markdown_paragraph_keeps_it_whole():
+    # Review finding: the joined line was measured whole (too long to be a wrap), and the
+    # paragraph broke after it. Its width is now its last physical line's.
+    import textwrap
+
+    first = ("The harbour board heard on Tuesday from its [chief engineer](https://quay.example/staff/chief-"
+             "engineer) on the piles of Portvale Pier and its eleven damaged piles, four more than the "
+             "first survey found.")
+    second = "The work starts in May and should end before the autumn storms, the board said."
+    dump = "# Pier repairs\n\n" + textwrap.fill(first, 72) + "\n\n" + textwrap.fill(second, 72) + "\n"
+    # The link's text is wrapped, and the line after the link's line starts in capitals.
+    assert "[chief\nengineer](" in dump and "\nPortvale Pier" in dump
+    parts = split_dump(dump, RULES)
+    assert parts.paragraphs == ("The harbour board heard on Tuesday from its chief engineer on the piles of "
+                                "Portvale Pier and its eleven damaged piles, four more than the first survey "
+                                "found.", second)

@@ -48,6 +48,14 @@ class Line(NamedTuple):
     indent: int
     number: int  # 1-based line number in the dump, for `inspect`
     marked: str = ""  # a bullet line's text with its marker, used when it is body text
+    # Where a wrapped markdown link joined lines: the length of the last of them as written,
+    # link syntax included (what the wrapper measured); 0 for a line of its own.
+    tail: int = 0
+
+    @property
+    def width(self) -> int:
+        """The length of the line as wrapped: of its last physical line where lines joined."""
+        return self.tail or len(self.text)
 
     @property
     def body_text(self) -> str:
@@ -79,8 +87,7 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
     text = normalize_newlines(text)
     normalize_line = line_normalizer(text)  # every line below is made of the text's characters
     raw_lines = text.split("\n")
-    if markup == MARKDOWN and "](" in text:
-        join_wrapped_links(raw_lines)
+    tails = join_wrapped_links(raw_lines) if markup == MARKDOWN and "](" in text else {}
     del text  # a copy when newlines were normalized: not held while the lines are read
     leading_blank = bool(raw_lines) and not normalize_line(raw_lines[0]) and len(raw_lines) > 1
     lines: list[Line] = []
@@ -121,8 +128,9 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
         if not _has_text(text_) and kind != IMAGE:
             continue  # a line of only punctuation or symbols, e.g. a lone NBSP paragraph
         # Line(...) without the named tuple's Python-level __new__ (a line of a dump each).
+        tail = len(tails[number - 1].strip()) if tails and number - 1 in tails else 0
         append(_new_line(Line, (kind, text_, block, indent, number,
-                                normalize_line(marked) if marked else "")))
+                                normalize_line(marked) if marked else "", tail)))
         in_block = True
     return lines, leading_blank
 
@@ -130,12 +138,14 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
 _new_line = tuple.__new__
 
 
-def join_wrapped_links(raw_lines: list) -> None:
+def join_wrapped_links(raw_lines: list) -> dict[int, str]:
     """Joins, in place, the lines of a markdown link a wrapper broke, as html2text does at 78
     columns: its text at a space ('[the new north\npier](https://...)', joined with a space)
     or its address after a hyphen ('(https://quay.example/north-\npier)', joined with
     nothing). The first line takes the next ones, each of which becomes None (no line, and no
-    blank line either), so that the link reads as one and every other line keeps its number."""
+    blank line either), so that the link reads as one and every other line keeps its number.
+    Returns the last physical line of each joined one, by index."""
+    tails: dict[int, str] = {}
     done = -1  # the last line joined to one above
     for index in [i for i, raw in enumerate(raw_lines) if "[" in raw]:  # a link opens on its line
         if index <= done or index == len(raw_lines) - 1:
@@ -152,9 +162,11 @@ def join_wrapped_links(raw_lines: list) -> None:
                 line = "".join([line.rstrip(), *(raw_lines[i].strip() for i in range(last + 1, end + 1))])
                 last = end
         if last != index:
+            tails[index] = raw_lines[last]
             raw_lines[index] = line
             raw_lines[index + 1:last + 1] = [None] * (last - index)
             done = last
+    return tails
 
 
 def _target_end(raw_lines: list, index: int) -> int | None:

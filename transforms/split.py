@@ -326,7 +326,7 @@ def _wrap_width(lines: list[Line], rules: RuleSet) -> int | None:
     limits = rules.splitter
     # The lengths of the lines that go on in their block. List items are measured by no one:
     # a block of bullets of even length is no wrap.
-    lengths = [len(prev.text) for prev, line in zip(lines, lines[1:])
+    lengths = [prev.width for prev, line in zip(lines, lines[1:])
                if line.block == prev.block and prev.kind != BULLET and line.kind != BULLET]
     if len(lengths) < limits.wrap_min_lines:
         return None  # most dumps: a paragraph a line
@@ -343,7 +343,7 @@ def _wrap_width(lines: list[Line], rules: RuleSet) -> int | None:
 def _wraps(prev: Line, line: Line, width: int | None) -> bool:
     """In a dump wrapped at `width`, whether the break before `line` is the wrapper's: `prev`
     is no wider, and `line`'s first word would not have fitted on it."""
-    return width is not None and len(prev.text) <= width and len(prev.text) + 1 + len(
+    return width is not None and prev.width <= width and prev.width + 1 + len(
         line.body_text.split(" ", 1)[0]) > width
 
 
@@ -368,7 +368,7 @@ def _continues(prev: Line, line: Line, wrap_min: int, width: int | None = None,
         return wrapped and not _ENDS_SENTENCE.search(prev.text)
     if wrapped and (blank_separated or line.text[:1].islower() or not _ENDS_SENTENCE.search(prev.text)):
         return True
-    if len(prev.text) < wrap_min:
+    if prev.width < wrap_min:
         return False
     return line.text[:1].islower() or not _ENDS_SENTENCE.search(prev.text)
 
