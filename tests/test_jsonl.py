@@ -349,3 +349,16 @@ def test_a_document_that_is_no_api_response_stays_one_input(document):
     # Review finding: these were read as responses, their replies or authors as articles.
     [reject] = read(json.dumps(document, indent=2).encode(), "mem://one.json", IngestContext(RULES, NOW))
     assert isinstance(reject, Reject) and reject.source_uri == "mem://one.json"
+
+
+
+def test_a_refused_value_gives_way_to_the_next_key():
+    # Review finding: the first key with a value won even when its value was refused.
+    counts = collections.Counter()
+    ctx = IngestContext(RULES, NOW, counter=lambda name, n=1: counts.update({name: n}))
+    record = {"text": BRIDGE, "url": "/news/bridge", "link": "https://river.example/bridge",
+              "date": "soon", "datePublished": "2025-03-04"}
+    [article] = read(json.dumps(record).encode() + b"\n", "mem://a.jsonl", ctx)
+    assert article.url == "https://river.example/bridge"
+    assert article.published_at == dt.datetime(2025, 3, 4, tzinfo=UTC)
+    assert not counts  # nothing was refused in the end

@@ -149,6 +149,20 @@ def _lookup(record: dict, key: str):
     return value
 
 
+def _web_url(value) -> str | None:
+    url = normalize_field(value)
+    return url if url is not None and is_web_url(url) else None
+
+
+def _first_read(record: dict, ctx: IngestContext, field: str, reading):
+    """`reading` of the first value of `field` it reads (not None), trying each key in turn."""
+    for key in ctx.jsonl_keys(field):
+        value = _lookup(record, key)
+        if value not in (None, "", [], {}) and (read := reading(value)) is not None:
+            return read
+    return None
+
+
 def _first(record: dict, ctx: IngestContext, field: str):
     for key in ctx.jsonl_keys(field):
         value = _lookup(record, key)
@@ -186,14 +200,15 @@ def record_to_article(record, uri: str, size: int | None, encoding: str,
 
 
 def _metadata(record: dict, ctx: IngestContext) -> Metadata:
+    # The first key whose value reads: a record with an unreadable 'date' and a good
+    # 'datePublished', or a relative 'url' and an absolute 'link', is dated and addressed.
     published = _first(record, ctx, "published_at")[1]
-    published_at = parse_datetime(published)
+    published_at = _first_read(record, ctx, "published_at", parse_datetime)
     if published is not None and published_at is None:
         ctx.count("invalid_field:published_at")
-    url = normalize_field(_first(record, ctx, "url")[1])
-    if url is not None and not is_web_url(url):
+    url = _first_read(record, ctx, "url", _web_url)
+    if url is None and _first(record, ctx, "url")[1] is not None:
         ctx.count("invalid_field:url")  # 'javascript:...', a relative path: as HTML and feeds, none
-        url = None
     return Metadata(
         title=normalize_field(_first(record, ctx, "title")[1]),
         url=url,
