@@ -13,7 +13,9 @@ import datetime as dt
 import re
 from email.utils import parsedate_to_datetime
 
-__all__ = ["Metadata", "is_web_url", "parse_date_line", "parse_datetime"]
+from transforms.normalize import normalize_field
+
+__all__ = ["Metadata", "is_web_url", "parse_date_line", "parse_datetime", "web_url"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +43,13 @@ def is_web_url(value: str | None) -> bool:
     """Whether `value` is an http(s) address: the only kind a record's url (or an author
     that is a profile link) may be; not 'javascript:', 'mailto:' or a relative path."""
     return bool(value) and _WEB_URL.match(value) is not None
+
+
+def web_url(value: object) -> str | None:
+    """`value` as a record's url: a string normalized as one line that is an http(s)
+    address (`is_web_url`); None otherwise."""
+    url = normalize_field(value)
+    return url if is_web_url(url) else None
 
 
 def parse_datetime(value) -> dt.datetime | None:

@@ -23,7 +23,7 @@ from schemas.record import Article, Reject
 from transforms.context import IngestContext, guarded
 from transforms.decode import repair_mojibake
 from transforms.formats.text import ingest_text
-from transforms.metadata import Metadata, is_web_url, parse_datetime
+from transforms.metadata import Metadata, parse_datetime, web_url
 from transforms.normalize import normalize_field
 
 __all__ = ["authors_of", "read", "record_to_article"]
@@ -149,11 +149,6 @@ def _lookup(record: dict, key: str):
     return value
 
 
-def _web_url(value) -> str | None:
-    url = normalize_field(value)
-    return url if url is not None and is_web_url(url) else None
-
-
 def _first_read(record: dict, ctx: IngestContext, field: str, reading):
     """`reading` of the first value of `field` it reads (not None), trying each key in turn."""
     for key in ctx.jsonl_keys(field):
@@ -206,7 +201,7 @@ def _metadata(record: dict, ctx: IngestContext) -> Metadata:
     published_at = _first_read(record, ctx, "published_at", parse_datetime)
     if published is not None and published_at is None:
         ctx.count("invalid_field:published_at")
-    url = _first_read(record, ctx, "url", _web_url)
+    url = _first_read(record, ctx, "url", web_url)
     if url is None and _first(record, ctx, "url")[1] is not None:
         ctx.count("invalid_field:url")  # 'javascript:...', a relative path: as HTML and feeds, none
     return Metadata(

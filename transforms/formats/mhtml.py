@@ -19,7 +19,7 @@ from schemas import reasons
 from schemas.record import Article, Reject
 from transforms.context import IngestContext
 from transforms.decode import DecodeError, decode_dump
-from transforms.metadata import Metadata, is_web_url
+from transforms.metadata import Metadata, web_url
 from transforms.normalize import normalize_field
 
 __all__ = ["SOURCE_FORMAT", "read"]
@@ -44,7 +44,7 @@ def read(data: bytes, source_uri: str, ctx: IngestContext) -> Iterator[Article |
         return
     from transforms.formats.html import html_to_article
 
-    url = _web_url(page.get("Content-Location")) or _web_url(message.get("Snapshot-Content-Location"))
+    url = web_url(page.get("Content-Location")) or web_url(message.get("Snapshot-Content-Location"))
     title = normalize_field(str(message.get("Subject") or "")) or None
     outcome = html_to_article(html, source_uri, ctx,
                               meta=Metadata(url=url, title=title, source_encoding=encoding))
@@ -68,7 +68,3 @@ def _html_part(message):
                 return part
     return next((part for part in parts if part.get_content_type() == "text/html"), None)
 
-
-def _web_url(value) -> str | None:
-    url = normalize_field(str(value or "")) or None
-    return url if url and is_web_url(url) else None
