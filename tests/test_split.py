@@ -965,7 +965,7 @@ def test_a_markdown_link_wrapped_over_lines_reads_as_its_text():
     assert labels[6] == labels[9] == "paragraph" and 7 not in labels  # line numbers kept
 
 
-def test_inspect_names_the_lines_a_wrapped_link_joined(tmp_path):
+def test_inspect_names_the_lines_a_wrapped_link_joined():
     from pipeline.cli.inspect import label_lines
 
     dump = "Intro line of the story.\n\nThe board reopened [the north\npier](https://quay.example/pier) today.\n"

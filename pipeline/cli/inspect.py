@@ -42,6 +42,7 @@ _COLOURS = {
     "paragraph": "32",
     "boilerplate": "31",
     "dropped": "2",
+    "joined": "2",  # the rest of a wrapped link, read on the line it joined
 }
 
 
