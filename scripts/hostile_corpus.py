@@ -186,6 +186,11 @@ class Corpus:
             n += 1
         self.add("paragraph_8mb", [self.write("big-paragraph.txt", "\n".join(lines) + "\n")], {ARTICLE: 1},
                  f"one hard-wrapped paragraph of {para_bytes} bytes")
+        # Markdown signs that never close: each '[' and '**' once read on to the line's end.
+        signs_bytes = (256 << 10) if self.small else (4 << 20)
+        signs = "# Signs\n\n" + ("**a [b __c ![d ](e " * (signs_bytes // 19 + 1))[:signs_bytes] + "\n"
+        self.add("unclosed_markdown_signs", [self.write("unclosed-signs.md", signs)], {ARTICLE: 1},
+                 f"a markdown line of {signs_bytes} bytes of '[', '**', '__', '](' that none closes")
 
     def markup(self) -> None:
         depth = 10000

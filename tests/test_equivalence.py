@@ -374,9 +374,64 @@ def test_detect_format_equals_its_earlier_definition(data, name):
 
 # --- markdown inline signs -------------------------------------------------------------------
 
+# The earlier definitions, word for word: correct, but quadratic on lines of many '[' or '**'.
+REFERENCE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+REFERENCE_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+REFERENCE_SIGNS = re.compile(r"^(?:!\[[^\]]*\]\(|#{1,6} )|\]\([^)\s]+\)", re.MULTILINE)
+
+# Text made of the signs the three read, a few letters, and spaces of every kind.
+MARKDOWN_SIGNS = st.lists(
+    st.sampled_from(["[", "]", "(", ")", "](", "![", "!", '"', " ", "\u00a0", "\u3000", "\t",
+                     "*", "**", "_", "__", "a", "b", "#", "# ", "\n", "x.png", "http://h.example/p"]),
+    max_size=40).map("".join)
+
+
+@MANY
+@given(MARKDOWN_SIGNS | TEXT)
+@example("[a [b](u) c](v)")
+@example("![a](u \"t\") ![b](v)")
+@example("!![a](u)")
+@example("[a](u v) [b](u)")  # an address that a space ends, then a link that closes
+@example("[a](b[c](d)")  # two links reading the same address
+@example("[a](b \"t) [c](d \"e\")")
+def test_strip_links_equals_the_regex(text):
+    assert lines._strip_links(text) == REFERENCE_LINK.sub(r"\1", text)
+
+
+@MANY
+@given(MARKDOWN_SIGNS | TEXT)
+@example("***a***")
+@example("**a __b** c__")
+@example("** a** **b**")
+@example("**a **b** c**")
+@example("__a\u00a0__ __b__")
+@example("**a\n**")
+def test_strip_strong_equals_the_regex(text):
+    assert lines._strip_strong(text) == REFERENCE_STRONG.sub(r"\2", text)
+
+
+@MANY
+@given(MARKDOWN_SIGNS | TEXT)
+@example("](](x)")
+@example("](\n)x](y)")
+@example("a ](x ) ](y)")
+def test_sniff_markup_equals_the_regex(text):
+    head = text[:20000]
+    expected = lines.MARKDOWN if ("](" in head or "#" in head) and REFERENCE_SIGNS.search(head) else lines.TEXT
+    assert lines.sniff_markup(text) == expected
+
+
+def test_markdown_signs_no_link_or_strong_closes_are_read_in_linear_time():
+    # Quadratic before: each of these took from seconds to minutes.
+    for line in ("[a " * 100_000, "**a " * 100_000, "__a " * 100_000, "[a](b" * 100_000,
+                 "a ![" * 100_000):
+        lines._strip_strong(lines._strip_links(line))
+    assert lines.sniff_markup("](" * 10_000) == lines.TEXT
+
+
 def reference_markdown_inline(text: str) -> str:
-    text = lines._MD_LINK.sub(r"\1", text)
-    text = lines._MD_STRONG.sub(r"\2", text)
+    text = REFERENCE_LINK.sub(r"\1", text)
+    text = REFERENCE_STRONG.sub(r"\2", text)
     text = lines._MD_EM.sub(r"\1", text)
     return lines._MD_ESCAPE.sub(r"\1", text)
 
@@ -587,3 +642,4 @@ def test_mojibake_gate_in_pieces_equals_the_whole(text):
         assert decode._has_mojibake_hint(text) == reference_gate(text)
     finally:
         decode._GATE_PIECE = saved
+

@@ -25,12 +25,14 @@ _BULLET = re.compile(r"^(?:[•●▪‣◦·■□➤►▸*+\-–—]|\d{1,2}[
 _BULLET_MARKS = frozenset("•●▪‣◦·■□➤►▸*+-–—")
 _MD_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(?P<text>.+?)\s*#*$")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
-_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_EM = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
 _MD_RULE = re.compile(r"^(?:[-*_]\s*){3,}$")
-_MD_SIGNS = re.compile(r"^(?:!\[[^\]]*\]\(|#{1,6} )|\]\([^)\s]+\)", re.MULTILINE)
+_MD_LINE_SIGNS = re.compile(r"^(?:!\[[^\]]*\]\(|#{1,6} )", re.MULTILINE)
+_ADDRESS_RUN = re.compile(r"(?<![^)\s])[^)\s]++(?=\))")  # whole runs only: each read once
+# The end of a link address, and what may follow it before its ')': a title in quotes.
+_ADDRESS = re.compile(r"[^)\s]*")
+_LINK_CLOSE = re.compile(r"(?:\s+\"[^\"]*\")?\)")
 
 
 class Line(NamedTuple):
@@ -68,17 +70,90 @@ def sniff_markup(text: str) -> str:
     # Every markdown sign holds '](' or '#': without them the (slow, anchored) search is moot.
     if "](" not in head and "#" not in head:
         return TEXT
-    return MARKDOWN if _MD_SIGNS.search(head) else TEXT
+    if _MD_LINE_SIGNS.search(head):
+        return MARKDOWN
+    # A link's '](address)': a run of characters a link address may hold, closed by ')',
+    # with '](' and at least one character of address in it. Each run is read once, where
+    # searching '](' then the address from every '](' read a line of '](](](' quadratically.
+    return MARKDOWN if any("](" in run[:-1] for run in _ADDRESS_RUN.findall(head)) else TEXT
 
 
 def _markdown_inline(text: str) -> str:
     # Each pattern needs its sign: most lines have none of them and skip the four passes.
     if "[" not in text and "*" not in text and "_" not in text and "\\" not in text:
         return text
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_STRONG.sub(r"\2", text)
+    text = _strip_links(text)
+    text = _strip_strong(text)
     text = _MD_EM.sub(r"\1", text)
     return _MD_ESCAPE.sub(r"\1", text)
+
+
+def _strip_links(text: str) -> str:
+    r"""Markdown links as their text: what `re.sub(r'!?\[([^\]]*)\]\([^)\s]*(?:\s+"[^"]*")?\)',
+    r'\1', text)` gives, in time linear in the text's length.
+
+    The regex tries every '[' and reads on to its ']' and the address after it, so a line of
+    many '[' (or of '[a](b' with no ')') took time quadratic in its length: minutes for a
+    line of a few hundred KB. Here each '[' that fails is skipped with every '[' before the
+    same ']' (they would fail the same way), and an address is read once however many links
+    try it."""
+    if "](" not in text:
+        return text
+    find, out = text.find, []
+    start = pos = 0  # text[start:] is not written yet; '[' is looked for from pos
+    address_end = close_at = -1  # the last address read: where it ends, and its close's end
+    while (opening := find("[", pos)) != -1 and (closing := find("]", opening + 1)) != -1:
+        pos = closing + 1
+        if not text.startswith("(", pos):
+            continue
+        if pos + 1 > address_end:  # no ')' nor space between: the address ends where it did
+            address_end = _ADDRESS.match(text, pos + 1).end()
+            close = _LINK_CLOSE.match(text, address_end)
+            close_at = close.end() if close else -1
+        if close_at == -1:
+            continue
+        first = opening - 1 if opening > start and text[opening - 1] == "!" else opening
+        out += (text[start:first], text[opening + 1:closing])
+        start = pos = close_at
+    if not out:
+        return text
+    out.append(text[start:])
+    return "".join(out)
+
+
+def _strip_strong(text: str) -> str:
+    r"""Strong emphasis as its text: what `re.sub(r'(\*\*|__)(?=\S)(.+?)(?<=\S)\1', r'\2', text)`
+    gives, in time linear in the text's length.
+
+    The regex reads on from every '**' (or '__') to a closing one, so a line of many that
+    none closes took quadratic time. When one finds no closing, none after it of the same
+    kind can (its closing would close the first), so that kind is not tried again."""
+    if "**" not in text and "__" not in text:
+        return text
+    if "\n" in text:  # the regex's '.' matches no newline: no match spans one
+        return "\n".join(map(_strip_strong, text.split("\n")))
+    find, out, end = text.find, [], len(text)
+    start = 0
+    nexts = {mark: find(mark) for mark in ("**", "__")}  # where each kind may open next
+    while live := [(at, mark) for mark, at in nexts.items() if at != -1]:
+        at, mark = min(live)
+        if at + 2 >= end or text[at + 2].isspace():  # opens nothing: look on from the next
+            nexts[mark] = find(mark, at + 1)
+            continue
+        closing = find(mark, at + 3)
+        while closing != -1 and text[closing - 1].isspace():
+            closing = find(mark, closing + 1)
+        if closing == -1:
+            del nexts[mark]  # none closes this one: none would close a later one either
+            continue
+        out += (text[start:at], text[at + 2:closing])
+        start = closing + 2
+        # A kind's next one past the closing (or none at all: -1) is still its next.
+        nexts = {mark: find(mark, start) if -1 < at < start else at for mark, at in nexts.items()}
+    if not out:
+        return text
+    out.append(text[start:])
+    return "".join(out)
 
 
 def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
