@@ -54,6 +54,7 @@ CASES: dict[str, str | None] = {
     "mixed_line_endings": None,
     "single_100mb_line": None,
     "paragraph_8mb": None,
+    "unclosed_markdown_signs": None,
     "nested_html_10000": None,
     "html_no_text": None,
     "html_control_char": None,
