@@ -69,6 +69,19 @@ FOOTERS = [
     ("first_published_intl", "Dieser Artikel erschien zuerst auf Pier Weekly.", "Pier Weekly", None),
     ("first_published_intl", "Cet article a été publié initialement sur Pier Weekly.", "Pier Weekly", None),
     ("copyright_line", "© 2024 Pier Weekly. All rights reserved.", "Pier Weekly", None),
+    # Before: each of the next five stayed the body's last paragraph.
+    ("copyright_line", "Copyright 2024 Pier Wire. All rights reserved. This material may not be published, "
+     "broadcast, rewritten or redistributed without permission.", "Pier Wire", None),
+    ("copyright_line", "© 2024 Hafenblatt. Alle Rechte vorbehalten.", "Hafenblatt", None),  # before: '... Alle Rechte vorbehalten'
+    ("distributed_by", "Distributed by Harbour Content Agency, LLC.", None, None),
+    ("distributed_by", "©2024 Pier Weekly. Visit pierweekly.example. Distributed by Harbour Content Agency, LLC.",
+     None, None),
+    ("distributed_by", "This story was produced by Pier Weekly and reviewed and distributed by Quayside Media.",
+     "Pier Weekly", None),
+    ("originally_published_by", "This story was originally published March 3, 2024, 5:00 AM.", None, None),
+    # Before: the publisher was 'Pier Weekly: Ferry fares rise for the summer'.
+    ("originally_published_by", "This article originally appeared on Pier Weekly: Ferry fares rise for the summer",
+     "Pier Weekly", "Ferry fares rise for the summer"),
     ("share_tags", "Share this article", None, None),
     ("share_tags", "Tags: Harbour, Tides, Ferries", None, None),
     ("read_more_at", "Read the full story at Pier Weekly", "Pier Weekly", None),
@@ -82,6 +95,8 @@ FOOTERS = [
         None,
     ),
     ("newsletter_prompt", "Subscribe to the Pier Weekly newsletter for more.", None, None),
+    ("newsletter_prompt", "Sign up for Pier Weekly's free morning newsletter.", None, None),  # before: kept
+    ("newsletter_prompt", "Get harbour news first. Sign up for our daily newsletter.", None, None),  # before: kept
     (
         "newsletter_prompt_de",
         "Abonnieren Sie unseren Newsletter für Nachrichten vom Hafen.",
@@ -90,6 +105,10 @@ FOOTERS = [
     ),
     ("continue_reading", "Continue reading...", None, None),
     ("continue_reading", "Weiterlesen", None, None),
+    # Before: no publisher.
+    ("continue_reading", "Continue reading at Pier Weekly", "Pier Weekly", None),
+    ("continue_reading", "Lire la suite sur Pier Hebdo", "Pier Hebdo", None),
+    ("continue_reading", "Continue reading on our website", None, None),  # no one named
     ("follow_us", "Follow us on Instagram for more harbour pictures.", None, None),
     ("follow_us", "Follow Pier Weekly on Facebook.", None, None),
 ]
@@ -143,6 +162,11 @@ BODY_LINES = [
     ("ad_label", "Advertisement"),
     ("ad_label", "Story continues below advertisement"),
     ("ad_label", "Anzeige"),
+    # Before: each stayed a paragraph of the body.
+    ("page_control", "Story continues"),
+    ("page_control", "View comments"),
+    ("page_control", "Copy link"),
+    ("page_control", "Article continues after advertisement"),
     ("share_prompt", "Share on Facebook"),
     ("share_prompt", "Share"),
     ("related_link", "Read more: Ferry fares rise for the summer"),

@@ -621,6 +621,23 @@ def test_a_plain_title_line_over_a_byline_or_bullets(between):
     assert (parts.title, parts.paragraphs) == (TITLE, PARAGRAPHS)
 
 
+@pytest.mark.parametrize("under, heads", [
+    ("By Jane Roe", (("byline", "By Jane Roe"),)),
+    ("March 3, 2024", (("dateline", "March 3, 2024"),)),
+    ("Jane Roe\nMarch 3, 2024", (("byline", "Jane Roe"), ("dateline", "March 3, 2024"))),
+])
+def test_a_title_with_its_byline_or_date_right_under_it(under, heads):
+    # Copied from a page: no blank line between the headline and its byline or date.
+    parts = split_dump(f"{TITLE}\n{under}\n\n{IMAGE_BLOCK}\n{BODY}{FOOTER}\n", RULES)
+    # Before: the title was the alt text, the byline the caption, the image block the body's.
+    assert fields(parts) == expect(title=TITLE, boilerplate=(*heads, ("read_original_on", FOOTER.strip())))
+
+
+def test_a_line_over_a_line_that_is_no_head_line_is_no_title():
+    parts = split_dump(f"{TITLE}\nBy the numbers\n\n{BODY}", RULES)
+    assert (parts.title, parts.image_alt, parts.caption) == (None, TITLE, "By the numbers")
+
+
 @pytest.mark.parametrize("first", [
     "The board met on Tuesday.",  # a sentence
     "Why widen the pier now?",  # a question: more often a lede than a headline
@@ -1030,3 +1047,23 @@ def test_a_wrapped_link_in_a_hard_wrapped_markdown_paragraph_keeps_it_whole():
     assert parts.paragraphs == ("The harbour board heard on Tuesday from its chief engineer on the piles of "
                                 "Portvale Pier and its eleven damaged piles, four more than the first survey "
                                 "found.", second)
+
+
+@pytest.mark.parametrize("items, paragraphs", [
+    ("1. Book early. Fares rise in the last month.\n\n2. Travel light. A bag costs extra.\n\n"
+     "3. Pick a weekday. Trains are half empty.\n",
+     ("1. Book early. Fares rise in the last month.", "2. Travel light. A bag costs extra.",
+      "3. Pick a weekday. Trains are half empty.")),
+    ("  • The pier will be widened before\n    the storms.\n  • Work starts in March.\n",
+     ("• The pier will be widened before the storms.", "• Work starts in March.")),
+])
+def test_a_body_that_is_only_a_list_is_the_body(items, paragraphs):
+    parts = split_dump(f"{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n\n{items}{FOOTER}\n", RULES)
+    # Before: the list was read as summary bullets, and the dump, with no body, was rejected.
+    assert fields(parts) == expect(bullets=(), paragraphs=paragraphs)
+    assert {label for _, label in parts.labels} >= {"paragraph"} and "bullet" not in dict(parts.labels).values()
+
+
+def test_a_list_over_a_paragraph_is_still_the_summary():
+    parts = split_dump(f"{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n{SEED_BULLETS}\n{BODY}", RULES)
+    assert (parts.bullets, parts.paragraphs) == (BULLETS, PARAGRAPHS)

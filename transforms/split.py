@@ -111,13 +111,17 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         in_body = {lines[index].number: rule for index, rule in verdict.in_body.items()}
         removed += ((line, in_body[line.number]) for line in rest if line.number in in_body)
         rest = [line for line in rest if line.number not in in_body]
+    listed = rest
     bullets, rest = _summary_bullets(rest, labels)
+    listicle: list[str] = []
+    if bullets and not rest:  # nothing but a list: the body itself (a listicle), no summary of it
+        bullets, listicle = [], _summary_bullets(listed, labels, label="paragraph", marked=True)[0]
     rest = _head_lines(rest, rules, width, head_lines)
     if plain and not head and not bullets and not head_lines:
         # Nothing between the line and the body: a title, or a dek, a subheading or a lone
         # caption, which no layout tells apart. Read as the body's first paragraph, as before.
         title_line, rest = None, [title_line, *rest]
-    paragraphs = _paragraphs(rest, labels, rules.splitter.wrap_min, width, rules.splitter.max_wrap_width)
+    paragraphs = listicle or _paragraphs(rest, labels, rules.splitter.wrap_min, width, rules.splitter.max_wrap_width)
     removed += ((line, hit.rule) for line, hit in head_lines)
     removed.sort(key=lambda pair: pair[0].number)  # in line order
     for line, rule in removed:
@@ -181,7 +185,8 @@ def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context
         return False
     first = lines[0]
     text = first.text
-    if first.kind != TEXT_LINE or first.indent or lines[1].block == first.block:
+    if first.kind != TEXT_LINE or first.indent or (
+            lines[1].block == first.block and not _head_line_under(lines, rules)):
         return False
     if len(text) > 16 * rules.splitter.max_title_words:
         return False  # a first paragraph: not split into words to be counted
@@ -194,6 +199,16 @@ def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context
             # 'By Jane Roe Updated March 3': what starts as a byline or a date is none, and
             # neither is 'Jane Roe · 5 min read'.
             and head_line(text, rules, start=True) is None)
+
+
+def _head_line_under(lines: list[Line], rules: RuleSet) -> bool:
+    """Whether the second line is a byline or a date line (with the first one not): a
+    headline copied with its byline or date right under it, no blank line between."""
+    second = lines[1]
+    if second.kind != TEXT_LINE or len(lines) < 3 or len(second.text) > rules.splitter.max_head_line_chars:
+        return False
+    hit = head_line(second.text, rules) or _name_over_date(second, lines[2], lines[3:4], rules)
+    return hit is not None and head_line(lines[0].text, rules) is None
 
 
 def _head_lines(lines: list[Line], rules: RuleSet, width: int | None,
@@ -538,19 +553,21 @@ def _credit_first(texts: list[str], vocab: CreditVocabulary, context: str) -> bo
     return not is_credit(texts[-1], vocab, weak_ok=True) and split_credit(caption, vocab, context=context)[1] is None
 
 
-def _summary_bullets(lines: list[Line], labels: dict[int, str]) -> tuple[list[str], list[Line]]:
-    """The run of bullet lines at the start of `lines` (wrapped bullet lines joined)."""
+def _summary_bullets(lines: list[Line], labels: dict[int, str], label: str = "bullet",
+                     marked: bool = False) -> tuple[list[str], list[Line]]:
+    """The run of bullet lines at the start of `lines` (wrapped bullet lines joined), with
+    their markers where `marked` (a list that is the body), and the lines after it."""
     bullets: list[list[str]] = []  # each bullet's lines, joined once at the end (not quadratic)
     index = 0
     while index < len(lines):
         line = lines[index]
         if line.kind == BULLET:
-            bullets.append([line.text])
+            bullets.append([line.body_text if marked else line.text])
         elif bullets and line.kind == TEXT_LINE and line.indent >= 2 and line.block == lines[index - 1].block:
             bullets[-1].append(line.text)
         else:
             break
-        labels[line.number] = "bullet"
+        labels[line.number] = label
         index += 1
     return [" ".join(pieces) for pieces in bullets], lines[index:]
 
