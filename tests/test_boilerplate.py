@@ -72,7 +72,8 @@ FOOTERS = [
     # Before: each of the next five stayed the body's last paragraph.
     ("copyright_line", "Copyright 2024 Pier Wire. All rights reserved. This material may not be published, "
      "broadcast, rewritten or redistributed without permission.", "Pier Wire", None),
-    ("copyright_line", "© 2024 Hafenblatt. Alle Rechte vorbehalten.", "Hafenblatt", None),  # before: '... Alle Rechte vorbehalten'
+    # Before: the publisher was 'Hafenblatt. Alle Rechte vorbehalten'.
+    ("copyright_line", "© 2024 Hafenblatt. Alle Rechte vorbehalten.", "Hafenblatt", None),
     ("distributed_by", "Distributed by Harbour Content Agency, LLC.", None, None),
     ("distributed_by", "©2024 Pier Weekly. Visit pierweekly.example. Distributed by Harbour Content Agency, LLC.",
      None, None),
@@ -157,6 +158,13 @@ HEAD_LINES = [
 ]
 
 
+# (rule, a label over the summary bullets): the head rule that acts over a list only.
+LABELS = [
+    ("summary_label", "Key points:"),
+    ("summary_label", "Auf einen Blick"),
+]
+
+
 # (rule, a line between two body paragraphs): one pair or more per body rule.
 BODY_LINES = [
     ("ad_label", "Advertisement"),
@@ -177,7 +185,16 @@ BODY_LINES = [
 
 def test_every_default_rule_has_a_pair():
     default_names = {rule["name"] for rule in tomllib.loads(DEFAULT_RULES_TEXT)["boilerplate"]}
-    assert {rule for rule, *_ in FOOTERS + HEAD_LINES + BODY_LINES} == default_names
+    assert {rule for rule, *_ in FOOTERS + HEAD_LINES + LABELS + BODY_LINES} == default_names
+
+
+@pytest.mark.parametrize("rule, line", LABELS)
+def test_a_label_rule_removes_its_line_over_the_summary_bullets(rule, line):
+    parts = split_dump(f"{line}\n  • The pier will be widened.\n\n{BODY}", RULES)
+    assert (parts.bullets, parts.paragraphs) == (("The pier will be widened.",), BODY_PARAGRAPHS)
+    assert parts.boilerplate == (Removed(rule=rule, text=line),)
+    # Over paragraphs it is a subheading, and stays.
+    assert split_dump(f"{line}\n\n{BODY}", RULES).paragraphs == (line, *BODY_PARAGRAPHS)
 
 
 @pytest.mark.parametrize("rule, line", BODY_LINES)

@@ -106,6 +106,11 @@ VOCAB = load_rules().credits
             "Credit: Jane Roe",
         ),
         ("Kids play outside. Photo: privat", "Kids play outside.", "Photo: privat"),
+        # Two-word labels. Before: the caption ended in 'Image' and the credit was 'Credit: ...'.
+        ("Boats rest in the harbour. Image credit: Jane Roe/Harbour Lab", "Boats rest in the harbour.",
+         "Image credit: Jane Roe/Harbour Lab"),
+        ("Boats rest in the harbour.Picture credit: Jane Roe", "Boats rest in the harbour.",
+         "Picture credit: Jane Roe"),
         # No label, after a sentence and a space: an agency or a slash says it is a credit.
         ("Boats rest in the harbour. Jane Roe/AP", "Boats rest in the harbour.", "Jane Roe/AP"),
         ("Boats rest in the harbour. AFP via Getty Images", "Boats rest in the harbour.",

@@ -432,7 +432,7 @@ def test_markdown_signs_no_link_or_strong_closes_are_read_in_linear_time():
 def reference_markdown_inline(text: str) -> str:
     text = REFERENCE_LINK.sub(r"\1", text)
     text = REFERENCE_STRONG.sub(r"\2", text)
-    text = lines._MD_EM.sub(r"\1", text)
+    text = lines._MD_EM.sub(lambda m: m.group(1) or m.group(2), text)
     return lines._MD_ESCAPE.sub(r"\1", text)
 
 

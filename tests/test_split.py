@@ -1067,3 +1067,47 @@ def test_a_body_that_is_only_a_list_is_the_body(items, paragraphs):
 def test_a_list_over_a_paragraph_is_still_the_summary():
     parts = split_dump(f"{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n{SEED_BULLETS}\n{BODY}", RULES)
     assert (parts.bullets, parts.paragraphs) == (BULLETS, PARAGRAPHS)
+
+
+@pytest.mark.parametrize("image, caption, credit", [
+    # An image inside a link to its full size (html2text, pandoc). Before: the line was the
+    # caption, and the real caption and credit paragraphs.
+    (f"[![{ALT}](https://img.example/a.jpg)](https://img.example/a-large.jpg)", CAPTION, "Jane Roe/AP"),
+    # A caption in underscores, as in asterisks. Before: '_A crane ...' and 'Jane Roe/AP_'.
+    (f"![{ALT}](https://img.example/a.jpg)", f"_{CAPTION}_", "_Jane Roe/AP_"),
+])
+def test_markdown_image_forms(image, caption, credit):
+    parts = split_dump(f"{image}\n\n{caption}\n\n{credit}\n\n{SEED_BULLETS}\n{BODY}", RULES)
+    assert fields(parts) == expect(credit="Jane Roe/AP", publisher=None)
+
+
+def test_a_markdown_blockquote_is_read_without_its_marks():
+    quote = "The pier will outlast us all, the engineer said."
+    parts = split_dump(f"# Pier news\n\n{BODY}\n> {quote}\n>\n> > Nested, too.\n", RULES)
+    # Before: the paragraphs kept their '> ' marks. A '>' alone parts them, as a blank line.
+    assert parts.paragraphs == (*PARAGRAPHS, quote, "Nested, too.")
+
+
+def test_underscores_inside_words_are_no_emphasis():
+    parts = split_dump("# Pier news\n\nThe file harbour_plan_2024 is public, and so is _the_ map.\n", RULES)
+    assert parts.paragraphs == ("The file harbour_plan_2024 is public, and so is the map.",)
+
+
+@pytest.mark.parametrize("gap", ["", "\n"])
+def test_a_label_over_the_summary_bullets_is_boilerplate(gap):
+    parts = split_dump(f"{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n{gap}Key points:\n{SEED_BULLETS}\n{BODY}"
+                       f"{FOOTER}\n", RULES)
+    # Before: glued to the credit (no blank line), or, with the bullets, read as paragraphs.
+    assert fields(parts) == expect(boilerplate=(("summary_label", "Key points:"),
+                                                ("read_original_on", FOOTER.strip())))
+
+
+def test_a_sentence_ending_in_a_colon_over_a_list_is_no_label():
+    intro = "The board listed three changes:"
+    parts = split_dump(f"{ALT}\n{CAPTION}Jane Roe/Agency via Getty Images\n\n{intro}\n{SEED_BULLETS}\n{BODY}", RULES)
+    assert "summary_label" not in [r.rule for r in parts.boilerplate]
+
+
+def test_a_summary_label_over_no_list_is_a_subheading():
+    parts = split_dump(f"Highlights\n\n{BODY}", RULES)
+    assert parts.paragraphs == ("Highlights", *PARAGRAPHS)

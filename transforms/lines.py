@@ -24,9 +24,14 @@ _BULLET = re.compile(r"^(?:[•●▪‣◦·■□➤►▸*+\-–—]|\d{1,2}[
 # neither is no bullet, told without the regex.
 _BULLET_MARKS = frozenset("•●▪‣◦·■□➤►▸*+-–—")
 _MD_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)$")
+# An image inside a link, as html2text and pandoc write an image that links to its full size.
+_MD_LINKED_IMAGE = re.compile(
+    r"^\[!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(?P<text>.+?)\s*#*$")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
-_MD_EM = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
+_MD_EM = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])")
+# A blockquote's marks: '> ' (nested: '> > ').
+_MD_QUOTE = re.compile(r"(?:>\s?)+")
 _MD_RULE = re.compile(r"^(?:[-*_]\s*){3,}$")
 _MD_LINE_SIGNS = re.compile(r"^(?:!\[[^\]]*\]\(|#{1,6} )", re.MULTILINE)
 _ADDRESS_RUN = re.compile(r"(?<![^)\s])[^)\s]++(?=\))")  # whole runs only: each read once
@@ -84,7 +89,7 @@ def _markdown_inline(text: str) -> str:
         return text
     text = _strip_links(text)
     text = _strip_strong(text)
-    text = _MD_EM.sub(r"\1", text)
+    text = _MD_EM.sub(lambda m: m.group(1) or m.group(2), text)
     return _MD_ESCAPE.sub(r"\1", text)
 
 
@@ -182,7 +187,10 @@ def to_lines(text: str, markup: str) -> tuple[list[Line], bool]:
         kind = TEXT_LINE
         marked = ""
         if markup == MARKDOWN:
-            if m := _MD_IMAGE.match(stripped.strip()):
+            if stripped[:1] == ">":
+                stripped = stripped[_MD_QUOTE.match(stripped).end():]
+            if m := (_MD_IMAGE.match(stripped.strip()) or (
+                    stripped[:3] == "[![" and _MD_LINKED_IMAGE.match(stripped.strip()))):
                 kind, stripped = IMAGE, m.group("alt")
             elif m := _MD_HEADING.match(stripped):
                 kind, stripped = HEADING, m.group("text")

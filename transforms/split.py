@@ -101,6 +101,7 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         after = _head_lines(kept[1:], rules, width, head_lines)
         if head_lines:
             kept = [kept[0], *after]
+    kept = _summary_label(kept, rules, head_lines)
     head, rest = _image_block(kept, markup, leading_blank, rules, text, width)
     alt, caption, credit, head_labels = _read_image_block(head, markup, rules, text)
     for line, label in zip(head, head_labels):
@@ -228,6 +229,8 @@ def _head_lines(lines: list[Line], rules: RuleSet, width: int | None,
             hit = _name_over_date(line, after, lines[index + 2:index + 3], rules)
             if hit is None:
                 break
+        elif hit.rule == _SUMMARY_LABEL and after.kind != BULLET:
+            break  # a label over no list: a subheading ('Highlights' over paragraphs)
         found.append((line, hit))
         index += 1
     return lines[index:] if index else lines
@@ -257,6 +260,26 @@ def _name_over_date(line: Line, after: Line, beyond: list[Line], rules: RuleSet)
 # The head rule of date lines (schemas/rules/default.toml): the line a byline without its
 # 'By' stands over.
 _DATE_LINE = "dateline"
+
+
+def _summary_label(lines: list[Line], rules: RuleSet, found: list[tuple[Line, HeadLine]]) -> list[Line]:
+    """`lines` without the label right over the summary bullets under an image block ('Key
+    points:', rule summary_label), which goes into `found`: with it, the image block's lines
+    and the bullets read as they do without it."""
+    limit = rules.splitter.max_head_lines + 2
+    bullet = next((i for i, line in enumerate(lines[:limit]) if line.kind == BULLET), None)
+    if not bullet or bullet < 2 or lines[bullet - 1].kind not in (TEXT_LINE, HEADING):
+        return lines
+    label = lines[bullet - 1]
+    hit = head_line(label.text, rules)
+    if hit is None or hit.rule != _SUMMARY_LABEL:
+        return lines
+    found.append((label, hit))
+    return [*lines[:bullet - 1], *lines[bullet:]]
+
+
+# The head rule of labels over summary bullets (schemas/rules/default.toml).
+_SUMMARY_LABEL = "summary_label"
 
 
 def _may_be_dek(lines: list[Line], rules: RuleSet) -> bool:
