@@ -180,15 +180,21 @@ def test_ingest_splits_structured_content_when_the_format_is_forced():
         b"Read the original article on Seehafen Bote",
         b"Read the original article on Seehafen Bote\r\n\r\nSee more stories on Seehafen Bote's harbour page\r\n",
         b"\xc2\xa0\n\nContinue reading...",
-        "  • Die Mole wird breiter.\n".encode(),
     ],
-    ids=["footer", "two_footers_crlf", "nbsp_and_prompt", "only_a_bullet"],
+    ids=["footer", "two_footers_crlf", "nbsp_and_prompt"],
 )
 def test_ingest_rejects_a_dump_without_article_text(data):
     outcome = _ingest(data)
     assert isinstance(outcome, Reject)
     assert outcome.reason == reasons.NO_ARTICLE_TEXT
     assert outcome.size_bytes == len(data)
+
+
+def test_a_dump_of_only_a_list_is_an_article_of_its_items():
+    # Before: read as summary bullets over no body, and rejected as no_article_text.
+    outcome = _ingest("  • Die Mole wird breiter.\n  • Ab März.\n".encode())
+    assert isinstance(outcome, Article)
+    assert (outcome.bullets, outcome.paragraphs) == ((), ("• Die Mole wird breiter.", "• Ab März."))
 
 
 @pytest.mark.parametrize(

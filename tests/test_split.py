@@ -1111,3 +1111,10 @@ def test_a_sentence_ending_in_a_colon_over_a_list_is_no_label():
 def test_a_summary_label_over_no_list_is_a_subheading():
     parts = split_dump(f"Highlights\n\n{BODY}", RULES)
     assert parts.paragraphs == ("Highlights", *PARAGRAPHS)
+
+
+def test_a_line_over_a_listicle_is_its_first_paragraph():
+    # Found by the conservation property: the line read as a title, then given back to the
+    # body, was lost when the body was a list.
+    parts = split_dump(f"{TITLE}\n\n1. Book early.\n\n2. Travel light.\n", RULES)
+    assert (parts.title, parts.paragraphs) == (None, (TITLE, "1. Book early.", "2. Travel light."))

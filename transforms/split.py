@@ -122,7 +122,8 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         # Nothing between the line and the body: a title, or a dek, a subheading or a lone
         # caption, which no layout tells apart. Read as the body's first paragraph, as before.
         title_line, rest = None, [title_line, *rest]
-    paragraphs = listicle or _paragraphs(rest, labels, rules.splitter.wrap_min, width, rules.splitter.max_wrap_width)
+    paragraphs = [*_paragraphs(rest, labels, rules.splitter.wrap_min, width, rules.splitter.max_wrap_width),
+                  *listicle]  # a listicle leaves no rest but a line read back from the title
     removed += ((line, hit.rule) for line, hit in head_lines)
     removed.sort(key=lambda pair: pair[0].number)  # in line order
     for line, rule in removed:
@@ -271,6 +272,8 @@ def _summary_label(lines: list[Line], rules: RuleSet, found: list[tuple[Line, He
     if not bullet or bullet < 2 or lines[bullet - 1].kind not in (TEXT_LINE, HEADING):
         return lines
     label = lines[bullet - 1]
+    if len(label.text) > _MAX_LABEL_CHARS:  # a caption, most often: not read by the head rules
+        return lines
     hit = head_line(label.text, rules)
     if hit is None or hit.rule != _SUMMARY_LABEL:
         return lines
@@ -278,8 +281,10 @@ def _summary_label(lines: list[Line], rules: RuleSet, found: list[tuple[Line, He
     return [*lines[:bullet - 1], *lines[bullet:]]
 
 
-# The head rule of labels over summary bullets (schemas/rules/default.toml).
+# The head rule of labels over summary bullets (schemas/rules/default.toml), and the
+# longest line it is tried on.
 _SUMMARY_LABEL = "summary_label"
+_MAX_LABEL_CHARS = 40
 
 
 def _may_be_dek(lines: list[Line], rules: RuleSet) -> bool:
