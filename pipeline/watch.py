@@ -250,7 +250,7 @@ def _failed(status: WatchStatus, reason: str, max_failures: int) -> None:
 
 @contextlib.contextmanager
 def handle_signals(stop: threading.Event, on_stop: Callable[[str], None] | None = None):
-    """SIGTERM and SIGINT set `stop` (the watch ends after the batch in flight); a second
+    """SIGTERM, SIGINT and SIGHUP set `stop` (the watch ends after the batch in flight); a second
     one raises KeyboardInterrupt at once. Only the main thread can install handlers."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -263,7 +263,10 @@ def handle_signals(stop: threading.Event, on_stop: Callable[[str], None] | None 
         if on_stop is not None:
             on_stop(signal.Signals(signum).name)
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    signals = [signal.SIGTERM, signal.SIGINT]
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # under nohup it stays ignored
+        signals.append(signal.SIGHUP)
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
     try:
         yield
     finally:

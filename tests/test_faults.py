@@ -217,7 +217,8 @@ def test_a_lone_surrogate_in_a_jsonl_field_is_stored_escaped(tmp_path):
 
 @pytest.mark.parametrize("delay", [0.2, 1.0])  # in start-up; mid-run
 @pytest.mark.parametrize("sig, code, said", [("SIGINT", 130, "interrupted"),
-                                             ("SIGTERM", 143, "terminated (SIGTERM)")])
+                                             ("SIGTERM", 143, "terminated (SIGTERM)"),
+                                             ("SIGHUP", 129, "terminated (SIGHUP)")])
 def test_ctrl_c_or_sigterm_is_one_line_and_its_exit_code(tmp_path, delay, sig, code, said):
     # Before: a traceback during start-up, and mid-run 'the run failed ... KeyboardInterrupt'
     # with exit code 1. SIGTERM (`kill`, `docker stop`) killed the run without a word and
@@ -240,7 +241,7 @@ def test_ctrl_c_or_sigterm_is_one_line_and_its_exit_code(tmp_path, delay, sig, c
     _, err = child.communicate(timeout=60)
     if child.returncode == 0:
         pytest.skip("the run ended before the signal")
-    if child.returncode == -signal.SIGTERM and not err:
+    if child.returncode < 0:  # died of the signal itself: before the command line's handler
         pytest.skip("the signal came before Python reached the command line's handler")
     assert child.returncode == code, err
     assert err.strip().splitlines()[-1] == f"article-ingest: {said}; nothing was committed"
@@ -300,3 +301,21 @@ def test_an_input_directory_whose_name_is_not_utf8_commits_and_records_the_run(t
     assert main(argv) == 0
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["articles"] == 1
     assert len(_articles(out)) == 2
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_report_that_cannot_be_written_leaves_the_run_s_exit_code(tmp_path):
+    # A cron job's log on a full disk. Before: a traceback and exit 1, after the run had
+    # committed, so that the scheduler took committed work for failed.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(dump(1))
+    root = Path(__file__).resolve().parents[1]
+    with open("/dev/full", "w") as full:
+        child = subprocess.run(
+            [sys.executable, "-m", "pipeline", "run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")],
+            cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdout=full, stderr=subprocess.PIPE, text=True,
+            timeout=120)
+    assert child.returncode == 0, child.stderr
+    assert "Traceback" not in child.stderr
+    assert "cannot write the report to standard output" in child.stderr
+    assert len(_articles(tmp_path / "out")) == 1

@@ -693,14 +693,18 @@ def entry() -> None:
 
     Output piped into a reader that stops early (`inspect --json F | head`) ends the
     program quietly, as other command-line tools end, with 141 (128 + SIGPIPE)."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
     for stream in (sys.stdout, sys.stderr):
         # An ASCII terminal or locale (LC_ALL=C without Python's UTF-8 mode): a name or text
         # it cannot show is printed with backslash escapes, not a UnicodeEncodeError.
         if (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "") != "utf8" and hasattr(
                 stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    if sys.argv[1:2] != ["inspect"]:  # a report on stdout; inspect's output is its product
+        sys.stdout = _ReportStream(sys.stdout)
     try:
+        signal.signal(signal.SIGTERM, _on_sigterm)  # in the try: a signal right after is handled
+        if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # under nohup it stays ignored
+            signal.signal(signal.SIGHUP, _on_sigterm)
         code = main()
         sys.stdout.flush()
     except BrokenPipeError:
@@ -711,26 +715,60 @@ def entry() -> None:
     exit_fast(code)
 
 
-_terminated = False
+class _ReportStream:
+    """Standard output for a command whose work is not its output (run, purge, compact): a
+    report that cannot be written (a cron log on a full disk) says so in one line on stderr
+    and is dropped, and the command's exit code stays its work's. A closed pipe still ends
+    the command quietly (BrokenPipeError, see entry)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._failed = False
+
+    def _guard(self, call, *args):
+        if self._failed:
+            return None
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            self._failed = True
+            print(f"article-ingest: cannot write the report to standard output ({err.strerror or err}); "
+                  "the command's work is not affected", file=sys.stderr)
+            return None
+
+    def write(self, text: str) -> int:
+        written = self._guard(self._stream.write, text)
+        return len(text) if written is None else written
+
+    def flush(self) -> None:
+        self._guard(self._stream.flush)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+_terminated = 0  # the signal that stopped the command, if one did
 
 
 def _on_sigterm(signum, frame) -> None:
-    """SIGTERM (`kill`, `docker stop`, `systemctl stop`) stops a command as Ctrl-C does: what
-    it staged is discarded, its temporary files removed, and it exits 143 (128 + SIGTERM).
-    Without a handler the process would die leaving its temporary files, and as a container's
-    process 1 it would ignore the signal. A watch takes SIGTERM over while it runs, to end
-    after the batch in flight."""
+    """SIGTERM (`kill`, `docker stop`, `systemctl stop`) and SIGHUP (a closed terminal or ssh
+    session) stop a command as Ctrl-C does: what it staged is discarded, its temporary files
+    removed, and it exits 128 + the signal's number (143, 129). Without a handler the process
+    would die leaving its temporary files, and as a container's process 1 it would ignore
+    SIGTERM. A watch takes both over while it runs, to end after the batch in flight."""
     global _terminated
-    _terminated = True
-    raise KeyboardInterrupt("SIGTERM")
+    _terminated = signum
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def _stopped_by() -> str:
-    return "terminated (SIGTERM)" if _terminated else "interrupted"
+    return f"terminated ({signal.Signals(_terminated).name})" if _terminated else "interrupted"
 
 
 def _interrupted_code() -> int:
-    return 143 if _terminated else 130
+    return 128 + _terminated if _terminated else 130
 
 
 def interrupted_line(err: KeyboardInterrupt) -> str:
