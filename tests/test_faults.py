@@ -312,7 +312,8 @@ def test_a_report_that_cannot_be_written_leaves_the_run_s_exit_code(tmp_path):
     root = Path(__file__).resolve().parents[1]
     with open("/dev/full", "w") as full:
         child = subprocess.run(
-            [sys.executable, "-m", "pipeline", "run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")],
+            [sys.executable, "-m", "pipeline", "run", "--input", str(tmp_path / "in"),
+             "--output", str(tmp_path / "out")],
             cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdout=full, stderr=subprocess.PIPE, text=True,
             timeout=120)
     assert child.returncode == 0, child.stderr
