@@ -184,3 +184,30 @@ def test_a_full_refresh_that_leaves_no_article_leaves_an_empty_dataset(tmp_path)
     files = _parquet_files(tmp_path / "out" / "articles")
     assert [f.rsplit("/", 1)[-1] for f in files] == [f"part-empty-{again['run_id']}.parquet"]
     assert _articles(tmp_path) == []
+
+
+def test_an_input_that_could_not_be_read_is_read_again_by_the_next_incremental_run(tmp_path, monkeypatch):
+    # A permission fixed with chmod, a file gone for a moment: its size and mtime are what they
+    # were, so before, every later incremental run skipped it and its reject stood for good.
+    from transforms import beam
+
+    for n in range(3):
+        write(tmp_path / "in", f"a{n}.txt", dump(n), mtime=1_700_000_000)
+    real = beam._read
+
+    def denied(uri, limit):
+        if uri.endswith("a1.txt"):
+            raise PermissionError(13, "Permission denied", uri)
+        return real(uri, limit)
+
+    monkeypatch.setattr(beam, "_read", denied)
+    first = _run(tmp_path, "--incremental")
+    assert (first["articles"], first["rejects_by_reason"]) == (2, {"unreadable": 1})
+    monkeypatch.setattr(beam, "_read", real)
+
+    second = _run(tmp_path, "--incremental")
+    assert (second["files_processed"], second["files_unchanged"], second["articles"]) == (1, 2, 1)
+    assert len(_articles(tmp_path)) == 3
+    assert rows(tmp_path / "out" / "rejects") == []  # its reject replaced by its article
+    third = _run(tmp_path, "--incremental")
+    assert third["files_processed"] == 0

@@ -194,7 +194,18 @@ def test_an_unreadable_file_is_a_reject_and_the_watch_goes_on(tmp_path):
     [reject] = rows(tmp_path / "out" / "rejects")
     assert reject["reason"] == "unreadable" and reject["source_uri"].endswith("dangling.txt")
     assert _uris(tmp_path) == ["good.txt", "later.txt"]
-    assert (status.batches, status.rejects, status.failures_in_a_row) == (2, 1, 0)
+    # Read again with the second batch's new file (its reject replaced: one row), never alone.
+    assert (status.batches, status.rejects, status.failures_in_a_row) == (2, 2, 0)
+
+
+def test_an_unreadable_file_alone_leaves_the_watch_idle(tmp_path):
+    (tmp_path / "land").mkdir()
+    os.symlink(tmp_path / "gone.txt", tmp_path / "land" / "dangling.txt")
+    stop = threading.Event()
+    on_trigger, _ = _steps(stop, *[lambda s, b: None] * 3)
+    status = watch(_options(tmp_path), _settings(), stop=stop, on_trigger=on_trigger)
+    assert len(rows(tmp_path / "out" / "rejects")) == 1
+    assert (status.triggers, status.batches) == (3, 1)  # after the first, nothing new: idle
 
 
 def test_a_batch_over_max_reject_rate_is_committed_with_its_rejects_and_the_watch_goes_on(tmp_path):

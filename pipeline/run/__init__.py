@@ -74,6 +74,7 @@ from pipeline.storage.state import (
     state_db,
 )
 from schemas.datasets import ARTICLES, DUPLICATES, REJECTS
+from schemas.reasons import UNREADABLE
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
 from transforms.context import SECOND_LOOK_COUNTER
@@ -276,6 +277,17 @@ def _metric_counters(result) -> dict[str, int] | None:
     return counters
 
 
+def staged_sources(stage: str, dataset: str, *, reason: str) -> list[str]:
+    """The source_uri of every staged row of `dataset` with `reason`."""
+    sources: list[str] = []
+    for rel in list_dataset_files(stage, dataset):
+        with FileSystems.open(f"{stage}/{rel}") as handle:
+            table = pq.ParquetFile(handle).read(columns=["source_uri", "reason"])
+        sources += (uri for uri, why in zip(table.column("source_uri").to_pylist(),
+                                            table.column("reason").to_pylist()) if why == reason)
+    return sources
+
+
 def staged_counts(stage: str) -> dict:
     """Rows actually written under a staging directory: what the commit will publish."""
     counts = {ARTICLES: 0, DUPLICATES: 0, "rejects_by_reason": {}}
@@ -425,7 +437,7 @@ def _execute(plan: _Run, db: RunDb, on_count, selection: Selection | None = None
         if options.reprocess_stale:
             stale_unless = (plan.provenance["pipeline_version"], plan.provenance["rules_fingerprint"])
         with state_db(plan.output) as committed:
-            db.skip_unchanged(committed, stale_unless=stale_unless)
+            db.skip_unchanged(committed, stale_unless=stale_unless, retry_alone=selection is None)
         if selection is not None:  # before the replacement: a deferred input keeps its rows
             unsettled, over_limit = db.defer(selection)
         plan.replacement = plan_replacement(plan.output, plan.state, db)
@@ -466,6 +478,7 @@ def _post_process(plan: _Run, db: RunDb) -> None:
                       detected_at=plan.started_at, run_id=plan.run_id, provenance=plan.provenance, **where)
     if plan.replacement is not None:
         plan.replacement.spare_orphans(db)
+    db.retry(staged_sources(plan.stage, REJECTS, reason=UNREADABLE))
     clock = _lap(plan.phases, "dedupe", clock)
     if options.near_dup:
         from pipeline.near_dup import mark_staged

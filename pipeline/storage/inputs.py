@@ -310,9 +310,12 @@ class RunDb:
             self.con.executemany("INSERT OR IGNORE INTO matched (path, size, mtime) VALUES (?, ?, ?)", rows)
         return self.count("matched")
 
-    def skip_unchanged(self, state_db: str | None, *, stale_unless: tuple[str, str] | None = None) -> int:
+    def skip_unchanged(self, state_db: str | None, *, stale_unless: tuple[str, str] | None = None,
+                       retry_alone: bool = True) -> int:
         """Marks the matches whose size and mtime equal the committed state's; returns how
-        many. Those are not processed again.
+        many. Those are not processed again. An input an earlier run could not read (the
+        state holds no mtime for it) is read again, unless `retry_alone` is False and nothing
+        else is to be processed (a watch's trigger with nothing new stays idle).
 
         Committed inputs that changed are listed in `replace`: their new rows replace the
         old ones. With `stale_unless` (release, rules fingerprint), so are the committed
@@ -336,6 +339,14 @@ class RunDb:
                            JOIN state.inputs s ON s.path = m.path
                            WHERE s.version IS NOT ? OR s.rules IS NOT ?""", stale_unless)
                     self.con.execute("UPDATE matched SET todo = 1 WHERE path IN (SELECT path FROM replace)")
+                if not retry_alone:
+                    retries = """matched.todo = 1 AND EXISTS (SELECT 1 FROM state.inputs s WHERE s.path = matched.path
+                                   AND s.mtime IS NULL AND s.size = matched.size)"""
+                    others = self.con.execute(f"SELECT count(*) FROM matched WHERE todo = 1 AND NOT ({retries})")
+                    if not others.fetchone()[0]:
+                        self.con.execute(f"UPDATE matched SET todo = 0 WHERE {retries}")
+                        self.con.execute(
+                            "DELETE FROM replace WHERE path NOT IN (SELECT path FROM matched WHERE todo = 1)")
         finally:
             self.con.execute("DETACH DATABASE state")
         return self.count("matched", "WHERE todo = 0")
@@ -355,6 +366,14 @@ class RunDb:
                     (selection.max_files,))
                 over = self.con.execute("SELECT changes()").fetchone()[0]
         return unsettled, over
+
+    def retry(self, paths: Iterable[str]) -> int:
+        """Marks inputs of this run to be read again by the next (see state.RUN_CHANGES_SCHEMA's
+        `retry`); `paths` that are no input of the run (a directory) are left out."""
+        with self.con:
+            self.con.executemany(
+                "INSERT OR IGNORE INTO retry SELECT path FROM matched WHERE path = ?", ((_key(p),) for p in paths))
+        return self.count("retry")
 
     def count(self, table: str, where: str = "") -> int:
         return self.con.execute(f"SELECT count(*) FROM {table} {where}").fetchone()[0]

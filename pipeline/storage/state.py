@@ -62,6 +62,9 @@ RUN_CHANGES_SCHEMA = """
     CREATE TABLE IF NOT EXISTS {db}removed_ids (article_id TEXT PRIMARY KEY, rel TEXT, row INTEGER)
         WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS {db}purged (kind TEXT, value TEXT, PRIMARY KEY (kind, value)) WITHOUT ROWID;
+    -- Inputs this run could not read (an `unreadable` reject: a permission, a file gone for a
+    -- moment): recorded with no mtime, so that the next incremental run reads them again.
+    CREATE TABLE IF NOT EXISTS {db}retry (path BLOB PRIMARY KEY) WITHOUT ROWID;
 """
 # Purge kinds (the state's `purged` table and `article-ingest purge`).
 PURGED_SOURCE = "source_uri"
@@ -229,6 +232,8 @@ def apply_run(output: str, run_db: str, *, replace: bool, provenance: dict | Non
                 con.execute("INSERT OR REPLACE INTO inputs SELECT path, size, mtime, ?, ? FROM run.matched "
                             "WHERE todo = 1",
                             (provenance.get("pipeline_version"), provenance.get("rules_fingerprint")))
+                # No mtime equals NULL: never skipped as unchanged, its reject replaced when read.
+                con.execute("UPDATE inputs SET mtime = NULL WHERE path IN (SELECT path FROM run.retry)")
                 con.execute("INSERT OR IGNORE INTO ids SELECT DISTINCT article_id FROM run.keys")
                 con.execute("INSERT OR IGNORE INTO purged SELECT kind, value, ? FROM run.purged", (run_id,))
         finally:
