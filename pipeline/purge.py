@@ -33,6 +33,7 @@ from pipeline.storage.commit import (
     RUN_DB,
     Manifest,
     commit,
+    discard,
     list_dataset_files,
     new_run_id,
     recover,
@@ -116,6 +117,19 @@ def _purge_locked(output: str, uris: set[str], ids: set[str], keep_runs: int | N
     state = load_state(output)
     run_id = new_run_id(started_at)
     stage = staging_dir(output, run_id)
+    try:
+        summary, emptied = _stage_purge(output, stage, run_id, state, uris, ids, started, started_at)
+    except BaseException:  # a full disk, Ctrl-C: what was staged goes, as a failed run's does
+        discard(output, run_id)
+        raise
+    commit(output, Manifest.plan(output, run_id, replace=False, state=state, summary=summary,
+                                 removed=emptied, latest=False, keep_runs=keep_runs))
+    return summary
+
+
+def _stage_purge(output: str, stage: str, run_id: str, state, uris: set[str], ids: set[str],
+                 started: float, started_at: dt.datetime) -> tuple[dict, list]:
+    """Stages the datasets without the purged rows: (the purge's summary, the files it empties)."""
     rels = [rel for dataset in COMMITTED for rel in state.files.get(dataset, [])]
     hits = find_rows(output, rels, _Purged(uris, ids))
     emptied = stage_without(output, stage, hits)
@@ -155,9 +169,7 @@ def _purge_locked(output: str, uris: set[str], ids: set[str], keep_runs: int | N
     # A dataset the purge empties keeps a file of its schema, where its last file was.
     partitions = {rel.split("/", 1)[0]: rel.split("/", 1)[1].rpartition("/")[0] for rel in emptied}
     stage_empty_datasets(output, run_id, state, replace=False, removed=emptied, partitions=partitions)
-    commit(output, Manifest.plan(output, run_id, replace=False, state=state, summary=summary,
-                                 removed=emptied, latest=False, keep_runs=keep_runs))
-    return summary
+    return summary, emptied
 
 
 def _purge_list(state_db: str | None) -> dict[str, dict[str, str]]:

@@ -319,6 +319,24 @@ def test_purge_killed_mid_commit_is_finished_by_the_next_writer(tmp_path, monkey
     assert any(json.loads(p.read_text()).get("command") == "purge" for p in (tmp_path / "out" / "_runs").iterdir())
 
 
+def test_a_purge_failing_before_its_commit_removes_what_it_staged(tmp_path, monkeypatch):
+    import pipeline.purge as purge_module
+
+    for n in range(2):
+        write(tmp_path / "in", f"a{n}.txt", dump(n), mtime=1_700_000_000)
+    _run(tmp_path)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(purge_module, "stage_empty_datasets", disk_full)  # after the datasets are staged
+    with pytest.raises(OSError):
+        purge(str(tmp_path / "out"), source_uris=[str(tmp_path / "in" / "a0.txt")])
+    # Before: the staged files held the space until the next writer discarded them.
+    assert not (tmp_path / "out" / "_staging").exists()
+    assert sorted(_name(r) for r in _dataset(tmp_path, "articles")) == ["a0.txt", "a1.txt"]
+
+
 def test_purge_command_line(tmp_path, capsys):
     write(tmp_path / "in", "a.txt", dump(1))
     _run(tmp_path)

@@ -30,6 +30,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.storage.commit import (
     Manifest,
     commit,
+    discard,
     list_dataset_files,
     new_run_id,
     recover,
@@ -166,6 +167,26 @@ def _rows(path: str) -> int:
         return pq.ParquetFile(handle).metadata.num_rows
 
 
+def _stage_merges(output: str, stage: str, run_id: str, groups, target_bytes: int, summary: dict,
+                  moves: list, deletes: list) -> None:
+    """Writes each group's merged files into `stage`, adding to `moves`, `deletes` and the
+    summary's counts."""
+    for group in groups:
+        for k, sources in enumerate(_bins(group.files, target_bytes)):
+            if len(sources) < 2:
+                continue  # one file alone is already as big as a merged one may be
+            rel = f"{group.partition}/part-compacted-{k:03d}-{run_id}.parquet"
+            rows = _merge(output, sources, f"{stage}/{rel}")
+            if rows != sum(_rows(f"{output}/{s}") for s in sources):
+                raise RuntimeError(f"compaction of {group.partition} lost rows; nothing committed")
+            moves.append(rel)
+            deletes += sources
+            summary["files_before"][group.dataset] += len(sources)
+            summary["files_after"][group.dataset] += 1
+            summary["rows"][group.dataset] += rows
+        summary["partitions"] += 1
+
+
 def compact(output: str, *, min_files: int = 2, target_bytes: int = TARGET_FILE_BYTES,
             tiered: bool = False, hook=None) -> dict:
     """Merges each partition's small files (see the module docstring) and commits the result.
@@ -188,20 +209,11 @@ def compact(output: str, *, min_files: int = 2, target_bytes: int = TARGET_FILE_
             return summary
         stage = staging_dir(output, run_id)
         moves, deletes = [], []
-        for group in groups:
-            for k, sources in enumerate(_bins(group.files, target_bytes)):
-                if len(sources) < 2:
-                    continue  # one file alone is already as big as a merged one may be
-                rel = f"{group.partition}/part-compacted-{k:03d}-{run_id}.parquet"
-                rows = _merge(output, sources, f"{stage}/{rel}")
-                if rows != sum(_rows(f"{output}/{s}") for s in sources):
-                    raise RuntimeError(f"compaction of {group.partition} lost rows; nothing committed")
-                moves.append(rel)
-                deletes += sources
-                summary["files_before"][group.dataset] += len(sources)
-                summary["files_after"][group.dataset] += 1
-                summary["rows"][group.dataset] += rows
-            summary["partitions"] += 1
+        try:
+            _stage_merges(output, stage, run_id, groups, target_bytes, summary, moves, deletes)
+        except BaseException:  # a full disk, Ctrl-C: what was staged goes, as a failed run's does
+            discard(output, run_id)
+            raise
         if not moves:
             summary["duration_seconds"] = round(time.monotonic() - started, 3)
             return summary
