@@ -73,7 +73,7 @@ from pipeline.storage.state import (
     load_state,
     state_db,
 )
-from schemas.datasets import ARTICLES, DUPLICATES, REJECTS
+from schemas.datasets import ARTICLES, COMMITTED, DUPLICATES, REJECTS
 from schemas.reasons import UNREADABLE
 from schemas.record import SCHEMA_VERSION
 from transforms.beam import METRICS_NAMESPACE
@@ -224,11 +224,29 @@ def _validate_output(output: str, pattern: str | None = None) -> None:
                 raise UsageError(f"--output {output!r}: {path} exists and is not a directory")
             if not os.access(path, os.W_OK | os.X_OK):
                 raise UsageError(f"--output {output!r}: {path} is not writable by this user")
+            # An existing output: a commit also writes into its datasets' directories and its
+            # state's, which may belong to another user when the top one is this user's.
+            for directory in _committed_dirs(path):
+                if not os.access(directory, os.W_OK | os.X_OK):
+                    raise UsageError(f"--output {output!r}: {directory} is not writable by this user, "
+                                     "and a commit writes there")
             return
         parent = os.path.dirname(path)
         if parent == path:
             return
         path = parent
+
+
+def _committed_dirs(output: str):
+    """The directories under an existing output that a commit writes into: the datasets' (all
+    their partitions), the state's and the run history's."""
+    for name in (*COMMITTED, "_state", "_runs"):
+        top = os.path.join(output, name)
+        if os.path.isdir(top):
+            yield top
+            if name in COMMITTED:
+                for root, dirs, _ in os.walk(top):
+                    yield from (os.path.join(root, d) for d in dirs)
 
 
 def _runner(options: IngestOptions):
