@@ -211,3 +211,22 @@ def test_an_input_that_could_not_be_read_is_read_again_by_the_next_incremental_r
     assert rows(tmp_path / "out" / "rejects") == []  # its reject replaced by its article
     third = _run(tmp_path, "--incremental")
     assert third["files_processed"] == 0
+
+
+@pytest.mark.parametrize("name", ["state.json", "state.sqlite"])
+def test_a_state_file_that_cannot_be_read_is_named_and_a_full_refresh_starts_over(tmp_path, name):
+    for n in range(2):
+        write(tmp_path / "in", f"a{n}.txt", dump(n), mtime=1_700_000_000)
+    _run(tmp_path, "--incremental")
+    (tmp_path / "out" / "_state" / name).write_text("not a state\n")
+    # Before: 'StopIteration: 0' or 'DatabaseError: file is not a database', naming no file.
+    with pytest.raises(Exception) as caught:
+        _run(tmp_path, "--incremental")
+    from pipeline.run import root_cause
+
+    said = root_cause(caught.value)
+    assert said.startswith("StateError: ") and f"_state/{name} cannot be read" in said
+    assert "--full-refresh" in said
+    again = _run(tmp_path, "--incremental", "--full-refresh")
+    assert again["articles"] == 2 and len(_articles(tmp_path)) == 2
+    assert _run(tmp_path, "--incremental")["files_processed"] == 0

@@ -72,6 +72,7 @@ from pipeline.storage.state import (
     is_local,
     load_state,
     state_db,
+    state_db_readable,
 )
 from schemas.datasets import ARTICLES, COMMITTED, DUPLICATES, REJECTS
 from schemas.reasons import UNREADABLE
@@ -97,9 +98,11 @@ class RunFailed(Exception):
 
 
 def root_cause(err: BaseException) -> str:
-    """The innermost exception's message: Beam wraps worker errors several times over."""
-    while err.__cause__ is not None or err.__context__ is not None:
-        err = err.__cause__ or err.__context__
+    """The innermost exception's message: Beam wraps worker errors several times over. A
+    context the code suppressed (`raise ... from None`: an error that says it all) is not
+    followed, as Python's own traceback does not show it."""
+    while (inner := err.__cause__ or (None if err.__suppress_context__ else err.__context__)) is not None:
+        err = inner
     text = f"{type(err).__name__}: {err}".strip()
     return text.splitlines()[-1] if "\n" in text else text
 
@@ -429,9 +432,11 @@ def _plan(options: IngestOptions) -> _Run:
         _LOG.warning("run %s was interrupted; its output was %s", old_run, outcome.replace("_", " "))
     runner, runner_name = _runner(options)
     replace = not options.incremental or options.full_refresh
-    state = load_state(output)
+    state = load_state(output, forgiving=replace)
     if not replace and state.last_run_id is None:
         forget_state_db(output)  # no state.json: a database left without it is stale
+    if replace and not state_db_readable(output):
+        forget_state_db(output)  # starting over: from no database rather than one that does not read
     stage = staging_dir(output, run_id)
     provenance = {"pipeline_version": version(),
                   "rules_fingerprint": load_rules(options.rules).fingerprint}

@@ -158,9 +158,27 @@ def _create_temp(directory: str) -> tuple[int, str]:
             continue
 
 
-def load_state(output: str) -> State:
-    raw = read_bytes(state_path(output))
-    return State() if raw is None else State.from_json(json.loads(raw))
+class StateError(Exception):
+    """An output's state (state.json or state.sqlite) that cannot be read."""
+
+
+def _state_error(path: str, err: Exception) -> StateError:
+    return StateError(f"{path} cannot be read ({type(err).__name__}: {err}): restore it from a backup, "
+                      "or start the output over with --incremental --full-refresh, which reads every input again")
+
+
+def load_state(output: str, *, forgiving: bool = False) -> State:
+    """The output's committed state; an empty one where there is none. A state.json that
+    cannot be read raises StateError, or with `forgiving` (a run that replaces everything
+    anyway) reads as none."""
+    path = state_path(output)
+    raw = read_bytes(path)
+    try:
+        return State() if raw is None else State.from_json(json.loads(raw))
+    except (ValueError, TypeError, AttributeError) as err:  # JSONDecodeError and UnicodeDecodeError too
+        if forgiving:
+            return State()
+        raise _state_error(path, err) from None
 
 
 def save_state(output: str, state: State | dict) -> None:
@@ -187,6 +205,8 @@ def state_db(output: str, *, write: bool = False):
     if is_local(path):
         if write:
             os.makedirs(os.path.dirname(path), exist_ok=True)
+        if os.path.exists(path):
+            _check_db(path)
         yield path if write or os.path.exists(path) else None
         return
     with tempfile.TemporaryDirectory(prefix="article-ingest-state-") as temp:
@@ -194,9 +214,30 @@ def state_db(output: str, *, write: bool = False):
         found = FileSystems.exists(path)
         if found:
             copy_file(path, local)
+            _check_db(local, path)
         yield local if write or found else None
         if write:
             copy_file(local, path)
+
+
+def state_db_readable(output: str) -> bool:
+    """Whether the output's state database is missing or readable (not a broken file)."""
+    try:
+        with state_db(output):
+            return True
+    except StateError:
+        return False
+
+
+def _check_db(path: str, name: str | None = None) -> None:
+    """Raises StateError when the state database at `path` is no SQLite database."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as err:
+        raise _state_error(name or path, err) from None
+    finally:
+        con.close()
 
 
 def copy_file(source: str, destination: str) -> None:
