@@ -155,6 +155,9 @@ HEAD_LINES = [
     ("byline", "Jane Roe | Staff Writer | Tuesday, 4 March 2025", ("Jane Roe",),
      dt.datetime(2025, 3, 4, tzinfo=dt.timezone.utc)),  # a role's words name no one ([bylines])
     ("time_ago", "Tempo de leitura: 1 minuto", (), None),
+    # A feed reader's byline with a short age (before: the body's first paragraph).
+    ("byline", "Story by Jane Roe • 2d", ("Jane Roe",), None),
+    ("time_ago", "5h ago", (), None),
 ]
 
 
@@ -175,6 +178,11 @@ BODY_LINES = [
     ("page_control", "View comments"),
     ("page_control", "Copy link"),
     ("page_control", "Article continues after advertisement"),
+    ("page_control", "RELATED COVERAGE"),
+    ("ad_label", "Ad"),
+    ("page_control", "Download the Pier Weekly app for breaking news."),
+    ("related_link", "Also Read | Ferry fares rise for the summer"),  # before: kept
+    ("related_link", "WATCH: Storm waves break over the north pier"),
     ("share_prompt", "Share on Facebook"),
     ("share_prompt", "Share"),
     ("related_link", "Read more: Ferry fares rise for the summer"),
@@ -209,6 +217,10 @@ def test_body_rule_removes_its_line_between_paragraphs(rule, line):
     "Related: the board also reviewed its budget, which it said was balanced.",  # a sentence
     "See also: The Board Will Meet Again In May.",  # ends as a sentence does
     "Share prices in the harbour company rose on Monday.",
+    "More: the board also reviewed its budget, which it said was balanced.",  # a sentence
+    "Watch what the tide does at the north pier tonight.",
+    "Ad hoc crews cleared the quay by noon.",
+    "Download the full report from the board's site, the chair said.",
 ])
 def test_what_a_body_rule_leaves_alone(line):
     first, second = BODY_PARAGRAPHS

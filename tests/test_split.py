@@ -1118,3 +1118,9 @@ def test_a_line_over_a_listicle_is_its_first_paragraph():
     # body, was lost when the body was a list.
     parts = split_dump(f"{TITLE}\n\n1. Book early.\n\n2. Travel light.\n", RULES)
     assert (parts.title, parts.paragraphs) == (None, (TITLE, "1. Book early.", "2. Travel light."))
+
+
+@pytest.mark.parametrize("title", ["3D printed piers rise in Portvale", "12 hours of rain close the quay"])
+def test_a_title_that_starts_with_a_number_and_a_unit_is_still_a_title(title):
+    # A feed reader's short age ('2d', rule time_ago) is a head line as a whole line only.
+    assert split_dump(f"{title}\n\n{IMAGE_BLOCK}\n{BODY}", RULES).title == title
