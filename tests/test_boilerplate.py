@@ -97,7 +97,7 @@ FOOTERS = [
     ),
     ("newsletter_prompt", "Subscribe to the Pier Weekly newsletter for more.", None, None),
     ("newsletter_prompt", "Sign up for Pier Weekly's free morning newsletter.", None, None),  # before: kept
-    ("newsletter_prompt", "Get harbour news first. Sign up for our daily newsletter.", None, None),  # before: kept
+    ("newsletter_footer", "Get harbour news first. Sign up for our daily newsletter.", None, None),  # before: kept
     (
         "newsletter_prompt_de",
         "Abonnieren Sie unseren Newsletter für Nachrichten vom Hafen.",
@@ -594,3 +594,11 @@ def test_short_lines_after_a_copyright_line_are_not_taken():
     # A copyright line sits in a credits roll in mid-text (a real transcript's did).
     parts = split_dump(BODY + "© 1978 Pier Weekly\n\nMusic by Jane Roe\n", RULES)
     assert parts.boilerplate == () and parts.paragraphs[-1] == "Music by Jane Roe"
+
+
+def test_every_anywhere_and_body_rule_matches_lines_of_bounded_length():
+    # A paragraph longer than the widest line these rules can match is not tried against
+    # them; one unbounded rule ('\d+') had every paragraph of every dump tried.
+    from transforms.boilerplate import _widest
+
+    assert _widest(RULES.inside_rules) <= 250
