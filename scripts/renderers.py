@@ -7,14 +7,17 @@ the splitter keeps, and whether its paragraphs come out whole.
 
 BENCH_DIR holds html/*.html.gz and ground-truth.json ({id: {"articleBody": ...}}), such as
 `../shared/data/html-benchmark`. Each page's main region (trafilatura's HTML) is rendered by
-html2text (markdown wrapped at 78 columns, `h2t`) and inscriptis (`insc`); trafilatura's own
-text output (`traf`) is a paragraph a line with no blank lines. Each rendering is split as a
+html2text (markdown wrapped at 78 columns, `h2t`), inscriptis (`insc`) and, where they are
+installed, the text browsers lynx (`lynx -dump -nolist`, and `lynx_refs` with its numbered list
+of links), links and elinks, at 80 columns; trafilatura's own text output (`traf`) is a
+paragraph a line with no blank lines. Each rendering is split as a
 run splits a dump (transforms.formats.text: decoding, then split_dump), and compared with the
 page's true body by token F1 (lower-cased words, counted with repeats), the rendering's own
 F1 beside the paragraphs' (what the splitter loses or drops against its input). Then, of the
 true paragraphs the rendering holds whole: the share that come out as one paragraph, and the
-share glued into a longer one. `link residue` counts markdown link targets ('](') left in
-paragraphs. A renderer that is not installed is skipped. Everything runs in this process.
+share glued into a longer one. `link residue` counts markdown link targets ('](') and text
+browsers' link numbers and image marks ('[12]', '[IMG]') left in paragraphs. A renderer that
+is not installed is skipped. Everything runs in this process, but for the text browsers.
 """
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 _WORDS = re.compile(r"\w+")
+# A text browser's link numbers and image marks left in a paragraph ('[12]', '[IMG]').
+_BROWSER_MARKS = re.compile(r"\[(?:\d{1,5}|IMG|INLINE)\]")
 
 
 def _region(html: str) -> str | None:
@@ -59,7 +64,49 @@ def _traf(html: str) -> str | None:
     return trafilatura.extract(html, output_format="txt", include_images=True, include_tables=True)
 
 
-RENDERERS = {"traf": (_traf, "trafilatura"), "h2t": (_h2t, "html2text"), "insc": (_insc, "inscriptis")}
+# Text browsers (Debian: apt-get install lynx links elinks), given the region as a local file:
+# lynx with and without its numbered list of links, links, and elinks (which lists them too).
+_LYNX = ["lynx", "-dump", "-force_html", "-assume_charset=utf-8", "-display_charset=utf-8", "-noredir", "-width=80"]
+_BROWSERS = {
+    "lynx": [*_LYNX, "-nolist"],
+    "lynx_refs": _LYNX,
+    "links": ["links", "-dump", "-width", "80", "-codepage", "utf-8", "-force-html"],
+    "elinks": ["elinks", "-dump", "-force-html", "-dump-charset", "utf-8", "-dump-width", "80",
+               "-no-connect", "1", "-no-home", "1"],
+}
+
+
+def _browser(command: list[str]):
+    def render(html: str) -> str | None:
+        import subprocess
+        import tempfile
+
+        region = _region(html)
+        if not region:
+            return None
+        with tempfile.TemporaryDirectory() as home:
+            page = Path(home) / "page.html"
+            page.write_text(f'<meta charset="utf-8">{region}', encoding="utf-8")
+            env = {"PATH": "/usr/bin:/bin", "HOME": home, "TERM": "dumb", "LANG": "C.UTF-8"}
+            try:
+                done = subprocess.run([*command, str(page)], capture_output=True, timeout=30, env=env,
+                                      stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                return None
+        return done.stdout.decode("utf-8", "replace")
+    return render
+
+
+# name: (render, what it needs: a module, or 'bin:' and a program)
+RENDERERS = {"traf": (_traf, "trafilatura"), "h2t": (_h2t, "html2text"), "insc": (_insc, "inscriptis"),
+             **{name: (_browser(command), f"bin:{command[0]}") for name, command in _BROWSERS.items()}}
+
+
+def _installed(need: str) -> bool:
+    import importlib.util
+    import shutil
+
+    return bool(shutil.which(need[4:])) if need.startswith("bin:") else importlib.util.find_spec(need) is not None
 
 
 def f1(pred: Counter, truth: Counter) -> float:
@@ -100,11 +147,9 @@ def measure(bench: Path, names: list[str]) -> dict[str, dict]:
              json.loads((bench / "ground-truth.json").read_text(encoding="utf-8")).items()}
     report = {}
     for name in names:
-        render, module = RENDERERS[name]
-        try:
-            __import__(module)
-        except ImportError:
-            print(f"{name}: {module} is not installed; skipped", file=sys.stderr)
+        render, need = RENDERERS[name]
+        if not _installed(need) or not _installed("trafilatura"):
+            print(f"{name}: {need.removeprefix('bin:')} (or trafilatura) is not installed; skipped", file=sys.stderr)
             continue
         totals, pages, render_f1, para_f1, residue = Counter(), 0, 0.0, 0.0, 0
         for key, body in sorted(truth.items()):
@@ -118,7 +163,7 @@ def measure(bench: Path, names: list[str]) -> dict[str, dict]:
             pages += 1
             render_f1 += f1(Counter(_WORDS.findall(text.lower())), wanted)
             para_f1 += f1(Counter(_WORDS.findall(" ".join(paragraphs).lower())), wanted)
-            residue += sum(p.count("](") for p in paragraphs)
+            residue += sum(p.count("](") + len(_BROWSER_MARKS.findall(p)) for p in paragraphs)
             totals += whole_paragraphs(body, text, paragraphs)
         held = totals["held"] or 1
         report[name] = {"pages": pages, "rendering_f1": round(render_f1 / pages, 3),

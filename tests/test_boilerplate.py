@@ -97,6 +97,7 @@ FOOTERS = [
     ),
     ("newsletter_prompt", "Subscribe to the Pier Weekly newsletter for more.", None, None),
     ("newsletter_prompt", "Sign up for Pier Weekly's free morning newsletter.", None, None),  # before: kept
+    ("newsletter_prompt", "Sign up for Quay Notes, a weekly newsletter about the harbour.", None, None),
     ("newsletter_footer", "Get harbour news first. Sign up for our daily newsletter.", None, None),  # before: kept
     (
         "newsletter_prompt_de",
@@ -110,6 +111,9 @@ FOOTERS = [
     ("continue_reading", "Continue reading at Pier Weekly", "Pier Weekly", None),
     ("continue_reading", "Lire la suite sur Pier Hebdo", "Pier Hebdo", None),
     ("continue_reading", "Continue reading on our website", None, None),  # no one named
+    ("continue_reading", "Continue reading on the next page", None, None),
+    ("continue_reading", "Continue reading on Page 2", None, None),
+    ("copyright_line", "© Hafenblatt. Alle Rechte vorbehalten.", "Hafenblatt", None),  # no year
     ("follow_us", "Follow us on Instagram for more harbour pictures.", None, None),
     ("follow_us", "Follow Pier Weekly on Facebook.", None, None),
 ]
@@ -352,6 +356,9 @@ def test_tail_rule_keeps_a_footer_like_sentence_inside_the_body(sentence):
         "© Jane Roe",  # a photo's credit: no year, no 'All rights reserved', no publisher
         "The study was originally published in Harbour Science on paper, in 1998.",
         "本文由记者在港口采访整理。",  # 'compiled by our reporter at the harbour': no 原创
+        # Review findings against this session's wider rules:
+        "Distributed by Northwind Pictures, the film opens in cinemas on Friday.",
+        "Her advice is simple. Subscribe to a few newsletters from local reporters and read them daily.",
     ],
 )
 def test_a_last_paragraph_that_only_starts_like_a_footer_stays(last):

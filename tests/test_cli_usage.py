@@ -288,17 +288,17 @@ def test_an_output_this_user_cannot_write_is_a_usage_error(inbox, tmp_path, monk
 
 
 def test_an_output_whose_datasets_this_user_cannot_write_is_a_usage_error(inbox, tmp_path, monkeypatch, capsys):
-    # The output's directory is this user's, a partition of its articles another's. Before:
+    # The output's directory is this user's, its articles' directory another's. Before:
     # the whole run, then exit 1 at its commit, and every later run failing the same way.
     out = tmp_path / "out"
     assert main(["run", "--input", str(inbox), "--output", str(out)]) == 0
-    [partition] = [p for p in (out / "articles").iterdir() if p.is_dir()]
+    articles = out / "articles"
     real = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if os.fspath(p) == str(partition)
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if os.fspath(p) == str(articles)
                         else real(p, mode, **kw))
     capsys.readouterr()
     assert main(["run", "--input", str(inbox), "--output", str(out)]) == 2
-    assert f"{partition} is not writable by this user" in capsys.readouterr().err
+    assert f"{articles} is not writable by this user" in capsys.readouterr().err
 
 
 def test_verbose_before_the_command_is_the_commands_flag(inbox, tmp_path, capsys):

@@ -1124,3 +1124,39 @@ def test_a_line_over_a_listicle_is_its_first_paragraph():
 def test_a_title_that_starts_with_a_number_and_a_unit_is_still_a_title(title):
     # A feed reader's short age ('2d', rule time_ago) is a head line as a whole line only.
     assert split_dump(f"{title}\n\n{IMAGE_BLOCK}\n{BODY}", RULES).title == title
+
+
+LYNX_BODY = (
+    "   The harbour board [1]voted on Tuesday to widen the north pier before\n"
+    "   the winter storms.\n"
+    "\n"
+    "   [pier-at-dusk.jpg]\n"
+    "\n"
+    "   Work crews start in March, the [2]board said, and the pier stays open.\n"
+)
+
+
+@pytest.mark.parametrize("references", [
+    "References\n\n   1. https://harbour.example/vote\n   2. https://harbour.example/board page\n",  # lynx -dump
+    "References\n\n   Visible links\n   2. https://harbour.example/vote\n   3. file:///tmp/board.html\n",  # elinks
+])
+def test_a_text_browsers_link_numbers_list_and_image_marks_are_not_text(references):
+    parts = split_dump(f"{LYNX_BODY}\n{references}", RULES)
+    # Before: '[1]voted', '[pier-at-dusk.jpg]' and the addresses were paragraphs' text.
+    assert parts.paragraphs == (
+        "The harbour board voted on Tuesday to widen the north pier before the winter storms.",
+        "Work crews start in March, the board said, and the pier stays open.")
+    assert {r.rule for r in parts.boilerplate} == {"link_references"}
+
+
+def test_bracketed_numbers_without_a_list_of_links_stay():
+    parts = split_dump("The survey [1] found the pier unsafe, the board said on Tuesday.\n", RULES)
+    assert parts.paragraphs == ("The survey [1] found the pier unsafe, the board said on Tuesday.",)
+
+
+@pytest.mark.parametrize("title", ["Summary judgment ends the harbour lawsuit",
+                                   "In shortage-hit Portvale, ferries wait"])
+def test_a_title_that_starts_like_a_summary_label_is_still_a_title(title):
+    # Review finding: the label rule, tried as a prefix, refused these titles and their bylines.
+    parts = split_dump(f"{title}\n\nBy Jane Roe\n\n{BODY}", RULES)
+    assert (parts.title, parts.authors, parts.paragraphs) == (title, ("Jane Roe",), PARAGRAPHS)

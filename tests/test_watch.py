@@ -208,6 +208,21 @@ def test_an_unreadable_file_alone_leaves_the_watch_idle(tmp_path):
     assert (status.triggers, status.batches) == (3, 1)  # after the first, nothing new: idle
 
 
+
+def test_an_unreadable_file_is_not_read_alone_while_a_new_file_settles(tmp_path):
+    # Review finding: the unsettled file counted as work, was then deferred, and the retry
+    # ran alone at every trigger.
+    (tmp_path / "land").mkdir()
+    os.symlink(tmp_path / "gone.txt", tmp_path / "land" / "dangling.txt")
+    write(tmp_path / "land", "good.txt", dump(1), mtime=OLD)
+    stop = threading.Event()
+    on_trigger, _ = _steps(stop, lambda s, b: write(tmp_path / "land", "fresh.txt", dump(2)),
+                           *[lambda s, b: None] * 2)
+    status = watch(_options(tmp_path), _settings(settle=30.0), stop=stop, on_trigger=on_trigger)
+    assert (status.triggers, status.batches) == (3, 1)  # fresh.txt waits; nothing runs alone
+    assert _uris(tmp_path) == ["good.txt"]
+
+
 def test_a_batch_over_max_reject_rate_is_committed_with_its_rejects_and_the_watch_goes_on(tmp_path):
     # Retrying cannot change a batch's rejects: a batch of bad files used to fail at every
     # trigger until --max-batch-failures ended the watch, and again after each restart.

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from transforms.normalize import line_normalizer, normalize_newlines
 
-__all__ = ["Line", "join_wrapped_links", "to_lines", "sniff_markup", "TEXT", "MARKDOWN"]
+__all__ = ["Line", "join_wrapped_links", "to_lines", "sniff_markup", "strip_browser_marks", "TEXT", "MARKDOWN"]
 
 TEXT = "text"
 MARKDOWN = "markdown"
@@ -81,6 +81,36 @@ def sniff_markup(text: str) -> str:
     # with '](' and at least one character of address in it. Each run is read once, where
     # searching '](' then the address from every '](' read a line of '](](](' quadratically.
     return MARKDOWN if any("](" in run[:-1] for run in _ADDRESS_RUN.findall(head)) else TEXT
+
+
+# What text browsers print besides the text. `lynx -dump` and `elinks -dump` number each link
+# ('the [3]council said') and list the addresses after the page ('References' or 'Visible
+# links', then '1. https://...', to the end); lynx prints an image with no alt text as its file
+# name ('[pier-at-dusk.jpg]'), links and elinks as '[IMG]'.
+_LINK_LIST = re.compile(
+    r"^[ \t]*(?:References|Visible links:?)[ \t]*\r?\n(?:[ \t]*(?:Visible links:?)?[ \t]*\r?\n)*[ \t]*\d{1,5}\. \S",
+    re.MULTILINE)
+_LINK_LIST_LINE = re.compile(r"[ \t]*(?:(?:References|Visible links|Hidden links):?|\d{1,5}\. \S.*)?[ \t\r]*")
+_LINK_NUMBER = re.compile(r"\[\d{1,5}\]")
+_IMAGE_MARK = re.compile(
+    r"\[(?:IMG|INLINE|[^\]\s]{1,300}?\.(?:jpe?g|png|gif|webp|svg|avif|bmp)(?:\?[^\]\s]{0,300})?)\]", re.IGNORECASE)
+
+
+def strip_browser_marks(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """A plain-text dump without a text browser's list of links at its end, the numbers it
+    put in the text for them, and its image marks; and the list's lines, (line number, line).
+    Every other line keeps its number (the list's lines are left blank). The numbers go only
+    where such a list ends the dump: '[1]' is a citation elsewhere."""
+    listed: list[tuple[int, str]] = []
+    if ("References" in text or "Visible links" in text) and (found := _LINK_LIST.search(text)):
+        tail = text[found.start():].split("\n")
+        if all(_LINK_LIST_LINE.fullmatch(line) for line in tail):
+            first = text.count("\n", 0, found.start()) + 1
+            listed = [(first + i, line.strip()) for i, line in enumerate(tail) if line.strip()]
+            text = _LINK_NUMBER.sub("", text[:found.start()]) + "\n" * (len(tail) - 1)
+    if "[" in text and ("." in text or "IMG" in text or "INLINE" in text):
+        text = _IMAGE_MARK.sub("", text)
+    return text, listed
 
 
 def _markdown_inline(text: str) -> str:

@@ -25,6 +25,7 @@ from transforms.lines import (
     TEXT_LINE,
     Line,
     sniff_markup,
+    strip_browser_marks,
     to_lines,
 )
 from transforms.rules import CreditVocabulary, RuleSet
@@ -76,6 +77,9 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         front, text = _front_matter(text)
     if markup == "auto":
         markup = sniff_markup(text)
+    link_list: list[tuple[int, str]] = []  # a text browser's list of the page's links
+    if markup == TEXT:
+        text, link_list = strip_browser_marks(text)
     lines, leading_blank = to_lines(text, markup)
     if front:
         leading_blank = False  # the metadata block's blanked lines: no image without alt text
@@ -130,6 +134,8 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         labels[line.number] = f"boilerplate:{rule}"
     for number, _ in front:
         labels[number] = f"boilerplate:{_FRONT_MATTER}"
+    for number, _ in link_list:
+        labels[number] = f"boilerplate:{_LINK_LIST}"
     stated_title = next((m.group(1).strip("\"' ") for _, raw in front if (m := _FRONT_TITLE.match(raw))), None)
     return Parts(
         markup=markup,
@@ -141,7 +147,8 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         bullets=tuple(bullets),
         paragraphs=tuple(paragraphs),
         boilerplate=(*(Removed(rule=_FRONT_MATTER, text=raw) for _, raw in front),
-                     *(Removed(rule=rule, text=line.text) for line, rule in removed)),
+                     *(Removed(rule=rule, text=line.text) for line, rule in removed),
+                     *(Removed(rule=_LINK_LIST, text=line) for _, line in link_list)),
         labels=tuple(sorted(labels.items())),
         authors=tuple(dict.fromkeys(name for _, hit in head_lines for name in hit.authors)),
         published_at=next((hit.published_at for _, hit in head_lines if hit.published_at), None),
@@ -151,6 +158,8 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
 # A markdown export's metadata block (Jekyll, Hugo, Obsidian, Notion): '---', lines of
 # 'key: value' (or YAML's list items and continuations), '---' or '...'.
 _FRONT_MATTER = "front_matter"
+# A text browser's list of the page's links (transforms.lines.strip_browser_marks).
+_LINK_LIST = "link_references"
 _FRONT_KEY = re.compile(r"[A-Za-z_][\w -]{0,40}:(?:\s|$)|\s+\S|-\s")
 _FRONT_TITLE = re.compile(r"title:\s*(.+)", re.IGNORECASE)
 _FRONT_MAX_LINES = 60
@@ -199,8 +208,9 @@ def _plain_title(lines: list[Line], leading_blank: bool, rules: RuleSet, context
     return (not _lone_credit(text, rules)
             and split_credit(text, rules.credits, context=context)[1] is None
             # 'By Jane Roe Updated March 3': what starts as a byline or a date is none, and
-            # neither is 'Jane Roe · 5 min read'.
-            and head_line(text, rules, start=True) is None)
+            # neither is 'Jane Roe · 5 min read'; one that starts as a label may be ('Summary
+            # judgment ends ...').
+            and ((hit := head_line(text, rules, start=True)) is None or hit.rule == _SUMMARY_LABEL))
 
 
 def _head_line_under(lines: list[Line], rules: RuleSet) -> bool:

@@ -699,6 +699,8 @@ def entry() -> None:
         if (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "") != "utf8" and hasattr(
                 stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    if sys.stdout is None:  # started with stdout closed ('>&-'): what it prints goes nowhere
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
     if sys.argv[1:2] != ["inspect"]:  # a report on stdout; inspect's output is its product
         sys.stdout = _ReportStream(sys.stdout)
     try:
@@ -710,7 +712,8 @@ def entry() -> None:
     except BrokenPipeError:
         code = _closed_pipe()
     except KeyboardInterrupt as err:  # Ctrl-C: one line and 130 (128 + SIGINT), as shells expect
-        print(interrupted_line(err), file=sys.stderr)
+        with contextlib.suppress(OSError):  # a hung-up terminal (SIGHUP) takes no line
+            print(interrupted_line(err), file=sys.stderr)
         code = _interrupted_code()
     exit_fast(code)
 
@@ -734,8 +737,9 @@ class _ReportStream:
             raise
         except OSError as err:
             self._failed = True
-            print(f"article-ingest: cannot write the report to standard output ({err.strerror or err}); "
-                  "the command's work is not affected", file=sys.stderr)
+            with contextlib.suppress(OSError):
+                print(f"article-ingest: cannot write the report to standard output ({err.strerror or err}); "
+                      "the command's work is not affected", file=sys.stderr)
             return None
 
     def write(self, text: str) -> int:

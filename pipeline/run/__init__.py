@@ -241,15 +241,14 @@ def _validate_output(output: str, pattern: str | None = None) -> None:
 
 
 def _committed_dirs(output: str):
-    """The directories under an existing output that a commit writes into: the datasets' (all
-    their partitions), the state's and the run history's."""
+    """The directories under an existing output that every commit writes into: the datasets'
+    (where new partitions are made), the state's and the run history's. Not each partition:
+    listing them all would cost a large output's run time, and an archived partition left
+    read-only is one a run may never write to."""
     for name in (*COMMITTED, "_state", "_runs"):
         top = os.path.join(output, name)
         if os.path.isdir(top):
             yield top
-            if name in COMMITTED:
-                for root, dirs, _ in os.walk(top):
-                    yield from (os.path.join(root, d) for d in dirs)
 
 
 def _runner(options: IngestOptions):
@@ -460,9 +459,10 @@ def _execute(plan: _Run, db: RunDb, on_count, selection: Selection | None = None
         if options.reprocess_stale:
             stale_unless = (plan.provenance["pipeline_version"], plan.provenance["rules_fingerprint"])
         with state_db(plan.output) as committed:
-            db.skip_unchanged(committed, stale_unless=stale_unless, retry_alone=selection is None)
+            db.skip_unchanged(committed, stale_unless=stale_unless)
         if selection is not None:  # before the replacement: a deferred input keeps its rows
             unsettled, over_limit = db.defer(selection)
+            db.hold_lone_retries()  # an idle landing area stays idle
         plan.replacement = plan_replacement(plan.output, plan.state, db)
     unchanged = db.count("matched", "WHERE todo = 0")
     todo = matched - unchanged - unsettled - over_limit

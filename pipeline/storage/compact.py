@@ -217,7 +217,11 @@ def compact(output: str, *, min_files: int = 2, target_bytes: int = TARGET_FILE_
         if not moves:
             summary["duration_seconds"] = round(time.monotonic() - started, 3)
             return summary
-        state = load_state(output)
+        try:
+            state = load_state(output)
+        except BaseException:
+            discard(output, run_id)
+            raise
         gone = set(deletes)
         for dataset in DATASETS:
             kept = [rel for rel in state.files.get(dataset, []) if rel not in gone]

@@ -298,6 +298,8 @@ class RunDb:
             -- Committed duplicate rows of the articles whose kept record is being replaced.
             CREATE TABLE IF NOT EXISTS holders (article_id TEXT, source_file BLOB,
                                                 PRIMARY KEY (article_id, source_file)) WITHOUT ROWID;
+            -- Matches read again only because an earlier run could not read them.
+            CREATE TABLE IF NOT EXISTS retrying (path BLOB PRIMARY KEY) WITHOUT ROWID;
             """
         )
         self.con.executescript(RUN_CHANGES_SCHEMA.format(db=""))
@@ -310,12 +312,11 @@ class RunDb:
             self.con.executemany("INSERT OR IGNORE INTO matched (path, size, mtime) VALUES (?, ?, ?)", rows)
         return self.count("matched")
 
-    def skip_unchanged(self, state_db: str | None, *, stale_unless: tuple[str, str] | None = None,
-                       retry_alone: bool = True) -> int:
+    def skip_unchanged(self, state_db: str | None, *, stale_unless: tuple[str, str] | None = None) -> int:
         """Marks the matches whose size and mtime equal the committed state's; returns how
         many. Those are not processed again. An input an earlier run could not read (the
-        state holds no mtime for it) is read again, unless `retry_alone` is False and nothing
-        else is to be processed (a watch's trigger with nothing new stays idle).
+        state holds no mtime for it) is read again; it is listed in `retrying` too (see
+        hold_lone_retries).
 
         Committed inputs that changed are listed in `replace`: their new rows replace the
         old ones. With `stale_unless` (release, rules fingerprint), so are the committed
@@ -339,17 +340,26 @@ class RunDb:
                            JOIN state.inputs s ON s.path = m.path
                            WHERE s.version IS NOT ? OR s.rules IS NOT ?""", stale_unless)
                     self.con.execute("UPDATE matched SET todo = 1 WHERE path IN (SELECT path FROM replace)")
-                if not retry_alone:
-                    retries = """matched.todo = 1 AND EXISTS (SELECT 1 FROM state.inputs s WHERE s.path = matched.path
-                                   AND s.mtime IS NULL AND s.size = matched.size)"""
-                    others = self.con.execute(f"SELECT count(*) FROM matched WHERE todo = 1 AND NOT ({retries})")
-                    if not others.fetchone()[0]:
-                        self.con.execute(f"UPDATE matched SET todo = 0 WHERE {retries}")
-                        self.con.execute(
-                            "DELETE FROM replace WHERE path NOT IN (SELECT path FROM matched WHERE todo = 1)")
+                self.con.execute(
+                    """INSERT OR IGNORE INTO retrying SELECT m.path FROM matched m JOIN state.inputs s
+                       ON s.path = m.path WHERE m.todo = 1 AND s.mtime IS NULL AND s.size = m.size""")
         finally:
             self.con.execute("DETACH DATABASE state")
         return self.count("matched", "WHERE todo = 0")
+
+    def hold_lone_retries(self) -> int:
+        """Leaves the inputs read again only because an earlier run could not read them when
+        nothing else is to be processed (a watch's trigger with nothing new, or only what it
+        defers, stays idle); returns how many were left."""
+        with self.con:
+            others = self.con.execute(
+                "SELECT count(*) FROM matched WHERE todo = 1 AND path NOT IN (SELECT path FROM retrying)")
+            if others.fetchone()[0]:
+                return 0
+            self.con.execute("UPDATE matched SET todo = 0 WHERE todo = 1 AND path IN (SELECT path FROM retrying)")
+            held = self.con.execute("SELECT changes()").fetchone()[0]
+            self.con.execute("DELETE FROM replace WHERE path IN (SELECT path FROM retrying)")
+        return held
 
     def defer(self, selection: Selection) -> tuple[int, int]:
         """Leaves the inputs `selection` does not take this time for a later one (todo = 2:
