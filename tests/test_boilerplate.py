@@ -225,6 +225,9 @@ def test_body_rule_removes_its_line_between_paragraphs(rule, line):
     "Watch what the tide does at the north pier tonight.",
     "Ad hoc crews cleared the quay by noon.",
     "Download the full report from the board's site, the chair said.",
+    "Watch: Harbour Chrono 40",  # a gift guide's item (review finding)
+    "Watch | Price | Depth",  # a plain-text table's header
+    "AD",
 ])
 def test_what_a_body_rule_leaves_alone(line):
     first, second = BODY_PARAGRAPHS

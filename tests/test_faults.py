@@ -322,14 +322,15 @@ def test_a_report_that_cannot_be_written_leaves_the_run_s_exit_code(tmp_path):
     assert len(_articles(tmp_path / "out")) == 1
 
 
-def test_a_run_started_with_stdout_closed_completes(tmp_path):
-    # '>&-' in a cron line. Before: the run committed, then exit 1 with a traceback.
+@pytest.mark.parametrize("closed", [1, 2])
+def test_a_run_started_with_stdout_or_stderr_closed_completes(tmp_path, closed):
+    # '>&-' or '2>&-' in a cron line. Before: the run committed, then exit 1 (a traceback).
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text(dump(1))
     root = Path(__file__).resolve().parents[1]
     child = subprocess.run(
         [sys.executable, "-m", "pipeline", "run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")],
-        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stderr=subprocess.PIPE, text=True, timeout=120,
-        preexec_fn=lambda: os.close(1))
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True, timeout=120,
+        preexec_fn=lambda: os.close(closed))
     assert child.returncode == 0 and "Traceback" not in child.stderr, child.stderr
     assert len(_articles(tmp_path / "out")) == 1

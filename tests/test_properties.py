@@ -41,7 +41,8 @@ _WORDS = st.sampled_from(["harbour", "Quay", "ferry", "tide", "Gull", "net", "th
                           "Reuters", "Getty", "Images", "Photo:", "Bild:", "Jane", "Roe", "/", "via", "café",
                           "naïve", "Ölmühle", "東京", "新闻", "2026", "5", "—", "–", "-", ".", ",", ":",
                           "(", ")",
-                          "\u00ad", "\u00a0", "\u200b", "e\u0301", "©", "*", "**bold**", "_x_", "#"])
+                          "\u00ad", "\u00a0", "\u200b", "e\u0301", "©", "*", "**bold**", "_x_", "#",
+                          "[1]", "[12]", "[pier.jpg]", "[IMG]"])  # a text browser's marks
 _PHRASE = st.lists(_WORDS, min_size=1, max_size=14).map(" ".join)
 _LINE = st.one_of(
     _PHRASE,
@@ -51,7 +52,10 @@ _LINE = st.one_of(
     st.tuples(st.sampled_from(["• ", "* ", "- ", "– ", "1. ", "2) ", "  • "]), _PHRASE).map("".join),
     st.sampled_from(["Read the original article on Coast Daily", "Originally published by Tide News",
                      "The post Pier works appeared first on Quay Times.", "Sign up for our newsletter",
-                     "Continue reading", ""]),
+                     "Continue reading", "",
+                     # A text browser's list of links (lynx, elinks), and what only looks like one.
+                     "References", "Visible links", "   1. https://quay.example/a", "2. file:///tmp/b c",
+                     "3. Roe, J. (2021). Tides."]),
     st.sampled_from(["", "", " ", "\u00a0", "\t"]),
     st.tuples(st.sampled_from(["# ", "## "]), _PHRASE).map("".join),
     st.text(max_size=40),

@@ -1120,7 +1120,8 @@ def test_a_line_over_a_listicle_is_its_first_paragraph():
     assert (parts.title, parts.paragraphs) == (None, (TITLE, "1. Book early.", "2. Travel light."))
 
 
-@pytest.mark.parametrize("title", ["3D printed piers rise in Portvale", "12 hours of rain close the quay"])
+@pytest.mark.parametrize("title", ["3D printed piers rise in Portvale", "12 hours of rain close the quay",
+                                   "3D Harbour"])
 def test_a_title_that_starts_with_a_number_and_a_unit_is_still_a_title(title):
     # A feed reader's short age ('2d', rule time_ago) is a head line as a whole line only.
     assert split_dump(f"{title}\n\n{IMAGE_BLOCK}\n{BODY}", RULES).title == title
@@ -1160,3 +1161,32 @@ def test_a_title_that_starts_like_a_summary_label_is_still_a_title(title):
     # Review finding: the label rule, tried as a prefix, refused these titles and their bylines.
     parts = split_dump(f"{title}\n\nBy Jane Roe\n\n{BODY}", RULES)
     assert (parts.title, parts.authors, parts.paragraphs) == (title, ("Jane Roe",), PARAGRAPHS)
+
+
+def test_a_reference_section_of_citations_is_the_articles_own():
+    # Review finding: any numbered lines under 'References' were taken for a text browser's
+    # list, and the citations' marks in the text went with them.
+    dump = (f"{BODY}The survey found the same [1].\n\nReferences\n\n"
+            "1. Roe, J. (2021). Tides of the north pier.\n2. Park, L. (2020). Harbour silt.\n")
+    parts = split_dump(dump, RULES)
+    assert "The survey found the same [1]." in parts.paragraphs
+    assert "link_references" not in {r.rule for r in parts.boilerplate}
+
+
+def test_a_link_list_is_found_in_linear_time_and_after_lone_carriage_returns():
+    # Review findings: blank lines under 'References' made the old pattern backtrack
+    # exponentially (minutes for twenty lines), and a lone CR shifted inspect's labels.
+    split_dump("Body.\n\nReferences\n" + "  \n" * 5000 + "end\n", RULES)
+    dump = ("Quay works start\r\rCrews begin [1] on Monday.\r\nThe [2] ferry keeps running.\n\n"
+            "References\n\n   1. https://quay.example/a\n   2. https://quay.example/b\n")
+    parts = split_dump(dump, RULES)
+    assert parts.paragraphs == ("Quay works start", "Crews begin on Monday.", "The ferry keeps running.")
+    labels = dict(parts.labels)
+    assert labels[4] == "paragraph" and labels[6] == labels[8] == labels[9] == "boilerplate:link_references"
+    # The marks taken out of the text are recorded, line by line.
+    assert [r.text for r in parts.boilerplate][:2] == ["[1]", "[2]"]
+
+
+def test_image_marks_stay_where_no_link_list_ends_the_dump():
+    text = "Type [diagram.png] on its own line, or [[File:pier.jpg]] for a frame."
+    assert split_dump(f"{text}\n", RULES).paragraphs == (text,)

@@ -693,3 +693,14 @@ def test_a_watch_whose_lock_file_is_removed_stops_rather_than_share_the_output(t
     with pytest.raises(WatchFailed, match="_lock was removed or replaced"):
         watch(_options(tmp_path), _settings(), stop=stop, on_trigger=on_trigger)
 
+
+
+def test_an_unreadable_file_never_takes_a_new_files_place_under_the_limit(tmp_path):
+    # Review finding: with --max-files-per-trigger 1 the retried file (first by path) took the
+    # one place, was then held back as alone, and the new file waited for ever.
+    (tmp_path / "land").mkdir()
+    os.symlink(tmp_path / "gone.txt", tmp_path / "land" / "a-dangling.txt")
+    stop = threading.Event()
+    on_trigger, _ = _steps(stop, lambda s, b: _land(tmp_path, "b-new.txt", 2), *[lambda s, b: None] * 2)
+    watch(_options(tmp_path), _settings(max_files_per_trigger=1), stop=stop, on_trigger=on_trigger)
+    assert _uris(tmp_path) == ["b-new.txt"]

@@ -86,31 +86,45 @@ def sniff_markup(text: str) -> str:
 # What text browsers print besides the text. `lynx -dump` and `elinks -dump` number each link
 # ('the [3]council said') and list the addresses after the page ('References' or 'Visible
 # links', then '1. https://...', to the end); lynx prints an image with no alt text as its file
-# name ('[pier-at-dusk.jpg]'), links and elinks as '[IMG]'.
-_LINK_LIST = re.compile(
-    r"^[ \t]*(?:References|Visible links:?)[ \t]*\r?\n(?:[ \t]*(?:Visible links:?)?[ \t]*\r?\n)*[ \t]*\d{1,5}\. \S",
-    re.MULTILINE)
-_LINK_LIST_LINE = re.compile(r"[ \t]*(?:(?:References|Visible links|Hidden links):?|\d{1,5}\. \S.*)?[ \t\r]*")
+# name ('[pier-at-dusk.jpg]'), elinks as '[IMG]'.
+_LINK_LIST_HEADS = ("References", "Visible links", "Visible links:", "Hidden links:")
+_LINK_LIST_ENTRY = re.compile(r"\d{1,5}\. [A-Za-z][A-Za-z0-9+.-]{0,15}:\S.*")  # lynx may print spaces in it
 _LINK_NUMBER = re.compile(r"\[\d{1,5}\]")
 _IMAGE_MARK = re.compile(
-    r"\[(?:IMG|INLINE|[^\]\s]{1,300}?\.(?:jpe?g|png|gif|webp|svg|avif|bmp)(?:\?[^\]\s]{0,300})?)\]", re.IGNORECASE)
+    r"(?<!\[)\[(?:IMG|INLINE|[^\]\[\s]{1,300}?\.(?:jpe?g|png|gif|webp|svg|avif|bmp)(?:\?[^\]\[\s]{0,300})?)\](?!\])",
+    re.IGNORECASE)
 
 
 def strip_browser_marks(text: str) -> tuple[str, list[tuple[int, str]]]:
-    """A plain-text dump without a text browser's list of links at its end, the numbers it
-    put in the text for them, and its image marks; and the list's lines, (line number, line).
-    Every other line keeps its number (the list's lines are left blank). The numbers go only
-    where such a list ends the dump: '[1]' is a citation elsewhere."""
-    listed: list[tuple[int, str]] = []
-    if ("References" in text or "Visible links" in text) and (found := _LINK_LIST.search(text)):
-        tail = text[found.start():].split("\n")
-        if all(_LINK_LIST_LINE.fullmatch(line) for line in tail):
-            first = text.count("\n", 0, found.start()) + 1
-            listed = [(first + i, line.strip()) for i, line in enumerate(tail) if line.strip()]
-            text = _LINK_NUMBER.sub("", text[:found.start()]) + "\n" * (len(tail) - 1)
-    if "[" in text and ("." in text or "IMG" in text or "INLINE" in text):
-        text = _IMAGE_MARK.sub("", text)
-    return text, listed
+    """A plain-text dump without the list of links a text browser prints after the page, and
+    without the marks it put in the text (link numbers, image marks); and what was taken out,
+    as (line number, text): the list's lines, then the marks of each line that held some. Only
+    a dump that ends in such a list (a header, then numbered addresses) is changed: '[1]' is a
+    citation elsewhere, and '[diagram.png]' text. Every line keeps its number (the list's
+    lines are left blank; newlines are normalized first)."""
+    if "References" not in text and "Visible links" not in text:
+        return text, []
+    text = normalize_newlines(text)
+    lines = text.split("\n")
+    index, entries = len(lines) - 1, 0
+    while index >= 0:  # back from the end, over the list's entries, blank lines and headers
+        line = lines[index].strip()
+        if line and not _LINK_LIST_ENTRY.fullmatch(line) and line not in _LINK_LIST_HEADS:
+            break
+        entries += bool(_LINK_LIST_ENTRY.fullmatch(line)) if line else 0
+        index -= 1
+    start = index + 1
+    while start < len(lines) and lines[start].strip() not in ("References", "Visible links", "Visible links:"):
+        start += 1  # the list starts at its header
+    if not entries or start == len(lines):
+        return text, []
+    taken = [(number + 1, line.strip()) for number, line in enumerate(lines[start:], start) if line.strip()]
+    for number, line in enumerate(lines[:start]):
+        marks = _LINK_NUMBER.findall(line) + _IMAGE_MARK.findall(line) if "[" in line else ()
+        if marks:
+            lines[number] = _IMAGE_MARK.sub("", _LINK_NUMBER.sub("", line))
+            taken.append((number + 1, " ".join(marks)))
+    return "\n".join(lines[:start]) + "\n" * (len(lines) - start), taken
 
 
 def _markdown_inline(text: str) -> str:

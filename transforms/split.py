@@ -135,7 +135,7 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
     for number, _ in front:
         labels[number] = f"boilerplate:{_FRONT_MATTER}"
     for number, _ in link_list:
-        labels[number] = f"boilerplate:{_LINK_LIST}"
+        labels.setdefault(number, f"boilerplate:{_LINK_LIST}")  # a line with marks taken out keeps its own
     stated_title = next((m.group(1).strip("\"' ") for _, raw in front if (m := _FRONT_TITLE.match(raw))), None)
     return Parts(
         markup=markup,
@@ -148,7 +148,7 @@ def split_dump(text: str, rules: RuleSet, markup: str = "auto") -> Parts:
         paragraphs=tuple(paragraphs),
         boilerplate=(*(Removed(rule=_FRONT_MATTER, text=raw) for _, raw in front),
                      *(Removed(rule=rule, text=line.text) for line, rule in removed),
-                     *(Removed(rule=_LINK_LIST, text=line) for _, line in link_list)),
+                     *(Removed(rule=_LINK_LIST, text=taken) for _, taken in sorted(link_list))),
         labels=tuple(sorted(labels.items())),
         authors=tuple(dict.fromkeys(name for _, hit in head_lines for name in hit.authors)),
         published_at=next((hit.published_at for _, hit in head_lines if hit.published_at), None),

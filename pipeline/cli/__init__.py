@@ -701,6 +701,8 @@ def entry() -> None:
             stream.reconfigure(errors="backslashreplace")
     if sys.stdout is None:  # started with stdout closed ('>&-'): what it prints goes nowhere
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
+    if sys.stderr is None:  # likewise stderr ('2>&-')
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
     if sys.argv[1:2] != ["inspect"]:  # a report on stdout; inspect's output is its product
         sys.stdout = _ReportStream(sys.stdout)
     try:

@@ -462,7 +462,6 @@ def _execute(plan: _Run, db: RunDb, on_count, selection: Selection | None = None
             db.skip_unchanged(committed, stale_unless=stale_unless)
         if selection is not None:  # before the replacement: a deferred input keeps its rows
             unsettled, over_limit = db.defer(selection)
-            db.hold_lone_retries()  # an idle landing area stays idle
         plan.replacement = plan_replacement(plan.output, plan.state, db)
     unchanged = db.count("matched", "WHERE todo = 0")
     todo = matched - unchanged - unsettled - over_limit

@@ -363,16 +363,21 @@ class RunDb:
 
     def defer(self, selection: Selection) -> tuple[int, int]:
         """Leaves the inputs `selection` does not take this time for a later one (todo = 2:
-        neither processed nor recorded in the state). Returns (unsettled, over the limit)."""
+        neither processed nor recorded in the state): the unsettled ones, then (after holding
+        lone retries, see hold_lone_retries) those over its limit, retried ones last.
+        Returns (unsettled, over the limit)."""
         with self.con:
             self.con.execute("UPDATE matched SET todo = 2 WHERE todo = 1 AND mtime > ?",
                              (stamp_mtime(selection.settled_before),))
             unsettled = self.con.execute("SELECT changes()").fetchone()[0]
-            over = 0
-            if selection.max_files is not None:
+        self.hold_lone_retries()  # an idle landing area stays idle
+        over = 0
+        if selection.max_files is not None:
+            with self.con:  # new inputs first: a retried one never takes a new one's place
                 self.con.execute(
                     """UPDATE matched SET todo = 2 WHERE todo = 1 AND path NOT IN (
-                         SELECT path FROM matched WHERE todo = 1 ORDER BY path LIMIT ?)""",
+                         SELECT path FROM matched WHERE todo = 1
+                         ORDER BY path IN (SELECT path FROM retrying), path LIMIT ?)""",
                     (selection.max_files,))
                 over = self.con.execute("SELECT changes()").fetchone()[0]
         return unsettled, over
