@@ -334,3 +334,25 @@ def test_a_run_started_with_stdout_or_stderr_closed_completes(tmp_path, closed):
         preexec_fn=lambda: os.close(closed))
     assert child.returncode == 0 and "Traceback" not in child.stderr, child.stderr
     assert len(_articles(tmp_path / "out")) == 1
+
+
+def test_an_interrupt_while_the_graph_is_built_leaves_no_beam_temp_dir(tmp_path, monkeypatch):
+    # Beam's Pipeline makes a temporary directory that only its run() removes. Before: a
+    # Ctrl-C or SIGTERM while the graph was built (the start-up case of the signal test
+    # above, on a loaded machine) left it behind.
+    import tempfile
+
+    import pipeline.run as run_module
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(dump(1))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt("SIGTERM")
+
+    monkeypatch.setattr(run_module, "build_pipeline", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        main(["run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")])
+    assert [p.name for p in (tmp_path / "tmp").iterdir() if p.name.startswith("beam-pipeline-temp")] == []

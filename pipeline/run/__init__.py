@@ -475,8 +475,12 @@ def _execute(plan: _Run, db: RunDb, on_count, selection: Selection | None = None
     db.release_memory()
     clock = _lap(plan.phases, "match", clock)
     pipeline = beam.Pipeline(runner=plan.runner, options=options)
-    build_pipeline(pipeline, options, ingested_at=plan.started_at, run_id=plan.run_id,
-                   target=plan.stage, chunks=chunks, on_count=on_count)
+    try:
+        build_pipeline(pipeline, options, ingested_at=plan.started_at, run_id=plan.run_id,
+                       target=plan.stage, chunks=chunks, on_count=on_count)
+    except BaseException:  # Ctrl-C or SIGTERM while the graph is built: run() never removes it
+        shutil.rmtree(pipeline.local_tempdir, ignore_errors=True)
+        raise
     plan.result = pipeline.run()
     try:
         plan.result.wait_until_finish()
