@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from pipeline import stop_signals
 from pipeline.options import IngestOptions
 from pipeline.run import RunFailed, root_cause, run_batch, validate
 from pipeline.storage.commit import recover
@@ -263,10 +264,7 @@ def handle_signals(stop: threading.Event, on_stop: Callable[[str], None] | None 
         if on_stop is not None:
             on_stop(signal.Signals(signum).name)
 
-    signals = [signal.SIGTERM, signal.SIGINT]
-    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # under nohup it stays ignored
-        signals.append(signal.SIGHUP)
-    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, *stop_signals())}
     try:
         yield
     finally:

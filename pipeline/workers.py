@@ -40,6 +40,7 @@ import time
 import traceback
 from collections.abc import Iterator
 
+from pipeline import stop_signals
 from pipeline.standin import CODE, STREAMS, WARM_WORKERS
 from pipeline.startup import run_worker
 
@@ -122,9 +123,8 @@ def _serve(listener: socket.socket, alive: int, token: str) -> None:
     """The warm process: a worker for every stand-in that connects, until `alive` closes."""
     # Ctrl-C (or the watch's SIGTERM) stops the command line, and with it this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
-        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    for signum in stop_signals():
+        signal.signal(signum, signal.SIG_DFL)
     _name_process("article-warm")
     from apache_beam.runners.worker import sdk_worker_main  # noqa: F401 - warm for every worker
 

@@ -87,7 +87,8 @@ def sniff_markup(text: str) -> str:
 # ('the [3]council said') and list the addresses after the page ('References' or 'Visible
 # links', then '1. https://...', to the end); lynx prints an image with no alt text as its file
 # name ('[pier-at-dusk.jpg]'), elinks as '[IMG]'.
-_LINK_LIST_HEADS = ("References", "Visible links", "Visible links:", "Hidden links:")
+_LINK_LIST_STARTS = ("References", "Visible links", "Visible links:")  # where the list begins
+_LINK_LIST_HEADS = (*_LINK_LIST_STARTS, "Hidden links:")
 _LINK_LIST_ENTRY = re.compile(r"\d{1,5}\. [A-Za-z][A-Za-z0-9+.-]{0,15}:\S.*")  # lynx may print spaces in it
 _LINK_NUMBER = re.compile(r"\[\d{1,5}\]")
 _IMAGE_MARK = re.compile(
@@ -109,12 +110,13 @@ def strip_browser_marks(text: str) -> tuple[str, list[tuple[int, str]]]:
     index, entries = len(lines) - 1, 0
     while index >= 0:  # back from the end, over the list's entries, blank lines and headers
         line = lines[index].strip()
-        if line and not _LINK_LIST_ENTRY.fullmatch(line) and line not in _LINK_LIST_HEADS:
-            break
-        entries += bool(_LINK_LIST_ENTRY.fullmatch(line)) if line else 0
+        if line and line not in _LINK_LIST_HEADS:
+            if not _LINK_LIST_ENTRY.fullmatch(line):
+                break
+            entries += 1
         index -= 1
     start = index + 1
-    while start < len(lines) and lines[start].strip() not in ("References", "Visible links", "Visible links:"):
+    while start < len(lines) and lines[start].strip() not in _LINK_LIST_STARTS:
         start += 1  # the list starts at its header
     if not entries or start == len(lines):
         return text, []

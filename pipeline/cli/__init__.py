@@ -13,7 +13,7 @@ import signal
 import stat
 import sys
 
-from pipeline import version
+from pipeline import stop_signals, version
 from pipeline.startup import QUIET_WORKERS, import_beam
 
 __all__ = ["main"]
@@ -706,9 +706,8 @@ def entry() -> None:
     if sys.argv[1:2] != ["inspect"]:  # a report on stdout; inspect's output is its product
         sys.stdout = _ReportStream(sys.stdout)
     try:
-        signal.signal(signal.SIGTERM, _on_sigterm)  # in the try: a signal right after is handled
-        if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # under nohup it stays ignored
-            signal.signal(signal.SIGHUP, _on_sigterm)
+        for signum in stop_signals():  # in the try: a signal right after is handled
+            signal.signal(signum, _on_sigterm)
         code = main()
         sys.stdout.flush()
     except BrokenPipeError:

@@ -211,17 +211,13 @@ def compact(output: str, *, min_files: int = 2, target_bytes: int = TARGET_FILE_
         moves, deletes = [], []
         try:
             _stage_merges(output, stage, run_id, groups, target_bytes, summary, moves, deletes)
+            state = load_state(output) if moves else None
         except BaseException:  # a full disk, Ctrl-C: what was staged goes, as a failed run's does
             discard(output, run_id)
             raise
         if not moves:
             summary["duration_seconds"] = round(time.monotonic() - started, 3)
             return summary
-        try:
-            state = load_state(output)
-        except BaseException:
-            discard(output, run_id)
-            raise
         gone = set(deletes)
         for dataset in DATASETS:
             kept = [rel for rel in state.files.get(dataset, []) if rel not in gone]
